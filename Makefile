@@ -1,0 +1,99 @@
+# tldrlab — build, test, run, bench, install.
+#
+#   make            build bin/tldrlab (release)
+#   make test       build and run every test (unit tests under ASan+UBSan, CLI tests)
+#   make run        install missing packages, build, run the quickstart
+#   make bench      benchmarks against the Python/R peers -> docs/benchmarks.md
+#   make debug      bin/tldrlab-debug with AddressSanitizer + UBSan
+#   make install PREFIX=/usr/local
+#
+# Dependencies come through pkg-config (gsl, libcjson, openblas) plus -lcsv.
+# scripts/install-deps.sh installs whichever Debian packages are missing.
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+VERSION := 0.1.0
+
+PKGS := gsl libcjson openblas
+HAVE_DEPS := $(shell pkg-config --exists $(PKGS) 2>/dev/null && test -f /usr/include/csv.h && echo yes)
+
+# Probed optional features: -march=native when the compiler takes it.
+NATIVE := $(shell $(CC) -march=native -x c -c -o /dev/null /dev/null 2>/dev/null && echo -march=native)
+GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+# No fast-math anywhere: these are statistics (STYLE.md rule 8).
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CPPFLAGS += -I. -D_POSIX_C_SOURCE=200809L -DTLDRLAB_VERSION='"$(VERSION)"' -DTLDRLAB_COMMIT='"$(GIT_COMMIT)"'
+DEPCFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+DEPLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 $(WARN) $(NATIVE)
+SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+LIB_SRC := $(wildcard common/*.c analysis/*.c world/*.c)
+CLI_SRC := $(wildcard cli/*.c)
+TEST_SRC := $(wildcard tests/unit/*.c)
+HDRS    := $(wildcard common/*.h analysis/*.h world/*.h cli/*.h tests/unit/*.h)
+
+REL_OBJ := $(patsubst %.c,build/rel/%.o,$(LIB_SRC) $(CLI_SRC))
+DBG_OBJ := $(patsubst %.c,build/dbg/%.o,$(LIB_SRC) $(CLI_SRC))
+UNIT_OBJ := $(patsubst %.c,build/dbg/%.o,$(LIB_SRC) $(TEST_SRC))
+
+.PHONY: all deps debug test run bench install clean check-deps
+
+all: check-deps bin/tldrlab
+
+check-deps:
+ifneq ($(HAVE_DEPS),yes)
+	@echo "tldrlab: missing build dependencies; run scripts/install-deps.sh (make run and make test do it for you)" >&2
+	@exit 1
+endif
+
+deps:
+	@scripts/install-deps.sh
+
+bin/tldrlab: $(REL_OBJ)
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $^ $(DEPLIBS)
+
+bin/tldrlab-debug: $(DBG_OBJ)
+	@mkdir -p bin
+	$(CC) $(SANFLAGS) -o $@ $^ $(DEPLIBS)
+
+bin/tldrlab-unit: $(UNIT_OBJ)
+	@mkdir -p bin
+	$(CC) $(SANFLAGS) -o $@ $^ $(DEPLIBS)
+
+build/rel/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(DEPCFLAGS) $(CFLAGS) -c -o $@ $<
+
+build/dbg/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(DEPCFLAGS) -std=c11 $(WARN) $(SANFLAGS) -c -o $@ $<
+
+debug: check-deps bin/tldrlab-debug
+
+# make test: install what is missing, build, run unit tests (sanitized) and CLI tests.
+test:
+	@scripts/install-deps.sh --if-missing
+	@$(MAKE) --no-print-directory bin/tldrlab bin/tldrlab-unit
+	@tests/run.sh
+
+run:
+	@scripts/install-deps.sh --if-missing
+	@$(MAKE) --no-print-directory bin/tldrlab
+	@scripts/quickstart.sh
+
+bench:
+	@scripts/install-deps.sh --if-missing --bench
+	@$(MAKE) --no-print-directory bin/tldrlab
+	@bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/tldrlab
+	install -m 755 bin/tldrlab $(DESTDIR)$(PREFIX)/bin/tldrlab
+	install -m 644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/tldrlab/
+
+clean:
+	rm -rf build bin

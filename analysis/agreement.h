@@ -1,0 +1,38 @@
+/* agreement.h — labeler monitoring (PAPER.md, "Agreement"): per-worker
+ * counts, agreement between labelers on pairs labelled more than once, and
+ * each worker's agreement with the majority of the other labels.
+ *
+ * A pair is the same post with the same two summaries (policy and text), in
+ * either order. Two labels agree when they prefer the same summary. */
+#ifndef TL_AGREEMENT_H
+#define TL_AGREEMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analysis/records.h"
+
+typedef struct {
+    uint32_t worker;
+    size_t labels;           /* comparisons labelled */
+    size_t on_shared;        /* labels on pairs also labelled by another worker */
+    size_t pair_agree, pair_total; /* agreement with each other worker's label */
+    size_t maj_agree, maj_total;   /* agreement with the majority of the others (ties skipped) */
+    double first_rate;       /* share of choices for summaries[0]: position bias */
+    double mean_confidence;  /* NaN when no confidences */
+} WorkerAgreement;
+
+typedef struct {
+    size_t pairs;             /* distinct pairs */
+    size_t shared_pairs;      /* pairs labelled by two or more workers */
+    size_t label_pairs, label_pairs_agree; /* all cross-worker label pairs */
+    double rate, lo, hi;      /* label_pairs_agree / label_pairs, Wilson interval */
+    size_t self_pairs, self_agree; /* the same worker labelling a pair twice */
+    WorkerAgreement *workers; /* ordered by labels, descending */
+    size_t nworkers;
+} AgreementResult;
+
+void agreement_compute(const ComparisonSet *s, double level, AgreementResult *res);
+void agreement_free(AgreementResult *res);
+
+#endif

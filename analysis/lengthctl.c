@@ -1,0 +1,260 @@
+/* lengthctl.c — identification checks and the Newton fit of the
+ * length-controlled preference model. */
+#include "analysis/lengthctl.h"
+#include "analysis/graph.h"
+#include "analysis/logreg.h"
+#include "analysis/stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *lc_status_name(LcStatus s)
+{
+    switch (s) {
+    case LC_BASELINE: return "baseline";
+    case LC_FITTED: return "fitted";
+    case LC_SEPARATED: return "separated";
+    case LC_NOT_CONNECTED: return "not connected";
+    case LC_NOT_IDENTIFIED: return "not identified";
+    }
+    return "?";
+}
+
+void lengthctl_free(LcResult *res)
+{
+    free(res->pol);
+    memset(res, 0, sizeof *res);
+}
+
+static double log_ratio(const Comparison *c, LengthUnit u)
+{
+    return log((lengthctl_len(c, 0, u) + 1.0) / (lengthctl_len(c, 1, u) + 1.0));
+}
+
+/* Builds the design: column col[p] for policy p (UINT32_MAX = fixed at 0),
+ * the length in column lcol when use_len. Rows with keep[i] = 0 are left out.
+ * y = 1 when summary 0 was chosen. */
+static void build_design(const ComparisonSet *s, const uint8_t *keep, const uint32_t *col,
+                         size_t ncols, int use_len, uint32_t lcol, LengthUnit u, LogregDesign *d)
+{
+    logreg_design_init(d, ncols);
+    for (size_t i = 0; i < s->n; i++) {
+        if (!keep[i])
+            continue;
+        const Comparison *c = &s->rows[i];
+        uint32_t cols[3];
+        double vals[3];
+        size_t k = 0;
+        uint32_t a = col[c->policy[0]], b = col[c->policy[1]];
+        if (c->policy[0] != c->policy[1]) {
+            if (a != UINT32_MAX) {
+                cols[k] = a;
+                vals[k++] = 1.0;
+            }
+            if (b != UINT32_MAX) {
+                cols[k] = b;
+                vals[k++] = -1.0;
+            }
+        }
+        if (use_len) {
+            cols[k] = lcol;
+            vals[k++] = log_ratio(c, u);
+        }
+        logreg_design_add(d, cols, vals, k, c->choice == 0 ? 1.0 : 0.0);
+    }
+}
+
+int lengthctl_fit(const ComparisonSet *s, uint32_t baseline, LengthUnit unit, int use_length,
+                  double level, LcResult *res, TlError *err)
+{
+    memset(res, 0, sizeof *res);
+    size_t P = s->policies.n, N = s->n;
+    if (baseline >= P) {
+        tlerr_set(err, "the baseline is not among the policies in scope");
+        return -1;
+    }
+    res->baseline = baseline;
+    res->use_length = use_length;
+    res->unit = unit;
+    res->n = N;
+    res->npol = P;
+    res->pol = xcalloc(P, sizeof *res->pol);
+    res->w = res->w_se = res->w_z = res->w_p = NAN;
+    res->length_status = LC_FITTED;
+
+    /* Raw counts. */
+    for (size_t i = 0; i < N; i++) {
+        const Comparison *c = &s->rows[i];
+        for (int k = 0; k < 2; k++) {
+            uint32_t p = c->policy[k], q = c->policy[1 - k];
+            if (k == 1 && p == q)
+                break;
+            res->pol[p].n++;
+            if (q == baseline && p != baseline) {
+                res->pol[p].n_base++;
+                res->pol[p].wins_base += c->choice == k;
+            }
+        }
+    }
+    for (size_t p = 0; p < P; p++) {
+        LcPolicy *lp = &res->pol[p];
+        lp->raw_win_rate = lp->n_base ? (double)lp->wins_base / (double)lp->n_base : NAN;
+        lp->theta = lp->theta_se = lp->lc = lp->lc_lo = lp->lc_hi = NAN;
+    }
+
+    /* Edges between distinct policies: undirected for connectivity,
+     * winner -> loser for the win graph. */
+    uint32_t *ea = xmalloc((N ? N : 1) * sizeof *ea), *eb = xmalloc((N ? N : 1) * sizeof *eb);
+    size_t ne = 0;
+    for (size_t i = 0; i < N; i++) {
+        const Comparison *c = &s->rows[i];
+        if (c->policy[0] == c->policy[1])
+            continue;
+        ea[ne] = c->policy[c->choice];
+        eb[ne++] = c->policy[1 - c->choice];
+    }
+    uint32_t *comp = xmalloc(P * sizeof *comp), *scc = xmalloc(P * sizeof *scc);
+    graph_components(P, ea, eb, ne, comp);
+    /* Win edges among connected policies only. */
+    size_t nw = 0;
+    for (size_t e = 0; e < ne; e++)
+        if (comp[ea[e]] == comp[baseline] && comp[eb[e]] == comp[baseline]) {
+            ea[nw] = ea[e];
+            eb[nw++] = eb[e];
+        }
+    graph_scc(P, ea, eb, nw, scc);
+    uint8_t *below = xmalloc(P), *above = xmalloc(P);
+    graph_reach(P, ea, eb, nw, baseline, below);  /* baseline beat them, transitively */
+    graph_reach(P, eb, ea, nw, baseline, above);  /* they beat the baseline, transitively */
+
+    /* Columns: policies in the baseline's component get one, except the
+     * baseline and one anchor per other strongly connected component. */
+    uint32_t *col = xmalloc(P * sizeof *col);
+    uint8_t *anchored = xcalloc(P, 1); /* per SCC label */
+    size_t ncols = 0;
+    for (size_t p = 0; p < P; p++) {
+        LcPolicy *lp = &res->pol[p];
+        col[p] = UINT32_MAX;
+        if (p == baseline) {
+            lp->status = LC_BASELINE;
+            lp->theta = 0;
+            lp->lc = 0.5;
+            anchored[scc[p]] = 1;
+            continue;
+        }
+        if (comp[p] != comp[baseline]) {
+            lp->status = LC_NOT_CONNECTED;
+            continue;
+        }
+        if (scc[p] != scc[baseline]) {
+            lp->status = LC_SEPARATED;
+            lp->direction = above[p] && !below[p] ? 1 : below[p] && !above[p] ? -1 : 0;
+        } else {
+            lp->status = LC_FITTED;
+        }
+        if (!anchored[scc[p]] && scc[p] != scc[baseline]) {
+            anchored[scc[p]] = 1; /* this SCC's reference point */
+            continue;
+        }
+        col[p] = (uint32_t)ncols++;
+    }
+    /* Rows in the finite fit: both policies connected, same SCC. */
+    uint8_t *keep = xcalloc(N ? N : 1, 1);
+    for (size_t i = 0; i < N; i++) {
+        const Comparison *c = &s->rows[i];
+        uint32_t a = c->policy[0], b = c->policy[1];
+        if (comp[a] != comp[baseline] || comp[b] != comp[baseline])
+            res->n_not_connected++;
+        else if (scc[a] != scc[b])
+            res->n_between_components++;
+        else
+            keep[i] = 1;
+    }
+    res->n_used = N - res->n_not_connected - res->n_between_components;
+
+    int use_len = use_length;
+    LogregDesign d;
+    build_design(s, keep, col, ncols + (use_len ? 1 : 0), use_len, (uint32_t)ncols, unit, &d);
+    if (use_len) {
+        uint8_t *nullmask = xmalloc(d.p ? d.p : 1);
+        if (logreg_null_columns(&d, nullmask) && nullmask[ncols]) {
+            /* Length is a function of policy identity here (e.g. constant
+             * lengths within each policy): fit without it. */
+            res->length_status = LC_NOT_IDENTIFIED;
+            use_len = 0;
+            logreg_design_free(&d);
+            build_design(s, keep, col, ncols, 0, 0, unit, &d);
+        }
+        free(nullmask);
+    }
+    if (!use_length)
+        res->length_status = LC_NOT_IDENTIFIED;
+
+    LogregOptions opt;
+    logreg_options_default(&opt);
+    LogregFit fit;
+    logreg_fit_init(&fit, d.p);
+    LogregWork *ws = logreg_work_alloc(d.p);
+    LogregStatus st = logreg_fit(&d, &opt, &fit, ws);
+    res->loglik = fit.loglik;
+    res->iterations = fit.iterations;
+    res->converged = fit.converged;
+
+    if (st == LOGREG_SINGULAR) {
+        uint8_t *nullmask = xmalloc(d.p ? d.p : 1);
+        logreg_null_columns(&d, nullmask);
+        for (size_t p = 0; p < P; p++)
+            if (col[p] != UINT32_MAX && nullmask[col[p]] && res->pol[p].status == LC_FITTED)
+                res->pol[p].status = LC_NOT_IDENTIFIED;
+        if (use_len && nullmask[ncols])
+            res->length_status = LC_NOT_IDENTIFIED;
+        free(nullmask);
+    }
+    /* Separation through the length term: the fit drifts to infinity with
+     * fitted probabilities at 0 or 1. The last step is the drift direction. */
+    int drifting = st == LOGREG_NOT_CONVERGED && fit.n_extreme > 0;
+    double wstep = use_len ? fabs(fit.step[ncols]) : 0;
+    if (drifting && use_len)
+        res->length_status = LC_SEPARATED;
+
+    if (use_len && res->length_status == LC_FITTED) {
+        res->w = fit.beta[ncols];
+        res->w_se = fit.se[ncols];
+        res->w_z = res->w / res->w_se;
+        res->w_p = stats_p_two_sided(res->w_z);
+    }
+    double z = stats_z(level);
+    for (size_t p = 0; p < P; p++) {
+        LcPolicy *lp = &res->pol[p];
+        if (lp->status != LC_FITTED)
+            continue;
+        double step = fabs(fit.step[col[p]]);
+        if (drifting && step > 1e-3 * fmax(wstep, 1e-12)) {
+            lp->status = LC_SEPARATED;
+            lp->direction = fit.step[col[p]] > 0 ? 1 : -1;
+            continue;
+        }
+        lp->theta = fit.beta[col[p]];
+        lp->theta_se = fit.se[col[p]];
+        lp->lc = stats_sigmoid(lp->theta);
+        /* Delta method: d sigmoid / d theta = sigmoid (1 - sigmoid). */
+        double se_lc = lp->lc * (1.0 - lp->lc) * lp->theta_se;
+        lp->lc_lo = fmax(0.0, lp->lc - z * se_lc);
+        lp->lc_hi = fmin(1.0, lp->lc + z * se_lc);
+    }
+
+    logreg_work_free(ws);
+    logreg_fit_free(&fit);
+    logreg_design_free(&d);
+    free(keep);
+    free(col);
+    free(anchored);
+    free(below);
+    free(above);
+    free(comp);
+    free(scc);
+    free(ea);
+    free(eb);
+    return 0;
+}

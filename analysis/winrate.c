@@ -1,0 +1,171 @@
+/* winrate.c — per-policy and grouped win rates with Wilson and
+ * cluster-bootstrap intervals. */
+#include "analysis/winrate.h"
+#include "analysis/bootstrap.h"
+#include "analysis/stats.h"
+#include "common/progress.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void winrate_free(WinrateResult *res)
+{
+    free(res->rows);
+    memset(res, 0, sizeof *res);
+}
+
+typedef struct {
+    uint32_t group, post;
+    uint32_t win;
+    uint32_t row;
+} Obs;
+
+static int cmp_obs(const void *a, const void *b)
+{
+    const Obs *x = a, *y = b;
+    if (x->group != y->group)
+        return x->group < y->group ? -1 : 1;
+    if (x->post != y->post)
+        return x->post < y->post ? -1 : 1;
+    return x->row < y->row ? -1 : x->row > y->row;
+}
+
+void winrate_compute(const ComparisonSet *s, const WinrateOptions *opt, gsl_rng *r,
+                     WinrateResult *res)
+{
+    memset(res, 0, sizeof *res);
+    size_t P = s->policies.n;
+    PolicyMeta *meta = xcalloc(P ? P : 1, sizeof *meta);
+    for (size_t p = 0; p < P; p++)
+        policy_meta_lookup(opt->meta, strpool_get(&s->policies, (uint32_t)p), &meta[p]);
+
+    /* Group ids per policy. Sizes: distinct parameter counts, ascending,
+     * with unknown sizes last. */
+    long *gid = xmalloc((P ? P : 1) * sizeof *gid);
+    double *sizes = xmalloc((P + 1) * sizeof *sizes);
+    size_t nsizes = 0;
+    for (size_t p = 0; p < P; p++) {
+        /* Method groups keep the method order; size groups are numbered
+         * below by ascending size. */
+        gid[p] = opt->by == GROUP_METHOD ? (long)meta[p].method : (long)p;
+        if (opt->by == GROUP_SIZE) {
+            double v = isnan(meta[p].params) ? INFINITY : meta[p].params;
+            size_t k = 0;
+            while (k < nsizes && sizes[k] != v)
+                k++;
+            if (k == nsizes)
+                sizes[nsizes++] = v;
+        }
+    }
+    if (opt->by == GROUP_SIZE) {
+        for (size_t i = 1; i < nsizes; i++) /* insertion sort: few sizes */
+            for (size_t j = i; j > 0 && sizes[j - 1] > sizes[j]; j--) {
+                double t = sizes[j];
+                sizes[j] = sizes[j - 1];
+                sizes[j - 1] = t;
+            }
+        for (size_t p = 0; p < P; p++) {
+            double v = isnan(meta[p].params) ? INFINITY : meta[p].params;
+            for (size_t k = 0; k < nsizes; k++)
+                if (sizes[k] == v)
+                    gid[p] = (long)k;
+        }
+    }
+
+    /* Observations: comparisons of a non-baseline policy with the baseline. */
+    Obs *obs = xmalloc((s->n ? s->n : 1) * sizeof *obs);
+    size_t nobs = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const Comparison *c = &s->rows[i];
+        int kb = c->policy[0] == opt->baseline ? 0 : c->policy[1] == opt->baseline ? 1 : -1;
+        if (kb < 0 || c->policy[1 - kb] == opt->baseline)
+            continue;
+        uint32_t p = c->policy[1 - kb];
+        obs[nobs++] = (Obs){(uint32_t)gid[p], c->post, c->choice == 1 - kb, (uint32_t)i};
+    }
+    qsort(obs, nobs, sizeof *obs, cmp_obs);
+
+    /* Rows in group order: policy groups in first-appearance order are the
+     * policy ids; method and size groups in their natural order. */
+    size_t ngroups = opt->by == GROUP_POLICY ? P : opt->by == GROUP_METHOD ? METHOD_N : nsizes;
+    res->rows = xcalloc(ngroups ? ngroups : 1, sizeof *res->rows);
+    double *cw = xmalloc((nobs ? nobs : 1) * sizeof *cw), *cn = xmalloc((nobs ? nobs : 1) * sizeof *cn);
+    BootWork *bw = opt->bootstrap ? boot_work_alloc(nobs ? nobs : 1, opt->bootstrap) : NULL;
+    Progress pr;
+    progress_start(&pr, "bootstrap", (double)nobs, opt->progress && opt->bootstrap * nobs > 50000000ULL);
+
+    for (size_t i = 0; i < nobs;) {
+        size_t j = i;
+        uint32_t g = obs[i].group;
+        while (j < nobs && obs[j].group == g)
+            j++;
+        WinrateRow *row = &res->rows[res->n++];
+        row->policy = -1;
+        double sum_llr = 0;
+        size_t K = 0;
+        for (size_t k = i; k < j; k++) {
+            const Comparison *c = &s->rows[obs[k].row];
+            int kp = c->policy[0] == opt->baseline ? 1 : 0;
+            row->n++;
+            row->wins += obs[k].win;
+            sum_llr += log((lengthctl_len(c, kp, opt->unit) + 1.0) /
+                           (lengthctl_len(c, 1 - kp, opt->unit) + 1.0));
+            if (k == i || obs[k].post != obs[k - 1].post) {
+                cw[K] = 0;
+                cn[K] = 0;
+                K++;
+            }
+            cw[K - 1] += obs[k].win;
+            cn[K - 1] += 1;
+        }
+        row->nposts = K;
+        row->win_rate = (double)row->wins / (double)row->n;
+        row->se = stats_binom_se((double)row->wins, (double)row->n);
+        stats_wilson((double)row->wins, (double)row->n, opt->level, &row->wilson_lo, &row->wilson_hi);
+        row->mean_log_len_ratio = sum_llr / (double)row->n;
+        row->boot_lo = row->boot_hi = NAN;
+        if (bw)
+            boot_ratio_ci(cw, cn, K, opt->bootstrap, opt->level, BOOT_AUTO, r, bw,
+                          &row->boot_lo, &row->boot_hi);
+        switch (opt->by) {
+        case GROUP_POLICY:
+            row->policy = g;
+            row->meta = meta[g];
+            snprintf(row->label, sizeof row->label, "%s", strpool_get(&s->policies, g));
+            break;
+        case GROUP_METHOD:
+            row->meta.method = (Method)g;
+            row->meta.params = NAN;
+            snprintf(row->label, sizeof row->label, "%s", method_name((Method)g));
+            break;
+        case GROUP_SIZE:
+            row->meta.method = METHOD_OTHER;
+            row->meta.params = isinf(sizes[g]) ? NAN : sizes[g];
+            policy_size_label(row->meta.params, row->label, sizeof row->label);
+            break;
+        }
+        progress_update(&pr, (double)j);
+        i = j;
+    }
+    progress_finish(&pr);
+    boot_work_free(bw);
+    free(cw);
+    free(cn);
+    free(obs);
+    free(gid);
+    free(sizes);
+    free(meta);
+}
+
+void winrate_pairwise(const ComparisonSet *s, size_t *wins)
+{
+    size_t P = s->policies.n;
+    memset(wins, 0, P * P * sizeof *wins);
+    for (size_t i = 0; i < s->n; i++) {
+        const Comparison *c = &s->rows[i];
+        if (c->policy[0] == c->policy[1])
+            continue;
+        wins[c->policy[c->choice] * P + c->policy[1 - c->choice]]++;
+    }
+}

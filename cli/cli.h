@@ -1,0 +1,113 @@
+/* cli.h — command-line plumbing shared by the subcommands: one option
+ * table, per-command help, loading inputs with the common filters, and
+ * emitting results as Markdown, CSV or JSON (and files under --out). */
+#ifndef TL_CLI_H
+#define TL_CLI_H
+
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+#include "analysis/lengthctl.h"
+#include "analysis/policy.h"
+#include "analysis/records.h"
+#include "common/table.h"
+
+/* Options a command may accept (bit flags). */
+enum {
+    OPT_FILTERS = 1 << 0,   /* --split --batch --policy --worker --skip-invalid */
+    OPT_META = 1 << 1,      /* --meta FILE */
+    OPT_OUTPUT = 1 << 2,    /* --format --out */
+    OPT_SEED = 1 << 3,      /* --seed */
+    OPT_BASELINE = 1 << 4,  /* --baseline */
+    OPT_BOOTSTRAP = 1 << 5, /* --bootstrap */
+    OPT_BY = 1 << 6,        /* --by */
+    OPT_PAIRWISE = 1 << 7,  /* --pairwise */
+    OPT_LENUNIT = 1 << 8,   /* --length-unit */
+    OPT_LEVEL = 1 << 9,     /* --level */
+    OPT_LENCTL = 1 << 10,   /* --length-control */
+    OPT_EXAMPLE = 1 << 11,  /* example generator options */
+    OPT_PROGRESS = 1 << 12  /* --quiet --progress */
+};
+
+typedef enum { FMT_MD, FMT_CSV, FMT_JSON } OutFormat;
+
+typedef struct {
+    const char *cmd;         /* e.g. "winrate" */
+    ReadOptions read;
+    OutFormat format;
+    const char *out_dir;
+    const char *meta_path;
+    MetaMap meta;
+    int have_meta;
+    const char *baseline;    /* default "ref" */
+    int baseline_given;
+    uint64_t seed;
+    long bootstrap;
+    const char *by;
+    int pairwise;
+    LengthUnit unit;
+    double level;
+    int length_control;
+    /* example generator */
+    long posts, comparisons, articles, workers;
+    double dup_rate, length_coef;
+    int no_axis;
+    char **files;
+    int nfiles;
+} CliOpts;
+
+typedef struct {
+    const char *name;
+    const char *summary;     /* one line for `tldrlab --help` */
+    unsigned opts;           /* OPT_* accepted */
+    const char *usage;       /* "[options] FILE..." */
+    const char *help;        /* the command's own text, before the options */
+    int (*run)(CliOpts *o);
+    int min_files;           /* positional arguments required */
+} Command;
+
+/* Parses argv for cmd into o; prints help and exits 0 for --help, prints
+ * a usage error and exits 2 for bad options. */
+void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o);
+void cli_free(CliOpts *o);
+
+/* Prints an input error (file:line: field: problem) and exits 2. */
+void cli_input_error(const TlError *err) __attribute__((noreturn));
+
+/* Prints "tldrlab CMD: message" and exits 2. */
+void cli_usage_error(const CliOpts *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+
+/* Loads comparisons/axis evals with the filters; exits 2 on bad input or
+ * when nothing is in scope; reports skipped records on stderr. */
+void cli_load_comparisons(CliOpts *o, ComparisonSet *s);
+void cli_load_axis(CliOpts *o, AxisSet *s);
+
+/* Looks up the baseline policy id in s; exits 2 with a helpful message
+ * when it is not there. what: the analysis name for the message. */
+uint32_t cli_baseline(const CliOpts *o, const ComparisonSet *s);
+
+/* Adds the common header fields (split, filters, skipped) to a JSON doc. */
+void cli_json_header(const CliOpts *o, cJSON *doc, const ReadStats *st);
+
+/* Writes DIR/name.csv from t and DIR/name.json from doc (either may be
+ * NULL) when --out was given; atomically. */
+void cli_write_outputs(const CliOpts *o, const char *name, const Table *t, const cJSON *doc);
+
+/* Prints doc to stdout as formatted JSON. */
+void cli_print_json(const cJSON *doc);
+
+/* Exits 1 if writing stdout failed (disk full, closed pipe). */
+void cli_check_stdout(void);
+
+/* Adds a number or null (NaN) to a JSON object. */
+void cli_json_num(cJSON *o, const char *key, double v);
+
+/* The commands. */
+int cmd_winrate(CliOpts *o);
+int cmd_lengthctl(CliOpts *o);
+int cmd_likert(CliOpts *o);
+int cmd_agreement(CliOpts *o);
+int cmd_example(CliOpts *o);
+
+#endif

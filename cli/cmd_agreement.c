@@ -1,0 +1,92 @@
+/* cmd_agreement.c — `tldrlab agreement`: labeler monitoring. */
+#include "analysis/agreement.h"
+#include "cli/cli.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+static const TableCol AG_COLS[] = {
+    {"worker", "worker", COL_STR, 0, 0},
+    {"labels", "labels", COL_INT, 0, 0},
+    {"on_shared_pairs", "on shared pairs", COL_INT, 0, 0},
+    {"pair_agree", "agree w/ others", COL_INT, 0, 0},
+    {"pair_total", "label pairs", COL_INT, 0, 0},
+    {"agreement", "agreement", COL_NUM, 3, 0},
+    {"majority_agree", "agree w/ majority", COL_INT, 0, 0},
+    {"majority_total", "majority n", COL_INT, 0, 0},
+    {"majority_agreement", "majority agreement", COL_NUM, 3, 0},
+    {"first_choice_rate", "chose first", COL_NUM, 3, 0},
+    {"mean_confidence", "mean slider", COL_NUM, 2, 0},
+};
+
+int cmd_agreement(CliOpts *o)
+{
+    ComparisonSet s;
+    cli_load_comparisons(o, &s);
+    AgreementResult res;
+    agreement_compute(&s, o->level, &res);
+
+    Table t;
+    table_init(&t, AG_COLS, sizeof AG_COLS / sizeof AG_COLS[0]);
+    for (size_t i = 0; i < res.nworkers; i++) {
+        const WorkerAgreement *w = &res.workers[i];
+        table_row(&t);
+        table_str(&t, strpool_get(&s.workers, w->worker));
+        table_int(&t, (long long)w->labels);
+        table_int(&t, (long long)w->on_shared);
+        table_int(&t, (long long)w->pair_agree);
+        table_int(&t, (long long)w->pair_total);
+        table_num(&t, w->pair_total ? (double)w->pair_agree / (double)w->pair_total : NAN);
+        table_int(&t, (long long)w->maj_agree);
+        table_int(&t, (long long)w->maj_total);
+        table_num(&t, w->maj_total ? (double)w->maj_agree / (double)w->maj_total : NAN);
+        table_num(&t, w->first_rate);
+        table_num(&t, w->mean_confidence);
+    }
+    cJSON *doc = cJSON_CreateObject();
+    cli_json_header(o, doc, &s.stats);
+    cJSON_AddNumberToObject(doc, "level", o->level);
+    cJSON_AddNumberToObject(doc, "comparisons", (double)s.n);
+    cJSON_AddNumberToObject(doc, "pairs", (double)res.pairs);
+    cJSON_AddNumberToObject(doc, "shared_pairs", (double)res.shared_pairs);
+    cJSON_AddNumberToObject(doc, "label_pairs", (double)res.label_pairs);
+    cJSON_AddNumberToObject(doc, "label_pairs_agree", (double)res.label_pairs_agree);
+    cli_json_num(doc, "agreement", res.rate);
+    cli_json_num(doc, "agreement_lo", res.lo);
+    cli_json_num(doc, "agreement_hi", res.hi);
+    cJSON_AddNumberToObject(doc, "self_pairs", (double)res.self_pairs);
+    cJSON_AddNumberToObject(doc, "self_agree", (double)res.self_agree);
+    cJSON_AddItemToObject(doc, "workers", table_to_json(&t));
+
+    switch (o->format) {
+    case FMT_MD:
+        printf("Labeler agreement: split %s, %zu comparisons by %zu workers, %zu distinct pairs\n\n",
+               o->read.split ? o->read.split : "valid2", s.n, res.nworkers, res.pairs);
+        if (res.label_pairs)
+            printf("inter-labeler agreement %.1f%% (%.0f%% Wilson interval %.1f%% to %.1f%%) on %zu label pairs "
+                   "over %zu pairs labelled by two or more workers\n",
+                   100 * res.rate, 100 * o->level, 100 * res.lo, 100 * res.hi, res.label_pairs,
+                   res.shared_pairs);
+        else
+            printf("no pair was labelled by more than one worker: inter-labeler agreement cannot be measured\n");
+        if (res.self_pairs)
+            printf("self-agreement: %zu of %zu repeated labels by the same worker agree\n", res.self_agree,
+                   res.self_pairs);
+        printf("\n");
+        table_write_markdown(&t, stdout);
+        break;
+    case FMT_CSV:
+        table_write_csv(&t, stdout);
+        break;
+    case FMT_JSON:
+        cli_print_json(doc);
+        break;
+    }
+    cli_write_outputs(o, "agreement", &t, doc);
+    cli_check_stdout();
+    cJSON_Delete(doc);
+    table_free(&t);
+    agreement_free(&res);
+    cmpset_free(&s);
+    return 0;
+}

@@ -1,0 +1,127 @@
+/* cmd_lengthctl.c — `tldrlab lengthctl`: the Appendix F length-controlled
+ * preference model over every comparison in scope. */
+#include "analysis/lengthctl.h"
+#include "cli/cli.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const TableCol LC_COLS[] = {
+    {"policy", "policy", COL_STR, 0, 0},
+    {"method", "method", COL_STR, 0, 0},
+    {"params", "params", COL_NUM, 0, SHOW_DATA},
+    {"size", "size", COL_STR, 0, SHOW_MD},
+    {"n", "n", COL_INT, 0, 0},
+    {"n_vs_baseline", "n vs baseline", COL_INT, 0, 0},
+    {"raw_win_rate", "raw win rate", COL_NUM, 3, 0},
+    {"theta", "theta", COL_NUM, 3, 0},
+    {"theta_se", "SE", COL_NUM, 3, 0},
+    {"lc_win_rate", "LC win rate", COL_NUM, 3, 0},
+    {"lc_lo", "LC lo", COL_NUM, 3, 0},
+    {"lc_hi", "LC hi", COL_NUM, 3, 0},
+    {"separated", "separated", COL_BOOL, 0, 0},
+    {"status", "status", COL_STR, 0, 0},
+};
+
+static const char *status_text(const LcPolicy *lp)
+{
+    if (lp->status == LC_SEPARATED)
+        return lp->direction > 0 ? "separated (+inf)" : lp->direction < 0 ? "separated (-inf)" : "separated";
+    return lc_status_name(lp->status);
+}
+
+int cmd_lengthctl(CliOpts *o)
+{
+    ComparisonSet s;
+    cli_load_comparisons(o, &s);
+    uint32_t base = cli_baseline(o, &s);
+    LcResult res;
+    TlError err;
+    if (lengthctl_fit(&s, base, o->unit, 1, o->level, &res, &err) != 0)
+        cli_input_error(&err);
+
+    Table t;
+    table_init(&t, LC_COLS, sizeof LC_COLS / sizeof LC_COLS[0]);
+    for (size_t p = 0; p < res.npol; p++) {
+        const LcPolicy *lp = &res.pol[p];
+        const char *name = strpool_get(&s.policies, (uint32_t)p);
+        PolicyMeta m;
+        policy_meta_lookup(o->have_meta ? &o->meta : NULL, name, &m);
+        char size[32];
+        policy_size_label(m.params, size, sizeof size);
+        table_row(&t);
+        table_str(&t, name);
+        table_str(&t, method_name(m.method));
+        table_num(&t, m.params);
+        table_str(&t, isnan(m.params) ? NULL : size);
+        table_int(&t, (long long)lp->n);
+        table_int(&t, (long long)lp->n_base);
+        table_num(&t, lp->raw_win_rate);
+        table_num(&t, lp->theta);
+        table_num(&t, lp->theta_se);
+        table_num(&t, lp->lc);
+        table_num(&t, lp->lc_lo);
+        table_num(&t, lp->lc_hi);
+        table_bool(&t, lp->status == LC_SEPARATED);
+        table_str(&t, status_text(lp));
+    }
+
+    cJSON *doc = cJSON_CreateObject();
+    cli_json_header(o, doc, &s.stats);
+    cJSON_AddStringToObject(doc, "baseline", o->baseline);
+    cJSON_AddStringToObject(doc, "length_unit", o->unit == LEN_WORDS ? "words" : "chars");
+    cJSON_AddNumberToObject(doc, "level", o->level);
+    cJSON_AddNumberToObject(doc, "n", (double)res.n);
+    cJSON_AddNumberToObject(doc, "n_used", (double)res.n_used);
+    cJSON_AddNumberToObject(doc, "n_between_separated_groups", (double)res.n_between_components);
+    cJSON_AddNumberToObject(doc, "n_not_connected", (double)res.n_not_connected);
+    cli_json_num(doc, "loglik", res.loglik);
+    cJSON_AddNumberToObject(doc, "iterations", res.iterations);
+    cJSON_AddBoolToObject(doc, "converged", res.converged);
+    cJSON *lc = cJSON_AddObjectToObject(doc, "length_coef");
+    cli_json_num(lc, "estimate", res.w);
+    cli_json_num(lc, "se", res.w_se);
+    cli_json_num(lc, "z", res.w_z);
+    cli_json_num(lc, "p", res.w_p);
+    cJSON_AddStringToObject(lc, "status", lc_status_name(res.length_status));
+    cJSON_AddItemToObject(doc, "policies", table_to_json(&t));
+
+    switch (o->format) {
+    case FMT_MD:
+        printf("Length-controlled preference against %s: split %s, %zu comparisons (%zu in the fit), "
+               "length in %s, %.0f%% intervals\n\n",
+               o->baseline, o->read.split ? o->read.split : "valid2", res.n, res.n_used,
+               o->unit == LEN_WORDS ? "words" : "characters", 100 * o->level);
+        if (res.length_status == LC_FITTED)
+            printf("length coefficient w = %.4f (SE %.4f, z = %.2f, p = %.3g) per unit of log((len_A+1)/(len_B+1))\n",
+                   res.w, res.w_se, res.w_z, res.w_p);
+        else
+            printf("length coefficient w: %s\n", res.length_status == LC_SEPARATED
+                   ? "separated (longer or shorter summaries always win): not estimable"
+                   : "not identified (length is a function of policy identity here)");
+        printf("log-likelihood %.4f, %d Newton iterations, %s\n\n", res.loglik, res.iterations,
+               res.converged ? "converged" : "NOT converged");
+        table_write_markdown(&t, stdout);
+        if (res.n_between_components)
+            printf("\n%zu comparisons between separated groups of policies were perfectly predicted "
+                   "and left out of the finite fit.\n", res.n_between_components);
+        if (res.n_not_connected)
+            printf("\n%zu comparisons have no path of comparisons to %s and were not fitted.\n",
+                   res.n_not_connected, o->baseline);
+        break;
+    case FMT_CSV:
+        table_write_csv(&t, stdout);
+        break;
+    case FMT_JSON:
+        cli_print_json(doc);
+        break;
+    }
+    cli_write_outputs(o, "lengthctl", &t, doc);
+    cli_check_stdout();
+    cJSON_Delete(doc);
+    table_free(&t);
+    lengthctl_free(&res);
+    cmpset_free(&s);
+    return 0;
+}

@@ -1,0 +1,200 @@
+/* cmd_winrate.c — `tldrlab winrate`: win rates against the baseline with
+ * Wilson and cluster-bootstrap intervals; --by groups; --pairwise matrix
+ * and Bradley-Terry strengths. */
+#include "analysis/lengthctl.h"
+#include "analysis/stats.h"
+#include "analysis/winrate.h"
+#include "cli/cli.h"
+#include "common/rng.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const TableCol WR_COLS[] = {
+    {"policy", "policy", COL_STR, 0, 0},
+    {"method", "method", COL_STR, 0, 0},
+    {"params", "params", COL_NUM, 0, SHOW_DATA},
+    {"size", "size", COL_STR, 0, SHOW_MD},
+    {"n", "n", COL_INT, 0, 0},
+    {"wins", "wins", COL_INT, 0, 0},
+    {"win_rate", "win rate", COL_NUM, 3, 0},
+    {"se", "SE", COL_NUM, 3, 0},
+    {"wilson_lo", "Wilson lo", COL_NUM, 3, 0},
+    {"wilson_hi", "Wilson hi", COL_NUM, 3, 0},
+    {"boot_lo", "boot lo", COL_NUM, 3, 0},
+    {"boot_hi", "boot hi", COL_NUM, 3, 0},
+    {"mean_log_len_ratio", "mean log len ratio", COL_NUM, 3, 0},
+    {"posts", "posts", COL_INT, 0, 0},
+};
+
+static const TableCol PW_COLS[] = {
+    {"policy", "policy", COL_STR, 0, 0},
+    {"opponent", "opponent", COL_STR, 0, 0},
+    {"wins", "wins", COL_INT, 0, 0},
+    {"n", "n", COL_INT, 0, 0},
+    {"win_rate", "win rate", COL_NUM, 3, 0},
+};
+
+static const TableCol BT_COLS[] = {
+    {"policy", "policy", COL_STR, 0, 0},
+    {"theta", "theta", COL_NUM, 3, 0},
+    {"theta_se", "SE", COL_NUM, 3, 0},
+    {"p_beats_baseline", "P(beats baseline)", COL_NUM, 3, 0},
+    {"lo", "lo", COL_NUM, 3, 0},
+    {"hi", "hi", COL_NUM, 3, 0},
+    {"status", "status", COL_STR, 0, 0},
+};
+
+#define NCOLS(a) (sizeof a / sizeof a[0])
+
+static GroupBy group_by(const CliOpts *o)
+{
+    if (!o->by || strcmp(o->by, "policy") == 0)
+        return GROUP_POLICY;
+    return strcmp(o->by, "method") == 0 ? GROUP_METHOD : GROUP_SIZE;
+}
+
+/* For groups, "policy" holds the group label; method and size are those
+ * of the group where it has one. */
+static void fill_table(const WinrateResult *res, GroupBy by, Table *t)
+{
+    table_init(t, WR_COLS, NCOLS(WR_COLS));
+    for (size_t i = 0; i < res->n; i++) {
+        const WinrateRow *r = &res->rows[i];
+        char size[32];
+        table_row(t);
+        table_str(t, r->label);
+        table_str(t, by == GROUP_SIZE ? NULL : method_name(r->meta.method));
+        table_num(t, r->meta.params);
+        policy_size_label(r->meta.params, size, sizeof size);
+        table_str(t, isnan(r->meta.params) ? NULL : size);
+        table_int(t, (long long)r->n);
+        table_int(t, (long long)r->wins);
+        table_num(t, r->win_rate);
+        table_num(t, r->se);
+        table_num(t, r->wilson_lo);
+        table_num(t, r->wilson_hi);
+        table_num(t, r->boot_lo);
+        table_num(t, r->boot_hi);
+        table_num(t, r->mean_log_len_ratio);
+        table_int(t, (long long)r->nposts);
+    }
+}
+
+/* The policy x policy matrix (long form) and Bradley-Terry strengths. */
+static void pairwise(const CliOpts *o, const ComparisonSet *s, uint32_t base, Table *pw, Table *bt,
+                     cJSON *doc)
+{
+    size_t P = s->policies.n;
+    size_t *wins = xmalloc(P * P * sizeof *wins);
+    winrate_pairwise(s, wins);
+    table_init(pw, PW_COLS, NCOLS(PW_COLS));
+    cJSON *jp = cJSON_AddObjectToObject(doc, "pairwise");
+    cJSON *names = cJSON_AddArrayToObject(jp, "policies");
+    cJSON *jw = cJSON_AddArrayToObject(jp, "wins");
+    for (size_t i = 0; i < P; i++) {
+        cJSON_AddItemToArray(names, cJSON_CreateString(strpool_get(&s->policies, (uint32_t)i)));
+        cJSON *row = cJSON_CreateArray();
+        for (size_t j = 0; j < P; j++) {
+            cJSON_AddItemToArray(row, cJSON_CreateNumber((double)wins[i * P + j]));
+            size_t n = wins[i * P + j] + wins[j * P + i];
+            if (i == j || n == 0)
+                continue;
+            table_row(pw);
+            table_str(pw, strpool_get(&s->policies, (uint32_t)i));
+            table_str(pw, strpool_get(&s->policies, (uint32_t)j));
+            table_int(pw, (long long)wins[i * P + j]);
+            table_int(pw, (long long)n);
+            table_num(pw, (double)wins[i * P + j] / (double)n);
+        }
+        cJSON_AddItemToArray(jw, row);
+    }
+    free(wins);
+
+    LcResult bt_res;
+    TlError err;
+    if (lengthctl_fit(s, base, o->unit, 0, o->level, &bt_res, &err) != 0)
+        cli_input_error(&err);
+    table_init(bt, BT_COLS, NCOLS(BT_COLS));
+    for (size_t p = 0; p < P; p++) {
+        const LcPolicy *lp = &bt_res.pol[p];
+        table_row(bt);
+        table_str(bt, strpool_get(&s->policies, (uint32_t)p));
+        table_num(bt, lp->theta);
+        table_num(bt, lp->theta_se);
+        table_num(bt, lp->lc);
+        table_num(bt, lp->lc_lo);
+        table_num(bt, lp->lc_hi);
+        table_str(bt, lc_status_name(lp->status));
+    }
+    cJSON *jb = table_to_json(bt);
+    cJSON_AddItemToObject(doc, "bradley_terry", jb);
+    lengthctl_free(&bt_res);
+}
+
+int cmd_winrate(CliOpts *o)
+{
+    ComparisonSet s;
+    cli_load_comparisons(o, &s);
+    uint32_t base = cli_baseline(o, &s);
+    GroupBy by = group_by(o);
+    WinrateOptions wo = {base, by, o->unit, (size_t)o->bootstrap, o->level,
+                         o->have_meta ? &o->meta : NULL, o->read.progress};
+    gsl_rng *r = rng_alloc(o->seed);
+    WinrateResult res;
+    winrate_compute(&s, &wo, r, &res);
+    rng_free(r);
+    if (res.n == 0)
+        cli_usage_error(o, "no comparisons against the baseline '%s' in scope; use --pairwise or another --baseline",
+                        o->baseline);
+
+    Table t, pw = {0}, bt = {0};
+    fill_table(&res, by, &t);
+    cJSON *doc = cJSON_CreateObject();
+    cli_json_header(o, doc, &s.stats);
+    cJSON_AddStringToObject(doc, "baseline", o->baseline);
+    cJSON_AddNumberToObject(doc, "bootstrap", (double)o->bootstrap);
+    cJSON_AddNumberToObject(doc, "seed", (double)o->seed);
+    cJSON_AddNumberToObject(doc, "level", o->level);
+    cJSON_AddStringToObject(doc, "length_unit", o->unit == LEN_WORDS ? "words" : "chars");
+    cJSON_AddStringToObject(doc, "group_by", o->by ? o->by : "policy");
+    cJSON_AddItemToObject(doc, "policies", table_to_json(&t));
+    if (o->pairwise)
+        pairwise(o, &s, base, &pw, &bt, doc);
+
+    switch (o->format) {
+    case FMT_MD:
+        printf("Win rates against %s: split %s, %zu comparisons in scope, %.0f%% intervals, "
+               "%ld bootstrap resamples of posts (seed %llu)\n\n",
+               o->baseline, o->read.split ? o->read.split : "valid2", s.n, 100 * o->level,
+               o->bootstrap, (unsigned long long)o->seed);
+        table_write_markdown(&t, stdout);
+        if (o->pairwise) {
+            printf("\nPairwise wins (row policy beat column policy):\n\n");
+            table_write_markdown(&pw, stdout);
+            printf("\nBradley-Terry strengths (theta, %s = 0):\n\n", o->baseline);
+            table_write_markdown(&bt, stdout);
+        }
+        break;
+    case FMT_CSV:
+        table_write_csv(&t, stdout);
+        break;
+    case FMT_JSON:
+        cli_print_json(doc);
+        break;
+    }
+    cli_write_outputs(o, "winrate", &t, doc);
+    if (o->pairwise) {
+        cli_write_outputs(o, "winrate_pairwise", &pw, NULL);
+        cli_write_outputs(o, "winrate_bradley_terry", &bt, NULL);
+    }
+    cli_check_stdout();
+    cJSON_Delete(doc);
+    table_free(&t);
+    table_free(&pw);
+    table_free(&bt);
+    winrate_free(&res);
+    cmpset_free(&s);
+    return 0;
+}

@@ -1,0 +1,96 @@
+/* main.c — `tldrlab`: git-style subcommands. */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const Command COMMANDS[] = {
+    {"winrate", "win rates against the reference, Wilson and cluster-bootstrap intervals",
+     OPT_FILTERS | OPT_META | OPT_OUTPUT | OPT_SEED | OPT_BASELINE | OPT_BOOTSTRAP | OPT_BY |
+         OPT_PAIRWISE | OPT_LENUNIT | OPT_LEVEL | OPT_PROGRESS,
+     "[options] FILE...",
+     "Per policy, the share of comparisons in which its summary was preferred to the\n"
+     "baseline's (the reference summary, `ref`, by default): n, wins, win rate, its\n"
+     "binomial SE, a Wilson interval, and a cluster-bootstrap interval that resamples\n"
+     "posts (not rows), plus the mean log length ratio log((len+1)/(len_baseline+1)).\n"
+     "FILE... are comparison files in the released format (JSON lines; - for stdin).",
+     cmd_winrate, 1},
+    {"lengthctl", "length-controlled preference: logistic model on policy and log length ratio",
+     OPT_FILTERS | OPT_META | OPT_OUTPUT | OPT_BASELINE | OPT_LENUNIT | OPT_LEVEL | OPT_PROGRESS,
+     "[options] FILE...",
+     "Fits P(A preferred to B) = sigmoid(theta_A - theta_B + w log((len_A+1)/(len_B+1)))\n"
+     "to every comparison in scope (the paper's Appendix F), theta_baseline = 0, by\n"
+     "Newton/IRLS. Reports w, and per policy theta with its SE and the length-controlled\n"
+     "win rate sigmoid(theta) with a delta-method interval. Separated or unidentified\n"
+     "policies are flagged, never reported as huge numbers.",
+     cmd_lengthctl, 1},
+    {"likert", "1-7 axis ratings per dataset x policy x axis; --length-control",
+     OPT_FILTERS | OPT_META | OPT_OUTPUT | OPT_BASELINE | OPT_LEVEL | OPT_LENCTL | OPT_PROGRESS,
+     "[options] FILE...",
+     "Aggregates axis evals (overall, accuracy, coverage, coherence on 1-7) per dataset\n"
+     "(tldr: info has a post; news: an article), policy and axis: n, mean, SD, SE,\n"
+     "t interval, share of 7s, share <= 4 and the histogram. The default split is valid2\n"
+     "for TL;DR and test for news, as released.",
+     cmd_likert, 1},
+    {"agreement", "labeler agreement on pairs labelled more than once; per-worker counts",
+     OPT_FILTERS | OPT_OUTPUT | OPT_LEVEL | OPT_PROGRESS,
+     "[options] FILE...",
+     "Per worker: labels, agreement with other workers on the same pair, agreement with\n"
+     "the majority of the other labels, position bias and mean confidence slider; and the\n"
+     "overall inter-labeler agreement with a Wilson interval.",
+     cmd_agreement, 1},
+    {"example", "write an example data set in the released format, with known truth",
+     OPT_OUTPUT | OPT_SEED | OPT_EXAMPLE | OPT_PROGRESS,
+     "--out DIR [options]",
+     "Writes comparisons and axis evals in the released format for simulated policies\n"
+     "with released-style names and known qualities, labelled by simulated workers,\n"
+     "plus truth.json with the generating parameters.",
+     cmd_example, 0},
+};
+#define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
+
+static void usage(FILE *fp)
+{
+    fprintf(fp, "usage: tldrlab [--version] [--help] COMMAND [options] [FILE...]\n\n"
+                "Experiments in learning to summarize from human feedback.\n\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(fp, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+    fprintf(fp, "\nRun 'tldrlab COMMAND --help' for a command's options. Docs: docs/usage.md\n");
+}
+
+int main(int argc, char **argv)
+{
+    tl_gsl_quiet();
+    if (argc < 2) {
+        usage(stderr);
+        return TL_EXIT_INPUT;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        if (argc > 2 && strcmp(argv[1], "help") == 0) {
+            char *args[] = {argv[2], "--help", NULL};
+            for (size_t i = 0; i < NCOMMANDS; i++)
+                if (strcmp(argv[2], COMMANDS[i].name) == 0) {
+                    CliOpts o;
+                    cli_parse(&COMMANDS[i], 2, args, &o);
+                }
+        }
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("tldrlab %s (commit %s)\n", TLDRLAB_VERSION, TLDRLAB_COMMIT);
+        return 0;
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(argv[1], COMMANDS[i].name) != 0)
+            continue;
+        CliOpts o;
+        cli_parse(&COMMANDS[i], argc - 1, argv + 1, &o);
+        int rc = COMMANDS[i].run(&o);
+        cli_free(&o);
+        return rc;
+    }
+    fprintf(stderr, "tldrlab: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return TL_EXIT_INPUT;
+}

@@ -1,0 +1,383 @@
+/* opts.c — option parsing, input loading and output emission shared by
+ * the subcommands. */
+#include "cli/cli.h"
+#include "common/atomic.h"
+#include "common/progress.h"
+#include "common/rng.h"
+#include "common/strbuf.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    O_SPLIT = 1000, O_BATCH, O_POLICY, O_WORKER, O_SKIP, O_META, O_FORMAT, O_OUT, O_SEED,
+    O_BASELINE, O_BOOTSTRAP, O_BY, O_PAIRWISE, O_LENUNIT, O_LEVEL, O_LENCTL, O_POSTS,
+    O_COMPARISONS, O_ARTICLES, O_WORKERS, O_DUP, O_LCOEF, O_NOAXIS, O_QUIET, O_PROGRESS, O_HELP
+};
+
+typedef struct {
+    struct option opt;
+    unsigned group;
+    const char *arg;
+    const char *help;
+} OptSpec;
+
+static const OptSpec SPECS[] = {
+    {{"split", required_argument, 0, O_SPLIT}, OPT_FILTERS, "NAME",
+     "train, valid1, valid2, test or all (default valid2; for news axis evals, test)"},
+    {{"batch", required_argument, 0, O_BATCH}, OPT_FILTERS, "LIST", "keep these batches (comma-separated)"},
+    {{"policy", required_argument, 0, O_POLICY}, OPT_FILTERS, "LIST",
+     "keep records with a summary by one of these policies"},
+    {{"worker", required_argument, 0, O_WORKER}, OPT_FILTERS, "LIST", "keep records by these workers"},
+    {{"skip-invalid", no_argument, 0, O_SKIP}, OPT_FILTERS, NULL,
+     "skip bad records (counted and reported) instead of stopping at the first"},
+    {{"meta", required_argument, 0, O_META}, OPT_META, "FILE",
+     "policy metadata JSON; overrides what the names say"},
+    {{"baseline", required_argument, 0, O_BASELINE}, OPT_BASELINE, "NAME", "baseline policy (default ref)"},
+    {{"bootstrap", required_argument, 0, O_BOOTSTRAP}, OPT_BOOTSTRAP, "B",
+     "cluster-bootstrap resamples of posts (default 10000; 0 = none)"},
+    {{"by", required_argument, 0, O_BY}, OPT_BY, "KEY", "group rows by method or size"},
+    {{"pairwise", no_argument, 0, O_PAIRWISE}, OPT_PAIRWISE, NULL,
+     "also the policy x policy win matrix and Bradley-Terry strengths"},
+    {{"length-unit", required_argument, 0, O_LENUNIT}, OPT_LENUNIT, "UNIT",
+     "words (whitespace-separated, default) or chars"},
+    {{"length-control", no_argument, 0, O_LENCTL}, OPT_LENCTL, NULL,
+     "also regress overall on policy + length in characters (Table 14)"},
+    {{"level", required_argument, 0, O_LEVEL}, OPT_LEVEL, "X", "interval level (default 0.95)"},
+    {{"seed", required_argument, 0, O_SEED}, OPT_SEED, "N", "random seed (default 20200902)"},
+    {{"posts", required_argument, 0, O_POSTS}, OPT_EXAMPLE, "N", "TL;DR posts (default 300)"},
+    {{"comparisons", required_argument, 0, O_COMPARISONS}, OPT_EXAMPLE, "N",
+     "about N TL;DR comparisons (sets the number of posts)"},
+    {{"articles", required_argument, 0, O_ARTICLES}, OPT_EXAMPLE, "N", "news articles (default 80)"},
+    {{"workers", required_argument, 0, O_WORKERS}, OPT_EXAMPLE, "N", "labelers (default 14)"},
+    {{"dup-rate", required_argument, 0, O_DUP}, OPT_EXAMPLE, "X",
+     "share of pairs labelled by a second worker (default 0.12)"},
+    {{"length-coef", required_argument, 0, O_LCOEF}, OPT_EXAMPLE, "W",
+     "labelers' true length preference per log length ratio (default 0.5)"},
+    {{"no-axis", no_argument, 0, O_NOAXIS}, OPT_EXAMPLE, NULL, "do not write axis evals"},
+    {{"format", required_argument, 0, O_FORMAT}, OPT_OUTPUT, "FMT", "md (default), csv or json on stdout"},
+    {{"out", required_argument, 0, O_OUT}, OPT_OUTPUT, "DIR", "also write CSV and JSON files into DIR"},
+    {{"quiet", no_argument, 0, O_QUIET}, OPT_PROGRESS, NULL, "no progress display"},
+    {{"progress", no_argument, 0, O_PROGRESS}, OPT_PROGRESS, NULL,
+     "show progress even when stderr is not a terminal"},
+    {{"help", no_argument, 0, O_HELP}, ~0u, NULL, "show this help"},
+};
+#define NSPECS (sizeof SPECS / sizeof SPECS[0])
+
+static void print_help(const Command *c)
+{
+    printf("usage: tldrlab %s %s\n\n%s\n\noptions:\n", c->name, c->usage, c->help);
+    for (size_t i = 0; i < NSPECS; i++) {
+        const OptSpec *s = &SPECS[i];
+        if (!(s->group & c->opts) && s->opt.val != O_HELP)
+            continue;
+        char left[64];
+        snprintf(left, sizeof left, "--%s%s%s", s->opt.name, s->arg ? " " : "", s->arg ? s->arg : "");
+        printf("  %-22s %s\n", left, s->help);
+    }
+}
+
+void cli_usage_error(const CliOpts *o, const char *fmt, ...)
+{
+    va_list ap;
+    fflush(stdout);
+    fprintf(stderr, "tldrlab %s: ", o->cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n");
+    exit(TL_EXIT_INPUT);
+}
+
+void cli_input_error(const TlError *err)
+{
+    fflush(stdout);
+    fprintf(stderr, "%s\n", err->msg);
+    exit(TL_EXIT_INPUT);
+}
+
+static long parse_count(const CliOpts *o, const char *name, const char *v, long min, long max)
+{
+    long x;
+    if (util_parse_long(v, min, max, &x) != 0)
+        cli_usage_error(o, "--%s: expected a whole number from %ld to %ld, got '%s'", name, min, max, v);
+    return x;
+}
+
+static double parse_real(const CliOpts *o, const char *name, const char *v, double min, double max)
+{
+    double x;
+    if (util_parse_double(v, &x) != 0 || x < min || x > max)
+        cli_usage_error(o, "--%s: expected a number from %g to %g, got '%s'", name, min, max, v);
+    return x;
+}
+
+void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->cmd = cmd->name;
+    o->baseline = "ref";
+    o->seed = RNG_DEFAULT_SEED;
+    o->bootstrap = 10000;
+    o->unit = LEN_WORDS;
+    o->level = 0.95;
+    o->read.progress = progress_default_enabled();
+    o->posts = -1;
+    o->comparisons = -1;
+    o->articles = -1;
+    o->workers = -1;
+    o->dup_rate = -1;
+    o->length_coef = NAN;
+
+    struct option longopts[NSPECS + 1];
+    for (size_t i = 0; i < NSPECS; i++)
+        longopts[i] = SPECS[i].opt;
+    memset(&longopts[NSPECS], 0, sizeof longopts[0]);
+    optind = 1;
+    opterr = 0;
+    int c, idx = -1;
+    while ((c = getopt_long(argc, argv, ":h", longopts, &idx)) != -1) {
+        if (c == ':')
+            cli_usage_error(o, "option '%s' needs a value (see tldrlab %s --help)", argv[optind - 1], cmd->name);
+        if (c == '?')
+            cli_usage_error(o, "unknown option '%s' (see tldrlab %s --help)", argv[optind - 1], cmd->name);
+        if (c == 'h' || c == O_HELP) {
+            print_help(cmd);
+            exit(0);
+        }
+        const OptSpec *s = NULL;
+        for (size_t i = 0; i < NSPECS; i++)
+            if (SPECS[i].opt.val == c)
+                s = &SPECS[i];
+        if (!s || !(s->group & cmd->opts))
+            cli_usage_error(o, "option '--%s' does not apply to this command (see tldrlab %s --help)",
+                            s ? s->opt.name : "?", cmd->name);
+        switch (c) {
+        case O_SPLIT: o->read.split = optarg; break;
+        case O_BATCH: o->read.batches = optarg; break;
+        case O_POLICY: o->read.policies = optarg; break;
+        case O_WORKER: o->read.workers = optarg; break;
+        case O_SKIP: o->read.skip_invalid = 1; break;
+        case O_META: o->meta_path = optarg; break;
+        case O_BASELINE:
+            o->baseline = optarg;
+            o->baseline_given = 1;
+            break;
+        case O_BOOTSTRAP: o->bootstrap = parse_count(o, "bootstrap", optarg, 0, 100000000); break;
+        case O_BY:
+            if (strcmp(optarg, "method") != 0 && strcmp(optarg, "size") != 0 && strcmp(optarg, "policy") != 0)
+                cli_usage_error(o, "--by: expected method, size or policy, got '%s'", optarg);
+            o->by = optarg;
+            break;
+        case O_PAIRWISE: o->pairwise = 1; break;
+        case O_LENUNIT:
+            if (strcmp(optarg, "words") == 0)
+                o->unit = LEN_WORDS;
+            else if (strcmp(optarg, "chars") == 0)
+                o->unit = LEN_CHARS;
+            else
+                cli_usage_error(o, "--length-unit: expected words or chars, got '%s'", optarg);
+            break;
+        case O_LENCTL: o->length_control = 1; break;
+        case O_LEVEL: o->level = parse_real(o, "level", optarg, 0.5, 0.999999); break;
+        case O_SEED:
+            if (util_parse_u64(optarg, &o->seed) != 0)
+                cli_usage_error(o, "--seed: expected a non-negative whole number, got '%s'", optarg);
+            break;
+        case O_FORMAT:
+            if (strcmp(optarg, "md") == 0 || strcmp(optarg, "markdown") == 0)
+                o->format = FMT_MD;
+            else if (strcmp(optarg, "csv") == 0)
+                o->format = FMT_CSV;
+            else if (strcmp(optarg, "json") == 0)
+                o->format = FMT_JSON;
+            else
+                cli_usage_error(o, "--format: expected md, csv or json, got '%s'", optarg);
+            break;
+        case O_OUT: o->out_dir = optarg; break;
+        case O_POSTS: o->posts = parse_count(o, "posts", optarg, 1, 10000000); break;
+        case O_COMPARISONS: o->comparisons = parse_count(o, "comparisons", optarg, 1, 100000000); break;
+        case O_ARTICLES: o->articles = parse_count(o, "articles", optarg, 0, 10000000); break;
+        case O_WORKERS: o->workers = parse_count(o, "workers", optarg, 2, 100000); break;
+        case O_DUP: o->dup_rate = parse_real(o, "dup-rate", optarg, 0, 1); break;
+        case O_LCOEF: o->length_coef = parse_real(o, "length-coef", optarg, -10, 10); break;
+        case O_NOAXIS: o->no_axis = 1; break;
+        case O_QUIET: o->read.progress = 0; break;
+        case O_PROGRESS: o->read.progress = 1; break;
+        }
+    }
+    o->files = argv + optind;
+    o->nfiles = argc - optind;
+    if (o->nfiles < cmd->min_files)
+        cli_usage_error(o, "no input files (usage: tldrlab %s %s)", cmd->name, cmd->usage);
+    if (cmd->min_files == 0 && o->nfiles > 0)
+        cli_usage_error(o, "unexpected argument '%s' (see tldrlab %s --help)", o->files[0], cmd->name);
+    if (o->meta_path) {
+        TlError err;
+        if (policy_meta_load(&o->meta, o->meta_path, &err) != 0)
+            cli_input_error(&err);
+        o->have_meta = 1;
+    }
+}
+
+void cli_free(CliOpts *o)
+{
+    if (o->have_meta)
+        policy_meta_free(&o->meta);
+}
+
+static void report_skips(const CliOpts *o, const ReadStats *st)
+{
+    if (!st->skipped)
+        return;
+    fprintf(stderr, "tldrlab %s: skipped %zu invalid record%s (--skip-invalid); the first:\n", o->cmd,
+            st->skipped, st->skipped == 1 ? "" : "s");
+    for (size_t i = 0; i < st->nmsgs; i++)
+        fprintf(stderr, "  %s\n", st->msgs[i]);
+}
+
+static void nothing_in_scope(const CliOpts *o, const ReadStats *st, const char *what)
+{
+    char splits[256];
+    records_describe_splits(st, splits, sizeof splits);
+    cli_usage_error(o, "no %s in scope (split %s%s%s%s%s%s%s); the files hold %zu valid records: %s",
+                    what, records_split_desc(&o->read),
+                    o->read.batches ? ", batch " : "", o->read.batches ? o->read.batches : "",
+                    o->read.policies ? ", policy " : "", o->read.policies ? o->read.policies : "",
+                    o->read.workers ? ", worker " : "", o->read.workers ? o->read.workers : "",
+                    st->read, splits);
+}
+
+void cli_load_comparisons(CliOpts *o, ComparisonSet *s)
+{
+    TlError err;
+    cmpset_init(s);
+    if (cmpset_load(s, o->files, (size_t)o->nfiles, &o->read, &err) != 0) {
+        if (strncmp(err.msg, "--", 2) == 0)
+            cli_usage_error(o, "%s", err.msg);
+        cli_input_error(&err);
+    }
+    report_skips(o, &s->stats);
+    if (s->n == 0)
+        nothing_in_scope(o, &s->stats, "comparisons");
+}
+
+void cli_load_axis(CliOpts *o, AxisSet *s)
+{
+    TlError err;
+    axisset_init(s);
+    if (axisset_load(s, o->files, (size_t)o->nfiles, &o->read, &err) != 0) {
+        if (strncmp(err.msg, "--", 2) == 0)
+            cli_usage_error(o, "%s", err.msg);
+        cli_input_error(&err);
+    }
+    report_skips(o, &s->stats);
+    if (s->n == 0)
+        nothing_in_scope(o, &s->stats, "axis evals");
+}
+
+uint32_t cli_baseline(const CliOpts *o, const ComparisonSet *s)
+{
+    long b = strpool_find(&s->policies, o->baseline);
+    if (b >= 0)
+        return (uint32_t)b;
+    /* Say which policies there are, most compared first. */
+    size_t P = s->policies.n;
+    size_t *cnt = xcalloc(P, sizeof *cnt);
+    for (size_t i = 0; i < s->n; i++) {
+        cnt[s->rows[i].policy[0]]++;
+        if (s->rows[i].policy[1] != s->rows[i].policy[0])
+            cnt[s->rows[i].policy[1]]++;
+    }
+    StrBuf sb;
+    sb_init(&sb);
+    for (size_t shown = 0; shown < P && shown < 8; shown++) {
+        size_t best = 0;
+        for (size_t p = 1; p < P; p++)
+            if (cnt[p] > cnt[best])
+                best = p;
+        sb_printf(&sb, "%s%s (%zu)", shown ? ", " : "", strpool_get(&s->policies, (uint32_t)best), cnt[best]);
+        cnt[best] = 0;
+    }
+    if (P > 8)
+        sb_printf(&sb, ", and %zu more", P - 8);
+    free(cnt);
+    cli_usage_error(o, "the baseline '%s' is in no comparison in scope%s; choose one with --baseline NAME. "
+                    "Policies in scope: %s", o->baseline,
+                    strcmp(o->baseline, "ref") == 0 ? " (these records have no reference summaries)" : "",
+                    sb_str(&sb));
+}
+
+void cli_json_num(cJSON *o, const char *key, double v)
+{
+    if (isfinite(v))
+        cJSON_AddNumberToObject(o, key, v);
+    else
+        cJSON_AddNullToObject(o, key);
+}
+
+void cli_json_header(const CliOpts *o, cJSON *doc, const ReadStats *st)
+{
+    cJSON_AddStringToObject(doc, "split", o->read.split ? o->read.split : "valid2");
+    if (o->read.batches)
+        cJSON_AddStringToObject(doc, "batch", o->read.batches);
+    if (o->read.policies)
+        cJSON_AddStringToObject(doc, "policy_filter", o->read.policies);
+    if (o->read.workers)
+        cJSON_AddStringToObject(doc, "worker_filter", o->read.workers);
+    cJSON_AddNumberToObject(doc, "records_read", (double)st->read);
+    cJSON_AddNumberToObject(doc, "records_in_scope", (double)st->kept);
+    cJSON_AddNumberToObject(doc, "skipped_invalid", (double)st->skipped);
+    cJSON_AddStringToObject(doc, "tldrlab_version", TLDRLAB_VERSION);
+}
+
+void cli_print_json(const cJSON *doc)
+{
+    char *s = cJSON_Print(doc);
+    if (!s)
+        tl_die(TL_EXIT_RUNTIME, "out of memory printing JSON");
+    fputs(s, stdout);
+    fputc('\n', stdout);
+    free(s);
+}
+
+void cli_write_outputs(const CliOpts *o, const char *name, const Table *t, const cJSON *doc)
+{
+    if (!o->out_dir)
+        return;
+    if (util_mkdir_p(o->out_dir) != 0)
+        tl_die(TL_EXIT_RUNTIME, "%s: cannot create directory: %s", o->out_dir, strerror(errno));
+    char fname[256];
+    if (t) {
+        snprintf(fname, sizeof fname, "%s.csv", name);
+        char *p = util_path_join(o->out_dir, fname);
+        AtomicFile *af = atomic_open(p);
+        table_write_csv(t, af->fp);
+        if (atomic_commit(af) != 0)
+            exit(TL_EXIT_RUNTIME);
+        free(p);
+    }
+    if (doc) {
+        snprintf(fname, sizeof fname, "%s.json", name);
+        char *p = util_path_join(o->out_dir, fname);
+        char *s = cJSON_Print(doc);
+        StrBuf b;
+        sb_init(&b);
+        sb_printf(&b, "%s\n", s);
+        atomic_write_string(p, sb_str(&b));
+        sb_free(&b);
+        free(s);
+        free(p);
+    }
+}
+
+void cli_check_stdout(void)
+{
+    if (fflush(stdout) != 0 || ferror(stdout))
+        tl_die(TL_EXIT_RUNTIME, "error writing standard output: %s", strerror(errno));
+}

@@ -1,0 +1,117 @@
+/* atomic.c — temp file + rename, with cleanup of unfinished files at exit. */
+#include "common/atomic.h"
+#include "common/err.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static AtomicFile *open_files; /* files not yet committed, removed at exit */
+static int cleanup_installed;
+
+static void cleanup_at_exit(void)
+{
+    for (AtomicFile *a = open_files; a; a = a->next)
+        unlink(a->tmp);
+}
+
+static void cleanup_on_signal(int sig)
+{
+    cleanup_at_exit();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void install_cleanup(void)
+{
+    if (cleanup_installed)
+        return;
+    cleanup_installed = 1;
+    atexit(cleanup_at_exit);
+    signal(SIGINT, cleanup_on_signal);
+    signal(SIGTERM, cleanup_on_signal);
+    signal(SIGHUP, cleanup_on_signal);
+}
+
+static void unregister(AtomicFile *af)
+{
+    for (AtomicFile **p = &open_files; *p; p = &(*p)->next)
+        if (*p == af) {
+            *p = af->next;
+            return;
+        }
+}
+
+AtomicFile *atomic_open(const char *path)
+{
+    install_cleanup();
+    AtomicFile *af = xcalloc(1, sizeof *af);
+    size_t n = strlen(path);
+    af->path = xstrdup(path);
+    af->tmp = xmalloc(n + 12);
+    memcpy(af->tmp, path, n);
+    memcpy(af->tmp + n, ".tmp.XXXXXX", 12);
+    int fd = mkstemp(af->tmp);
+    if (fd < 0)
+        tl_die(TL_EXIT_RUNTIME, "%s: cannot create output file: %s", path, strerror(errno));
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask); /* mkstemp makes 0600; outputs get the usual mode */
+    af->fp = fdopen(fd, "w");
+    if (!af->fp) {
+        close(fd);
+        unlink(af->tmp);
+        tl_die(TL_EXIT_RUNTIME, "%s: cannot open output file: %s", path, strerror(errno));
+    }
+    af->next = open_files;
+    open_files = af;
+    return af;
+}
+
+static void release(AtomicFile *af)
+{
+    unregister(af);
+    free(af->path);
+    free(af->tmp);
+    free(af);
+}
+
+int atomic_commit(AtomicFile *af)
+{
+    int bad = ferror(af->fp) || fflush(af->fp) != 0 || fsync(fileno(af->fp)) != 0;
+    int err = errno;
+    if (fclose(af->fp) != 0 && !bad) {
+        bad = 1;
+        err = errno;
+    }
+    if (!bad && rename(af->tmp, af->path) != 0) {
+        bad = 1;
+        err = errno;
+    }
+    if (bad) {
+        fprintf(stderr, "tldrlab: %s: cannot write output: %s\n", af->path, strerror(err));
+        unlink(af->tmp);
+    }
+    release(af);
+    return bad ? -1 : 0;
+}
+
+void atomic_abort(AtomicFile *af)
+{
+    if (!af)
+        return;
+    fclose(af->fp);
+    unlink(af->tmp);
+    release(af);
+}
+
+void atomic_write_string(const char *path, const char *text)
+{
+    AtomicFile *af = atomic_open(path);
+    fputs(text, af->fp);
+    if (atomic_commit(af) != 0)
+        exit(TL_EXIT_RUNTIME);
+}

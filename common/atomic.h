@@ -1,0 +1,34 @@
+/* atomic.h — output files that appear whole or not at all.
+ *
+ * atomic_open creates "<path>.tmp.XXXXXX" in the same directory; the caller
+ * writes through ->fp; atomic_commit flushes, fsyncs and renames it into
+ * place. atomic_abort, or the process exiting before commit (tl_die, a
+ * signal), removes the temporary file, so a crash never leaves a
+ * half-written output under the final name. */
+#ifndef TL_ATOMIC_H
+#define TL_ATOMIC_H
+
+#include <stdio.h>
+
+typedef struct AtomicFile {
+    FILE *fp;
+    char *path;   /* final name */
+    char *tmp;    /* temporary name */
+    struct AtomicFile *next; /* registry of open files, for cleanup at exit */
+} AtomicFile;
+
+/* Opens a temporary file next to path. Dies (exit 1) with a message naming
+ * path when the directory is not writable. */
+AtomicFile *atomic_open(const char *path);
+
+/* Flushes, syncs, closes and renames into place; frees af. Returns 0, or -1
+ * after printing a message naming the path (the temporary is removed). */
+int atomic_commit(AtomicFile *af);
+
+/* Closes and removes the temporary file; frees af. Accepts NULL. */
+void atomic_abort(AtomicFile *af);
+
+/* Writes a whole string to path atomically; dies on failure. */
+void atomic_write_string(const char *path, const char *text);
+
+#endif

@@ -1,0 +1,45 @@
+/* util.h — small helpers: strict number parsing (STYLE.md rule 6), hashing,
+ * text length measures, directories. */
+#ifndef TL_UTIL_H
+#define TL_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Parses a whole string as a finite double. Rejects empty input, trailing
+ * junk, overflow, NaN and infinities. Returns 0 on success, -1 otherwise. */
+int util_parse_double(const char *s, double *out);
+
+/* Parses a whole string as a base-10 integer within [min, max]. Rejects
+ * empty input, trailing junk and overflow. Returns 0 on success, -1 otherwise. */
+int util_parse_long(const char *s, long min, long max, long *out);
+
+/* Same for unsigned 64-bit values (seeds). */
+int util_parse_u64(const char *s, uint64_t *out);
+
+/* 64-bit FNV-1a hash of n bytes, chained from h (start with UTIL_FNV_INIT). */
+#define UTIL_FNV_INIT 0xcbf29ce484222325ULL
+uint64_t util_fnv1a(uint64_t h, const void *data, size_t n);
+
+/* Number of whitespace-separated words (C-locale isspace). */
+size_t util_count_words(const char *s);
+
+/* Number of Unicode characters (UTF-8 code points) after trimming leading
+ * and trailing ASCII whitespace. Invalid bytes count one each. */
+size_t util_count_chars(const char *s);
+
+/* Creates dir and its parents (mode 0777 & ~umask). Returns 0 or -1 with
+ * errno set. Existing directories are fine. */
+int util_mkdir_p(const char *dir);
+
+/* Joins dir and name with one '/'. The caller frees the result. */
+char *util_path_join(const char *dir, const char *name);
+
+/* Seconds on a monotonic clock, for progress displays and benchmarks only
+ * (never for seeds). */
+double util_now(void);
+
+/* Returns 1 when s is in the comma-separated list list, else 0. */
+int util_in_csv_list(const char *list, const char *s);
+
+#endif
