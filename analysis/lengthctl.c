@@ -201,7 +201,12 @@ int lengthctl_fit(const ComparisonSet *s, uint32_t baseline, LengthUnit unit, in
     res->iterations = fit.iterations;
     res->converged = fit.converged;
 
-    if (st == LOGREG_SINGULAR) {
+    /* Separation through the length term: the fit drifts to infinity with
+     * fitted probabilities at 0 or 1 (Newton then stops converging, or the
+     * Hessian underflows to singular). The last step is the drift direction. */
+    int drifting = st != LOGREG_OK && fit.n_extreme > 0;
+    int complete = drifting && fit.n_extreme == d.n;
+    if (st == LOGREG_SINGULAR && !drifting) {
         uint8_t *nullmask = xmalloc(d.p ? d.p : 1);
         logreg_null_columns(&d, nullmask);
         for (size_t p = 0; p < P; p++)
@@ -211,9 +216,6 @@ int lengthctl_fit(const ComparisonSet *s, uint32_t baseline, LengthUnit unit, in
             res->length_status = LC_NOT_IDENTIFIED;
         free(nullmask);
     }
-    /* Separation through the length term: the fit drifts to infinity with
-     * fitted probabilities at 0 or 1. The last step is the drift direction. */
-    int drifting = st == LOGREG_NOT_CONVERGED && fit.n_extreme > 0;
     double wstep = use_len ? fabs(fit.step[ncols]) : 0;
     if (drifting && use_len)
         res->length_status = LC_SEPARATED;
@@ -230,9 +232,11 @@ int lengthctl_fit(const ComparisonSet *s, uint32_t baseline, LengthUnit unit, in
         if (lp->status != LC_FITTED)
             continue;
         double step = fabs(fit.step[col[p]]);
-        if (drifting && step > 1e-3 * fmax(wstep, 1e-12)) {
+        if (complete || (drifting && step > 1e-3 * fmax(wstep, 1e-12))) {
+            /* Under complete separation every row is predicted perfectly
+             * in the limit and no theta is determined. */
             lp->status = LC_SEPARATED;
-            lp->direction = fit.step[col[p]] > 0 ? 1 : -1;
+            lp->direction = complete ? 0 : fit.step[col[p]] > 0 ? 1 : -1;
             continue;
         }
         lp->theta = fit.beta[col[p]];

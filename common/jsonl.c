@@ -34,18 +34,19 @@ int jsonl_open(JsonlReader *r, const char *path, TlError *err)
 }
 
 /* Describes where cJSON stopped, as a column and a short excerpt. */
-static void parse_problem(const char *line, size_t len, char *out, size_t cap)
+static void parse_problem(const char *line, size_t len, size_t col0, char *out, size_t cap)
 {
     const char *at = cJSON_GetErrorPtr();
     if (!at || at < line || at > line + len) {
         snprintf(out, cap, "invalid JSON");
         return;
     }
-    size_t col = (size_t)(at - line) + 1;
-    if (at == line + len)
+    size_t col = col0 + (size_t)(at - line) + 1;
+    size_t left = (size_t)(line + len - at);
+    if (left == 0)
         snprintf(out, cap, "invalid JSON: unexpected end of line at column %zu", col);
     else
-        snprintf(out, cap, "invalid JSON at column %zu near '%.12s'", col, at);
+        snprintf(out, cap, "invalid JSON at column %zu near '%.*s'", col, (int)(left < 12 ? left : 12), at);
     for (char *p = out; *p; p++)
         if (*p == '\n' || *p == '\r' || *p == '\t')
             *p = ' ';
@@ -82,10 +83,12 @@ int jsonl_next(JsonlReader *r, cJSON **out, TlError *err)
         cJSON *j = cJSON_ParseWithLengthOpts(r->buf + start, len - start, &end, 0);
         if (!j) {
             char why[96];
-            parse_problem(r->buf + start, len - start, why, sizeof why);
+            parse_problem(r->buf + start, len - start, start, why, sizeof why);
             tlerr_input(err, r->name, r->line, "json", "%s", why);
             return -1;
         }
+        while (end && end < r->buf + len && (*end == ' ' || *end == '\t'))
+            end++;
         if (end && end < r->buf + len) {
             cJSON_Delete(j);
             tlerr_input(err, r->name, r->line, "json",

@@ -59,31 +59,71 @@ uint64_t util_fnv1a(uint64_t h, const void *data, size_t n)
     return h;
 }
 
-size_t util_count_words(const char *s)
+/* Length in bytes of the whitespace character at s, or 0. Whitespace is
+ * what Python's str.isspace() accepts, so counts match str.split(): ASCII
+ * \t\n\v\f\r and space, \x1c-\x1f, U+0085, U+00A0, U+1680,
+ * U+2000-U+200A, U+2028, U+2029, U+202F, U+205F and U+3000. */
+static size_t space_len(const unsigned char *s)
 {
+    unsigned c = s[0];
+    if (c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f))
+        return 1;
+    if (c == 0xC2 && (s[1] == 0x85 || s[1] == 0xA0))
+        return 2;
+    if (c == 0xE1 && s[1] == 0x9A && s[2] == 0x80)
+        return 3; /* U+1680 */
+    if (c == 0xE2 && s[1] == 0x80 && s[2] && ((s[2] >= 0x80 && s[2] <= 0x8A) || s[2] == 0xA8 ||
+                                               s[2] == 0xA9 || s[2] == 0xAF))
+        return 3; /* U+2000-U+200A, U+2028, U+2029, U+202F */
+    if (c == 0xE2 && s[1] == 0x81 && s[2] == 0x9F)
+        return 3; /* U+205F */
+    if (c == 0xE3 && s[1] == 0x80 && s[2] == 0x80)
+        return 3; /* U+3000 */
+    return 0;
+}
+
+size_t util_count_words(const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
     size_t n = 0;
     int in = 0;
-    for (; *s; s++) {
-        int sp = isspace((unsigned char)*s);
-        if (!sp && !in)
+    while (*s) {
+        size_t k = space_len(s);
+        if (k) {
+            in = 0;
+            s += k;
+            continue;
+        }
+        if (!in)
             n++;
-        in = !sp;
+        in = 1;
+        s++;
     }
     return n;
 }
 
-size_t util_count_chars(const char *s)
+size_t util_count_chars(const char *str)
 {
-    const char *b = s, *e = s + strlen(s);
-    while (b < e && isspace((unsigned char)*b))
-        b++;
-    while (e > b && isspace((unsigned char)e[-1]))
-        e--;
-    size_t n = 0;
-    for (const char *p = b; p < e; p++)
-        if (((unsigned char)*p & 0xC0) != 0x80)
+    const unsigned char *s = (const unsigned char *)str;
+    size_t n = 0, trailing = 0; /* characters, and trailing whitespace characters among them */
+    int started = 0;
+    while (*s) {
+        size_t k = space_len(s);
+        if (k) {
+            if (started) {
+                n++;
+                trailing++;
+            }
+            s += k;
+            continue;
+        }
+        started = 1;
+        trailing = 0;
+        if ((*s & 0xC0) != 0x80)
             n++;
-    return n;
+        s++;
+    }
+    return n - trailing;
 }
 
 int util_mkdir_p(const char *dir)

@@ -21,11 +21,13 @@ int util_parse_u64(const char *s, uint64_t *out);
 #define UTIL_FNV_INIT 0xcbf29ce484222325ULL
 uint64_t util_fnv1a(uint64_t h, const void *data, size_t n);
 
-/* Number of whitespace-separated words (C-locale isspace). */
+/* Number of whitespace-separated words, with Unicode whitespace as in
+ * Python's str.split() (so NBSP separates words). */
 size_t util_count_words(const char *s);
 
 /* Number of Unicode characters (UTF-8 code points) after trimming leading
- * and trailing ASCII whitespace. Invalid bytes count one each. */
+ * and trailing whitespace (as Python's str.strip()). Stray continuation
+ * bytes count as part of the character before them. */
 size_t util_count_chars(const char *s);
 
 /* Creates dir and its parents (mode 0777 & ~umask). Returns 0 or -1 with

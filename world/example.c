@@ -46,6 +46,9 @@ static const ExPolicy TLDR_POLICIES[] = {
 };
 #define N_TLDR (sizeof TLDR_POLICIES / sizeof TLDR_POLICIES[0])
 #define REF_WORDS 21.0
+/* Spread of a summary's quality around its policy's: with the workers'
+ * sensitivities this puts labeler-labeler agreement near the paper's 72-73%. */
+#define SUMMARY_SD 1.3
 
 /* News policies: quality on the 1-7 scale relative to the reference at
  * equal length; words = mean length. */
@@ -126,9 +129,13 @@ static void situation(gsl_rng *r, Situation *s)
     s->other_age = s->age - 4 + (int)gsl_rng_uniform_int(r, 9);
     s->g = gsl_rng_uniform(r) < 0.5 ? 'F' : 'M';
     s->other_g = gsl_rng_uniform(r) < 0.5 ? 'F' : 'M';
+    int det[sizeof DETAILS / sizeof DETAILS[0]];
+    for (size_t k = 0; k < sizeof det / sizeof det[0]; k++)
+        det[k] = (int)k;
+    gsl_ran_shuffle(r, det, sizeof det / sizeof det[0], sizeof det[0]);
     for (int k = 0; k < 3; k++) {
         s->nums[k] = 2 + (int)gsl_rng_uniform_int(r, 11);
-        s->det[k] = (int)gsl_rng_uniform_int(r, sizeof DETAILS / sizeof DETAILS[0]);
+        s->det[k] = det[k]; /* three different details */
     }
 }
 
@@ -150,37 +157,48 @@ static void post_text(gsl_rng *r, const Situation *s, StrBuf *title, StrBuf *pos
     sb_printf(post, "\n\nI (%d%c) just don't know how to handle it. %s", s->age, s->g, s->ask);
 }
 
-/* A summary of about `words` words: the gist first, then details and the
- * ask, cut to length. Starts with a space, as released texts do. */
+/* Adds whole clauses from clauses[0..n-1] to out until it holds about
+ * `words` words; a summary starts with a space, as released texts do. */
+static void clauses_to_summary(const char *const *clauses, size_t n, double words, StrBuf *out)
+{
+    size_t target = (size_t)fmax(3.0, words), have = 0;
+    sb_clear(out);
+    for (size_t k = 0; k < n && have < target; k++) {
+        const char *c = clauses[k];
+        size_t w = util_count_words(c);
+        if (have > 0 && have + w > target + target / 4)
+            continue; /* a clause that overshoots: try a shorter one */
+        char last = out->len ? out->s[out->len - 1] : '\0';
+        if (!have)
+            sb_add(out, " ");
+        else if (last == '?' || last == '.')
+            sb_add(out, " ");
+        else
+            sb_add(out, c[0] >= 'A' && c[0] <= 'Z' ? ". " : ", ");
+        size_t at = out->len;
+        sb_add(out, c);
+        if (have && (last == '?' || last == '.') && out->s[at] >= 'a' && out->s[at] <= 'z')
+            out->s[at] = (char)(out->s[at] - 'a' + 'A');
+        have += w;
+    }
+    const char *t = sb_str(out);
+    if (t[0] && t[strlen(t) - 1] != '?' && t[strlen(t) - 1] != '.')
+        sb_add(out, ".");
+}
+
+/* A TL;DR of about `words` words: the gist, details in a random order, the ask. */
 static void summary_text(gsl_rng *r, const Situation *s, double words, StrBuf *out)
 {
-    StrBuf full;
-    sb_init(&full);
-    sb_printf(&full, "my %s %s", s->rel, s->event);
+    char gist[160], det[3][128], extra[160];
+    snprintf(gist, sizeof gist, "my %s %s", s->rel, s->event);
     int order[3] = {0, 1, 2};
     gsl_ran_shuffle(r, order, 3, sizeof order[0]);
-    for (int k = 0; k < 3; k++) {
-        char d[128];
-        snprintf(d, sizeof d, DETAILS[s->det[order[k]]], s->nums[order[k]]);
-        sb_printf(&full, ", %s", d);
-    }
-    sb_printf(&full, ". %s and honestly it keeps bugging me more every day. %s", s->ask, PICK(r, FILLERS));
-    size_t target = (size_t)fmax(3.0, words), n = 0;
-    sb_clear(out);
-    sb_add(out, " ");
-    const char *p = sb_str(&full);
-    while (*p && n < target) {
-        const char *e = strchr(p, ' ');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        sb_addn(out, p, len);
-        n++;
-        p += len;
-        while (*p == ' ')
-            p++;
-        if (*p && n < target)
-            sb_add(out, " ");
-    }
-    sb_free(&full);
+    for (int k = 0; k < 3; k++)
+        snprintf(det[k], sizeof det[k], DETAILS[s->det[order[k]]], s->nums[order[k]]);
+    snprintf(extra, sizeof extra, "%s", PICK(r, FILLERS));
+    extra[strlen(extra) - 1] = '\0'; /* drop the full stop */
+    const char *clauses[] = {gist, det[0], s->ask, det[1], extra, det[2]};
+    clauses_to_summary(clauses, sizeof clauses / sizeof clauses[0], words, out);
 }
 
 typedef struct {
@@ -221,32 +239,19 @@ static void article_text(gsl_rng *r, const Story *st, StrBuf *title, StrBuf *art
               st->name, st->age, st->event, st->place, st->name, st->num * 10);
 }
 
-/* A news summary of about `words` words, cut from a lead-style rewrite. */
+/* A news summary of about `words` words, in the lead's order. */
 static void news_summary(gsl_rng *r, const Story *st, double words, StrBuf *out)
 {
-    StrBuf full;
-    sb_init(&full);
-    sb_printf(&full, "%s, %d, %s in %s. Officials said about %d people gathered. "
-              "Friends describe %s as determined and well liked. Councillors praised emergency services. "
-              "%s thanked everyone who helped. More details are expected next week. %s",
-              st->name, st->age, st->event, st->place, st->num * 10, st->name, st->name,
-              PICK(r, FILLERS));
-    size_t target = (size_t)fmax(4.0, words), n = 0;
-    sb_clear(out);
-    sb_add(out, " ");
-    const char *p = sb_str(&full);
-    while (*p && n < target) {
-        const char *e = strchr(p, ' ');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        sb_addn(out, p, len);
-        n++;
-        p += len;
-        while (*p == ' ')
-            p++;
-        if (*p && n < target)
-            sb_add(out, " ");
-    }
-    sb_free(&full);
+    char c[6][192];
+    snprintf(c[0], sizeof c[0], "%s, %d, %s in %s", st->name, st->age, st->event, st->place);
+    snprintf(c[1], sizeof c[1], "Officials said about %d people gathered", st->num * 10);
+    snprintf(c[2], sizeof c[2], "Friends describe %s as determined and well liked", st->name);
+    snprintf(c[3], sizeof c[3], "Councillors praised the emergency services");
+    snprintf(c[4], sizeof c[4], "%s thanked everyone who helped", st->name);
+    snprintf(c[5], sizeof c[5], "More details are expected next week");
+    const char *clauses[6] = {c[0], c[1], c[2], c[3], c[4], c[5]};
+    gsl_ran_shuffle(r, clauses + 1, 5, sizeof clauses[0]);
+    clauses_to_summary(clauses, 6, words, out);
 }
 
 /* ---- labelers ---- */
@@ -263,10 +268,10 @@ static void make_workers(gsl_rng *r, Worker *w, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         random_id(r, w[i].id, 30);
-        w[i].scale = 0.7 + 0.6 * gsl_rng_uniform(r);
+        w[i].scale = 1.0 + 0.5 * gsl_rng_uniform(r);
         w[i].len_bias = gsl_ran_gaussian(r, 0.15);
         w[i].pos_bias = gsl_ran_gaussian(r, 0.08);
-        w[i].careless = 0.02 + 0.12 * gsl_rng_uniform(r);
+        w[i].careless = 0.02 + 0.08 * gsl_rng_uniform(r);
         w[i].rating_noise = 0.5 + 0.4 * gsl_rng_uniform(r);
     }
 }
@@ -382,12 +387,12 @@ static void gen_tldr(const ExampleConfig *c, gsl_rng *r, const Worker *workers, 
 
         double ref_words = draw_words(r, REF_WORDS);
         summary_text(r, &s, ref_words, &ref);
-        double u_ref = gsl_ran_gaussian(r, 0.7);
+        double u_ref = gsl_ran_gaussian(r, SUMMARY_SD);
         double u[N_TLDR], words[N_TLDR];
         for (size_t k = 0; k < N_TLDR; k++) {
             words[k] = draw_words(r, TLDR_POLICIES[k].words);
             summary_text(r, &s, words[k], &sum[k]);
-            u[k] = TLDR_POLICIES[k].quality + gsl_ran_gaussian(r, 0.7);
+            u[k] = TLDR_POLICIES[k].quality + gsl_ran_gaussian(r, SUMMARY_SD);
             words[k] = (double)util_count_words(sb_str(&sum[k]));
         }
         ref_words = (double)util_count_words(sb_str(&ref));

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# tests/cli.sh — command-line tests of bin/tldrlab: help, exit codes, exact
+# error messages, output formats, atomic outputs, determinism, real records.
+# Prints one line per test and "cli: N passed, N failed, N skipped".
+set -u
+T=${TLDRLAB:-bin/tldrlab}
+REAL=${TLDRLAB_REAL_DATA:-../shared/data/real}
+tmp=$(mktemp -d /tmp/tldrlab-cli.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0 skip=0
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() {
+  fail=$((fail + 1)); echo "FAIL $1"; shift
+  for l in "$@"; do printf '  %s\n' "$l"; done
+  printf '  stderr was: %s\n' "$(head -c 600 "$tmp/err")"
+}
+skipped() { skip=$((skip + 1)); echo "skip $1: $2"; }
+run() { "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
+
+# expect NAME CODE CMD...: exit code
+expect() {
+  local name=$1 code=$2; shift 2
+  run "$@"
+  if [ "$rc" = "$code" ]; then ok "$name"; else bad "$name" "expected exit $code, got $rc: $*"; fi
+}
+# expect_err NAME CODE MESSAGE CMD...: exit code and exact stderr
+expect_err() {
+  local name=$1 code=$2 msg=$3; shift 3
+  run "$@"
+  local got; got=$(cat "$tmp/err")
+  if [ "$rc" = "$code" ] && [ "$got" = "$msg" ]; then ok "$name"
+  else bad "$name" "expected exit $code and stderr: $msg" "got exit $rc and stderr: $got"; fi
+}
+# expect_out NAME TEXT CMD...: exit 0 and stdout contains TEXT
+expect_out() {
+  local name=$1 text=$2; shift 2
+  run "$@"
+  if [ "$rc" = 0 ] && grep -qF -- "$text" "$tmp/out"; then ok "$name"
+  else bad "$name" "expected exit 0 and stdout containing: $text" "got exit $rc, stdout: $(head -c 400 "$tmp/out")"; fi
+}
+# check NAME CONDITION-COMMAND...: a plain assertion
+check() {
+  local name=$1; shift
+  if "$@"; then ok "$name"; else bad "$name" "expected true: $*"; fi
+}
+
+FIX=tests/data/cmp_tldr.jsonl
+AX="tests/data/axis_tldr.jsonl tests/data/axis_news.jsonl"
+
+# ---- help, version, usage errors
+expect_out "version" "tldrlab 0.1.0" $T --version
+expect_out "help lists commands" "lengthctl" $T --help
+for c in winrate lengthctl likert agreement example; do
+  expect_out "$c --help" "usage: tldrlab $c" $T $c --help
+done
+expect_out "help CMD" "usage: tldrlab likert" $T help likert
+expect "no arguments" 2 $T
+run $T frob
+check "unknown command" grep -q "tldrlab: unknown command 'frob'" "$tmp/err"
+expect_err "unknown option" 2 "tldrlab winrate: unknown option '--frob' (see tldrlab winrate --help)" $T winrate --frob $FIX
+expect_err "option of another command" 2 "tldrlab likert: option '--pairwise' does not apply to this command (see tldrlab likert --help)" $T likert --pairwise $FIX
+expect_err "option without its value" 2 "tldrlab winrate: option '--bootstrap' needs a value (see tldrlab winrate --help)" $T winrate $FIX --bootstrap
+expect_err "bad number" 2 "tldrlab winrate: --bootstrap: expected a whole number from 0 to 100000000, got 'ten'" $T winrate --bootstrap ten $FIX
+expect_err "bad level" 2 "tldrlab lengthctl: --level: expected a number from 0.5 to 0.999999, got '95'" $T lengthctl --level 95 $FIX
+expect_err "bad format" 2 "tldrlab agreement: --format: expected md, csv or json, got 'xml'" $T agreement --format xml $FIX
+expect_err "no input files" 2 "tldrlab winrate: no input files (usage: tldrlab winrate [options] FILE...)" $T winrate
+expect_err "missing file" 2 "nope.json: cannot open: No such file or directory" $T winrate nope.json
+expect_err "directory as input" 2 "tests: is a directory, expected a JSON-lines file" $T lengthctl tests
+expect_err "unknown split" 2 "tldrlab winrate: --split: unknown split 'dev'; expected train, valid, valid1, valid2, test or all" $T winrate --split dev $FIX
+
+# ---- bad records: exact message, exit 2, nothing written
+head -2 $FIX > "$tmp/bad.jsonl"
+sed -n 3p $FIX | sed 's/"choice": [01]/"choice": 2/' >> "$tmp/bad.jsonl"
+sed -n 4,6p $FIX >> "$tmp/bad.jsonl"
+expect_err "bad record stops the run" 2 "$tmp/bad.jsonl:3: choice: expected 0 or 1, got 2" $T winrate --out "$tmp/o1" "$tmp/bad.jsonl"
+check "nothing written after a bad record" test ! -e "$tmp/o1/winrate.csv"
+printf '{"info": {"post": "p"}, "summaries": [' > "$tmp/trunc.jsonl"
+expect_err "truncated JSON" 2 "$tmp/trunc.jsonl:1: json: invalid JSON at column 38 near '['" $T lengthctl "$tmp/trunc.jsonl"
+run $T winrate --skip-invalid --bootstrap 100 "$tmp/bad.jsonl"
+check "--skip-invalid goes on" test "$rc" = 0
+check "--skip-invalid reports the skip" grep -qF "skipped 1 invalid record (--skip-invalid); the first:" "$tmp/err"
+check "--skip-invalid names the record" grep -qF "$tmp/bad.jsonl:3: choice: expected 0 or 1, got 2" "$tmp/err"
+run $T winrate --split train $FIX
+check "nothing in scope: exit 2" test "$rc" = 2
+check "nothing in scope: says what the files hold" grep -qF "no comparisons in scope (split train); the files hold 441 valid records: valid1 83, valid2 358" "$tmp/err"
+expect_err "axis file given to winrate" 2 "tests/data/axis_tldr.jsonl:1: summaries: missing (this looks like an axis-eval record; use tldrlab likert)" $T winrate tests/data/axis_tldr.jsonl
+
+# ---- formats and --out
+run $T winrate --bootstrap 200 --format csv $FIX
+check "CSV header" test "$(head -1 "$tmp/out")" = "policy,method,params,n,wins,win_rate,se,wilson_lo,wilson_hi,boot_lo,boot_hi,mean_log_len_ratio,posts"
+check "CSV rows" test "$(wc -l < "$tmp/out")" = 14
+run $T winrate --bootstrap 200 --format json $FIX
+check "JSON keys" grep -q '"policies":' "$tmp/out"
+check "JSON baseline" grep -q '"baseline":	"ref"' "$tmp/out"
+expect "winrate --out" 0 $T winrate --bootstrap 200 --out "$tmp/o2" $FIX
+check "--out writes CSV and JSON" test -s "$tmp/o2/winrate.csv" -a -s "$tmp/o2/winrate.json"
+check "--out leaves no temporary files" test -z "$(ls "$tmp/o2" | grep tmp)"
+expect_out "--by method" "| best-of-n" $T winrate --by method --bootstrap 100 $FIX
+expect_out "--by size" "| 12.9B" $T winrate --by size --bootstrap 100 $FIX
+expect_out "--pairwise" "Bradley-Terry strengths" $T winrate --pairwise --bootstrap 100 $FIX
+expect_out "lengthctl w" "length coefficient w = 0.9186" $T lengthctl $FIX
+expect_out "lengthctl chars" "length in characters" $T lengthctl --length-unit chars $FIX
+expect_out "likert" "| news    | lead3" $T likert $AX
+expect_out "likert --length-control" "overall rises" $T likert --length-control $AX
+expect_out "agreement" "inter-labeler agreement" $T agreement $FIX
+expect_out "stdin input" "sup4_bo16_rm4" sh -c "cat $FIX | $T winrate --bootstrap 50 -"
+printf '{"policies": {"sup4": {"method": "rl"}}}\n' > "$tmp/meta.json"
+expect_out "--meta overrides the name" "| sup4                      | rl" $T winrate --bootstrap 50 --meta "$tmp/meta.json" $FIX
+printf '{"policies": {"sup4": {"method": "ppo"}}}\n' > "$tmp/meta2.json"
+expect_err "bad --meta" 2 "$tmp/meta2.json:1: policies.sup4.method: expected one of reference, pretrained, supervised, rl, best-of-n, other" $T winrate --meta "$tmp/meta2.json" $FIX
+run $T winrate --out /proc/tldrlab $FIX
+check "unwritable --out: exit 1" test "$rc" = 1
+check "unwritable --out: says why" grep -qF "/proc/tldrlab: cannot create directory" "$tmp/err"
+
+# ---- determinism
+$T winrate --seed 7 --bootstrap 500 --format csv $FIX > "$tmp/s1" 2>/dev/null
+$T winrate --seed 7 --bootstrap 500 --format csv $FIX > "$tmp/s2" 2>/dev/null
+$T winrate --seed 8 --bootstrap 500 --format csv $FIX > "$tmp/s3" 2>/dev/null
+check "same seed, same output" cmp -s "$tmp/s1" "$tmp/s2"
+check "another seed, other bootstrap bounds" test -n "$(cmp "$tmp/s1" "$tmp/s3")"
+
+# ---- the example generator round trip
+expect "example" 0 $T example --posts 20 --articles 5 --seed 3 --out "$tmp/ex" --quiet
+check "example writes released-format files" test -s "$tmp/ex/comparisons/tldr.json" -a -s "$tmp/ex/axis_evals/news.json" -a -s "$tmp/ex/truth.json"
+expect "example data reads strictly" 0 $T winrate --split all --bootstrap 50 "$tmp/ex/comparisons/tldr.json" "$tmp/ex/comparisons/news.json"
+expect "example axis evals read strictly" 0 $T likert --split all "$tmp/ex/axis_evals/tldr.json" "$tmp/ex/axis_evals/news.json"
+$T example --posts 20 --articles 5 --seed 3 --out "$tmp/ex2" --quiet >/dev/null
+check "example is deterministic" cmp -s "$tmp/ex/comparisons/tldr.json" "$tmp/ex2/comparisons/tldr.json"
+expect_err "example needs --out" 2 "tldrlab example: --out DIR is required: where to write the data set" $T example
+
+# ---- real records
+if [ -d "$REAL" ]; then
+  run $T winrate "$REAL/batch13.json"
+  check "batch13 without a baseline: exit 2" test "$rc" = 2
+  check "batch13: says it has no ref" grep -qF "the baseline 'ref' is in no comparison in scope (these records have no reference summaries); choose one with --baseline NAME" "$tmp/err"
+  expect_out "batch13 with --baseline" "sup4_ppo_rm4_t.7" $T winrate --baseline sup4_12b_t0.7 --bootstrap 200 "$REAL/batch13.json"
+  expect_out "batch13 lengthctl" "length coefficient w = 0.8088" $T lengthctl --baseline sup4_12b_t0.7 "$REAL/batch13.json"
+  for f in batch18 batch0_cnndm edit_b2_eval_test; do
+    expect "winrate $f" 0 $T winrate --split all --bootstrap 200 "$REAL/$f.json"
+    expect "lengthctl $f" 0 $T lengthctl --split all "$REAL/$f.json"
+    expect "agreement $f" 0 $T agreement --split all "$REAL/$f.json"
+  done
+  expect_out "batch0_cnndm agreement" "inter-labeler agreement 78.6%" $T agreement "$REAL/batch0_cnndm.json"
+  expect_out "batch18 separated policies flagged" "separated (+inf)" $T lengthctl --split all "$REAL/batch18.json"
+else
+  skipped "real records" "$REAL not found (set TLDRLAB_REAL_DATA)"
+fi
+
+echo "cli: $pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]

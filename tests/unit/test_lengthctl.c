@@ -1,0 +1,267 @@
+/* test_lengthctl.c — the logistic fit: sparse vs dense kernels, R's glm on
+ * fixed data, and identification (separation, disconnection, collinearity). */
+#include "tests/unit/test.h"
+#include "analysis/lengthctl.h"
+#include "analysis/logreg.h"
+#include "common/rng.h"
+#include "common/strbuf.h"
+
+#include <stdlib.h>
+#include <gsl/gsl_randist.h>
+
+void test_logreg_sparse_matches_dense(void)
+{
+    gsl_rng *r = rng_alloc(3);
+    /* Policies 0-5, policy 0 the baseline (no column): columns 0-4 for
+     * policies 1-5, column 5 for the length term. */
+    LogregDesign d;
+    logreg_design_init(&d, 6);
+    double truth[6] = {0.0, -0.5, 1.0, 0.2, -1.2, 0.7}, wtrue = 0.4;
+    for (int i = 0; i < 3000; i++) {
+        uint32_t a = (uint32_t)gsl_rng_uniform_int(r, 6), b = (uint32_t)gsl_rng_uniform_int(r, 6);
+        double x = gsl_ran_gaussian(r, 0.5);
+        uint32_t cols[3];
+        double vals[3];
+        size_t k = 0;
+        if (a != b && a > 0) {
+            cols[k] = a - 1;
+            vals[k++] = 1;
+        }
+        if (a != b && b > 0) {
+            cols[k] = b - 1;
+            vals[k++] = -1;
+        }
+        cols[k] = 5;
+        vals[k++] = x;
+        double eta = truth[a] - truth[b] + wtrue * x;
+        double y = gsl_rng_uniform(r) < 1 / (1 + exp(-eta)) ? 1 : 0;
+        logreg_design_add(&d, cols, vals, k, y);
+    }
+    LogregOptions o;
+    logreg_options_default(&o);
+    LogregFit fs, fd;
+    logreg_fit_init(&fs, 6);
+    logreg_fit_init(&fd, 6);
+    LogregWork *w = logreg_work_alloc(6);
+    CHECK(logreg_fit(&d, &o, &fs, w) == LOGREG_OK, "sparse fit converges");
+    CHECK(logreg_fit_dense(&d, &o, &fd) == LOGREG_OK, "dense fit converges");
+    for (int j = 0; j < 6; j++) {
+        CHECK_REL(fs.beta[j], fd.beta[j], 1e-10, "beta, sparse vs dense");
+        CHECK_REL(fs.se[j], fd.se[j], 1e-10, "SE, sparse vs dense");
+    }
+    CHECK_REL(fs.loglik, fd.loglik, 1e-12, "log-likelihood, sparse vs dense");
+    /* The score is zero at the optimum. */
+    double g[6] = {0};
+    for (size_t i = 0; i < d.n; i++) {
+        double eta = 0;
+        for (size_t k = d.rowptr[i]; k < d.rowptr[i + 1]; k++)
+            eta += d.val[k] * fs.beta[d.col[k]];
+        double mu = 1 / (1 + exp(-eta));
+        for (size_t k = d.rowptr[i]; k < d.rowptr[i + 1]; k++)
+            g[d.col[k]] += (d.y[i] - mu) * d.val[k];
+    }
+    for (int j = 0; j < 6; j++)
+        CHECK_ABS(g[j], 0, 1e-8, "score at the optimum");
+    CHECK_ABS(fs.beta[5], wtrue, 4 * fs.se[5], "length coefficient within 4 SE of the truth");
+    logreg_work_free(w);
+    logreg_fit_free(&fs);
+    logreg_fit_free(&fd);
+    logreg_design_free(&d);
+    rng_free(r);
+}
+
+static int load(const char *path, const char *split, ComparisonSet *s)
+{
+    char *files[1] = {(char *)path};
+    ReadOptions opt = {.split = split};
+    TlError err;
+    cmpset_init(s);
+    if (cmpset_load(s, files, 1, &opt, &err) != 0) {
+        t_fail(__FILE__, __LINE__, "cannot load %s: %s", path, err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct {
+    const char *policy;
+    double theta, se;
+} Coef;
+
+/* Compares a fit with R's glm values to 1e-6 relative. */
+static void check_against_r(const char *path, const char *base, double w, double w_se, double loglik,
+                            const Coef *c, size_t nc)
+{
+    ComparisonSet s;
+    if (load(path, NULL, &s) != 0)
+        return;
+    LcResult res;
+    TlError err;
+    long b = strpool_find(&s.policies, base);
+    CHECK(b >= 0, "baseline %s present", base);
+    CHECK(lengthctl_fit(&s, (uint32_t)b, LEN_WORDS, 1, 0.95, &res, &err) == 0, "fit: %s", err.msg);
+    CHECK(res.converged, "converged");
+    CHECK_REL(res.w, w, 1e-6, "w vs R glm");
+    CHECK_REL(res.w_se, w_se, 1e-6, "SE of w vs R glm");
+    CHECK_REL(res.loglik, loglik, 1e-9, "log-likelihood vs R logLik");
+    for (size_t i = 0; i < nc; i++) {
+        long p = strpool_find(&s.policies, c[i].policy);
+        CHECK(p >= 0, "policy %s present", c[i].policy);
+        if (p < 0)
+            continue;
+        CHECK_INT(res.pol[p].status, LC_FITTED, c[i].policy);
+        CHECK_REL(res.pol[p].theta, c[i].theta, 1e-6, c[i].policy);
+        CHECK_REL(res.pol[p].theta_se, c[i].se, 1e-6, c[i].policy);
+    }
+    lengthctl_free(&res);
+    cmpset_free(&s);
+}
+
+void test_lengthctl_matches_r_glm(void)
+{
+    /* python3 tests/reference/flatten.py cmp tests/data/cmp_tldr.jsonl valid2 ref > /tmp/design.csv
+     * Rscript tests/reference/lengthctl.R /tmp/design.csv */
+    static const Coef c[] = {
+        {"pretrain_xl", -1.36149764591482, 0.48058532987756},
+        {"pretrain_3b", -1.1583272872698, 0.434845595738864},
+        {"pretrain_6b", -0.958068051733616, 0.414545070031765},
+        {"pretrain_12b", -0.903775585201303, 0.41543612075004},
+        {"sup4", -0.320318547428326, 0.375175910516196},
+        {"sup4_3b", -0.291953040758237, 0.391996494870798},
+        {"sup4_6b", -0.442415146598461, 0.382327635950342},
+        {"sup4_12b", -0.599641986844821, 0.390502161274484},
+        {"sup4_ppo_rm4_kl9", 0.036418620514162, 0.397400492019389},
+        {"sup4_3b_ppo_rm4_3b_kl11", 0.480847946410982, 0.441996863547591},
+        {"sup4_6b_ppo_rm4_6b_kl14", 0.409995883825478, 0.386371801898283},
+        {"sup4_12b_ppo_rm4_12b_kl13", 0.348873041946881, 0.452860614190236},
+        {"sup4_bo16_rm4", 0.163112272735126, 0.410809635134629},
+    };
+    check_against_r("tests/data/cmp_tldr.jsonl", "ref", 0.91862551442111, 0.331218274943047,
+                    -228.159812625788, c, sizeof c / sizeof c[0]);
+}
+
+void test_lengthctl_real_matches_r_glm(void)
+{
+    const char *dir = t_real_dir();
+    if (!dir)
+        SKIP("../shared/data/real not found (set TLDRLAB_REAL_DATA); real-data fits not checked");
+    char path[512];
+    /* python3 tests/reference/flatten.py cmp .../batch0_cnndm.json valid2 ref > /tmp/d0.csv
+     * Rscript tests/reference/lengthctl.R /tmp/d0.csv */
+    static const Coef c0[] = {
+        {"pretrain_6b_t.7", -0.466573934030105, 0.247776883365508},
+        {"sup4_6b_ppo_rm4_6b_kl14", 0.546541186666778, 0.215506841006488},
+        {"sup4_6b_t0.7", -0.867635302488192, 0.249639862826888},
+    };
+    snprintf(path, sizeof path, "%s/batch0_cnndm.json", dir);
+    check_against_r(path, "ref", 0.736806433952717, 0.242240059278615, -245.035886492549, c0, 3);
+    /* batch13 has no ref: fitted against sup4_12b_t0.7.
+     * python3 tests/reference/flatten.py cmp .../batch13.json valid2 sup4_12b_t0.7 > /tmp/d13.csv */
+    static const Coef c13[] = {{"sup4_ppo_rm4_t.7", 0.737006964976475, 0.113929297527765}};
+    snprintf(path, sizeof path, "%s/batch13.json", dir);
+    check_against_r(path, "sup4_12b_t0.7", 0.80878184443925, 0.348181574172675, -491.593880906655, c13, 1);
+}
+
+/* Test data: comparisons of (A, words A) vs (B, words B), choice. */
+typedef struct {
+    const char *a;
+    int la;
+    const char *b;
+    int lb;
+    int choice;
+    int times;
+} Row;
+
+static void fit_rows(const Row *rows, size_t n, const char *base, ComparisonSet *s, LcResult *res)
+{
+    StrBuf b, txt[2];
+    sb_init(&b);
+    sb_init(&txt[0]);
+    sb_init(&txt[1]);
+    int post = 0;
+    for (size_t i = 0; i < n; i++)
+        for (int t = 0; t < rows[i].times; t++) {
+            int len[2] = {rows[i].la, rows[i].lb};
+            for (int k = 0; k < 2; k++) {
+                sb_clear(&txt[k]);
+                for (int w = 0; w < len[k]; w++)
+                    sb_add(&txt[k], " w");
+            }
+            sb_printf(&b, "{\"info\":{\"id\":\"p%d\",\"post\":\"x\"},\"summaries\":[{\"text\":\"%s\",\"policy\":\"%s\"},"
+                          "{\"text\":\"%s\",\"policy\":\"%s\"}],\"choice\":%d,\"worker\":\"w\",\"batch\":\"b\",\"split\":\"valid2\"}\n",
+                      post++, sb_str(&txt[0]), rows[i].a, sb_str(&txt[1]), rows[i].b, rows[i].choice);
+        }
+    const char *path = t_write("sep.jsonl", sb_str(&b));
+    load(path, NULL, s);
+    TlError err;
+    long bl = strpool_find(&s->policies, base);
+    if (lengthctl_fit(s, (uint32_t)bl, LEN_WORDS, 1, 0.95, res, &err) != 0)
+        t_fail(__FILE__, __LINE__, "fit failed: %s", err.msg);
+    sb_free(&b);
+    sb_free(&txt[0]);
+    sb_free(&txt[1]);
+}
+
+static const LcPolicy *pol(const ComparisonSet *s, const LcResult *r, const char *name)
+{
+    long p = strpool_find(&s->policies, name);
+    return p >= 0 ? &r->pol[p] : NULL;
+}
+
+void test_lengthctl_separation(void)
+{
+    /* sup and rl mix with ref; "ace" beats everyone it meets; "dud" loses
+     * to everyone; "iso" and "lone" only meet each other. */
+    static const Row rows[] = {
+        {"sup", 10, "ref", 10, 0, 6}, {"sup", 12, "ref", 10, 1, 9}, {"rl", 15, "ref", 10, 0, 12},
+        {"rl", 9, "ref", 10, 1, 5},   {"sup", 10, "rl", 14, 0, 4},  {"sup", 11, "rl", 12, 1, 7},
+        {"ace", 10, "ref", 12, 0, 5}, {"ace", 14, "sup", 10, 0, 3}, {"dud", 10, "ref", 9, 1, 4},
+        {"rl", 11, "dud", 10, 0, 3},  {"iso", 10, "lone", 12, 0, 3}, {"iso", 13, "lone", 12, 1, 2},
+    };
+    ComparisonSet s;
+    LcResult r;
+    fit_rows(rows, sizeof rows / sizeof rows[0], "ref", &s, &r);
+    const LcPolicy *ace = pol(&s, &r, "ace"), *dud = pol(&s, &r, "dud"), *iso = pol(&s, &r, "iso"),
+                   *lone = pol(&s, &r, "lone"), *sup = pol(&s, &r, "sup");
+    CHECK(ace && ace->status == LC_SEPARATED && ace->direction == 1, "ace: expected separated (+inf), got %s",
+          ace ? lc_status_name(ace->status) : "?");
+    CHECK(ace && isnan(ace->theta) && isnan(ace->theta_se), "ace: no huge number with a huge SE");
+    CHECK(dud && dud->status == LC_SEPARATED && dud->direction == -1, "dud: expected separated (-inf)");
+    CHECK(iso && iso->status == LC_NOT_CONNECTED, "iso: expected not connected");
+    CHECK(lone && lone->status == LC_NOT_CONNECTED, "lone: expected not connected");
+    CHECK(sup && sup->status == LC_FITTED && isfinite(sup->theta) && sup->theta_se < 2, "sup is fitted");
+    CHECK_INT(r.n_between_components, 5 + 3 + 4 + 3, "comparisons across separated groups");
+    CHECK_INT(r.n_not_connected, 5, "comparisons not connected to ref");
+    CHECK(r.converged && r.length_status == LC_FITTED, "the finite part converges with a length term");
+    lengthctl_free(&r);
+    cmpset_free(&s);
+
+    /* Longer always wins, in a strongly connected win graph: the length
+     * term separates the data. */
+    static const Row len_rows[] = {
+        {"a", 20, "ref", 10, 0, 5}, {"a", 8, "ref", 12, 1, 5}, {"b", 15, "ref", 10, 0, 5},
+        {"b", 9, "ref", 11, 1, 5},  {"a", 10, "b", 16, 1, 4},  {"a", 18, "b", 9, 0, 4},
+    };
+    fit_rows(len_rows, sizeof len_rows / sizeof len_rows[0], "ref", &s, &r);
+    CHECK(r.length_status == LC_SEPARATED, "length: expected separated, got %s", lc_status_name(r.length_status));
+    CHECK(isnan(r.w), "a separated length coefficient is not reported as a number");
+    const LcPolicy *pa = pol(&s, &r, "a");
+    CHECK(pa && pa->status == LC_SEPARATED && isnan(pa->theta),
+          "complete separation: theta of a is not determined either");
+    lengthctl_free(&r);
+    cmpset_free(&s);
+
+    /* Every summary of a policy has the same length: the length term is
+     * a function of policy identity and is not identified. */
+    static const Row const_rows[] = {
+        {"a", 20, "ref", 10, 0, 7}, {"a", 20, "ref", 10, 1, 5}, {"b", 15, "ref", 10, 0, 3},
+        {"b", 15, "ref", 10, 1, 6}, {"a", 20, "b", 15, 1, 4},  {"a", 20, "b", 15, 0, 4},
+    };
+    fit_rows(const_rows, sizeof const_rows / sizeof const_rows[0], "ref", &s, &r);
+    CHECK(r.length_status == LC_NOT_IDENTIFIED, "length: expected not identified, got %s",
+          lc_status_name(r.length_status));
+    const LcPolicy *a = pol(&s, &r, "a");
+    CHECK(a && a->status == LC_FITTED && isfinite(a->theta), "theta of a is still fitted without length");
+    lengthctl_free(&r);
+    cmpset_free(&s);
+}

@@ -1,0 +1,206 @@
+/* test_stats.c — Wilson intervals, the cluster bootstrap (determinism,
+ * kernel agreement, coverage), and win rates on the fixture. */
+#include "tests/unit/test.h"
+#include "analysis/bootstrap.h"
+#include "analysis/stats.h"
+#include "analysis/winrate.h"
+#include "common/rng.h"
+
+#include <stdlib.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+void test_wilson(void)
+{
+    /* Hand calculation for 7 wins of 20 at 95%:
+     *   p = 0.35, z = 1.959963984540054, z^2 = 3.841458820694124
+     *   denom  = 1 + z^2/n            = 1.1920729410347062
+     *   center = (p + z^2/(2n))/denom = 0.37417300012792274
+     *   half   = z/denom * sqrt(p(1-p)/n + z^2/(4n^2))
+     *          = 1.6441731434185578 * sqrt(0.011375 + 0.0024009117629338) = 0.19298...
+     * R: prop.test(7, 20, correct = FALSE)$conf.int = 0.181191824101082 0.567145723314764 */
+    double lo, hi;
+    stats_wilson(7, 20, 0.95, &lo, &hi);
+    double z = 1.959963984540054, n = 20, p = 0.35;
+    double denom = 1 + z * z / n, center = (p + z * z / (2 * n)) / denom;
+    double half = z / denom * sqrt(p * (1 - p) / n + z * z / (4 * n * n));
+    CHECK_REL(lo, center - half, 1e-12, "Wilson lo, hand calculation");
+    CHECK_REL(hi, center + half, 1e-12, "Wilson hi, hand calculation");
+    CHECK_REL(lo, 0.181191824101082, 1e-12, "Wilson lo vs R prop.test");
+    CHECK_REL(hi, 0.567145723314764, 1e-12, "Wilson hi vs R prop.test");
+    stats_wilson(0, 13, 0.95, &lo, &hi);
+    CHECK_ABS(lo, 0, 1e-15, "Wilson lo for 0/13");
+    CHECK_REL(hi, 0.228095372354198, 1e-12, "Wilson hi for 0/13 vs R");
+    stats_wilson(0, 0, 0.95, &lo, &hi);
+    CHECK(isnan(lo) && isnan(hi), "Wilson for n = 0 is undefined");
+    CHECK_REL(stats_z(0.95), 1.959963984540054, 1e-14, "z for 95%");
+    CHECK_ABS(stats_sigmoid(-1000), 0, 1e-300, "sigmoid(-1000)");
+    CHECK_ABS(stats_sigmoid(1000), 1, 0, "sigmoid(1000)");
+    CHECK_REL(stats_p_two_sided(1.959963984540054), 0.05, 1e-12, "two-sided p at z 1.96");
+}
+
+/* Clusters for the bootstrap tests: n in 1..3, w ~ Bin(n, p_k). */
+static size_t make_clusters(gsl_rng *r, size_t K, double a, double b, double *w, double *n)
+{
+    for (size_t k = 0; k < K; k++) {
+        n[k] = 1 + (double)gsl_rng_uniform_int(r, 3);
+        w[k] = gsl_ran_binomial(r, gsl_ran_beta(r, a, b), (unsigned)n[k]);
+    }
+    return K;
+}
+
+void test_bootstrap_same_seed_same_result(void)
+{
+    double w[200], n[200];
+    gsl_rng *g = rng_alloc(5);
+    make_clusters(g, 200, 2, 2, w, n);
+    rng_free(g);
+    BootWork *ws = boot_work_alloc(200, 2000);
+    double lo[3], hi[3];
+    for (int k = 0; k < 3; k++) {
+        gsl_rng *r = rng_alloc(k < 2 ? 42 : 43);
+        boot_ratio_ci(w, n, 200, 2000, 0.95, BOOT_AUTO, r, ws, &lo[k], &hi[k]);
+        rng_free(r);
+    }
+    CHECK(lo[0] == lo[1] && hi[0] == hi[1], "same seed: expected identical intervals, got [%.17g, %.17g] and [%.17g, %.17g]",
+          lo[0], hi[0], lo[1], hi[1]);
+    CHECK(lo[0] != lo[2] || hi[0] != hi[2], "another seed gives another interval");
+    CHECK(lo[0] < hi[0], "lo < hi");
+    boot_work_free(ws);
+}
+
+void test_bootstrap_kernels_agree(void)
+{
+    /* The typed (multinomial) kernel and the naive kernel draw replicates
+     * from the same distribution. B = 40000 each; tolerances are about 5
+     * Monte Carlo standard errors (quantile SE ~ 3e-4 here). */
+    enum { K = 300, B = 40000 };
+    static double w[K], n[K], rn[B], rt[B];
+    gsl_rng *r = rng_alloc(9);
+    make_clusters(r, K, 3, 2, w, n);
+    BootWork *ws = boot_work_alloc(K, B);
+    CHECK(boot_ratio_replicates(w, n, K, B, BOOT_NAIVE, r, ws, rn) == BOOT_NAIVE, "naive kernel used");
+    CHECK(boot_ratio_replicates(w, n, K, B, BOOT_TYPED, r, ws, rt) == BOOT_TYPED, "typed kernel used");
+    CHECK(boot_ratio_replicates(w, n, K, B, BOOT_AUTO, r, ws, rt) == BOOT_TYPED, "auto picks typed for 9 types in 300 clusters");
+    boot_ratio_replicates(w, n, K, B, BOOT_TYPED, r, ws, rt);
+    double mn = gsl_stats_mean(rn, 1, B), mt = gsl_stats_mean(rt, 1, B);
+    double sn = gsl_stats_sd(rn, 1, B), st = gsl_stats_sd(rt, 1, B);
+    CHECK_ABS(mt, mn, 5e-4, "replicate mean, typed vs naive");
+    CHECK_REL(st, sn, 0.02, "replicate SD, typed vs naive");
+    gsl_sort(rn, 1, B);
+    gsl_sort(rt, 1, B);
+    CHECK_ABS(gsl_stats_quantile_from_sorted_data(rt, 1, B, 0.025),
+              gsl_stats_quantile_from_sorted_data(rn, 1, B, 0.025), 1.5e-3, "2.5% quantile, typed vs naive");
+    CHECK_ABS(gsl_stats_quantile_from_sorted_data(rt, 1, B, 0.975),
+              gsl_stats_quantile_from_sorted_data(rn, 1, B, 0.975), 1.5e-3, "97.5% quantile, typed vs naive");
+    double sw = 0, sn_ = 0;
+    for (int k = 0; k < K; k++) {
+        sw += w[k];
+        sn_ += n[k];
+    }
+    CHECK_ABS(mn, sw / sn_, 1e-3, "naive replicates centre on the estimate");
+    boot_work_free(ws);
+    rng_free(r);
+}
+
+void test_bootstrap_coverage(void)
+{
+    /* 1000 simulated data sets of 150 posts with 1-3 comparisons each and
+     * post-level win probabilities ~ Beta(3, 2): the true win rate is 0.6.
+     * A 95% interval should cover it about 95% of the time; with 1000
+     * data sets the Monte Carlo SE of the coverage is 0.007, so accept
+     * [0.925, 0.975]. */
+    enum { K = 150, REPS = 1000, B = 999 };
+    double w[K], n[K];
+    gsl_rng *r = rng_alloc(2020);
+    BootWork *ws = boot_work_alloc(K, B);
+    int covered = 0;
+    for (int rep = 0; rep < REPS; rep++) {
+        make_clusters(r, K, 3, 2, w, n);
+        double lo, hi;
+        boot_ratio_ci(w, n, K, B, 0.95, BOOT_AUTO, r, ws, &lo, &hi);
+        covered += lo <= 0.6 && 0.6 <= hi;
+    }
+    double cov = (double)covered / REPS;
+    CHECK(cov >= 0.925 && cov <= 0.975, "coverage of the 95%% cluster-bootstrap interval: expected 0.925-0.975, got %.3f", cov);
+    boot_work_free(ws);
+    rng_free(r);
+}
+
+static void load(const char *path, ComparisonSet *s)
+{
+    char *files[1] = {(char *)path};
+    ReadOptions opt = {0};
+    TlError err;
+    cmpset_init(s);
+    if (cmpset_load(s, files, 1, &opt, &err) != 0)
+        t_fail(__FILE__, __LINE__, "cannot load %s: %s", path, err.msg);
+}
+
+void test_winrate_fixture(void)
+{
+    /* Counts from an independent Python pass over the fixture (valid2,
+     * one summary by ref): n, wins, mean log((words+1)/(words_ref+1)), posts. */
+    static const struct {
+        const char *p;
+        int n, wins;
+        double llr;
+        int posts;
+    } want[] = {
+        {"pretrain_xl", 25, 6, 0.19881780663302873, 24},
+        {"sup4_6b", 25, 11, 0.09285449816683519, 24},
+        {"sup4_ppo_rm4_kl9", 28, 17, 0.37231814183355183, 24},
+        {"sup4_12b_ppo_rm4_12b_kl13", 24, 16, 0.38522739388623806, 24},
+        {"sup4_bo16_rm4", 25, 14, 0.09346186353740733, 24},
+    };
+    ComparisonSet s;
+    load("tests/data/cmp_tldr.jsonl", &s);
+    uint32_t ref = (uint32_t)strpool_find(&s.policies, "ref");
+    WinrateOptions o = {ref, GROUP_POLICY, LEN_WORDS, 1000, 0.95, NULL, 0};
+    gsl_rng *r = rng_alloc(1);
+    WinrateResult res, res2;
+    winrate_compute(&s, &o, r, &res);
+    rng_free(r);
+    CHECK_INT(res.n, 13, "policies compared with ref");
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const WinrateRow *row = NULL;
+        for (size_t k = 0; k < res.n; k++)
+            if (strcmp(res.rows[k].label, want[i].p) == 0)
+                row = &res.rows[k];
+        CHECK(row != NULL, "row for %s", want[i].p);
+        if (!row)
+            continue;
+        CHECK_INT(row->n, want[i].n, want[i].p);
+        CHECK_INT(row->wins, want[i].wins, want[i].p);
+        CHECK_INT(row->nposts, want[i].posts, want[i].p);
+        CHECK_REL(row->mean_log_len_ratio, want[i].llr, 1e-12, want[i].p);
+        CHECK_REL(row->win_rate, (double)want[i].wins / want[i].n, 1e-15, want[i].p);
+        CHECK(row->boot_lo <= row->win_rate && row->win_rate <= row->boot_hi, "bootstrap interval holds the estimate");
+    }
+    /* Grouping by method sums the policies of each method. */
+    o.by = GROUP_METHOD;
+    r = rng_alloc(1);
+    winrate_compute(&s, &o, r, &res2);
+    rng_free(r);
+    size_t total = 0, total2 = 0;
+    for (size_t k = 0; k < res.n; k++)
+        total += res.rows[k].n;
+    for (size_t k = 0; k < res2.n; k++)
+        total2 += res2.rows[k].n;
+    CHECK_INT(res2.n, 4, "method groups: pretrained, supervised, rl, best-of-n");
+    CHECK_INT(total2, total, "grouped rows cover the same comparisons");
+    CHECK_STR(res2.rows[2].label, "rl", "third group");
+    CHECK_INT(res2.rows[2].n, 28 + 25 + 28 + 24, "rl comparisons (kl9, 3b, 6b, 12b)");
+    winrate_free(&res2);
+    o.by = GROUP_SIZE;
+    r = rng_alloc(1);
+    winrate_compute(&s, &o, r, &res2);
+    rng_free(r);
+    CHECK_INT(res2.n, 4, "size groups");
+    CHECK_STR(res2.rows[0].label, "1.3B", "smallest size first");
+    CHECK_STR(res2.rows[3].label, "12.9B", "largest size last");
+    winrate_free(&res2);
+    winrate_free(&res);
+    cmpset_free(&s);
+}
