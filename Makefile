@@ -17,22 +17,28 @@ VERSION := 0.1.0
 PKGS := gsl libcjson openblas
 HAVE_DEPS := $(shell pkg-config --exists $(PKGS) 2>/dev/null && test -f /usr/include/csv.h && echo yes)
 
-# Probed optional features: -march=native when the compiler takes it.
+# Probed optional features: -march=native and OpenMP when the compiler takes them.
 NATIVE := $(shell $(CC) -march=native -x c -c -o /dev/null /dev/null 2>/dev/null && echo -march=native)
+OPENMP := $(shell echo 'int main(void){return 0;}' | $(CC) -fopenmp -x c -o /dev/null - 2>/dev/null && echo -fopenmp)
 GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 # No fast-math anywhere: these are statistics (STYLE.md rule 8).
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CPPFLAGS += -I. -D_POSIX_C_SOURCE=200809L -DTLDRLAB_VERSION='"$(VERSION)"' -DTLDRLAB_COMMIT='"$(GIT_COMMIT)"'
 DEPCFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-DEPLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
+# --as-needed: libraries no object uses (OpenBLAS until the models exist)
+# are not loaded, so their start-up cost (a BLAS thread pool) is not paid.
+# OpenBLAS comes first so that it is kept only when our own objects call it.
+DEPLIBS   = -Wl,--as-needed $(shell pkg-config --libs openblas 2>/dev/null) \
+            $(shell pkg-config --libs gsl libcjson 2>/dev/null) -lcsv -lm
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 $(WARN) $(NATIVE)
+CFLAGS   += -std=c11 $(WARN) $(NATIVE) $(OPENMP)
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_SRC := $(wildcard common/*.c analysis/*.c world/*.c)
 CLI_SRC := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard tests/unit/*.c)
+BENCH_SRC := $(wildcard bench/*.c)
 HDRS    := $(wildcard common/*.h analysis/*.h world/*.h cli/*.h tests/unit/*.h)
 
 REL_OBJ := $(patsubst %.c,build/rel/%.o,$(LIB_SRC) $(CLI_SRC))
@@ -58,11 +64,16 @@ bin/tldrlab: $(REL_OBJ)
 
 bin/tldrlab-debug: $(DBG_OBJ)
 	@mkdir -p bin
-	$(CC) $(SANFLAGS) -o $@ $^ $(DEPLIBS)
+	$(CC) $(SANFLAGS) $(OPENMP) -o $@ $^ $(DEPLIBS)
 
 bin/tldrlab-unit: $(UNIT_OBJ)
 	@mkdir -p bin
-	$(CC) $(SANFLAGS) -o $@ $^ $(DEPLIBS)
+	$(CC) $(SANFLAGS) $(OPENMP) -o $@ $^ $(DEPLIBS)
+
+# The benchmark harness's C side: lengthctl_fit timed alone (bench/bench_fit.c).
+bin/tldrlab-bench: $(patsubst %.c,build/rel/%.o,$(BENCH_SRC) $(LIB_SRC))
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $^ $(DEPLIBS)
 
 build/rel/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -70,7 +81,7 @@ build/rel/%.o: %.c $(HDRS)
 
 build/dbg/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(DEPCFLAGS) -std=c11 $(WARN) $(SANFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(DEPCFLAGS) -std=c11 $(WARN) $(OPENMP) $(SANFLAGS) -c -o $@ $<
 
 debug: check-deps bin/tldrlab-debug
 
@@ -87,7 +98,7 @@ run:
 
 bench:
 	@scripts/install-deps.sh --if-missing --bench
-	@$(MAKE) --no-print-directory bin/tldrlab
+	@$(MAKE) --no-print-directory bin/tldrlab bin/tldrlab-bench
 	@bench/run.sh
 
 install: all

@@ -27,42 +27,116 @@ void lengthctl_free(LcResult *res)
     memset(res, 0, sizeof *res);
 }
 
-static double log_ratio(const Comparison *c, LengthUnit u)
+/* A distinct row of the design: columns of A and B (UINT32_MAX = none)
+ * and the two lengths, oriented canonically. */
+typedef struct {
+    uint32_t a, b, la, lb;
+    double y, m;  /* successes (A preferred) and trials */
+} RowKey;
+
+static uint64_t row_hash(const RowKey *k)
 {
-    return log((lengthctl_len(c, 0, u) + 1.0) / (lengthctl_len(c, 1, u) + 1.0));
+    uint64_t h = ((uint64_t)k->a << 32 | k->b) * 0x9e3779b97f4a7c15ULL;
+    h ^= ((uint64_t)k->la << 32 | k->lb) * 0xc2b2ae3d27d4eb4fULL;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return h ^ (h >> 32);
+}
+
+/* Open-addressing set of RowKeys in first-seen order. */
+typedef struct {
+    RowKey *rows;     /* (n) distinct rows */
+    uint32_t *slots;  /* (cap) row index + 1, 0 = empty */
+    size_t n, cap_rows, cap;
+} RowSet;
+
+static void rowset_add(RowSet *rs, const RowKey *k, double y)
+{
+    if (2 * (rs->n + 1) > rs->cap) { /* grow and rehash */
+        size_t cap = rs->cap ? 2 * rs->cap : 4096;
+        free(rs->slots);
+        rs->slots = xcalloc(cap, sizeof *rs->slots);
+        rs->cap = cap;
+        for (size_t i = 0; i < rs->n; i++) {
+            size_t h = (size_t)row_hash(&rs->rows[i]) & (cap - 1);
+            while (rs->slots[h])
+                h = (h + 1) & (cap - 1);
+            rs->slots[h] = (uint32_t)i + 1;
+        }
+    }
+    size_t h = (size_t)row_hash(k) & (rs->cap - 1);
+    for (; rs->slots[h]; h = (h + 1) & (rs->cap - 1)) {
+        RowKey *r = &rs->rows[rs->slots[h] - 1];
+        if (r->a == k->a && r->b == k->b && r->la == k->la && r->lb == k->lb) {
+            r->y += y;
+            r->m += 1;
+            return;
+        }
+    }
+    GROW(rs->rows, rs->cap_rows, rs->n + 1);
+    rs->rows[rs->n] = *k;
+    rs->rows[rs->n].y = y;
+    rs->rows[rs->n].m = 1;
+    rs->slots[h] = (uint32_t)++rs->n;
 }
 
 /* Builds the design: column col[p] for policy p (UINT32_MAX = fixed at 0),
- * the length in column lcol when use_len. Rows with keep[i] = 0 are left out.
- * y = 1 when summary 0 was chosen. */
+ * the length in column lcol when use_len. Rows with keep[i] = 0 are left
+ * out. y = 1 when summary 0 was chosen. Comparisons with the same columns
+ * and lengths become one binomial row (after orienting each so that A's
+ * column is the smaller, which flips the length ratio and the outcome):
+ * the likelihood is unchanged, and the fit runs on far fewer rows. */
 static void build_design(const ComparisonSet *s, const uint8_t *keep, const uint32_t *col,
                          size_t ncols, int use_len, uint32_t lcol, LengthUnit u, LogregDesign *d)
 {
-    logreg_design_init(d, ncols);
+    RowSet rs = {0};
     for (size_t i = 0; i < s->n; i++) {
         if (!keep[i])
             continue;
         const Comparison *c = &s->rows[i];
-        uint32_t cols[3];
-        double vals[3];
-        size_t k = 0;
-        uint32_t a = col[c->policy[0]], b = col[c->policy[1]];
+        RowKey k = {UINT32_MAX, UINT32_MAX, 0, 0, 0, 0};
         if (c->policy[0] != c->policy[1]) {
-            if (a != UINT32_MAX) {
-                cols[k] = a;
-                vals[k++] = 1.0;
-            }
-            if (b != UINT32_MAX) {
-                cols[k] = b;
-                vals[k++] = -1.0;
-            }
+            k.a = col[c->policy[0]];
+            k.b = col[c->policy[1]];
         }
         if (use_len) {
-            cols[k] = lcol;
-            vals[k++] = log_ratio(c, u);
+            k.la = (uint32_t)lengthctl_len(c, 0, u);
+            k.lb = (uint32_t)lengthctl_len(c, 1, u);
         }
-        logreg_design_add(d, cols, vals, k, c->choice == 0 ? 1.0 : 0.0);
+        double y = c->choice == 0 ? 1.0 : 0.0;
+        if (k.a > k.b || (k.a == k.b && k.la < k.lb)) { /* canonical orientation */
+            uint32_t t = k.a;
+            k.a = k.b;
+            k.b = t;
+            t = k.la;
+            k.la = k.lb;
+            k.lb = t;
+            y = 1.0 - y;
+        }
+        rowset_add(&rs, &k, y);
     }
+    logreg_design_init(d, ncols, rs.n, 3 * rs.n);
+    for (size_t r = 0; r < rs.n; r++) {
+        const RowKey *k = &rs.rows[r];
+        uint32_t cols[3];
+        double vals[3];
+        size_t n = 0;
+        if (k->a != UINT32_MAX) {
+            cols[n] = k->a;
+            vals[n++] = 1.0;
+        }
+        if (k->b != UINT32_MAX && k->b != k->a) {
+            cols[n] = k->b;
+            vals[n++] = -1.0;
+        }
+        if (use_len) {
+            cols[n] = lcol;
+            vals[n++] = log(((double)k->la + 1.0) / ((double)k->lb + 1.0));
+        }
+        logreg_design_add(d, cols, vals, n, k->y, k->m);
+    }
+    free(rs.rows);
+    free(rs.slots);
 }
 
 int lengthctl_fit(const ComparisonSet *s, uint32_t baseline, LengthUnit unit, int use_length,
@@ -103,17 +177,21 @@ int lengthctl_fit(const ComparisonSet *s, uint32_t baseline, LengthUnit unit, in
         lp->theta = lp->theta_se = lp->lc = lp->lc_lo = lp->lc_hi = NAN;
     }
 
-    /* Edges between distinct policies: undirected for connectivity,
-     * winner -> loser for the win graph. */
-    uint32_t *ea = xmalloc((N ? N : 1) * sizeof *ea), *eb = xmalloc((N ? N : 1) * sizeof *eb);
+    /* Edges between distinct policies, one per (winner, loser) pair that
+     * occurs: undirected for connectivity, winner -> loser for the win graph. */
+    uint8_t *seen = xcalloc(P * P, 1);
+    uint32_t *ea = xmalloc(P * P * sizeof *ea), *eb = xmalloc(P * P * sizeof *eb);
     size_t ne = 0;
     for (size_t i = 0; i < N; i++) {
         const Comparison *c = &s->rows[i];
-        if (c->policy[0] == c->policy[1])
+        uint32_t win = c->policy[c->choice], lose = c->policy[1 - c->choice];
+        if (win == lose || seen[win * P + lose])
             continue;
-        ea[ne] = c->policy[c->choice];
-        eb[ne++] = c->policy[1 - c->choice];
+        seen[win * P + lose] = 1;
+        ea[ne] = win;
+        eb[ne++] = lose;
     }
+    free(seen);
     uint32_t *comp = xmalloc(P * sizeof *comp), *scc = xmalloc(P * sizeof *scc);
     graph_components(P, ea, eb, ne, comp);
     /* Win edges among connected policies only. */
@@ -205,7 +283,7 @@ int lengthctl_fit(const ComparisonSet *s, uint32_t baseline, LengthUnit unit, in
      * fitted probabilities at 0 or 1 (Newton then stops converging, or the
      * Hessian underflows to singular). The last step is the drift direction. */
     int drifting = st != LOGREG_OK && fit.n_extreme > 0;
-    int complete = drifting && fit.n_extreme == d.n;
+    int complete = drifting && fit.n_extreme == fit.n_rows;
     if (st == LOGREG_SINGULAR && !drifting) {
         uint8_t *nullmask = xmalloc(d.p ? d.p : 1);
         logreg_null_columns(&d, nullmask);

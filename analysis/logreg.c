@@ -9,11 +9,17 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_vector.h>
 
-void logreg_design_init(LogregDesign *d, size_t p)
+void logreg_design_init(LogregDesign *d, size_t p, size_t rows, size_t nnz)
 {
     memset(d, 0, sizeof *d);
     d->p = p;
-    GROW(d->rowptr, d->cap_rows, 1);
+    d->cap_rows = rows + 1;
+    d->cap_nnz = nnz ? nnz : 1;
+    d->rowptr = xmalloc((d->cap_rows + 1) * sizeof *d->rowptr);
+    d->y = xmalloc(d->cap_rows * sizeof *d->y);
+    d->m = xmalloc(d->cap_rows * sizeof *d->m);
+    d->col = xmalloc(d->cap_nnz * sizeof *d->col);
+    d->val = xmalloc(d->cap_nnz * sizeof *d->val);
     d->rowptr[0] = 0;
 }
 
@@ -23,20 +29,31 @@ void logreg_design_free(LogregDesign *d)
     free(d->col);
     free(d->val);
     free(d->y);
+    free(d->m);
     memset(d, 0, sizeof *d);
 }
 
-void logreg_design_add(LogregDesign *d, const uint32_t *cols, const double *vals, size_t k, double y)
+void logreg_design_add(LogregDesign *d, const uint32_t *cols, const double *vals, size_t k,
+                       double y, double m)
 {
-    GROW(d->rowptr, d->cap_rows, d->n + 2);
-    GROW(d->y, d->cap_y, d->n + 1);
-    GROW(d->col, d->cap_col, d->nnz + k);
-    GROW(d->val, d->cap_val, d->nnz + k);
+    if (d->n + 1 >= d->cap_rows) {
+        d->cap_rows *= 2;
+        d->rowptr = xrealloc(d->rowptr, (d->cap_rows + 1) * sizeof *d->rowptr);
+        d->y = xrealloc(d->y, d->cap_rows * sizeof *d->y);
+        d->m = xrealloc(d->m, d->cap_rows * sizeof *d->m);
+    }
+    if (d->nnz + k > d->cap_nnz) {
+        while (d->nnz + k > d->cap_nnz)
+            d->cap_nnz *= 2;
+        d->col = xrealloc(d->col, d->cap_nnz * sizeof *d->col);
+        d->val = xrealloc(d->val, d->cap_nnz * sizeof *d->val);
+    }
     for (size_t j = 0; j < k; j++) {
         d->col[d->nnz] = cols[j];
         d->val[d->nnz++] = vals[j];
     }
-    d->y[d->n++] = y;
+    d->y[d->n] = y;
+    d->m[d->n++] = m;
     d->rowptr[d->n] = d->nnz;
 }
 
@@ -65,10 +82,85 @@ void logreg_fit_free(LogregFit *f)
     memset(f, 0, sizeof *f);
 }
 
+/* log(1 + exp(x)) without overflow. */
+static double log1pexp(double x)
+{
+    return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
+}
+
+/* What one pass over the rows gives at beta: the log-likelihood
+ * sum_i [y_i eta_i - m_i log(1 + e^eta_i)], the score X'(y - m mu), the
+ * information X' diag(m mu (1 - mu)) X, and how many rows sit at 0 or 1. */
+typedef struct {
+    double ll;
+    gsl_vector *g;
+    gsl_matrix *H;
+    size_t extreme;
+} Eval;
+
+/* Sparse kernel: O(nnz * row width) per pass. */
+static void eval_sparse(const LogregDesign *d, const double *beta, Eval *ev)
+{
+    gsl_vector_set_zero(ev->g);
+    gsl_matrix_set_zero(ev->H);
+    double *gd = ev->g->data, *Hd = ev->H->data, ll = 0;
+    size_t tda = ev->H->tda, extreme = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        size_t a0 = d->rowptr[i], a1 = d->rowptr[i + 1];
+        double e = 0;
+        for (size_t a = a0; a < a1; a++)
+            e += d->val[a] * beta[d->col[a]];
+        /* One exp serves mu and log(1 + e^eta) = max(eta, 0) + log(1 + t);
+         * log(1 + t) rather than log1p(t): t <= 1, so the absolute error
+         * stays below 1e-16 per row, and log is several times faster. */
+        double t = exp(-fabs(e));
+        double mu = e >= 0 ? 1.0 / (1.0 + t) : t / (1.0 + t);
+        double l1p = (e > 0 ? e : 0) + log(1.0 + t);
+        ll += d->y[i] * e - d->m[i] * l1p;
+        extreme += mu < 1e-10 || mu > 1 - 1e-10;
+        double r = d->y[i] - d->m[i] * mu, wt = d->m[i] * mu * (1.0 - mu);
+        for (size_t a = a0; a < a1; a++) {
+            size_t ca = d->col[a];
+            double va = d->val[a];
+            gd[ca] += r * va;
+            for (size_t b = a0; b < a1; b++)
+                Hd[ca * tda + d->col[b]] += wt * va * d->val[b];
+        }
+    }
+    ev->ll = ll;
+    ev->extreme = extreme;
+}
+
+/* Dense reference kernel: X materialised, O(n p^2) per pass, the textbook
+ * formulas with no shared subexpressions. */
+static void eval_dense(const LogregDesign *d, const double *X, const double *beta, Eval *ev)
+{
+    size_t p = d->p;
+    gsl_vector_set_zero(ev->g);
+    gsl_matrix_set_zero(ev->H);
+    ev->ll = 0;
+    ev->extreme = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        const double *x = X + i * p;
+        double e = 0;
+        for (size_t j = 0; j < p; j++)
+            e += x[j] * beta[j];
+        double mu = 1.0 / (1.0 + exp(-e));
+        ev->ll += d->y[i] * e - d->m[i] * log1pexp(e);
+        ev->extreme += mu < 1e-10 || mu > 1 - 1e-10;
+        for (size_t j = 0; j < p; j++) {
+            ev->g->data[j] += (d->y[i] - d->m[i] * mu) * x[j];
+            for (size_t k = 0; k < p; k++)
+                ev->H->data[j * ev->H->tda + k] += d->m[i] * mu * (1.0 - mu) * x[j] * x[k];
+        }
+    }
+}
+
 struct LogregWork {
     size_t p;
-    gsl_matrix *H;
-    gsl_vector *g, *d, *beta_try;
+    Eval cur, trial;
+    gsl_vector *d, *beta_try;
+    gsl_matrix *chol;
 };
 
 LogregWork *logreg_work_alloc(size_t p)
@@ -76,11 +168,14 @@ LogregWork *logreg_work_alloc(size_t p)
     LogregWork *w = xcalloc(1, sizeof *w);
     size_t q = p ? p : 1;
     w->p = p;
-    w->H = gsl_matrix_alloc(q, q);
-    w->g = gsl_vector_alloc(q);
+    w->cur.g = gsl_vector_alloc(q);
+    w->cur.H = gsl_matrix_alloc(q, q);
+    w->trial.g = gsl_vector_alloc(q);
+    w->trial.H = gsl_matrix_alloc(q, q);
+    w->chol = gsl_matrix_alloc(q, q);
     w->d = gsl_vector_alloc(q);
     w->beta_try = gsl_vector_alloc(q);
-    if (!w->H || !w->g || !w->d || !w->beta_try)
+    if (!w->cur.g || !w->cur.H || !w->trial.g || !w->trial.H || !w->chol || !w->d || !w->beta_try)
         tl_die(TL_EXIT_RUNTIME, "out of memory for a %zu-parameter logistic fit", p);
     return w;
 }
@@ -89,104 +184,33 @@ void logreg_work_free(LogregWork *w)
 {
     if (!w)
         return;
-    gsl_matrix_free(w->H);
-    gsl_vector_free(w->g);
+    gsl_vector_free(w->cur.g);
+    gsl_matrix_free(w->cur.H);
+    gsl_vector_free(w->trial.g);
+    gsl_matrix_free(w->trial.H);
+    gsl_matrix_free(w->chol);
     gsl_vector_free(w->d);
     gsl_vector_free(w->beta_try);
     free(w);
 }
 
-/* log(1 + exp(x)) without overflow. */
-static double log1pexp(double x)
-{
-    return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
-}
-
-static double eta_row(const LogregDesign *d, size_t i, const double *beta)
-{
-    double e = 0;
-    for (size_t k = d->rowptr[i]; k < d->rowptr[i + 1]; k++)
-        e += d->val[k] * beta[d->col[k]];
-    return e;
-}
-
-static double loglik(const LogregDesign *d, const double *beta)
-{
-    double ll = 0;
-    for (size_t i = 0; i < d->n; i++) {
-        double e = eta_row(d, i, beta);
-        ll += d->y[i] * e - log1pexp(e);
-    }
-    return ll;
-}
-
-/* Gradient and Hessian (of the negative log-likelihood's curvature, i.e.
- * X'WX) at beta, sparse: O(nnz * row width). */
-static void grad_hess_sparse(const LogregDesign *d, const double *beta, gsl_vector *g, gsl_matrix *H)
-{
-    gsl_vector_set_zero(g);
-    gsl_matrix_set_zero(H);
-    size_t p = d->p;
-    double *gd = g->data, *Hd = H->data;
-    size_t tda = H->tda;
-    for (size_t i = 0; i < d->n; i++) {
-        double e = eta_row(d, i, beta);
-        double mu = 1.0 / (1.0 + exp(-e));
-        double r = d->y[i] - mu, wt = mu * (1.0 - mu);
-        for (size_t a = d->rowptr[i]; a < d->rowptr[i + 1]; a++) {
-            size_t ca = d->col[a];
-            double va = d->val[a];
-            gd[ca] += r * va;
-            for (size_t b = d->rowptr[i]; b < d->rowptr[i + 1]; b++)
-                Hd[ca * tda + d->col[b]] += wt * va * d->val[b];
-        }
-    }
-    (void)p;
-}
-
-/* Dense reference: X materialised, H = sum_i w_i x_i x_i' by full loops. */
-static void grad_hess_dense(const double *X, const double *y, size_t n, size_t p,
-                            const double *beta, gsl_vector *g, gsl_matrix *H)
-{
-    gsl_vector_set_zero(g);
-    gsl_matrix_set_zero(H);
-    for (size_t i = 0; i < n; i++) {
-        const double *x = X + i * p;
-        double e = 0;
-        for (size_t j = 0; j < p; j++)
-            e += x[j] * beta[j];
-        double mu = 1.0 / (1.0 + exp(-e));
-        for (size_t j = 0; j < p; j++) {
-            g->data[j] += (y[i] - mu) * x[j];
-            for (size_t k = 0; k < p; k++)
-                H->data[j * H->tda + k] += mu * (1.0 - mu) * x[j] * x[k];
-        }
-    }
-}
-
-typedef void (*GradHessFn)(const void *ctx, const double *beta, gsl_vector *g, gsl_matrix *H);
-
 typedef struct {
     const LogregDesign *d;
-    double *X; /* dense copy, or NULL */
+    const double *X; /* dense copy for the reference kernel, or NULL */
 } FitCtx;
 
-static void gh_sparse(const void *ctx, const double *beta, gsl_vector *g, gsl_matrix *H)
+static void eval_at(const FitCtx *c, const double *beta, Eval *ev)
 {
-    const FitCtx *c = ctx;
-    grad_hess_sparse(c->d, beta, g, H);
+    if (c->X)
+        eval_dense(c->d, c->X, beta, ev);
+    else
+        eval_sparse(c->d, beta, ev);
 }
 
-static void gh_dense(const void *ctx, const double *beta, gsl_vector *g, gsl_matrix *H)
-{
-    const FitCtx *c = ctx;
-    grad_hess_dense(c->X, c->d->y, c->d->n, c->d->p, beta, g, H);
-}
-
-/* Newton with step halving; shared by both kernels, which differ only in
- * how gradient and Hessian are formed. */
-static LogregStatus newton(const FitCtx *ctx, GradHessFn gh, const LogregOptions *opt,
-                           LogregFit *fit, LogregWork *w)
+/* Newton with step halving. One pass over the rows per iteration: the pass
+ * at the accepted point also gives the next score and information, and at
+ * the end the information for the covariance. */
+static LogregStatus newton(const FitCtx *ctx, const LogregOptions *opt, LogregFit *fit, LogregWork *w)
 {
     const LogregDesign *d = ctx->d;
     size_t p = d->p;
@@ -195,27 +219,29 @@ static LogregStatus newton(const FitCtx *ctx, GradHessFn gh, const LogregOptions
     memset(fit->step, 0, p * sizeof *fit->step);
     fit->converged = 0;
     fit->iterations = 0;
-    double ll = loglik(d, beta);
+    fit->n_rows = d->n;
+    eval_at(ctx, beta, &w->cur);
     LogregStatus status = LOGREG_NOT_CONVERGED;
     if (p == 0) {
-        fit->loglik = ll;
+        fit->loglik = w->cur.ll;
+        fit->n_extreme = w->cur.extreme;
         fit->converged = 1;
         return LOGREG_OK;
     }
     for (int it = 1; it <= opt->max_iter; it++) {
         fit->iterations = it;
-        gh(ctx, beta, w->g, w->H);
-        if (gsl_linalg_cholesky_decomp1(w->H) != GSL_SUCCESS) {
+        gsl_matrix_memcpy(w->chol, w->cur.H);
+        if (gsl_linalg_cholesky_decomp1(w->chol) != GSL_SUCCESS) {
             status = LOGREG_SINGULAR;
             break;
         }
-        gsl_linalg_cholesky_solve(w->H, w->g, w->d);
-        double t = 1.0, ll_new = ll;
+        gsl_linalg_cholesky_solve(w->chol, w->cur.g, w->d);
+        double t = 1.0;
         for (int h = 0; h < 50; h++) {
             for (size_t j = 0; j < p; j++)
                 w->beta_try->data[j] = beta[j] + t * w->d->data[j];
-            ll_new = loglik(d, w->beta_try->data);
-            if (ll_new >= ll - 1e-12 * (fabs(ll) + 1))
+            eval_at(ctx, w->beta_try->data, &w->trial);
+            if (w->trial.ll >= w->cur.ll - 1e-12 * (fabs(w->cur.ll) + 1))
                 break;
             t *= 0.5;
         }
@@ -226,25 +252,22 @@ static LogregStatus newton(const FitCtx *ctx, GradHessFn gh, const LogregOptions
             max_step = fmax(max_step, fabs(fit->step[j]));
             max_beta = fmax(max_beta, fabs(beta[j]));
         }
-        double dll = fabs(ll_new - ll);
-        ll = ll_new;
-        if (dll <= opt->tol * (fabs(ll) + 1) && max_step <= sqrt(opt->tol) * (1 + max_beta)) {
+        double dll = fabs(w->trial.ll - w->cur.ll);
+        Eval tmp = w->cur; /* the trial point becomes the current one */
+        w->cur = w->trial;
+        w->trial = tmp;
+        if (dll <= opt->tol * (fabs(w->cur.ll) + 1) && max_step <= sqrt(opt->tol) * (1 + max_beta)) {
             fit->converged = 1;
             status = LOGREG_OK;
             break;
         }
     }
-    fit->loglik = ll;
-    fit->n_extreme = 0;
-    for (size_t i = 0; i < d->n; i++) {
-        double mu = 1.0 / (1.0 + exp(-eta_row(d, i, beta)));
-        if (mu < 1e-10 || mu > 1 - 1e-10)
-            fit->n_extreme++;
-    }
-    /* Covariance = H^-1 at the final beta. */
-    gh(ctx, beta, w->g, w->H);
-    if (gsl_linalg_cholesky_decomp1(w->H) != GSL_SUCCESS ||
-        gsl_linalg_cholesky_invert(w->H) != GSL_SUCCESS) {
+    fit->loglik = w->cur.ll;
+    fit->n_extreme = w->cur.extreme;
+    /* Covariance = H^-1 at the final beta (w->cur holds H there). */
+    gsl_matrix_memcpy(w->chol, w->cur.H);
+    if (gsl_linalg_cholesky_decomp1(w->chol) != GSL_SUCCESS ||
+        gsl_linalg_cholesky_invert(w->chol) != GSL_SUCCESS) {
         for (size_t j = 0; j < p * p; j++)
             fit->cov[j] = NAN;
         for (size_t j = 0; j < p; j++)
@@ -253,7 +276,7 @@ static LogregStatus newton(const FitCtx *ctx, GradHessFn gh, const LogregOptions
     }
     for (size_t j = 0; j < p; j++)
         for (size_t k = 0; k < p; k++)
-            fit->cov[j * p + k] = gsl_matrix_get(w->H, j, k);
+            fit->cov[j * p + k] = gsl_matrix_get(w->chol, j, k);
     for (size_t j = 0; j < p; j++)
         fit->se[j] = sqrt(fit->cov[j * p + j]);
     return status;
@@ -262,19 +285,20 @@ static LogregStatus newton(const FitCtx *ctx, GradHessFn gh, const LogregOptions
 LogregStatus logreg_fit(const LogregDesign *d, const LogregOptions *opt, LogregFit *fit, LogregWork *w)
 {
     FitCtx ctx = {d, NULL};
-    return newton(&ctx, gh_sparse, opt, fit, w);
+    return newton(&ctx, opt, fit, w);
 }
 
 LogregStatus logreg_fit_dense(const LogregDesign *d, const LogregOptions *opt, LogregFit *fit)
 {
-    FitCtx ctx = {d, xcalloc(d->n > 0 && d->p > 0 ? d->n * d->p : 1, sizeof(double))};
+    double *X = xcalloc(d->n > 0 && d->p > 0 ? d->n * d->p : 1, sizeof(double));
     for (size_t i = 0; i < d->n; i++)
         for (size_t k = d->rowptr[i]; k < d->rowptr[i + 1]; k++)
-            ctx.X[i * d->p + d->col[k]] += d->val[k];
+            X[i * d->p + d->col[k]] += d->val[k];
+    FitCtx ctx = {d, X};
     LogregWork *w = logreg_work_alloc(d->p);
-    LogregStatus st = newton(&ctx, gh_dense, opt, fit, w);
+    LogregStatus st = newton(&ctx, opt, fit, w);
     logreg_work_free(w);
-    free(ctx.X);
+    free(X);
     return st;
 }
 
@@ -292,7 +316,7 @@ size_t logreg_null_columns(const LogregDesign *d, uint8_t *nullmask)
     for (size_t i = 0; i < d->n; i++)
         for (size_t a = d->rowptr[i]; a < d->rowptr[i + 1]; a++)
             for (size_t b = d->rowptr[i]; b < d->rowptr[i + 1]; b++)
-                A->data[d->col[a] * A->tda + d->col[b]] += d->val[a] * d->val[b];
+                A->data[d->col[a] * A->tda + d->col[b]] += d->m[i] * d->val[a] * d->val[b];
     gsl_eigen_symmv(A, ev, V, ws);
     double maxev = 0;
     for (size_t j = 0; j < p; j++)

@@ -14,21 +14,29 @@
 
 #include "common/err.h"
 
-/* Rows in compressed sparse row form; y in {0, 1}. */
+/* Rows in compressed sparse row form. Row i stands for m[i] Bernoulli
+ * trials with the same features, y[i] of them successes (m = 1 and
+ * y in {0, 1} for one comparison); grouping identical rows this way leaves
+ * the likelihood, estimates and SEs unchanged and makes the fit cheaper. */
 typedef struct {
     size_t n, p;
     size_t *rowptr;     /* (n+1) */
     uint32_t *col;      /* (nnz) */
     double *val;        /* (nnz) */
-    double *y;          /* (n) */
+    double *y;          /* (n) successes */
+    double *m;          /* (n) trials */
     size_t nnz;
-    size_t cap_rows, cap_y, cap_col, cap_val;
+    size_t cap_rows, cap_nnz;
 } LogregDesign;
 
-void logreg_design_init(LogregDesign *d, size_t p);
+/* An empty design with p columns, room for rows and nnz entries (it grows
+ * past them if needed). */
+void logreg_design_init(LogregDesign *d, size_t p, size_t rows, size_t nnz);
 void logreg_design_free(LogregDesign *d);
-/* Appends a row with k entries (cols must be < p and distinct). */
-void logreg_design_add(LogregDesign *d, const uint32_t *cols, const double *vals, size_t k, double y);
+/* Appends a row of m trials with y successes and k entries (cols < p,
+ * distinct). */
+void logreg_design_add(LogregDesign *d, const uint32_t *cols, const double *vals, size_t k,
+                       double y, double m);
 
 typedef struct {
     int max_iter;   /* default 100 */
@@ -54,6 +62,7 @@ typedef struct {
     int iterations;
     int converged;
     size_t n_extreme; /* rows with fitted probability within 1e-10 of 0 or 1 */
+    size_t n_rows;    /* rows of the design */
 } LogregFit;
 
 void logreg_fit_init(LogregFit *f, size_t p);

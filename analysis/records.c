@@ -2,11 +2,15 @@
  * evals, their filters, and the writer used for round trips and generated
  * data. */
 #include "analysis/records.h"
+#include "common/jsonarena.h"
 #include "common/jsonl.h"
 #include "common/progress.h"
 #include "common/util.h"
 
 #include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,19 +159,26 @@ static int parse_info(const cJSON *rec, RecInfo *info, const Where *w)
     return 0;
 }
 
-static int parse_summary(const cJSON *s, const char *path, RecSummary *out, const Where *w)
+/* Field paths of a summary, spelled out so that the hot path formats
+ * nothing. */
+typedef struct {
+    const char *self, *text, *policy, *note;
+} SummaryPaths;
+
+static const SummaryPaths SUMMARY_PATHS[3] = {
+    {"summaries[0]", "summaries[0].text", "summaries[0].policy", "summaries[0].note"},
+    {"summaries[1]", "summaries[1].text", "summaries[1].policy", "summaries[1].note"},
+    {"summary", "summary.text", "summary.policy", "summary.note"},
+};
+
+static int parse_summary(const cJSON *s, const SummaryPaths *p, RecSummary *out, const Where *w)
 {
-    char p[64];
     if (!cJSON_IsObject(s))
-        return fail(w, path, "expected an object, got %s", jtype(s));
-    snprintf(p, sizeof p, "%s.text", path);
-    if (get_str(s, "text", p, 1, 0, &out->text, w))
+        return fail(w, p->self, "expected an object, got %s", jtype(s));
+    if (get_str(s, "text", p->text, 1, 0, &out->text, w) ||
+        get_str(s, "policy", p->policy, 1, 1, &out->policy, w))
         return -1;
-    snprintf(p, sizeof p, "%s.policy", path);
-    if (get_str(s, "policy", p, 1, 1, &out->policy, w))
-        return -1;
-    snprintf(p, sizeof p, "%s.note", path);
-    return get_str(s, "note", p, 0, 0, &out->note, w);
+    return get_str(s, "note", p->note, 0, 0, &out->note, w);
 }
 
 static int parse_split(const cJSON *rec, Split *out, const Where *w)
@@ -202,8 +213,8 @@ int record_parse_comparison(const cJSON *json, const char *file, long line,
     int ns = cJSON_GetArraySize(sums);
     if (ns != 2)
         return fail(&w, "summaries", "expected 2 summaries, got %d", ns);
-    if (parse_summary(cJSON_GetArrayItem(sums, 0), "summaries[0]", &rec->summaries[0], &w) ||
-        parse_summary(cJSON_GetArrayItem(sums, 1), "summaries[1]", &rec->summaries[1], &w))
+    if (parse_summary(sums->child, &SUMMARY_PATHS[0], &rec->summaries[0], &w) ||
+        parse_summary(sums->child->next, &SUMMARY_PATHS[1], &rec->summaries[1], &w))
         return -1;
     const cJSON *ch = cJSON_GetObjectItemCaseSensitive(json, "choice");
     if (!ch)
@@ -253,7 +264,7 @@ int record_parse_axis(const cJSON *json, const char *file, long line,
             return fail(&w, "summary", "missing (this looks like a comparison record; use winrate, lengthctl or agreement)");
         return fail(&w, "summary", "missing");
     }
-    if (parse_summary(s, "summary", &rec->summary, &w))
+    if (parse_summary(s, &SUMMARY_PATHS[2], &rec->summary, &w))
         return -1;
     int bad;
     const cJSON *axes = get_obj(s, "axes", "summary.axes", 1, &w, &bad);
@@ -444,48 +455,116 @@ static void note_skip(ReadStats *st, const TlError *e)
     st->skipped++;
 }
 
-/* The common loop: open each file, parse each line, call add() for valid
- * records. add returns -1 for an invalid record (err set), 0 otherwise. */
-typedef int (*AddFn)(void *set, const cJSON *j, const char *file, uint32_t file_id,
-                     long line, const ReadOptions *opt, TlError *err);
+/* One line of a batch, parsed in parallel and added in file order. */
+typedef struct {
+    cJSON *json;      /* NULL when the line is not valid JSON */
+    char *errmsg;     /* the record's problem when json is valid but the record is not */
+    union {
+        CmpRecord c;
+        AxisRecord a;
+    } rec;
+    TextMeasure m[2]; /* summary texts */
+} Slot;
 
-static int load_files(void *set, StrPool *files, ReadStats *st, char *const *paths, size_t n,
-                      const ReadOptions *opt, AddFn add, const char *what, TlError *err)
+/* Validates a parsed line into slot (thread-safe). Returns 0 or -1. */
+typedef int (*ParseFn)(Slot *slot, const char *file, long line, TlError *err);
+/* Adds a valid record to the set (file order, single thread). */
+typedef void (*AddFn)(void *set, const Slot *slot, uint32_t file_id, long line, const ReadOptions *opt);
+
+#define BATCH_LINES 4096
+#define BATCH_BYTES (16u << 20)
+
+/* Handles the problem of slot i; returns -1 to stop (strict mode). */
+static int bad_line(const JsonlReader *r, const JsonlBatch *b, size_t i, const Slot *slot,
+                    const ReadOptions *opt, ReadStats *st, TlError *err)
 {
-    for (size_t f = 0; f < n; f++) {
+    TlError e;
+    if (slot->errmsg)
+        snprintf(e.msg, sizeof e.msg, "%s", slot->errmsg);
+    else /* re-parse alone for the position: cJSON's error state is global */
+        jsonl_parse(r->name, b->line[i], b->text + b->start[i], b->size[i], &e);
+    if (!opt->skip_invalid) {
+        *err = e;
+        return -1;
+    }
+    note_skip(st, &e);
+    return 0;
+}
+
+/* The common loop: read each file in batches of lines, parse and validate
+ * them on all threads, then add the valid records in file order (so ids
+ * and the first error reported do not depend on the thread count). */
+static int load_files(void *set, StrPool *files, ReadStats *st, char *const *paths, size_t n,
+                      const ReadOptions *opt, ParseFn parse, AddFn add, const char *what, TlError *err)
+{
+    JsonlBatch b;
+    jsonl_batch_init(&b);
+    Slot *slots = xcalloc(BATCH_LINES, sizeof *slots);
+    int nthreads = 1;
+#ifdef _OPENMP
+    nthreads = omp_get_max_threads();
+#endif
+    JsonArena **arenas = xcalloc((size_t)nthreads, sizeof *arenas);
+    for (int t = 0; t < nthreads; t++)
+        arenas[t] = json_arena_new();
+    int rc = 0;
+    for (size_t f = 0; f < n && rc == 0; f++) {
         JsonlReader r;
-        if (jsonl_open(&r, paths[f], err) != 0)
-            return -1;
+        if (jsonl_open(&r, paths[f], err) != 0) {
+            rc = -1;
+            break;
+        }
         uint32_t fid = strpool_intern(files, r.name);
         Progress pr;
         char label[160];
         snprintf(label, sizeof label, "reading %s %s", what, r.name);
         progress_start(&pr, label, (double)r.size, opt->progress && r.size > (1 << 24));
-        for (;;) {
-            cJSON *j = NULL;
-            TlError e;
-            int rc = jsonl_next(&r, &j, &e);
-            if (rc == 0)
+        long nl;
+        while (rc == 0 && (nl = jsonl_read_batch(&r, &b, BATCH_LINES, BATCH_BYTES, err)) != 0) {
+            if (nl < 0) {
+                rc = -1;
                 break;
-            if (rc > 0) {
-                rc = add(set, j, r.name, fid, r.line, opt, &e) == 0 ? 1 : -1;
-                cJSON_Delete(j);
             }
-            if (rc < 0) {
-                if (!opt->skip_invalid) {
-                    *err = e;
-                    progress_finish(&pr);
-                    jsonl_close(&r);
-                    return -1;
+            /* Trees live in the parsing thread's arena until the batch is added. */
+            #pragma omp parallel
+            {
+                int t = 0;
+#ifdef _OPENMP
+                t = omp_get_thread_num();
+#endif
+                json_arena_use(arenas[t]);
+                #pragma omp for schedule(dynamic, 16)
+                for (long i = 0; i < nl; i++) {
+                    Slot *sl = &slots[i];
+                    sl->errmsg = NULL;
+                    sl->json = jsonl_parse(r.name, b.line[i], b.text + b.start[i], b.size[i], NULL);
+                    TlError e;
+                    if (sl->json && parse(sl, r.name, b.line[i], &e) != 0)
+                        sl->errmsg = xstrdup(e.msg);
                 }
-                note_skip(st, &e);
+                json_arena_use(NULL);
             }
+            for (long i = 0; i < nl && rc == 0; i++) {
+                if (!slots[i].json || slots[i].errmsg)
+                    rc = bad_line(&r, &b, (size_t)i, &slots[i], opt, st, err);
+                else
+                    add(set, &slots[i], fid, b.line[i], opt);
+            }
+            for (long i = 0; i < nl; i++)
+                free(slots[i].errmsg);
+            for (int t = 0; t < nthreads; t++)
+                json_arena_reset(arenas[t]);
             progress_update(&pr, (double)r.bytes_read);
         }
         progress_finish(&pr);
         jsonl_close(&r);
     }
-    return 0;
+    for (int t = 0; t < nthreads; t++)
+        json_arena_free(arenas[t]);
+    free(arenas);
+    free(slots);
+    jsonl_batch_free(&b);
+    return rc;
 }
 
 static int list_ok(const char *list, const char *s)
@@ -493,75 +572,83 @@ static int list_ok(const char *list, const char *s)
     return !list || util_in_csv_list(list, s);
 }
 
-static int add_comparison(void *vs, const cJSON *j, const char *file, uint32_t fid, long line,
-                          const ReadOptions *opt, TlError *err)
+static int parse_comparison_slot(Slot *sl, const char *file, long line, TlError *err)
 {
-    ComparisonSet *s = vs;
-    CmpRecord rec;
-    if (record_parse_comparison(j, file, line, &rec, err) != 0)
+    if (record_parse_comparison(sl->json, file, line, &sl->rec.c, err) != 0)
         return -1;
-    Domain dom = rec.info.post ? DOMAIN_TLDR : DOMAIN_NEWS;
-    s->stats.read++;
-    s->stats.by_split[rec.split]++;
-    if (!split_ok(opt, rec.split, dom, 0) || !list_ok(opt->batches, rec.batch) ||
-        !list_ok(opt->workers, rec.worker))
-        return 0;
-    if (opt->policies && !util_in_csv_list(opt->policies, rec.summaries[0].policy) &&
-        !util_in_csv_list(opt->policies, rec.summaries[1].policy))
-        return 0;
-    GROW(s->rows, s->cap, s->n + 1);
-    Comparison *c = &s->rows[s->n++];
-    memset(c, 0, sizeof *c);
-    c->post = intern_post(&s->posts, &rec.info);
-    for (int k = 0; k < 2; k++) {
-        const char *t = rec.summaries[k].text;
-        c->policy[k] = strpool_intern(&s->policies, rec.summaries[k].policy);
-        c->words[k] = (uint32_t)util_count_words(t);
-        c->chars[k] = (uint32_t)util_count_chars(t);
-        c->text_hash[k] = util_fnv1a(UTIL_FNV_INIT, t, strlen(t));
-    }
-    c->worker = strpool_intern(&s->workers, rec.worker);
-    c->batch = strpool_intern(&s->batches, rec.batch);
-    c->file = fid;
-    c->line = (uint32_t)line;
-    c->choice = (int8_t)rec.choice;
-    c->confidence = (int8_t)rec.confidence;
-    c->split = (int8_t)rec.split;
-    c->domain = (int8_t)dom;
-    s->stats.kept++;
+    util_text_measure(sl->rec.c.summaries[0].text, &sl->m[0]);
+    util_text_measure(sl->rec.c.summaries[1].text, &sl->m[1]);
     return 0;
 }
 
-static int add_axis(void *vs, const cJSON *j, const char *file, uint32_t fid, long line,
-                    const ReadOptions *opt, TlError *err)
+static void add_comparison(void *vs, const Slot *sl, uint32_t fid, long line, const ReadOptions *opt)
+{
+    ComparisonSet *s = vs;
+    const CmpRecord *rec = &sl->rec.c;
+    Domain dom = rec->info.post ? DOMAIN_TLDR : DOMAIN_NEWS;
+    s->stats.read++;
+    s->stats.by_split[rec->split]++;
+    if (!split_ok(opt, rec->split, dom, 0) || !list_ok(opt->batches, rec->batch) ||
+        !list_ok(opt->workers, rec->worker))
+        return;
+    if (opt->policies && !util_in_csv_list(opt->policies, rec->summaries[0].policy) &&
+        !util_in_csv_list(opt->policies, rec->summaries[1].policy))
+        return;
+    GROW(s->rows, s->cap, s->n + 1);
+    Comparison *c = &s->rows[s->n++];
+    memset(c, 0, sizeof *c);
+    c->post = intern_post(&s->posts, &rec->info);
+    for (int k = 0; k < 2; k++) {
+        c->policy[k] = strpool_intern(&s->policies, rec->summaries[k].policy);
+        c->words[k] = (uint32_t)sl->m[k].words;
+        c->chars[k] = (uint32_t)sl->m[k].chars;
+        c->text_hash[k] = sl->m[k].hash;
+    }
+    c->worker = strpool_intern(&s->workers, rec->worker);
+    c->batch = strpool_intern(&s->batches, rec->batch);
+    c->file = fid;
+    c->line = (uint32_t)line;
+    c->choice = (int8_t)rec->choice;
+    c->confidence = (int8_t)rec->confidence;
+    c->split = (int8_t)rec->split;
+    c->domain = (int8_t)dom;
+    s->stats.kept++;
+}
+
+static int parse_axis_slot(Slot *sl, const char *file, long line, TlError *err)
+{
+    if (record_parse_axis(sl->json, file, line, &sl->rec.a, err) != 0)
+        return -1;
+    util_text_measure(sl->rec.a.summary.text, &sl->m[0]);
+    return 0;
+}
+
+static void add_axis(void *vs, const Slot *sl, uint32_t fid, long line, const ReadOptions *opt)
 {
     AxisSet *s = vs;
-    AxisRecord rec;
-    if (record_parse_axis(j, file, line, &rec, err) != 0)
-        return -1;
-    Domain dom = rec.info.post ? DOMAIN_TLDR : DOMAIN_NEWS;
+    const AxisRecord *rec = &sl->rec.a;
+    Domain dom = rec->info.post ? DOMAIN_TLDR : DOMAIN_NEWS;
     s->stats.read++;
-    s->stats.by_split[rec.split]++;
-    if (!split_ok(opt, rec.split, dom, 1) || !list_ok(opt->batches, rec.batch) ||
-        !list_ok(opt->workers, rec.worker) || !list_ok(opt->policies, rec.summary.policy))
-        return 0;
+    s->stats.by_split[rec->split]++;
+    if (!split_ok(opt, rec->split, dom, 1) || !list_ok(opt->batches, rec->batch) ||
+        !list_ok(opt->workers, rec->worker) || !list_ok(opt->policies, rec->summary.policy))
+        return;
     GROW(s->rows, s->cap, s->n + 1);
     AxisEval *a = &s->rows[s->n++];
     memset(a, 0, sizeof *a);
-    a->post = intern_post(&s->posts, &rec.info);
-    a->policy = strpool_intern(&s->policies, rec.summary.policy);
-    a->worker = strpool_intern(&s->workers, rec.worker);
-    a->batch = strpool_intern(&s->batches, rec.batch);
+    a->post = intern_post(&s->posts, &rec->info);
+    a->policy = strpool_intern(&s->policies, rec->summary.policy);
+    a->worker = strpool_intern(&s->workers, rec->worker);
+    a->batch = strpool_intern(&s->batches, rec->batch);
     a->file = fid;
     a->line = (uint32_t)line;
-    a->words = (uint32_t)util_count_words(rec.summary.text);
-    a->chars = (uint32_t)util_count_chars(rec.summary.text);
+    a->words = (uint32_t)sl->m[0].words;
+    a->chars = (uint32_t)sl->m[0].chars;
     for (int k = 0; k < AXIS_N; k++)
-        a->axes[k] = (int8_t)rec.axes[k];
-    a->split = (int8_t)rec.split;
+        a->axes[k] = (int8_t)rec->axes[k];
+    a->split = (int8_t)rec->split;
     a->domain = (int8_t)dom;
     s->stats.kept++;
-    return 0;
 }
 
 static int check_split_option(const ReadOptions *opt, TlError *err)
@@ -579,7 +666,8 @@ int cmpset_load(ComparisonSet *s, char *const *files, size_t nfiles,
 {
     if (check_split_option(opt, err))
         return -1;
-    return load_files(s, &s->files, &s->stats, files, nfiles, opt, add_comparison, "comparisons", err);
+    return load_files(s, &s->files, &s->stats, files, nfiles, opt, parse_comparison_slot, add_comparison,
+                      "comparisons", err);
 }
 
 int axisset_load(AxisSet *s, char *const *files, size_t nfiles,
@@ -587,5 +675,6 @@ int axisset_load(AxisSet *s, char *const *files, size_t nfiles,
 {
     if (check_split_option(opt, err))
         return -1;
-    return load_files(s, &s->files, &s->stats, files, nfiles, opt, add_axis, "axis evals", err);
+    return load_files(s, &s->files, &s->stats, files, nfiles, opt, parse_axis_slot, add_axis,
+                      "axis evals", err);
 }

@@ -4,8 +4,13 @@
 #include "analysis/bootstrap.h"
 #include "analysis/stats.h"
 #include "common/progress.h"
+#include "common/rng.h"
+#include "common/util.h"
 
 #include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,8 +36,7 @@ static int cmp_obs(const void *a, const void *b)
     return x->row < y->row ? -1 : x->row > y->row;
 }
 
-void winrate_compute(const ComparisonSet *s, const WinrateOptions *opt, gsl_rng *r,
-                     WinrateResult *res)
+void winrate_compute(const ComparisonSet *s, const WinrateOptions *opt, WinrateResult *res)
 {
     memset(res, 0, sizeof *res);
     size_t P = s->policies.n;
@@ -91,19 +95,19 @@ void winrate_compute(const ComparisonSet *s, const WinrateOptions *opt, gsl_rng 
     size_t ngroups = opt->by == GROUP_POLICY ? P : opt->by == GROUP_METHOD ? METHOD_N : nsizes;
     res->rows = xcalloc(ngroups ? ngroups : 1, sizeof *res->rows);
     double *cw = xmalloc((nobs ? nobs : 1) * sizeof *cw), *cn = xmalloc((nobs ? nobs : 1) * sizeof *cn);
-    BootWork *bw = opt->bootstrap ? boot_work_alloc(nobs ? nobs : 1, opt->bootstrap) : NULL;
-    Progress pr;
-    progress_start(&pr, "bootstrap", (double)nobs, opt->progress && opt->bootstrap * nobs > 50000000ULL);
+    size_t *coff = xmalloc((ngroups + 1) * sizeof *coff); /* each row's clusters: cw[coff[r]..coff[r+1]) */
+    size_t K = 0;
 
+    /* Counts, closed-form intervals and the per-post clusters, row by row. */
     for (size_t i = 0; i < nobs;) {
         size_t j = i;
         uint32_t g = obs[i].group;
         while (j < nobs && obs[j].group == g)
             j++;
+        coff[res->n] = K;
         WinrateRow *row = &res->rows[res->n++];
         row->policy = -1;
         double sum_llr = 0;
-        size_t K = 0;
         for (size_t k = i; k < j; k++) {
             const Comparison *c = &s->rows[obs[k].row];
             int kp = c->policy[0] == opt->baseline ? 1 : 0;
@@ -119,15 +123,12 @@ void winrate_compute(const ComparisonSet *s, const WinrateOptions *opt, gsl_rng 
             cw[K - 1] += obs[k].win;
             cn[K - 1] += 1;
         }
-        row->nposts = K;
+        row->nposts = K - coff[res->n - 1];
         row->win_rate = (double)row->wins / (double)row->n;
         row->se = stats_binom_se((double)row->wins, (double)row->n);
         stats_wilson((double)row->wins, (double)row->n, opt->level, &row->wilson_lo, &row->wilson_hi);
         row->mean_log_len_ratio = sum_llr / (double)row->n;
         row->boot_lo = row->boot_hi = NAN;
-        if (bw)
-            boot_ratio_ci(cw, cn, K, opt->bootstrap, opt->level, BOOT_AUTO, r, bw,
-                          &row->boot_lo, &row->boot_hi);
         switch (opt->by) {
         case GROUP_POLICY:
             row->policy = g;
@@ -145,11 +146,37 @@ void winrate_compute(const ComparisonSet *s, const WinrateOptions *opt, gsl_rng 
             policy_size_label(row->meta.params, row->label, sizeof row->label);
             break;
         }
-        progress_update(&pr, (double)j);
         i = j;
     }
-    progress_finish(&pr);
-    boot_work_free(bw);
+    coff[res->n] = K;
+
+    /* The bootstraps, rows in parallel. Each row draws from its own
+     * generator, seeded from --seed and the row's label, so its interval
+     * depends neither on the thread count nor on the other rows. */
+    if (opt->bootstrap) {
+        Progress pr;
+        progress_start(&pr, "bootstrap", (double)res->n, opt->progress && opt->bootstrap * nobs > 50000000ULL);
+        #pragma omp parallel
+        {
+            BootWork *bw = boot_work_alloc(nobs ? nobs : 1, opt->bootstrap);
+            #pragma omp for schedule(dynamic, 1)
+            for (size_t ri = 0; ri < res->n; ri++) {
+                WinrateRow *row = &res->rows[ri];
+                uint64_t h = util_fnv1a(UTIL_FNV_INIT, row->label, strlen(row->label));
+                gsl_rng *r = rng_alloc(rng_derive_seed(opt->seed, h));
+                boot_ratio_ci(cw + coff[ri], cn + coff[ri], coff[ri + 1] - coff[ri], opt->bootstrap,
+                              opt->level, BOOT_AUTO, r, bw, &row->boot_lo, &row->boot_hi);
+                rng_free(r);
+                #ifdef _OPENMP
+                if (omp_get_thread_num() == 0)
+                #endif
+                    progress_update(&pr, (double)ri);
+            }
+            boot_work_free(bw);
+        }
+        progress_finish(&pr);
+    }
+    free(coff);
     free(cw);
     free(cn);
     free(obs);

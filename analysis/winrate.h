@@ -7,7 +7,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <gsl/gsl_rng.h>
 
 #include "analysis/lengthctl.h"
 #include "analysis/policy.h"
@@ -34,6 +33,7 @@ typedef struct {
     GroupBy by;
     LengthUnit unit;
     size_t bootstrap;    /* B; 0 = no bootstrap */
+    uint64_t seed;       /* each row's bootstrap generator derives from it and the row's label */
     double level;        /* 0.95 */
     const MetaMap *meta; /* may be NULL */
     int progress;
@@ -41,9 +41,9 @@ typedef struct {
 
 /* Computes one row per policy (or group) that was compared with the
  * baseline, in the order of first appearance (groups: method order or
- * ascending size). r drives the bootstrap. */
-void winrate_compute(const ComparisonSet *s, const WinrateOptions *opt, gsl_rng *r,
-                     WinrateResult *res);
+ * ascending size). Bootstraps run in parallel (OpenMP) with one generator
+ * per row. */
+void winrate_compute(const ComparisonSet *s, const WinrateOptions *opt, WinrateResult *res);
 void winrate_free(WinrateResult *res);
 
 /* Pairwise wins: wins[i*P + j] = times policy i beat policy j, over all

@@ -5,7 +5,6 @@
 #include "analysis/stats.h"
 #include "analysis/winrate.h"
 #include "cli/cli.h"
-#include "common/rng.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -139,12 +138,10 @@ int cmd_winrate(CliOpts *o)
     cli_load_comparisons(o, &s);
     uint32_t base = cli_baseline(o, &s);
     GroupBy by = group_by(o);
-    WinrateOptions wo = {base, by, o->unit, (size_t)o->bootstrap, o->level,
+    WinrateOptions wo = {base, by, o->unit, (size_t)o->bootstrap, o->seed, o->level,
                          o->have_meta ? &o->meta : NULL, o->read.progress};
-    gsl_rng *r = rng_alloc(o->seed);
     WinrateResult res;
-    winrate_compute(&s, &wo, r, &res);
-    rng_free(r);
+    winrate_compute(&s, &wo, &res);
     if (res.n == 0)
         cli_usage_error(o, "no comparisons against the baseline '%s' in scope; use --pairwise or another --baseline",
                         o->baseline);

@@ -315,10 +315,7 @@ uint32_t cli_baseline(const CliOpts *o, const ComparisonSet *s)
 
 void cli_json_num(cJSON *o, const char *key, double v)
 {
-    if (isfinite(v))
-        cJSON_AddNumberToObject(o, key, v);
-    else
-        cJSON_AddNullToObject(o, key);
+    cJSON_AddItemToObject(o, key, table_json_num(v));
 }
 
 void cli_json_header(const CliOpts *o, cJSON *doc, const ReadStats *st)

@@ -52,7 +52,42 @@ static void parse_problem(const char *line, size_t len, size_t col0, char *out, 
             *p = ' ';
 }
 
-int jsonl_next(JsonlReader *r, cJSON **out, TlError *err)
+cJSON *jsonl_parse(const char *file, long lineno, const char *text, size_t len, TlError *err)
+{
+    size_t start = 0;
+    while (start < len && (text[start] == ' ' || text[start] == '\t'))
+        start++;
+    if (memchr(text + start, '\0', len - start)) {
+        if (err)
+            tlerr_input(err, file, lineno, "json", "line contains a NUL byte");
+        return NULL;
+    }
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(text + start, len - start, &end, 0);
+    if (!j) {
+        if (err) {
+            char why[96];
+            parse_problem(text + start, len - start, start, why, sizeof why);
+            tlerr_input(err, file, lineno, "json", "%s", why);
+        }
+        return NULL;
+    }
+    while (end && end < text + len && (*end == ' ' || *end == '\t'))
+        end++;
+    if (end && end < text + len) {
+        cJSON_Delete(j);
+        if (err)
+            tlerr_input(err, file, lineno, "json",
+                        "trailing text after the record at column %zu (one record per line)",
+                        (size_t)(end - text) + 1);
+        return NULL;
+    }
+    return j;
+}
+
+/* Reads the next non-blank line into r->buf; returns its length without
+ * the line ending, or -1 at end of file, -2 on a read error. */
+static ssize_t next_line(JsonlReader *r, TlError *err)
 {
     for (;;) {
         errno = 0;
@@ -60,9 +95,9 @@ int jsonl_next(JsonlReader *r, cJSON **out, TlError *err)
         if (n < 0) {
             if (ferror(r->fp)) {
                 tlerr_input(err, r->name, r->line + 1, NULL, "read error: %s", strerror(errno));
-                return -1;
+                return -2;
             }
-            return 0;
+            return -1;
         }
         r->line++;
         r->bytes_read += n;
@@ -70,35 +105,65 @@ int jsonl_next(JsonlReader *r, cJSON **out, TlError *err)
         while (len > 0 && (r->buf[len - 1] == '\n' || r->buf[len - 1] == '\r' ||
                            r->buf[len - 1] == ' ' || r->buf[len - 1] == '\t'))
             len--;
-        size_t start = 0;
-        while (start < len && (r->buf[start] == ' ' || r->buf[start] == '\t'))
-            start++;
-        if (start == len)
-            continue; /* blank line */
-        if (memchr(r->buf + start, '\0', len - start)) {
-            tlerr_input(err, r->name, r->line, "json", "line contains a NUL byte");
-            return -1;
-        }
-        const char *end = NULL;
-        cJSON *j = cJSON_ParseWithLengthOpts(r->buf + start, len - start, &end, 0);
-        if (!j) {
-            char why[96];
-            parse_problem(r->buf + start, len - start, start, why, sizeof why);
-            tlerr_input(err, r->name, r->line, "json", "%s", why);
-            return -1;
-        }
-        while (end && end < r->buf + len && (*end == ' ' || *end == '\t'))
-            end++;
-        if (end && end < r->buf + len) {
-            cJSON_Delete(j);
-            tlerr_input(err, r->name, r->line, "json",
-                        "trailing text after the record at column %zu (one record per line)",
-                        (size_t)(end - r->buf) + 1);
-            return -1;
-        }
-        *out = j;
-        return 1;
+        size_t k = 0;
+        while (k < len && (r->buf[k] == ' ' || r->buf[k] == '\t'))
+            k++;
+        if (k < len)
+            return (ssize_t)len;
     }
+}
+
+int jsonl_next(JsonlReader *r, cJSON **out, TlError *err)
+{
+    ssize_t len = next_line(r, err);
+    if (len == -1)
+        return 0;
+    if (len < 0)
+        return -1;
+    *out = jsonl_parse(r->name, r->line, r->buf, (size_t)len, err);
+    return *out ? 1 : -1;
+}
+
+void jsonl_batch_init(JsonlBatch *b)
+{
+    memset(b, 0, sizeof *b);
+}
+
+void jsonl_batch_free(JsonlBatch *b)
+{
+    free(b->text);
+    free(b->start);
+    free(b->size);
+    free(b->line);
+    memset(b, 0, sizeof *b);
+}
+
+long jsonl_read_batch(JsonlReader *r, JsonlBatch *b, size_t max_lines, size_t max_bytes, TlError *err)
+{
+    b->n = 0;
+    b->len = 0;
+    while (b->n < max_lines && b->len < max_bytes) {
+        ssize_t len = next_line(r, err);
+        if (len == -2)
+            return -1;
+        if (len == -1)
+            break;
+        size_t cap = b->cap_lines;
+        GROW(b->start, b->cap_lines, b->n + 1);
+        if (b->cap_lines != cap) {
+            b->size = xrealloc(b->size, b->cap_lines * sizeof *b->size);
+            b->line = xrealloc(b->line, b->cap_lines * sizeof *b->line);
+        }
+        GROW(b->text, b->cap, b->len + (size_t)len + 1);
+        memcpy(b->text + b->len, r->buf, (size_t)len);
+        b->text[b->len + (size_t)len] = '\0';
+        b->start[b->n] = b->len;
+        b->size[b->n] = (size_t)len;
+        b->line[b->n] = r->line;
+        b->len += (size_t)len + 1;
+        b->n++;
+    }
+    return (long)b->n;
 }
 
 void jsonl_close(JsonlReader *r)

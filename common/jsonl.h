@@ -32,6 +32,31 @@ int jsonl_open(JsonlReader *r, const char *path, TlError *err);
  * stays usable: the next call reads the next line). */
 int jsonl_next(JsonlReader *r, cJSON **out, TlError *err);
 
+/* A batch of raw lines for parallel parsing: blank lines are skipped;
+ * each line is NUL-terminated in text, without its line ending. */
+typedef struct {
+    char *text;
+    size_t len, cap;
+    size_t *start, *size; /* (n) offset and length of each line in text */
+    long *line;           /* (n) 1-based line numbers */
+    size_t n, cap_lines;
+} JsonlBatch;
+
+void jsonl_batch_init(JsonlBatch *b);
+void jsonl_batch_free(JsonlBatch *b);
+
+/* Reads the next non-blank lines into b (replacing its contents), at most
+ * max_lines or about max_bytes. Returns the number of lines, 0 at end of
+ * file, or -1 with err set on a read error. */
+long jsonl_read_batch(JsonlReader *r, JsonlBatch *b, size_t max_lines, size_t max_bytes, TlError *err);
+
+/* Parses one line of file (line number lineno). Returns the record
+ * (caller frees with cJSON_Delete), or NULL when it is not one JSON value:
+ * then, if err is not NULL, err says "file:line: json: problem" with the
+ * column. Thread-safe only with err == NULL (cJSON keeps its error position
+ * in a global); call again with err to describe a failure. */
+cJSON *jsonl_parse(const char *file, long lineno, const char *text, size_t len, TlError *err);
+
 /* Closes the file; accepts a zeroed reader. */
 void jsonl_close(JsonlReader *r);
 

@@ -1,6 +1,7 @@
 /* table.c — Markdown, CSV (libcsv) and JSON renderings of a Table. */
 #include "common/table.h"
 #include "common/err.h"
+#include "common/util.h"
 
 #include <csv.h>
 #include <math.h>
@@ -173,7 +174,16 @@ void table_format_csv_num(double v, char *buf, size_t cap)
     else if (isinf(v))
         snprintf(buf, cap, "%s", v > 0 ? "Inf" : "-Inf");
     else
-        snprintf(buf, cap, "%.10g", v);
+        util_format_double(v, buf, cap);
+}
+
+cJSON *table_json_num(double v)
+{
+    if (!isfinite(v))
+        return cJSON_CreateNull();
+    char buf[32];
+    util_format_double(v, buf, sizeof buf);
+    return cJSON_CreateRaw(buf);
 }
 
 void table_write_csv(const Table *t, FILE *fp)
@@ -230,7 +240,7 @@ cJSON *table_to_json(const Table *t)
             else if (t->cols[j].kind == COL_BOOL)
                 cJSON_AddBoolToObject(o, k, c->num != 0);
             else
-                cJSON_AddNumberToObject(o, k, c->num);
+                cJSON_AddItemToObject(o, k, table_json_num(c->num));
         }
         cJSON_AddItemToArray(arr, o);
     }

@@ -54,10 +54,16 @@ long table_col_index(const Table *t, const char *key);
 void table_write_markdown(const Table *t, FILE *fp);
 void table_write_csv(const Table *t, FILE *fp);
 
-/* Returns a new JSON array of row objects; caller frees with cJSON_Delete. */
+/* Returns a new JSON array of row objects; caller frees with cJSON_Delete.
+ * Numbers are written so that they read back exactly (see table_json_num). */
 cJSON *table_to_json(const Table *t);
 
-/* Formats a number for CSV: shortest of %.10g; "" for NaN. buf >= 32. */
+/* A JSON number that reads back exactly (cJSON's own printing can be one
+ * unit in the last place off); null for NaN and infinities. */
+cJSON *table_json_num(double v);
+
+/* Formats a number for CSV: the shortest text that reads back exactly;
+ * "" for NaN. buf >= 32. */
 void table_format_csv_num(double v, char *buf, size_t cap);
 
 #endif

@@ -82,48 +82,72 @@ static size_t space_len(const unsigned char *s)
     return 0;
 }
 
-size_t util_count_words(const char *str)
+void util_text_measure(const char *str, TextMeasure *m)
 {
     const unsigned char *s = (const unsigned char *)str;
-    size_t n = 0;
-    int in = 0;
+    size_t words = 0, chars = 0, trailing = 0; /* trailing: whitespace characters at the end */
+    int in_word = 0, started = 0;
+    uint64_t h = UTIL_FNV_INIT;
     while (*s) {
-        size_t k = space_len(s);
-        if (k) {
-            in = 0;
-            s += k;
-            continue;
-        }
-        if (!in)
-            n++;
-        in = 1;
-        s++;
-    }
-    return n;
-}
-
-size_t util_count_chars(const char *str)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t n = 0, trailing = 0; /* characters, and trailing whitespace characters among them */
-    int started = 0;
-    while (*s) {
-        size_t k = space_len(s);
-        if (k) {
-            if (started) {
-                n++;
-                trailing++;
+        unsigned c = *s;
+        size_t k;
+        /* ASCII fast path: one byte, whitespace or not. */
+        if (c < 0x80) {
+            int sp = c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+            k = 1;
+            h = (h ^ c) * 0x100000001b3ULL;
+            if (sp) {
+                in_word = 0;
+                if (started) {
+                    chars++;
+                    trailing++;
+                }
+            } else {
+                words += !in_word;
+                in_word = started = 1;
+                chars++;
+                trailing = 0;
             }
             s += k;
             continue;
         }
-        started = 1;
-        trailing = 0;
-        if ((*s & 0xC0) != 0x80)
-            n++;
-        s++;
+        k = space_len(s);
+        if (k) {
+            in_word = 0;
+            if (started) {
+                chars++;
+                trailing++;
+            }
+        } else {
+            words += !in_word;
+            in_word = started = 1;
+            trailing = 0;
+            k = 1;
+            if ((c & 0xC0) != 0x80)
+                chars++;
+        }
+        for (size_t i = 0; i < k; i++)
+            h = (h ^ s[i]) * 0x100000001b3ULL;
+        s += k;
     }
-    return n - trailing;
+    m->words = words;
+    m->chars = chars - trailing;
+    m->hash = h;
+    m->bytes = (size_t)((const char *)s - str);
+}
+
+size_t util_count_words(const char *str)
+{
+    TextMeasure m;
+    util_text_measure(str, &m);
+    return m.words;
+}
+
+size_t util_count_chars(const char *str)
+{
+    TextMeasure m;
+    util_text_measure(str, &m);
+    return m.chars;
 }
 
 int util_mkdir_p(const char *dir)
@@ -172,6 +196,15 @@ double util_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void util_format_double(double v, char *buf, size_t cap)
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, cap, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
 }
 
 int util_in_csv_list(const char *list, const char *s)

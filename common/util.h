@@ -30,6 +30,14 @@ size_t util_count_words(const char *s);
  * bytes count as part of the character before them. */
 size_t util_count_chars(const char *s);
 
+/* All of a summary text's measures in one pass: words and chars as
+ * above, its FNV-1a hash and its length in bytes. */
+typedef struct {
+    size_t words, chars, bytes;
+    uint64_t hash;
+} TextMeasure;
+void util_text_measure(const char *s, TextMeasure *m);
+
 /* Creates dir and its parents (mode 0777 & ~umask). Returns 0 or -1 with
  * errno set. Existing directories are fine. */
 int util_mkdir_p(const char *dir);
@@ -40,6 +48,11 @@ char *util_path_join(const char *dir, const char *name);
 /* Seconds on a monotonic clock, for progress displays and benchmarks only
  * (never for seeds). */
 double util_now(void);
+
+/* Formats a finite v in the fewest significant digits (15 to 17) that read
+ * back as exactly v, e.g. 0.1 -> "0.1", 2418/4208 -> "0.5746197718631179".
+ * buf holds at least 32 bytes. */
+void util_format_double(double v, char *buf, size_t cap);
 
 /* Returns 1 when s is in the comma-separated list list, else 0. */
 int util_in_csv_list(const char *list, const char *s);

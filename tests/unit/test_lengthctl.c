@@ -15,7 +15,7 @@ void test_logreg_sparse_matches_dense(void)
     /* Policies 0-5, policy 0 the baseline (no column): columns 0-4 for
      * policies 1-5, column 5 for the length term. */
     LogregDesign d;
-    logreg_design_init(&d, 6);
+    logreg_design_init(&d, 6, 16, 16); /* small, to exercise growth */
     double truth[6] = {0.0, -0.5, 1.0, 0.2, -1.2, 0.7}, wtrue = 0.4;
     for (int i = 0; i < 3000; i++) {
         uint32_t a = (uint32_t)gsl_rng_uniform_int(r, 6), b = (uint32_t)gsl_rng_uniform_int(r, 6);
@@ -35,7 +35,7 @@ void test_logreg_sparse_matches_dense(void)
         vals[k++] = x;
         double eta = truth[a] - truth[b] + wtrue * x;
         double y = gsl_rng_uniform(r) < 1 / (1 + exp(-eta)) ? 1 : 0;
-        logreg_design_add(&d, cols, vals, k, y);
+        logreg_design_add(&d, cols, vals, k, y, 1.0);
     }
     LogregOptions o;
     logreg_options_default(&o);
@@ -58,11 +58,37 @@ void test_logreg_sparse_matches_dense(void)
             eta += d.val[k] * fs.beta[d.col[k]];
         double mu = 1 / (1 + exp(-eta));
         for (size_t k = d.rowptr[i]; k < d.rowptr[i + 1]; k++)
-            g[d.col[k]] += (d.y[i] - mu) * d.val[k];
+            g[d.col[k]] += (d.y[i] - d.m[i] * mu) * d.val[k];
     }
     for (int j = 0; j < 6; j++)
         CHECK_ABS(g[j], 0, 1e-8, "score at the optimum");
     CHECK_ABS(fs.beta[5], wtrue, 4 * fs.se[5], "length coefficient within 4 SE of the truth");
+
+    /* Binomial rows: each row twice as one row of 2 trials gives the
+     * same estimates as the rows listed twice. */
+    LogregDesign d2, d3;
+    logreg_design_init(&d2, 6, d.n, d.nnz);
+    logreg_design_init(&d3, 6, 2 * d.n, 2 * d.nnz);
+    for (size_t i = 0; i < d.n; i++) {
+        size_t a0 = d.rowptr[i], k = d.rowptr[i + 1] - a0;
+        logreg_design_add(&d2, d.col + a0, d.val + a0, k, 2 * d.y[i], 2.0);
+        logreg_design_add(&d3, d.col + a0, d.val + a0, k, d.y[i], 1.0);
+        logreg_design_add(&d3, d.col + a0, d.val + a0, k, d.y[i], 1.0);
+    }
+    LogregFit f2, f3;
+    logreg_fit_init(&f2, 6);
+    logreg_fit_init(&f3, 6);
+    logreg_fit(&d2, &o, &f2, w);
+    logreg_fit(&d3, &o, &f3, w);
+    for (int j = 0; j < 6; j++) {
+        CHECK_REL(f2.beta[j], f3.beta[j], 1e-10, "beta, binomial rows vs repeated rows");
+        CHECK_REL(f2.se[j], f3.se[j], 1e-10, "SE, binomial rows vs repeated rows");
+    }
+    CHECK_REL(f2.loglik, f3.loglik, 1e-12, "log-likelihood, binomial rows vs repeated rows");
+    logreg_fit_free(&f2);
+    logreg_fit_free(&f3);
+    logreg_design_free(&d2);
+    logreg_design_free(&d3);
     logreg_work_free(w);
     logreg_fit_free(&fs);
     logreg_fit_free(&fd);

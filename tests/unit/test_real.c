@@ -67,16 +67,14 @@ void test_real_analyses_run(void)
         if (i == 0)
             base = strpool_find(&s.policies, "sup4_12b_t0.7"); /* batch13 has no ref */
         CHECK(base >= 0, "%s: a baseline", files_[i]);
-        gsl_rng *r = rng_alloc(1);
-        WinrateOptions wo = {(uint32_t)base, GROUP_POLICY, LEN_WORDS, 500, 0.95, NULL, 0};
+        WinrateOptions wo = {(uint32_t)base, GROUP_POLICY, LEN_WORDS, 500, 1, 0.95, NULL, 0};
         WinrateResult wr;
-        winrate_compute(&s, &wo, r, &wr);
+        winrate_compute(&s, &wo, &wr);
         CHECK(wr.n >= 1, "%s: win rates computed", files_[i]);
         for (size_t k = 0; k < wr.n; k++)
             CHECK(wr.rows[k].win_rate >= 0 && wr.rows[k].win_rate <= 1 && wr.rows[k].wilson_lo <= wr.rows[k].wilson_hi,
                   "%s: sane win rate", files_[i]);
         winrate_free(&wr);
-        rng_free(r);
         LcResult lc;
         CHECK(lengthctl_fit(&s, (uint32_t)base, LEN_CHARS, 1, 0.95, &lc, &err) == 0, "%s: lengthctl", files_[i]);
         lengthctl_free(&lc);

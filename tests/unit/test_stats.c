@@ -7,6 +7,9 @@
 #include "common/rng.h"
 
 #include <stdlib.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
@@ -157,11 +160,9 @@ void test_winrate_fixture(void)
     ComparisonSet s;
     load("tests/data/cmp_tldr.jsonl", &s);
     uint32_t ref = (uint32_t)strpool_find(&s.policies, "ref");
-    WinrateOptions o = {ref, GROUP_POLICY, LEN_WORDS, 1000, 0.95, NULL, 0};
-    gsl_rng *r = rng_alloc(1);
+    WinrateOptions o = {ref, GROUP_POLICY, LEN_WORDS, 1000, 1, 0.95, NULL, 0};
     WinrateResult res, res2;
-    winrate_compute(&s, &o, r, &res);
-    rng_free(r);
+    winrate_compute(&s, &o, &res);
     CHECK_INT(res.n, 13, "policies compared with ref");
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         const WinrateRow *row = NULL;
@@ -180,9 +181,7 @@ void test_winrate_fixture(void)
     }
     /* Grouping by method sums the policies of each method. */
     o.by = GROUP_METHOD;
-    r = rng_alloc(1);
-    winrate_compute(&s, &o, r, &res2);
-    rng_free(r);
+    winrate_compute(&s, &o, &res2);
     size_t total = 0, total2 = 0;
     for (size_t k = 0; k < res.n; k++)
         total += res.rows[k].n;
@@ -194,13 +193,27 @@ void test_winrate_fixture(void)
     CHECK_INT(res2.rows[2].n, 28 + 25 + 28 + 24, "rl comparisons (kl9, 3b, 6b, 12b)");
     winrate_free(&res2);
     o.by = GROUP_SIZE;
-    r = rng_alloc(1);
-    winrate_compute(&s, &o, r, &res2);
-    rng_free(r);
+    winrate_compute(&s, &o, &res2);
     CHECK_INT(res2.n, 4, "size groups");
     CHECK_STR(res2.rows[0].label, "1.3B", "smallest size first");
     CHECK_STR(res2.rows[3].label, "12.9B", "largest size last");
     winrate_free(&res2);
+
+    /* The bootstrap runs rows in parallel, each with its own generator:
+     * one thread or two, the intervals are the same. */
+#ifdef _OPENMP
+    o.by = GROUP_POLICY;
+    int threads = omp_get_max_threads();
+    omp_set_num_threads(1);
+    winrate_compute(&s, &o, &res2);
+    omp_set_num_threads(threads > 1 ? threads : 2);
+    for (size_t k = 0; k < res.n && k < res2.n; k++)
+        CHECK(res.rows[k].boot_lo == res2.rows[k].boot_lo && res.rows[k].boot_hi == res2.rows[k].boot_hi,
+              "%s: bootstrap interval with 1 thread [%.17g, %.17g] vs more [%.17g, %.17g]", res.rows[k].label,
+              res2.rows[k].boot_lo, res2.rows[k].boot_hi, res.rows[k].boot_lo, res.rows[k].boot_hi);
+    omp_set_num_threads(threads);
+    winrate_free(&res2);
+#endif
     winrate_free(&res);
     cmpset_free(&s);
 }
