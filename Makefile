@@ -20,11 +20,14 @@ HAVE_DEPS := $(shell pkg-config --exists $(PKGS) 2>/dev/null && test -f /usr/inc
 # Probed optional features: -march=native and OpenMP when the compiler takes them.
 NATIVE := $(shell $(CC) -march=native -x c -c -o /dev/null /dev/null 2>/dev/null && echo -march=native)
 OPENMP := $(shell echo 'int main(void){return 0;}' | $(CC) -fopenmp -x c -o /dev/null - 2>/dev/null && echo -fopenmp)
-GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+GIT_COMMIT := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+# build/commit.h changes only when the commit does, so only main.o rebuilds.
+$(shell mkdir -p build && echo '#define TLDRLAB_COMMIT "$(GIT_COMMIT)"' > build/commit.h.new && \
+        (cmp -s build/commit.h.new build/commit.h || mv build/commit.h.new build/commit.h); rm -f build/commit.h.new)
 
 # No fast-math anywhere: these are statistics (STYLE.md rule 8).
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-CPPFLAGS += -I. -D_POSIX_C_SOURCE=200809L -DTLDRLAB_VERSION='"$(VERSION)"' -DTLDRLAB_COMMIT='"$(GIT_COMMIT)"'
+CPPFLAGS += -I. -D_POSIX_C_SOURCE=200809L -DTLDRLAB_VERSION='"$(VERSION)"'
 DEPCFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # --as-needed: libraries no object uses (OpenBLAS until the models exist)
 # are not loaded, so their start-up cost (a BLAS thread pool) is not paid.
@@ -74,6 +77,8 @@ bin/tldrlab-unit: $(UNIT_OBJ)
 bin/tldrlab-bench: $(patsubst %.c,build/rel/%.o,$(BENCH_SRC) $(LIB_SRC))
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(DEPLIBS)
+
+build/rel/cli/main.o build/dbg/cli/main.o: build/commit.h
 
 build/rel/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)

@@ -94,6 +94,12 @@ void cli_json_header(const CliOpts *o, cJSON *doc, const ReadStats *st);
  * NULL) when --out was given; atomically. */
 void cli_write_outputs(const CliOpts *o, const char *name, const Table *t, const cJSON *doc);
 
+/* Emits a command's result: with --format csv prints t, with --format
+ * json prints doc (the caller prints Markdown itself); with --out writes
+ * DIR/name.csv and DIR/name.json; then checks that stdout was written.
+ * Extra tables go through cli_write_outputs before this call. */
+void cli_emit(const CliOpts *o, const char *name, const Table *t, const cJSON *doc);
+
 /* Prints doc to stdout as formatted JSON. */
 void cli_print_json(const cJSON *doc);
 

@@ -58,8 +58,7 @@ int cmd_agreement(CliOpts *o)
     cJSON_AddNumberToObject(doc, "self_agree", (double)res.self_agree);
     cJSON_AddItemToObject(doc, "workers", table_to_json(&t));
 
-    switch (o->format) {
-    case FMT_MD:
+    if (o->format == FMT_MD) {
         printf("Labeler agreement: split %s, %zu comparisons by %zu workers, %zu distinct pairs\n\n",
                o->read.split ? o->read.split : "valid2", s.n, res.nworkers, res.pairs);
         if (res.label_pairs)
@@ -74,16 +73,8 @@ int cmd_agreement(CliOpts *o)
                    res.self_pairs);
         printf("\n");
         table_write_markdown(&t, stdout);
-        break;
-    case FMT_CSV:
-        table_write_csv(&t, stdout);
-        break;
-    case FMT_JSON:
-        cli_print_json(doc);
-        break;
     }
-    cli_write_outputs(o, "agreement", &t, doc);
-    cli_check_stdout();
+    cli_emit(o, "agreement", &t, doc);
     cJSON_Delete(doc);
     table_free(&t);
     agreement_free(&res);

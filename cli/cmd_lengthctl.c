@@ -87,8 +87,7 @@ int cmd_lengthctl(CliOpts *o)
     cJSON_AddStringToObject(lc, "status", lc_status_name(res.length_status));
     cJSON_AddItemToObject(doc, "policies", table_to_json(&t));
 
-    switch (o->format) {
-    case FMT_MD:
+    if (o->format == FMT_MD) {
         printf("Length-controlled preference against %s: split %s, %zu comparisons (%zu in the fit), "
                "length in %s, %.0f%% intervals\n\n",
                o->baseline, o->read.split ? o->read.split : "valid2", res.n, res.n_used,
@@ -109,16 +108,8 @@ int cmd_lengthctl(CliOpts *o)
         if (res.n_not_connected)
             printf("\n%zu comparisons have no path of comparisons to %s and were not fitted.\n",
                    res.n_not_connected, o->baseline);
-        break;
-    case FMT_CSV:
-        table_write_csv(&t, stdout);
-        break;
-    case FMT_JSON:
-        cli_print_json(doc);
-        break;
     }
-    cli_write_outputs(o, "lengthctl", &t, doc);
-    cli_check_stdout();
+    cli_emit(o, "lengthctl", &t, doc);
     cJSON_Delete(doc);
     table_free(&t);
     lengthctl_free(&res);

@@ -170,8 +170,7 @@ int cmd_likert(CliOpts *o)
         }
     }
 
-    switch (o->format) {
-    case FMT_MD:
+    if (o->format == FMT_MD) {
         printf("Likert ratings (1-7): split %s, %zu ratings, %.0f%% t intervals\n\n",
                o->read.split ? o->read.split : "valid2 (TL;DR) / test (news)", s.n, 100 * o->level);
         table_write_markdown(&t, stdout);
@@ -180,18 +179,10 @@ int cmd_likert(CliOpts *o)
                    sb_str(&notes));
             table_write_markdown(&lt, stdout);
         }
-        break;
-    case FMT_CSV:
-        table_write_csv(&t, stdout);
-        break;
-    case FMT_JSON:
-        cli_print_json(doc);
-        break;
     }
-    cli_write_outputs(o, "likert", &t, doc);
     if (have_lc)
         cli_write_outputs(o, "likert_length_control", &lt, NULL);
-    cli_check_stdout();
+    cli_emit(o, "likert", &t, doc);
     sb_free(&notes);
     cJSON_Delete(doc);
     table_free(&t);

@@ -160,33 +160,24 @@ int cmd_winrate(CliOpts *o)
     if (o->pairwise)
         pairwise(o, &s, base, &pw, &bt, doc);
 
-    switch (o->format) {
-    case FMT_MD:
+    if (o->format == FMT_MD) {
         printf("Win rates against %s: split %s, %zu comparisons in scope, %.0f%% intervals, "
                "%ld bootstrap resamples of posts (seed %llu)\n\n",
                o->baseline, o->read.split ? o->read.split : "valid2", s.n, 100 * o->level,
                o->bootstrap, (unsigned long long)o->seed);
         table_write_markdown(&t, stdout);
         if (o->pairwise) {
-            printf("\nPairwise wins (row policy beat column policy):\n\n");
+            printf("\nPairwise wins (how often policy beat opponent, over all comparisons of the two):\n\n");
             table_write_markdown(&pw, stdout);
             printf("\nBradley-Terry strengths (theta, %s = 0):\n\n", o->baseline);
             table_write_markdown(&bt, stdout);
         }
-        break;
-    case FMT_CSV:
-        table_write_csv(&t, stdout);
-        break;
-    case FMT_JSON:
-        cli_print_json(doc);
-        break;
     }
-    cli_write_outputs(o, "winrate", &t, doc);
     if (o->pairwise) {
         cli_write_outputs(o, "winrate_pairwise", &pw, NULL);
         cli_write_outputs(o, "winrate_bradley_terry", &bt, NULL);
     }
-    cli_check_stdout();
+    cli_emit(o, "winrate", &t, doc);
     cJSON_Delete(doc);
     table_free(&t);
     table_free(&pw);

@@ -1,4 +1,5 @@
 /* main.c — `tldrlab`: git-style subcommands. */
+#include "build/commit.h"
 #include "cli/cli.h"
 
 #include <stdio.h>
@@ -25,7 +26,7 @@ static const Command COMMANDS[] = {
      "policies are flagged, never reported as huge numbers.",
      cmd_lengthctl, 1},
     {"likert", "1-7 axis ratings per dataset x policy x axis; --length-control",
-     OPT_FILTERS | OPT_META | OPT_OUTPUT | OPT_BASELINE | OPT_LEVEL | OPT_LENCTL | OPT_PROGRESS,
+     OPT_FILTERS | OPT_OUTPUT | OPT_BASELINE | OPT_LEVEL | OPT_LENCTL | OPT_PROGRESS,
      "[options] FILE...",
      "Aggregates axis evals (overall, accuracy, coverage, coherence on 1-7) per dataset\n"
      "(tldr: info has a post; news: an article), policy and axis: n, mean, SD, SE,\n"

@@ -373,6 +373,16 @@ void cli_write_outputs(const CliOpts *o, const char *name, const Table *t, const
     }
 }
 
+void cli_emit(const CliOpts *o, const char *name, const Table *t, const cJSON *doc)
+{
+    if (o->format == FMT_CSV)
+        table_write_csv(t, stdout);
+    else if (o->format == FMT_JSON)
+        cli_print_json(doc);
+    cli_write_outputs(o, name, t, doc);
+    cli_check_stdout();
+}
+
 void cli_check_stdout(void)
 {
     if (fflush(stdout) != 0 || ferror(stdout))
