@@ -2,10 +2,11 @@
  * from the released naming scheme (PAPER.md, "Policy names") or given in a
  * --meta JSON file, which overrides the parse field by field.
  *
- * Names handled: ref, title, lead3, pretrain_<size>[_t…],
+ * Names handled: ref (reference); title, lead3 and other baselines (method
+ * "other", size unknown); pretrain_<size>[_t…],
  * supK[_<size>][_t…|_p…], …_ppo_rmK[_<size>][_klX][_t…],
- * …_bo<N>_rmK[_<size>][…] and …_bo<N>_rouge, supcnndmK…; anything else is
- * method "other" with unknown size. Sizes: xl or none = 1.3B, 3b = 2.7B,
+ * …_bo<N>_rmK[_<size>][…] and …_bo<N>_rouge, supcnndmK…; any other name is
+ * method "other" with unknown size too. Sizes: xl or none = 1.3B, 3b = 2.7B,
  * 6b = 6.7B, 12b = 12.9B. */
 #ifndef TL_POLICY_H
 #define TL_POLICY_H

@@ -412,10 +412,10 @@ static uint32_t intern_post(StrPool *posts, const RecInfo *in)
     return strpool_intern(posts, key);
 }
 
-const char *records_split_desc(const ReadOptions *opt)
+const char *records_split_desc(const ReadOptions *opt, int axis)
 {
     if (!opt->split)
-        return "the default split (valid2; test for news axis evals)";
+        return axis ? "valid2; news: valid2 or test" : "valid2";
     return opt->split;
 }
 

@@ -77,7 +77,7 @@ cJSON *record_axis_to_json(const AxisRecord *rec);
 /* ---- compact stored records ---- */
 
 typedef struct {
-    uint32_t post;       /* id in posts: info.id, or "nohash:<hex>" of title+text when absent */
+    uint32_t post;       /* id in posts: info.id, or "noid:<hex>" of title+text when absent */
     uint32_t policy[2];  /* ids in policies, summaries[0] and summaries[1] */
     uint32_t worker, batch;
     uint32_t words[2];   /* whitespace-separated words of each summary */
@@ -148,8 +148,9 @@ int cmpset_load(ComparisonSet *s, char *const *files, size_t nfiles,
 int axisset_load(AxisSet *s, char *const *files, size_t nfiles,
                  const ReadOptions *opt, TlError *err);
 
-/* Describes the split filter for messages, e.g. "split valid2". */
-const char *records_split_desc(const ReadOptions *opt);
+/* Describes the split filter for messages, e.g. "valid2"; axis: the
+ * axis-eval default. */
+const char *records_split_desc(const ReadOptions *opt, int axis);
 
 /* Writes "N records by split: ..." style summary of what was read, used
  * when nothing is in scope. */

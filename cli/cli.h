@@ -16,7 +16,7 @@
 enum {
     OPT_FILTERS = 1 << 0,   /* --split --batch --policy --worker --skip-invalid */
     OPT_META = 1 << 1,      /* --meta FILE */
-    OPT_OUTPUT = 1 << 2,    /* --format --out */
+    OPT_OUTPUT = 1 << 2,    /* --format */
     OPT_SEED = 1 << 3,      /* --seed */
     OPT_BASELINE = 1 << 4,  /* --baseline */
     OPT_BOOTSTRAP = 1 << 5, /* --bootstrap */
@@ -26,7 +26,8 @@ enum {
     OPT_LEVEL = 1 << 9,     /* --level */
     OPT_LENCTL = 1 << 10,   /* --length-control */
     OPT_EXAMPLE = 1 << 11,  /* example generator options */
-    OPT_PROGRESS = 1 << 12  /* --quiet --progress */
+    OPT_PROGRESS = 1 << 12, /* --quiet --progress */
+    OPT_OUT = 1 << 13       /* --out */
 };
 
 typedef enum { FMT_MD, FMT_CSV, FMT_JSON } OutFormat;
@@ -64,6 +65,7 @@ typedef struct {
     const char *help;        /* the command's own text, before the options */
     int (*run)(CliOpts *o);
     int min_files;           /* positional arguments required */
+    const char *out_help;    /* what --out means here, when not "also write CSV and JSON files" */
 } Command;
 
 /* Parses argv for cmd into o; prints help and exits 0 for --help, prints
@@ -103,7 +105,8 @@ void cli_emit(const CliOpts *o, const char *name, const Table *t, const cJSON *d
 /* Prints doc to stdout as formatted JSON. */
 void cli_print_json(const cJSON *doc);
 
-/* Exits 1 if writing stdout failed (disk full, closed pipe). */
+/* Exits 1 if writing stdout failed (e.g. disk full; a closed pipe ends
+ * the process with SIGPIPE, as for any filter). */
 void cli_check_stdout(void);
 
 /* Adds a number or null (NaN) to a JSON object. */

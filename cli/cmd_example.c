@@ -28,8 +28,11 @@ int cmd_example(CliOpts *o)
     c.axis = !o->no_axis;
     c.progress = o->read.progress;
     TlError err;
-    if (example_generate(&c, &err) != 0)
+    int rc = example_generate(&c, &err);
+    if (rc == TL_EXIT_INPUT)
         cli_usage_error(o, "%s", err.msg);
+    if (rc != 0)
+        tl_die(rc, "%s", err.msg);
     printf("wrote the example data set to %s/: comparisons/{tldr,news}.json%s, truth.json\n", o->out_dir,
            c.axis ? ", axis_evals/{tldr,news}.json" : "");
     cli_check_stdout();

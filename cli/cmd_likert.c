@@ -37,7 +37,7 @@ static const TableCol LC_COLS[] = {
     {"n", "n", COL_INT, 0, 0},
     {"mean_chars", "mean chars", COL_NUM, 1, 0},
     {"raw_mean", "raw overall", COL_NUM, 3, 0},
-    {"adjusted", "overall at ref length", COL_NUM, 3, 0},
+    {"adjusted", "overall at baseline length", COL_NUM, 3, 0},
     {"adjusted_se", "SE", COL_NUM, 3, 0},
     {"adjusted_lo", "lo", COL_NUM, 3, 0},
     {"adjusted_hi", "hi", COL_NUM, 3, 0},
@@ -120,7 +120,7 @@ int cmd_likert(CliOpts *o)
             TlError err;
             if (base < 0 || likert_length_control(&s, (Domain)d, (uint32_t)base, o->level, &lc, &err) != 0) {
                 if (base < 0)
-                    tlerr_set(&err, "%s: no ratings of the baseline '%s'; choose one with --baseline",
+                    tlerr_set(&err, "%s: no overall ratings of the baseline '%s'; choose one with --baseline",
                               domain_name((Domain)d), o->baseline);
                 sb_printf(&notes, "length control, %s\n", err.msg);
                 fprintf(stderr, "tldrlab likert: length control: %s\n", err.msg);

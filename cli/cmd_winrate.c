@@ -143,8 +143,8 @@ int cmd_winrate(CliOpts *o)
     WinrateResult res;
     winrate_compute(&s, &wo, &res);
     if (res.n == 0)
-        cli_usage_error(o, "no comparisons against the baseline '%s' in scope; use --pairwise or another --baseline",
-                        o->baseline);
+        cli_usage_error(o, "no comparisons against the baseline '%s' in scope; choose another with "
+                        "--baseline NAME, or fit every comparison with tldrlab lengthctl", o->baseline);
 
     Table t, pw = {0}, bt = {0};
     fill_table(&res, by, &t);
@@ -152,7 +152,9 @@ int cmd_winrate(CliOpts *o)
     cli_json_header(o, doc, &s.stats);
     cJSON_AddStringToObject(doc, "baseline", o->baseline);
     cJSON_AddNumberToObject(doc, "bootstrap", (double)o->bootstrap);
-    cJSON_AddNumberToObject(doc, "seed", (double)o->seed);
+    char seed[24];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
+    cJSON_AddRawToObject(doc, "seed", seed); /* exact: a double would round seeds above 2^53 */
     cJSON_AddNumberToObject(doc, "level", o->level);
     cJSON_AddStringToObject(doc, "length_unit", o->unit == LEN_WORDS ? "words" : "chars");
     cJSON_AddStringToObject(doc, "group_by", o->by ? o->by : "policy");

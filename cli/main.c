@@ -7,7 +7,7 @@
 
 static const Command COMMANDS[] = {
     {"winrate", "win rates against the reference, Wilson and cluster-bootstrap intervals",
-     OPT_FILTERS | OPT_META | OPT_OUTPUT | OPT_SEED | OPT_BASELINE | OPT_BOOTSTRAP | OPT_BY |
+     OPT_FILTERS | OPT_META | OPT_OUTPUT | OPT_OUT | OPT_SEED | OPT_BASELINE | OPT_BOOTSTRAP | OPT_BY |
          OPT_PAIRWISE | OPT_LENUNIT | OPT_LEVEL | OPT_PROGRESS,
      "[options] FILE...",
      "Per policy, the share of comparisons in which its summary was preferred to the\n"
@@ -15,38 +15,38 @@ static const Command COMMANDS[] = {
      "binomial SE, a Wilson interval, and a cluster-bootstrap interval that resamples\n"
      "posts (not rows), plus the mean log length ratio log((len+1)/(len_baseline+1)).\n"
      "FILE... are comparison files in the released format (JSON lines; - for stdin).",
-     cmd_winrate, 1},
+     cmd_winrate, 1, NULL},
     {"lengthctl", "length-controlled preference: logistic model on policy and log length ratio",
-     OPT_FILTERS | OPT_META | OPT_OUTPUT | OPT_BASELINE | OPT_LENUNIT | OPT_LEVEL | OPT_PROGRESS,
+     OPT_FILTERS | OPT_META | OPT_OUTPUT | OPT_OUT | OPT_BASELINE | OPT_LENUNIT | OPT_LEVEL | OPT_PROGRESS,
      "[options] FILE...",
      "Fits P(A preferred to B) = sigmoid(theta_A - theta_B + w log((len_A+1)/(len_B+1)))\n"
      "to every comparison in scope (the paper's Appendix F), theta_baseline = 0, by\n"
      "Newton/IRLS. Reports w, and per policy theta with its SE and the length-controlled\n"
      "win rate sigmoid(theta) with a delta-method interval. Separated or unidentified\n"
      "policies are flagged, never reported as huge numbers.",
-     cmd_lengthctl, 1},
+     cmd_lengthctl, 1, NULL},
     {"likert", "1-7 axis ratings per dataset x policy x axis; --length-control",
-     OPT_FILTERS | OPT_OUTPUT | OPT_BASELINE | OPT_LEVEL | OPT_LENCTL | OPT_PROGRESS,
+     OPT_FILTERS | OPT_OUTPUT | OPT_OUT | OPT_BASELINE | OPT_LEVEL | OPT_LENCTL | OPT_PROGRESS,
      "[options] FILE...",
      "Aggregates axis evals (overall, accuracy, coverage, coherence on 1-7) per dataset\n"
      "(tldr: info has a post; news: an article), policy and axis: n, mean, SD, SE,\n"
      "t interval, share of 7s, share <= 4 and the histogram. The default split is valid2\n"
      "for TL;DR and test for news, as released.",
-     cmd_likert, 1},
+     cmd_likert, 1, NULL},
     {"agreement", "labeler agreement on pairs labelled more than once; per-worker counts",
-     OPT_FILTERS | OPT_OUTPUT | OPT_LEVEL | OPT_PROGRESS,
+     OPT_FILTERS | OPT_OUTPUT | OPT_OUT | OPT_LEVEL | OPT_PROGRESS,
      "[options] FILE...",
      "Per worker: labels, agreement with other workers on the same pair, agreement with\n"
      "the majority of the other labels, position bias and mean confidence slider; and the\n"
      "overall inter-labeler agreement with a Wilson interval.",
-     cmd_agreement, 1},
+     cmd_agreement, 1, NULL},
     {"example", "write an example data set in the released format, with known truth",
-     OPT_OUTPUT | OPT_SEED | OPT_EXAMPLE | OPT_PROGRESS,
+     OPT_OUT | OPT_SEED | OPT_EXAMPLE | OPT_PROGRESS,
      "--out DIR [options]",
      "Writes comparisons and axis evals in the released format for simulated policies\n"
      "with released-style names and known qualities, labelled by simulated workers,\n"
      "plus truth.json with the generating parameters.",
-     cmd_example, 0},
+     cmd_example, 0, "where to write the data set (required)"},
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

@@ -29,7 +29,7 @@ typedef struct {
 
 static const OptSpec SPECS[] = {
     {{"split", required_argument, 0, O_SPLIT}, OPT_FILTERS, "NAME",
-     "train, valid1, valid2, test or all (default valid2; for news axis evals, test)"},
+     "train, valid, valid1, valid2, test or all (default valid2)"},
     {{"batch", required_argument, 0, O_BATCH}, OPT_FILTERS, "LIST", "keep these batches (comma-separated)"},
     {{"policy", required_argument, 0, O_POLICY}, OPT_FILTERS, "LIST",
      "keep records with a summary by one of these policies"},
@@ -41,7 +41,7 @@ static const OptSpec SPECS[] = {
     {{"baseline", required_argument, 0, O_BASELINE}, OPT_BASELINE, "NAME", "baseline policy (default ref)"},
     {{"bootstrap", required_argument, 0, O_BOOTSTRAP}, OPT_BOOTSTRAP, "B",
      "cluster-bootstrap resamples of posts (default 10000; 0 = none)"},
-    {{"by", required_argument, 0, O_BY}, OPT_BY, "KEY", "group rows by method or size"},
+    {{"by", required_argument, 0, O_BY}, OPT_BY, "KEY", "rows per policy (default), method or size"},
     {{"pairwise", no_argument, 0, O_PAIRWISE}, OPT_PAIRWISE, NULL,
      "also the policy x policy win matrix and Bradley-Terry strengths"},
     {{"length-unit", required_argument, 0, O_LENUNIT}, OPT_LENUNIT, "UNIT",
@@ -61,7 +61,7 @@ static const OptSpec SPECS[] = {
      "labelers' true length preference per log length ratio (default 0.5)"},
     {{"no-axis", no_argument, 0, O_NOAXIS}, OPT_EXAMPLE, NULL, "do not write axis evals"},
     {{"format", required_argument, 0, O_FORMAT}, OPT_OUTPUT, "FMT", "md (default), csv or json on stdout"},
-    {{"out", required_argument, 0, O_OUT}, OPT_OUTPUT, "DIR", "also write CSV and JSON files into DIR"},
+    {{"out", required_argument, 0, O_OUT}, OPT_OUT, "DIR", "also write CSV and JSON files into DIR"},
     {{"quiet", no_argument, 0, O_QUIET}, OPT_PROGRESS, NULL, "no progress display"},
     {{"progress", no_argument, 0, O_PROGRESS}, OPT_PROGRESS, NULL,
      "show progress even when stderr is not a terminal"},
@@ -78,7 +78,7 @@ static void print_help(const Command *c)
             continue;
         char left[64];
         snprintf(left, sizeof left, "--%s%s%s", s->opt.name, s->arg ? " " : "", s->arg ? s->arg : "");
-        printf("  %-22s %s\n", left, s->help);
+        printf("  %-22s %s\n", left, s->opt.val == O_OUT && c->out_help ? c->out_help : s->help);
     }
 }
 
@@ -241,12 +241,12 @@ static void report_skips(const CliOpts *o, const ReadStats *st)
         fprintf(stderr, "  %s\n", st->msgs[i]);
 }
 
-static void nothing_in_scope(const CliOpts *o, const ReadStats *st, const char *what)
+static void nothing_in_scope(const CliOpts *o, const ReadStats *st, const char *what, int axis)
 {
     char splits[256];
     records_describe_splits(st, splits, sizeof splits);
     cli_usage_error(o, "no %s in scope (split %s%s%s%s%s%s%s); the files hold %zu valid records: %s",
-                    what, records_split_desc(&o->read),
+                    what, records_split_desc(&o->read, axis),
                     o->read.batches ? ", batch " : "", o->read.batches ? o->read.batches : "",
                     o->read.policies ? ", policy " : "", o->read.policies ? o->read.policies : "",
                     o->read.workers ? ", worker " : "", o->read.workers ? o->read.workers : "",
@@ -264,7 +264,7 @@ void cli_load_comparisons(CliOpts *o, ComparisonSet *s)
     }
     report_skips(o, &s->stats);
     if (s->n == 0)
-        nothing_in_scope(o, &s->stats, "comparisons");
+        nothing_in_scope(o, &s->stats, "comparisons", 0);
 }
 
 void cli_load_axis(CliOpts *o, AxisSet *s)
@@ -278,7 +278,7 @@ void cli_load_axis(CliOpts *o, AxisSet *s)
     }
     report_skips(o, &s->stats);
     if (s->n == 0)
-        nothing_in_scope(o, &s->stats, "axis evals");
+        nothing_in_scope(o, &s->stats, "axis evals", 1);
 }
 
 uint32_t cli_baseline(const CliOpts *o, const ComparisonSet *s)

@@ -7,9 +7,10 @@ gsl_rng *rng_alloc(uint64_t seed)
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!r)
         tl_die(TL_EXIT_RUNTIME, "cannot allocate a random number generator");
-    /* mt19937 takes an unsigned long; fold 64-bit seeds so that every bit
-     * counts on platforms where long is 32 bits. */
-    gsl_rng_set(r, (unsigned long)(seed ^ (seed >> 32)));
+    /* GSL seeds mt19937 from 32 bits, and maps 0 to its default 4357.
+     * Hashing all 64 bits of the seed first keeps simple seeds (0, 1, 2^32)
+     * apart; two seeds share a stream only with probability 2^-32. */
+    gsl_rng_set(r, (unsigned long)(rng_derive_seed(seed, 0) & 0xffffffffUL));
     return r;
 }
 

@@ -9,7 +9,8 @@
 
 #define RNG_DEFAULT_SEED 20200902UL /* the paper's arXiv date */
 
-/* Returns a new mt19937 generator seeded with seed; free with rng_free. */
+/* Returns a new mt19937 generator seeded from a 32-bit hash of seed (GSL's
+ * mt19937 takes 32 bits); free with rng_free. */
 gsl_rng *rng_alloc(uint64_t seed);
 
 /* Frees r; accepts NULL. */

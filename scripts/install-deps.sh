@@ -4,7 +4,6 @@
 #   scripts/install-deps.sh              core build and run-time packages
 #   scripts/install-deps.sh --bench      also the benchmark peers (pandas, statsmodels, R)
 #   scripts/install-deps.sh --reference  also R and statsmodels, to regenerate expected values
-#   scripts/install-deps.sh --mpi        also OpenMPI, for `make MPI=1`
 #   --if-missing                         quiet when nothing is missing (used by make)
 set -eu
 
@@ -15,9 +14,8 @@ for arg in "$@"; do
   case "$arg" in
     --bench) extra="$extra python3 python3-pandas python3-statsmodels r-base-core" ;;
     --reference) extra="$extra python3 python3-statsmodels r-base-core" ;;
-    --mpi) extra="$extra libopenmpi-dev openmpi-bin" ;;
     --if-missing) quiet=1 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done

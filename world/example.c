@@ -533,7 +533,9 @@ static void write_truth(const ExampleConfig *c, size_t nposts, const Worker *w)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "generator", "tldrlab example " TLDRLAB_VERSION);
-    cJSON_AddNumberToObject(root, "seed", (double)c->seed);
+    char seed[24];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
+    cJSON_AddRawToObject(root, "seed", seed); /* exact: a double would round seeds above 2^53 */
     cJSON_AddNumberToObject(root, "posts", (double)nposts);
     cJSON_AddNumberToObject(root, "articles", (double)c->articles);
     cJSON_AddNumberToObject(root, "length_coef", c->length_coef);
@@ -582,11 +584,11 @@ int example_generate(const ExampleConfig *c, TlError *err)
 {
     if (c->workers < 2) {
         tlerr_set(err, "--workers: need at least 2 workers, got %zu", c->workers);
-        return -1;
+        return TL_EXIT_INPUT;
     }
     if (c->dup_rate < 0 || c->dup_rate > 1) {
         tlerr_set(err, "--dup-rate: must be in [0, 1], got %g", c->dup_rate);
-        return -1;
+        return TL_EXIT_INPUT;
     }
     size_t nposts = c->posts;
     if (c->comparisons > 0) {
@@ -597,11 +599,11 @@ int example_generate(const ExampleConfig *c, TlError *err)
     }
     if (nposts == 0) {
         tlerr_set(err, "--posts: need at least 1 post");
-        return -1;
+        return TL_EXIT_INPUT;
     }
     if (util_mkdir_p(c->out_dir) != 0) {
         tlerr_set(err, "%s: cannot create directory: %s", c->out_dir, strerror(errno));
-        return -1;
+        return TL_EXIT_RUNTIME;
     }
     gsl_rng *r = rng_alloc(c->seed);
     Worker *workers = xcalloc(c->workers, sizeof *workers);
@@ -625,7 +627,7 @@ int example_generate(const ExampleConfig *c, TlError *err)
     rng_free(r);
     if (bad) {
         tlerr_set(err, "%s: could not write the example data", c->out_dir);
-        return -1;
+        return TL_EXIT_RUNTIME;
     }
     return 0;
 }

@@ -38,7 +38,9 @@ typedef struct {
 
 void example_config_default(ExampleConfig *c);
 
-/* Writes the data set under c->out_dir. Returns 0, or -1 with err set. */
+/* Writes the data set under c->out_dir. Returns 0; TL_EXIT_INPUT with err
+ * set for a bad configuration; TL_EXIT_RUNTIME when files cannot be
+ * written. */
 int example_generate(const ExampleConfig *c, TlError *err);
 
 #endif
