@@ -1,6 +1,8 @@
 /* agreement.c — inter-labeler agreement on repeated pairs. */
 #include "analysis/agreement.h"
+#include "analysis/bootstrap.h"
 #include "analysis/stats.h"
+#include "common/rng.h"
 #include "common/util.h"
 
 #include <math.h>
@@ -26,11 +28,15 @@ static uint64_t summary_key(const Comparison *c, int k)
     return util_fnv1a(h, &c->text_hash[k], sizeof c->text_hash[k]);
 }
 
+/* By pair, then worker, then row: each pair's labels are contiguous, with
+ * each worker's labels of it together. */
 static int cmp_label(const void *a, const void *b)
 {
     const Label *x = a, *y = b;
     if (x->pair != y->pair)
         return x->pair < y->pair ? -1 : 1;
+    if (x->worker != y->worker)
+        return x->worker < y->worker ? -1 : 1;
     return x->row < y->row ? -1 : x->row > y->row;
 }
 
@@ -42,7 +48,13 @@ static int cmp_worker(const void *a, const void *b)
     return x->worker < y->worker ? -1 : x->worker > y->worker;
 }
 
-void agreement_compute(const ComparisonSet *s, double level, AgreementResult *res)
+static size_t choose2(size_t n)
+{
+    return n * (n - (n > 0)) / 2;
+}
+
+void agreement_compute(const ComparisonSet *s, double level, size_t bootstrap, uint64_t seed,
+                       AgreementResult *res)
 {
     memset(res, 0, sizeof *res);
     size_t W = s->workers.n, N = s->n;
@@ -68,49 +80,72 @@ void agreement_compute(const ComparisonSet *s, double level, AgreementResult *re
         }
     }
     qsort(lab, N, sizeof *lab, cmp_label);
+    /* Per pair: m labels, n0 of them for the first label's choice; per
+     * worker segment: nw labels, nw0 for that choice. Every count below is
+     * a sum of binomial coefficients of these, so a pair costs O(m). */
+    double *cw = xmalloc((N ? N : 1) * sizeof *cw), *cn = xmalloc((N ? N : 1) * sizeof *cn);
+    size_t K = 0;
     for (size_t i = 0; i < N;) {
         size_t j = i;
         while (j < N && lab[j].pair == lab[i].pair)
             j++;
         res->pairs++;
-        int shared = 0;
-        for (size_t a = i; a < j; a++) {
-            size_t agree = 0, total = 0;
-            for (size_t b = i; b < j; b++) {
-                if (a == b)
-                    continue;
-                int same = lab[a].chosen == lab[b].chosen;
-                if (lab[a].worker == lab[b].worker) {
-                    if (b > a) {
-                        res->self_pairs++;
-                        res->self_agree += same;
-                    }
-                    continue;
+        uint64_t c0 = lab[i].chosen;
+        size_t m = j - i, n0 = 0;
+        for (size_t k = i; k < j; k++)
+            n0 += lab[k].chosen == c0;
+        size_t n1 = m - n0, same_worker = 0, same_worker_agree = 0;
+        for (size_t u = i; u < j;) {
+            size_t v = u, w0 = 0;
+            while (v < j && lab[v].worker == lab[u].worker)
+                w0 += lab[v++].chosen == c0;
+            size_t nw = v - u, w1 = nw - w0;
+            same_worker += choose2(nw);
+            same_worker_agree += choose2(w0) + choose2(w1);
+            size_t others = m - nw;
+            if (others) {
+                WorkerAgreement *wk = &wa[lab[u].worker];
+                size_t agree0 = n0 - w0, agree1 = n1 - w1; /* other workers' labels agreeing */
+                wk->on_shared += nw;
+                wk->pair_agree += w0 * agree0 + w1 * agree1;
+                wk->pair_total += nw * others;
+                if (2 * agree0 != others) { /* a strict majority of the others */
+                    wk->maj_total += w0;
+                    wk->maj_agree += 2 * agree0 > others ? w0 : 0;
                 }
-                shared = 1;
-                total++;
-                agree += same;
-                if (b > a) {
-                    res->label_pairs++;
-                    res->label_pairs_agree += same;
-                }
-            }
-            WorkerAgreement *w = &wa[lab[a].worker];
-            if (total) {
-                w->on_shared++;
-                w->pair_agree += agree;
-                w->pair_total += total;
-                if (2 * agree != total) { /* a strict majority of the others */
-                    w->maj_total++;
-                    w->maj_agree += 2 * agree > total;
+                if (2 * agree1 != others) {
+                    wk->maj_total += w1;
+                    wk->maj_agree += 2 * agree1 > others ? w1 : 0;
                 }
             }
+            u = v;
         }
-        res->shared_pairs += shared;
+        size_t cross = choose2(m) - same_worker;
+        size_t cross_agree = choose2(n0) + choose2(n1) - same_worker_agree;
+        res->self_pairs += same_worker;
+        res->self_agree += same_worker_agree;
+        res->label_pairs += cross;
+        res->label_pairs_agree += cross_agree;
+        if (cross) {
+            res->shared_pairs++;
+            cw[K] = (double)cross_agree;
+            cn[K++] = (double)cross;
+        }
         i = j;
     }
     res->rate = res->label_pairs ? (double)res->label_pairs_agree / (double)res->label_pairs : NAN;
-    stats_wilson((double)res->label_pairs_agree, (double)res->label_pairs, level, &res->lo, &res->hi);
+    /* Label pairs of one item share its labels, so the interval resamples
+     * items (pairs labelled by two or more workers), not label pairs. */
+    res->lo = res->hi = NAN;
+    if (K && bootstrap) {
+        BootWork *bw = boot_work_alloc(K, bootstrap);
+        gsl_rng *r = rng_alloc(seed);
+        boot_ratio_ci(cw, cn, K, bootstrap, level, BOOT_AUTO, r, bw, &res->lo, &res->hi);
+        rng_free(r);
+        boot_work_free(bw);
+    }
+    free(cw);
+    free(cn);
     for (size_t w = 0; w < W; w++) {
         wa[w].first_rate = wa[w].labels ? (double)first[w] / (double)wa[w].labels : NAN;
         wa[w].mean_confidence = nconf[w] ? sconf[w] / (double)nconf[w] : NAN;

@@ -26,13 +26,17 @@ typedef struct {
     size_t pairs;             /* distinct pairs */
     size_t shared_pairs;      /* pairs labelled by two or more workers */
     size_t label_pairs, label_pairs_agree; /* all cross-worker label pairs */
-    double rate, lo, hi;      /* label_pairs_agree / label_pairs, Wilson interval */
-    size_t self_pairs, self_agree; /* the same worker labelling a pair twice */
+    double rate, lo, hi;      /* label_pairs_agree / label_pairs, and a cluster-bootstrap
+                                 interval that resamples items (pairs), not label pairs */
+    size_t self_pairs, self_agree; /* pairs of labels of one item by the same worker */
     WorkerAgreement *workers; /* ordered by labels, descending */
     size_t nworkers;
 } AgreementResult;
 
-void agreement_compute(const ComparisonSet *s, double level, AgreementResult *res);
+/* bootstrap: resamples for the interval (0 = none); seed: its generator.
+ * O(N log N) in the number of comparisons. */
+void agreement_compute(const ComparisonSet *s, double level, size_t bootstrap, uint64_t seed,
+                       AgreementResult *res);
 void agreement_free(AgreementResult *res);
 
 #endif

@@ -21,6 +21,13 @@ const char *lc_status_name(LcStatus s)
     return "?";
 }
 
+const char *lc_status_text(const LcPolicy *lp)
+{
+    if (lp->status == LC_SEPARATED)
+        return lp->direction > 0 ? "separated (+inf)" : lp->direction < 0 ? "separated (-inf)" : "separated";
+    return lc_status_name(lp->status);
+}
+
 void lengthctl_free(LcResult *res)
 {
     free(res->pol);
@@ -180,7 +187,8 @@ int lengthctl_fit(const ComparisonSet *s, uint32_t baseline, LengthUnit unit, in
     /* Edges between distinct policies, one per (winner, loser) pair that
      * occurs: undirected for connectivity, winner -> loser for the win graph. */
     uint8_t *seen = xcalloc(P * P, 1);
-    uint32_t *ea = xmalloc(P * P * sizeof *ea), *eb = xmalloc(P * P * sizeof *eb);
+    size_t maxe = P * P < N ? P * P : N;
+    uint32_t *ea = xmalloc((maxe ? maxe : 1) * sizeof *ea), *eb = xmalloc((maxe ? maxe : 1) * sizeof *eb);
     size_t ne = 0;
     for (size_t i = 0; i < N; i++) {
         const Comparison *c = &s->rows[i];

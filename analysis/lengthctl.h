@@ -69,6 +69,10 @@ typedef struct {
     LcPolicy *pol;        /* (npol) indexed by policy id */
 } LcResult;
 
+/* A policy's status for tables: its name, with the direction for separated
+ * policies ("separated (+inf)"). */
+const char *lc_status_text(const LcPolicy *lp);
+
 /* Fits the model to all comparisons in s. Returns 0, or -1 with err set
  * (the baseline is not in the data). level is the interval level (0.95). */
 int lengthctl_fit(const ComparisonSet *s, uint32_t baseline, LengthUnit unit, int use_length,

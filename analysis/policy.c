@@ -288,8 +288,8 @@ static int meta_number(const cJSON *o, const char *key, double *out, const char 
         *out = NAN;
         return 0;
     }
-    if (!cJSON_IsNumber(j))
-        return meta_fail(err, path, text, policy, key, "expected a number or null");
+    if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble))
+        return meta_fail(err, path, text, policy, key, "expected a finite number or null");
     *out = j->valuedouble;
     return 0;
 }

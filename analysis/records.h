@@ -105,6 +105,7 @@ typedef struct {
     const char *batches;     /* comma-separated; NULL = all */
     const char *policies;    /* keep records with a summary by one of these */
     const char *workers;
+    const char *dataset;     /* "tldr", "news", or NULL for both */
     int skip_invalid;
     int progress;            /* show progress on stderr */
 } ReadOptions;

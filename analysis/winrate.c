@@ -16,6 +16,8 @@
 
 void winrate_free(WinrateResult *res)
 {
+    for (size_t i = 0; i < res->n; i++)
+        free(res->rows[i].label);
     free(res->rows);
     memset(res, 0, sizeof *res);
 }
@@ -133,17 +135,19 @@ void winrate_compute(const ComparisonSet *s, const WinrateOptions *opt, WinrateR
         case GROUP_POLICY:
             row->policy = g;
             row->meta = meta[g];
-            snprintf(row->label, sizeof row->label, "%s", strpool_get(&s->policies, g));
+            row->label = xstrdup(strpool_get(&s->policies, g));
             break;
         case GROUP_METHOD:
             row->meta.method = (Method)g;
             row->meta.params = NAN;
-            snprintf(row->label, sizeof row->label, "%s", method_name((Method)g));
+            row->label = xstrdup(method_name((Method)g));
             break;
         case GROUP_SIZE:
             row->meta.method = METHOD_OTHER;
             row->meta.params = isinf(sizes[g]) ? NAN : sizes[g];
-            policy_size_label(row->meta.params, row->label, sizeof row->label);
+            char size[32];
+            policy_size_label(row->meta.params, size, sizeof size);
+            row->label = xstrdup(size);
             break;
         }
         i = j;

@@ -15,7 +15,7 @@
 typedef enum { GROUP_POLICY, GROUP_METHOD, GROUP_SIZE } GroupBy;
 
 typedef struct {
-    char label[128];     /* policy name, method name or size label */
+    char *label;         /* policy name, method name or size label (owned) */
     long policy;         /* policy id for GROUP_POLICY, else -1 */
     PolicyMeta meta;     /* GROUP_POLICY: the policy's metadata; groups: method or params set */
     size_t n, wins, nposts;

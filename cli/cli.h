@@ -10,6 +10,7 @@
 #include "analysis/lengthctl.h"
 #include "analysis/policy.h"
 #include "analysis/records.h"
+#include "common/atomic.h"
 #include "common/table.h"
 
 /* Options a command may accept (bit flags). */
@@ -55,6 +56,9 @@ typedef struct {
     int no_axis;
     char **files;
     int nfiles;
+    /* --out files written but not yet renamed into place (cli_emit) */
+    AtomicFile *pending[8];
+    int npending;
 } CliOpts;
 
 typedef struct {
@@ -85,6 +89,10 @@ void cli_usage_error(const CliOpts *o, const char *fmt, ...)
 void cli_load_comparisons(CliOpts *o, ComparisonSet *s);
 void cli_load_axis(CliOpts *o, AxisSet *s);
 
+/* Exits 2 with a message when s mixes TL;DR and news comparisons (their
+ * reference summaries are different baselines). */
+void cli_one_dataset(const CliOpts *o, const ComparisonSet *s);
+
 /* Looks up the baseline policy id in s; exits 2 with a helpful message
  * when it is not there. what: the analysis name for the message. */
 uint32_t cli_baseline(const CliOpts *o, const ComparisonSet *s);
@@ -93,14 +101,15 @@ uint32_t cli_baseline(const CliOpts *o, const ComparisonSet *s);
 void cli_json_header(const CliOpts *o, cJSON *doc, const ReadStats *st);
 
 /* Writes DIR/name.csv from t and DIR/name.json from doc (either may be
- * NULL) when --out was given; atomically. */
-void cli_write_outputs(const CliOpts *o, const char *name, const Table *t, const cJSON *doc);
+ * NULL) when --out was given, to temporary files that cli_emit renames into
+ * place together with its own once all are complete. */
+void cli_write_outputs(CliOpts *o, const char *name, const Table *t, const cJSON *doc);
 
 /* Emits a command's result: with --format csv prints t, with --format
  * json prints doc (the caller prints Markdown itself); with --out writes
  * DIR/name.csv and DIR/name.json; then checks that stdout was written.
  * Extra tables go through cli_write_outputs before this call. */
-void cli_emit(const CliOpts *o, const char *name, const Table *t, const cJSON *doc);
+void cli_emit(CliOpts *o, const char *name, const Table *t, const cJSON *doc);
 
 /* Prints doc to stdout as formatted JSON. */
 void cli_print_json(const cJSON *doc);

@@ -24,7 +24,7 @@ int cmd_agreement(CliOpts *o)
     ComparisonSet s;
     cli_load_comparisons(o, &s);
     AgreementResult res;
-    agreement_compute(&s, o->level, &res);
+    agreement_compute(&s, o->level, (size_t)o->bootstrap, o->seed, &res);
 
     Table t;
     table_init(&t, AG_COLS, sizeof AG_COLS / sizeof AG_COLS[0]);
@@ -46,6 +46,10 @@ int cmd_agreement(CliOpts *o)
     cJSON *doc = cJSON_CreateObject();
     cli_json_header(o, doc, &s.stats);
     cJSON_AddNumberToObject(doc, "level", o->level);
+    cJSON_AddNumberToObject(doc, "bootstrap", (double)o->bootstrap);
+    char seed[24];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
+    cJSON_AddRawToObject(doc, "seed", seed);
     cJSON_AddNumberToObject(doc, "comparisons", (double)s.n);
     cJSON_AddNumberToObject(doc, "pairs", (double)res.pairs);
     cJSON_AddNumberToObject(doc, "shared_pairs", (double)res.shared_pairs);
@@ -62,15 +66,15 @@ int cmd_agreement(CliOpts *o)
         printf("Labeler agreement: split %s, %zu comparisons by %zu workers, %zu distinct pairs\n\n",
                o->read.split ? o->read.split : "valid2", s.n, res.nworkers, res.pairs);
         if (res.label_pairs)
-            printf("inter-labeler agreement %.1f%% (%.0f%% Wilson interval %.1f%% to %.1f%%) on %zu label pairs "
-                   "over %zu pairs labelled by two or more workers\n",
-                   100 * res.rate, 100 * o->level, 100 * res.lo, 100 * res.hi, res.label_pairs,
+            printf("inter-labeler agreement %.1f%% (%g%% interval %.1f%% to %.1f%%, %ld bootstrap resamples of items) "
+                   "on %zu label pairs over %zu pairs labelled by two or more workers\n",
+                   100 * res.rate, 100 * o->level, 100 * res.lo, 100 * res.hi, o->bootstrap, res.label_pairs,
                    res.shared_pairs);
         else
             printf("no pair was labelled by more than one worker: inter-labeler agreement cannot be measured\n");
         if (res.self_pairs)
-            printf("self-agreement: %zu of %zu repeated labels by the same worker agree\n", res.self_agree,
-                   res.self_pairs);
+            printf("self-agreement: %zu of %zu pairs of labels given to the same item by the same worker agree\n",
+                   res.self_agree, res.self_pairs);
         printf("\n");
         table_write_markdown(&t, stdout);
     }

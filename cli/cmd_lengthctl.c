@@ -24,17 +24,11 @@ static const TableCol LC_COLS[] = {
     {"status", "status", COL_STR, 0, 0},
 };
 
-static const char *status_text(const LcPolicy *lp)
-{
-    if (lp->status == LC_SEPARATED)
-        return lp->direction > 0 ? "separated (+inf)" : lp->direction < 0 ? "separated (-inf)" : "separated";
-    return lc_status_name(lp->status);
-}
-
 int cmd_lengthctl(CliOpts *o)
 {
     ComparisonSet s;
     cli_load_comparisons(o, &s);
+    cli_one_dataset(o, &s);
     uint32_t base = cli_baseline(o, &s);
     LcResult res;
     TlError err;
@@ -64,7 +58,7 @@ int cmd_lengthctl(CliOpts *o)
         table_num(&t, lp->lc_lo);
         table_num(&t, lp->lc_hi);
         table_bool(&t, lp->status == LC_SEPARATED);
-        table_str(&t, status_text(lp));
+        table_str(&t, lc_status_text(lp));
     }
 
     cJSON *doc = cJSON_CreateObject();
@@ -89,10 +83,12 @@ int cmd_lengthctl(CliOpts *o)
 
     if (o->format == FMT_MD) {
         printf("Length-controlled preference against %s: split %s, %zu comparisons (%zu in the fit), "
-               "length in %s, %.0f%% intervals\n\n",
+               "length in %s, %g%% intervals\n\n",
                o->baseline, o->read.split ? o->read.split : "valid2", res.n, res.n_used,
                o->unit == LEN_WORDS ? "words" : "characters", 100 * o->level);
-        if (res.length_status == LC_FITTED)
+        if (res.n_used == 0)
+            printf("no comparison between policies connected to %s is left to fit\n", o->baseline);
+        else if (res.length_status == LC_FITTED)
             printf("length coefficient w = %.4f (SE %.4f, z = %.2f, p = %.3g) per unit of log((len_A+1)/(len_B+1))\n",
                    res.w, res.w_se, res.w_z, res.w_p);
         else

@@ -138,7 +138,7 @@ int cmd_likert(CliOpts *o)
             cli_json_num(jd, "r2", lc.r2);
             cli_json_num(jd, "sigma", lc.sigma);
             cJSON *jr = cJSON_AddArrayToObject(jd, "policies");
-            sb_printf(&notes, "%s: overall rises %.3f per 100 characters (SE %.3f, %.0f%% CI %.3f to %.3f); "
+            sb_printf(&notes, "%s: overall rises %.3f per 100 characters (SE %.3f, %g%% CI %.3f to %.3f); "
                       "quality read at the %s mean length of %.1f characters; R^2 %.3f, n %zu\n",
                       domain_name((Domain)d), lc.per100, lc.per100_se, 100 * o->level, lc.per100_lo,
                       lc.per100_hi, o->baseline, lc.baseline_mean_chars, lc.r2, lc.n);
@@ -171,7 +171,7 @@ int cmd_likert(CliOpts *o)
     }
 
     if (o->format == FMT_MD) {
-        printf("Likert ratings (1-7): split %s, %zu ratings, %.0f%% t intervals\n\n",
+        printf("Likert ratings (1-7): split %s, %zu ratings, %g%% t intervals\n\n",
                o->read.split ? o->read.split : "valid2 (TL;DR) / test (news)", s.n, 100 * o->level);
         table_write_markdown(&t, stdout);
         if (have_lc) {

@@ -125,7 +125,7 @@ static void pairwise(const CliOpts *o, const ComparisonSet *s, uint32_t base, Ta
         table_num(bt, lp->lc);
         table_num(bt, lp->lc_lo);
         table_num(bt, lp->lc_hi);
-        table_str(bt, lc_status_name(lp->status));
+        table_str(bt, lc_status_text(lp));
     }
     cJSON *jb = table_to_json(bt);
     cJSON_AddItemToObject(doc, "bradley_terry", jb);
@@ -136,13 +136,14 @@ int cmd_winrate(CliOpts *o)
 {
     ComparisonSet s;
     cli_load_comparisons(o, &s);
+    cli_one_dataset(o, &s);
     uint32_t base = cli_baseline(o, &s);
     GroupBy by = group_by(o);
     WinrateOptions wo = {base, by, o->unit, (size_t)o->bootstrap, o->seed, o->level,
                          o->have_meta ? &o->meta : NULL, o->read.progress};
     WinrateResult res;
     winrate_compute(&s, &wo, &res);
-    if (res.n == 0)
+    if (res.n == 0 && !o->pairwise)
         cli_usage_error(o, "no comparisons against the baseline '%s' in scope; choose another with "
                         "--baseline NAME, or fit every comparison with tldrlab lengthctl", o->baseline);
 
@@ -163,7 +164,7 @@ int cmd_winrate(CliOpts *o)
         pairwise(o, &s, base, &pw, &bt, doc);
 
     if (o->format == FMT_MD) {
-        printf("Win rates against %s: split %s, %zu comparisons in scope, %.0f%% intervals, "
+        printf("Win rates against %s: split %s, %zu comparisons in scope, %g%% intervals, "
                "%ld bootstrap resamples of posts (seed %llu)\n\n",
                o->baseline, o->read.split ? o->read.split : "valid2", s.n, 100 * o->level,
                o->bootstrap, (unsigned long long)o->seed);

@@ -34,11 +34,11 @@ static const Command COMMANDS[] = {
      "for TL;DR and test for news, as released.",
      cmd_likert, 1, NULL},
     {"agreement", "labeler agreement on pairs labelled more than once; per-worker counts",
-     OPT_FILTERS | OPT_OUTPUT | OPT_OUT | OPT_LEVEL | OPT_PROGRESS,
+     OPT_FILTERS | OPT_OUTPUT | OPT_OUT | OPT_LEVEL | OPT_SEED | OPT_BOOTSTRAP | OPT_PROGRESS,
      "[options] FILE...",
      "Per worker: labels, agreement with other workers on the same pair, agreement with\n"
      "the majority of the other labels, position bias and mean confidence slider; and the\n"
-     "overall inter-labeler agreement with a Wilson interval.",
+     "overall inter-labeler agreement with a bootstrap interval that resamples items.",
      cmd_agreement, 1, NULL},
     {"example", "write an example data set in the released format, with known truth",
      OPT_OUT | OPT_SEED | OPT_EXAMPLE | OPT_PROGRESS,

@@ -17,7 +17,8 @@
 enum {
     O_SPLIT = 1000, O_BATCH, O_POLICY, O_WORKER, O_SKIP, O_META, O_FORMAT, O_OUT, O_SEED,
     O_BASELINE, O_BOOTSTRAP, O_BY, O_PAIRWISE, O_LENUNIT, O_LEVEL, O_LENCTL, O_POSTS,
-    O_COMPARISONS, O_ARTICLES, O_WORKERS, O_DUP, O_LCOEF, O_NOAXIS, O_QUIET, O_PROGRESS, O_HELP
+    O_COMPARISONS, O_ARTICLES, O_WORKERS, O_DUP, O_LCOEF, O_NOAXIS, O_QUIET, O_PROGRESS, O_HELP,
+    O_DATASET
 };
 
 typedef struct {
@@ -30,6 +31,8 @@ typedef struct {
 static const OptSpec SPECS[] = {
     {{"split", required_argument, 0, O_SPLIT}, OPT_FILTERS, "NAME",
      "train, valid, valid1, valid2, test or all (default valid2)"},
+    {{"dataset", required_argument, 0, O_DATASET}, OPT_FILTERS, "NAME",
+     "tldr (info has a post) or news (an article); default: both"},
     {{"batch", required_argument, 0, O_BATCH}, OPT_FILTERS, "LIST", "keep these batches (comma-separated)"},
     {{"policy", required_argument, 0, O_POLICY}, OPT_FILTERS, "LIST",
      "keep records with a summary by one of these policies"},
@@ -160,6 +163,11 @@ void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
         switch (c) {
         case O_SPLIT: o->read.split = optarg; break;
         case O_BATCH: o->read.batches = optarg; break;
+        case O_DATASET:
+            if (strcmp(optarg, "tldr") != 0 && strcmp(optarg, "news") != 0)
+                cli_usage_error(o, "--dataset: expected tldr or news, got '%s'", optarg);
+            o->read.dataset = optarg;
+            break;
         case O_POLICY: o->read.policies = optarg; break;
         case O_WORKER: o->read.workers = optarg; break;
         case O_SKIP: o->read.skip_invalid = 1; break;
@@ -168,7 +176,13 @@ void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
             o->baseline = optarg;
             o->baseline_given = 1;
             break;
-        case O_BOOTSTRAP: o->bootstrap = parse_count(o, "bootstrap", optarg, 0, 100000000); break;
+        case O_BOOTSTRAP:
+            /* 0 = none; below 100 a percentile interval means little; above a
+             * million the replicates alone take 8 MB per thread. */
+            o->bootstrap = parse_count(o, "bootstrap", optarg, 0, 1000000);
+            if (o->bootstrap > 0 && o->bootstrap < 100)
+                cli_usage_error(o, "--bootstrap: use 0 (no bootstrap) or at least 100 resamples, got %ld", o->bootstrap);
+            break;
         case O_BY:
             if (strcmp(optarg, "method") != 0 && strcmp(optarg, "size") != 0 && strcmp(optarg, "policy") != 0)
                 cli_usage_error(o, "--by: expected method, size or policy, got '%s'", optarg);
@@ -281,6 +295,17 @@ void cli_load_axis(CliOpts *o, AxisSet *s)
         nothing_in_scope(o, &s->stats, "axis evals", 1);
 }
 
+void cli_one_dataset(const CliOpts *o, const ComparisonSet *s)
+{
+    size_t n[DOMAIN_N] = {0};
+    for (size_t i = 0; i < s->n; i++)
+        n[s->rows[i].domain]++;
+    if (n[DOMAIN_TLDR] && n[DOMAIN_NEWS])
+        cli_usage_error(o, "the comparisons in scope mix TL;DR posts (%zu) and news articles (%zu), whose "
+                        "references differ; analyse one at a time with --dataset tldr or --dataset news",
+                        n[DOMAIN_TLDR], n[DOMAIN_NEWS]);
+}
+
 uint32_t cli_baseline(const CliOpts *o, const ComparisonSet *s)
 {
     long b = strpool_find(&s->policies, o->baseline);
@@ -343,43 +368,64 @@ void cli_print_json(const cJSON *doc)
     free(s);
 }
 
-void cli_write_outputs(const CliOpts *o, const char *name, const Table *t, const cJSON *doc)
+static AtomicFile *pending_open(CliOpts *o, const char *name, const char *ext)
+{
+    if (o->npending == (int)(sizeof o->pending / sizeof o->pending[0]))
+        tl_die(TL_EXIT_RUNTIME, "internal error: too many output files");
+    char fname[256];
+    snprintf(fname, sizeof fname, "%s.%s", name, ext);
+    char *p = util_path_join(o->out_dir, fname);
+    AtomicFile *af = atomic_open(p);
+    free(p);
+    o->pending[o->npending++] = af;
+    return af;
+}
+
+void cli_write_outputs(CliOpts *o, const char *name, const Table *t, const cJSON *doc)
 {
     if (!o->out_dir)
         return;
     if (util_mkdir_p(o->out_dir) != 0)
         tl_die(TL_EXIT_RUNTIME, "%s: cannot create directory: %s", o->out_dir, strerror(errno));
-    char fname[256];
-    if (t) {
-        snprintf(fname, sizeof fname, "%s.csv", name);
-        char *p = util_path_join(o->out_dir, fname);
-        AtomicFile *af = atomic_open(p);
-        table_write_csv(t, af->fp);
-        if (atomic_commit(af) != 0)
-            exit(TL_EXIT_RUNTIME);
-        free(p);
-    }
+    if (t)
+        table_write_csv(t, pending_open(o, name, "csv")->fp);
     if (doc) {
-        snprintf(fname, sizeof fname, "%s.json", name);
-        char *p = util_path_join(o->out_dir, fname);
         char *s = cJSON_Print(doc);
-        StrBuf b;
-        sb_init(&b);
-        sb_printf(&b, "%s\n", s);
-        atomic_write_string(p, sb_str(&b));
-        sb_free(&b);
+        if (!s)
+            tl_die(TL_EXIT_RUNTIME, "out of memory printing JSON");
+        AtomicFile *af = pending_open(o, name, "json");
+        fputs(s, af->fp);
+        fputc('\n', af->fp);
         free(s);
-        free(p);
     }
 }
 
-void cli_emit(const CliOpts *o, const char *name, const Table *t, const cJSON *doc)
+/* Renames every pending output into place once all are complete; on any
+ * failure none is renamed and the command exits 1. */
+static void commit_outputs(CliOpts *o)
+{
+    int bad = 0;
+    for (int i = 0; i < o->npending && !bad; i++)
+        bad = atomic_sync(o->pending[i]) != 0;
+    for (int i = 0; i < o->npending; i++) {
+        if (bad)
+            atomic_abort(o->pending[i]);
+        else
+            bad = atomic_commit(o->pending[i]) != 0;
+    }
+    o->npending = 0;
+    if (bad)
+        exit(TL_EXIT_RUNTIME);
+}
+
+void cli_emit(CliOpts *o, const char *name, const Table *t, const cJSON *doc)
 {
     if (o->format == FMT_CSV)
         table_write_csv(t, stdout);
     else if (o->format == FMT_JSON)
         cli_print_json(doc);
     cli_write_outputs(o, name, t, doc);
+    commit_outputs(o);
     cli_check_stdout();
 }
 

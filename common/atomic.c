@@ -99,6 +99,20 @@ int atomic_commit(AtomicFile *af)
     return bad ? -1 : 0;
 }
 
+int atomic_sync(AtomicFile *af)
+{
+    if (ferror(af->fp) || fflush(af->fp) != 0 || fsync(fileno(af->fp)) != 0) {
+        fprintf(stderr, "tldrlab: %s: cannot write output: %s\n", af->path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (stat(af->path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "tldrlab: %s: cannot write output: it is a directory\n", af->path);
+        return -1;
+    }
+    return 0;
+}
+
 void atomic_abort(AtomicFile *af)
 {
     if (!af)

@@ -25,6 +25,12 @@ AtomicFile *atomic_open(const char *path);
  * after printing a message naming the path (the temporary is removed). */
 int atomic_commit(AtomicFile *af);
 
+/* Flushes and syncs the temporary file, keeping it open and unnamed.
+ * Returns 0, or -1 after printing a message naming the path. Lets a caller
+ * with several outputs make sure all of them are complete before it
+ * renames any (atomic_commit). */
+int atomic_sync(AtomicFile *af);
+
 /* Closes and removes the temporary file; frees af. Accepts NULL. */
 void atomic_abort(AtomicFile *af);
 

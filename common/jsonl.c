@@ -1,4 +1,5 @@
 /* jsonl.c — streaming JSON lines with line numbers. */
+#define _GNU_SOURCE /* memmem */
 #include "common/jsonl.h"
 #include "common/err.h"
 
@@ -61,6 +62,21 @@ cJSON *jsonl_parse(const char *file, long lineno, const char *text, size_t len, 
         if (err)
             tlerr_input(err, file, lineno, "json", "line contains a NUL byte");
         return NULL;
+    }
+    /* cJSON decodes \u0000 into a NUL that silently ends the C string:
+     * "ref\u0000x" would read as "ref". Refuse it (an escaped backslash
+     * before the u does not count). */
+    for (const char *q = text + start; (q = memmem(q, (size_t)(text + len - q), "\\u0000", 6)); q += 6) {
+        size_t bs = 0;
+        for (const char *b = q; b > text && b[-1] == '\\'; b--)
+            bs++;
+        if (bs % 2 == 0) {
+            if (err)
+                tlerr_input(err, file, lineno, "json",
+                            "\\u0000 (a NUL character) in a string at column %zu is not supported",
+                            (size_t)(q - text) + 1);
+            return NULL;
+        }
     }
     const char *end = NULL;
     cJSON *j = cJSON_ParseWithLengthOpts(text + start, len - start, &end, 0);

@@ -53,8 +53,13 @@ long jsonl_read_batch(JsonlReader *r, JsonlBatch *b, size_t max_lines, size_t ma
 /* Parses one line of file (line number lineno). Returns the record
  * (caller frees with cJSON_Delete), or NULL when it is not one JSON value:
  * then, if err is not NULL, err says "file:line: json: problem" with the
- * column. Thread-safe only with err == NULL (cJSON keeps its error position
- * in a global); call again with err to describe a failure. */
+ * column.
+ *
+ * Threads: cJSON resets and sets a global error record on every parse, so
+ * parallel calls race on that record. Callers that parse in parallel pass
+ * err == NULL, never read the record, and parse a failed line again alone
+ * to describe it; the race is then harmless in practice, but it is a data
+ * race in the C11 sense (run with OMP_NUM_THREADS=1 to parse serially). */
 cJSON *jsonl_parse(const char *file, long lineno, const char *text, size_t len, TlError *err);
 
 /* Closes the file; accepts a zeroed reader. */

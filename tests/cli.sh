@@ -61,7 +61,7 @@ check "unknown command" grep -q "tldrlab: unknown command 'frob'" "$tmp/err"
 expect_err "unknown option" 2 "tldrlab winrate: unknown option '--frob' (see tldrlab winrate --help)" $T winrate --frob $FIX
 expect_err "option of another command" 2 "tldrlab likert: option '--pairwise' does not apply to this command (see tldrlab likert --help)" $T likert --pairwise $FIX
 expect_err "option without its value" 2 "tldrlab winrate: option '--bootstrap' needs a value (see tldrlab winrate --help)" $T winrate $FIX --bootstrap
-expect_err "bad number" 2 "tldrlab winrate: --bootstrap: expected a whole number from 0 to 100000000, got 'ten'" $T winrate --bootstrap ten $FIX
+expect_err "bad number" 2 "tldrlab winrate: --bootstrap: expected a whole number from 0 to 1000000, got 'ten'" $T winrate --bootstrap ten $FIX
 expect_err "bad level" 2 "tldrlab lengthctl: --level: expected a number from 0.5 to 0.999999, got '95'" $T lengthctl --level 95 $FIX
 expect_err "bad format" 2 "tldrlab agreement: --format: expected md, csv or json, got 'xml'" $T agreement --format xml $FIX
 expect_err "no input files" 2 "tldrlab winrate: no input files (usage: tldrlab winrate [options] FILE...)" $T winrate
@@ -104,14 +104,28 @@ expect_out "lengthctl chars" "length in characters" $T lengthctl --length-unit c
 expect_out "likert" "| news    | lead3" $T likert $AX
 expect_out "likert --length-control" "overall rises" $T likert --length-control $AX
 expect_out "agreement" "inter-labeler agreement" $T agreement $FIX
-expect_out "stdin input" "sup4_bo16_rm4" sh -c "cat $FIX | $T winrate --bootstrap 50 -"
+expect_out "stdin input" "sup4_bo16_rm4" sh -c "cat $FIX | $T winrate --bootstrap 100 -"
 printf '{"policies": {"sup4": {"method": "rl"}}}\n' > "$tmp/meta.json"
-expect_out "--meta overrides the name" "| sup4                      | rl" $T winrate --bootstrap 50 --meta "$tmp/meta.json" $FIX
+expect_out "--meta overrides the name" "| sup4                      | rl" $T winrate --bootstrap 100 --meta "$tmp/meta.json" $FIX
 printf '{"policies": {"sup4": {"method": "ppo"}}}\n' > "$tmp/meta2.json"
 expect_err "bad --meta" 2 "$tmp/meta2.json:1: policies.sup4.method: expected one of reference, pretrained, supervised, rl, best-of-n, other" $T winrate --meta "$tmp/meta2.json" $FIX
 run $T winrate --out /proc/tldrlab $FIX
 check "unwritable --out: exit 1" test "$rc" = 1
 check "unwritable --out: says why" grep -qF "/proc/tldrlab: cannot create directory" "$tmp/err"
+
+# ---- review findings: long names, --out collisions, levels, pairwise without the baseline
+long_a=$(printf 'a%.0s' $(seq 1 140)); long_b="${long_a}b"
+head -3 $FIX | sed "s/\"sup4_6b\"/\"$long_a\"/; s/\"pretrain_xl\"/\"$long_a\"/; s/\"pretrain_3b\"/\"$long_b\"/; s/\"sup4\"/\"$long_b\"/" > "$tmp/long.jsonl"
+run $T winrate --bootstrap 100 --split all --format csv "$tmp/long.jsonl"
+check "long policy names are kept whole" test "$(grep -c "$long_b" "$tmp/out")" = 1
+mkdir -p "$tmp/o3/winrate.json"
+run $T winrate --bootstrap 100 --out "$tmp/o3" $FIX
+check "--out collision: exit 1" test "$rc" = 1
+check "--out collision: says which file" grep -qF "$tmp/o3/winrate.json: cannot write output: it is a directory" "$tmp/err"
+check "--out collision: nothing renamed into place" test ! -e "$tmp/o3/winrate.csv"
+expect_out "level 0.995 is printed as such" "99.5% intervals" $T lengthctl --level 0.995 $FIX
+expect_out "--pairwise with another baseline" "Bradley-Terry strengths" $T winrate --pairwise --baseline sup4 --bootstrap 100 $FIX
+expect_err "--bootstrap below 100" 2 "tldrlab winrate: --bootstrap: use 0 (no bootstrap) or at least 100 resamples, got 10" $T winrate --bootstrap 10 $FIX
 
 # ---- determinism
 $T winrate --seed 7 --bootstrap 500 --format csv $FIX > "$tmp/s1" 2>/dev/null
@@ -123,7 +137,10 @@ check "another seed, other bootstrap bounds" test -n "$(cmp "$tmp/s1" "$tmp/s3")
 # ---- the example generator round trip
 expect "example" 0 $T example --posts 20 --articles 5 --seed 3 --out "$tmp/ex" --quiet
 check "example writes released-format files" test -s "$tmp/ex/comparisons/tldr.json" -a -s "$tmp/ex/axis_evals/news.json" -a -s "$tmp/ex/truth.json"
-expect "example data reads strictly" 0 $T winrate --split all --bootstrap 50 "$tmp/ex/comparisons/tldr.json" "$tmp/ex/comparisons/news.json"
+expect "example data reads strictly" 0 $T agreement --split all "$tmp/ex/comparisons/tldr.json" "$tmp/ex/comparisons/news.json"
+run $T winrate --split all --bootstrap 100 "$tmp/ex/comparisons/tldr.json" "$tmp/ex/comparisons/news.json"
+check "TL;DR and news are not pooled" grep -qF "mix TL;DR posts (299) and news articles (20), whose references differ; analyse one at a time with --dataset tldr or --dataset news" "$tmp/err"
+expect_out "--dataset news" "pretrain_6b" $T winrate --dataset news --split all --bootstrap 100 "$tmp/ex/comparisons/tldr.json" "$tmp/ex/comparisons/news.json"
 expect "example axis evals read strictly" 0 $T likert --split all "$tmp/ex/axis_evals/tldr.json" "$tmp/ex/axis_evals/news.json"
 $T example --posts 20 --articles 5 --seed 3 --out "$tmp/ex2" --quiet >/dev/null
 check "example is deterministic" cmp -s "$tmp/ex/comparisons/tldr.json" "$tmp/ex2/comparisons/tldr.json"

@@ -174,6 +174,14 @@ void test_jsonl_reader(void)
     cJSON_Delete(j);
     CHECK(jsonl_next(&r, &j, &err) == 0, "end of file");
     jsonl_close(&r);
+    const char *nul = "{\"p\":\"ref\\u0000x\"}";
+    CHECK(jsonl_parse("f", 3, nul, strlen(nul), &err) == NULL, "\\u0000 is refused");
+    CHECK_STR(err.msg, "f:3: json: \\u0000 (a NUL character) in a string at column 10 is not supported",
+              "\\u0000 message");
+    const char *esc = "{\"p\":\"a\\\\u0000\"}"; /* an escaped backslash, then the text u0000 */
+    j = jsonl_parse("f", 4, esc, strlen(esc), &err);
+    CHECK(j != NULL, "an escaped backslash before u0000 is fine");
+    cJSON_Delete(j);
     CHECK(jsonl_open(&r, "/nonexistent/x.json", &err) == -1, "missing file");
     CHECK_STR(err.msg, "/nonexistent/x.json: cannot open: No such file or directory", "missing file message");
 }

@@ -106,7 +106,8 @@ void test_policy_meta_file(void)
         const char *text, *msg;
     } bad[] = {
         {"{\"policies\": {\n \"a\": {\n  \"method\": \"ppo\"}}}", "meta.json:3: policies.a.method: expected one of reference, pretrained, supervised, rl, best-of-n, other"},
-        {"{\"a\": {\"kl\": \"ten\"}}", "meta.json:1: policies.a.kl: expected a number or null"},
+        {"{\"a\": {\"kl\": \"ten\"}}", "meta.json:1: policies.a.kl: expected a finite number or null"},
+        {"{\"a\": {\"params\": 1e400}}", "meta.json:1: policies.a.params: expected a finite number or null"},
         {"{\"a\": {\n\"params\": -5}}", "meta.json:2: policies.a.params: must be positive"},
         {"{\"a\": 3}", "meta.json:1: policies.a: expected an object of metadata"},
         {"{\"policies\": [1]}", "meta.json:1: policies: expected an object mapping policy names to metadata"},

@@ -62,6 +62,11 @@ static const Case CMP_CASES[] = {
      "extra: expected an object, got a number"},
     {"{" INFO "," AXSUM "," AXREST "}",
      "summaries: missing (this looks like an axis-eval record; use tldrlab likert)"},
+    {"{" INFO "," SUMS ",\"choice\":1,\"worker\":\"w\",\"batch\":\"b\",\"split\":\"train\",\"choice\":0}",
+     "choice: duplicate key"},
+    {"{\"info\":{\"post\":\"p\",\"id\":\"a\",\"id\":\"b\"}," SUMS "," REST "}", "info.id: duplicate key"},
+    {"{" INFO ",\"summaries\":[{\"text\":\"a\",\"policy\":\"x\",\"policy\":\"y\"},{\"text\":\"b\",\"policy\":\"y\"}]," REST "}",
+     "summaries[0].policy: duplicate key"},
     /* Accepted oddities of real records. */
     {"{\"info\":{\"post\":\"p\",\"subreddit\":\"r/x\"}," SUMS ",\"choice\":1,\"worker\":\"w\",\"batch\":\"b\",\"split\":\"valid1\"}", NULL},
     {"{\"info\":{\"id\":\"a\",\"article\":\"x\",\"site\":\"cnn\",\"title\":null}," SUMS ",\"choice\":1,\"worker\":\"w\",\"batch\":\"b\",\"split\":\"valid2\",\"extra\":{}}", NULL},
