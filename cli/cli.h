@@ -97,6 +97,13 @@ void cli_one_dataset(const CliOpts *o, const ComparisonSet *s);
  * when it is not there. what: the analysis name for the message. */
 uint32_t cli_baseline(const CliOpts *o, const ComparisonSet *s);
 
+/* The policy shown in row k of a per-policy table: the baseline first, then
+ * the others in order of first appearance. */
+static inline size_t cli_baseline_first(size_t k, uint32_t baseline)
+{
+    return k == 0 ? baseline : k <= baseline ? k - 1 : k;
+}
+
 /* Adds the common header fields (split, filters, skipped) to a JSON doc. */
 void cli_json_header(const CliOpts *o, cJSON *doc, const ReadStats *st);
 

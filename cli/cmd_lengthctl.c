@@ -37,7 +37,8 @@ int cmd_lengthctl(CliOpts *o)
 
     Table t;
     table_init(&t, LC_COLS, sizeof LC_COLS / sizeof LC_COLS[0]);
-    for (size_t p = 0; p < res.npol; p++) {
+    for (size_t k = 0; k < res.npol; k++) {
+        size_t p = cli_baseline_first(k, base);
         const LcPolicy *lp = &res.pol[p];
         const char *name = strpool_get(&s.policies, (uint32_t)p);
         PolicyMeta m;

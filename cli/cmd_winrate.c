@@ -116,7 +116,8 @@ static void pairwise(const CliOpts *o, const ComparisonSet *s, uint32_t base, Ta
     if (lengthctl_fit(s, base, o->unit, 0, o->level, &bt_res, &err) != 0)
         cli_input_error(&err);
     table_init(bt, BT_COLS, NCOLS(BT_COLS));
-    for (size_t p = 0; p < P; p++) {
+    for (size_t k = 0; k < P; k++) {
+        size_t p = cli_baseline_first(k, base);
         const LcPolicy *lp = &bt_res.pol[p];
         table_row(bt);
         table_str(bt, strpool_get(&s->policies, (uint32_t)p));
