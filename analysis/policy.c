@@ -364,6 +364,17 @@ int policy_meta_load(MetaMap *map, const char *path, TlError *err)
     size_t n = (size_t)cJSON_GetArraySize(pol);
     map->entries = xcalloc(n, sizeof *map->entries);
     for (const cJSON *e = pol->child; e; e = e->next) {
+        for (const cJSON *f = pol->child; f != e; f = f->next)
+            if (strcmp(f->string, e->string) == 0) {
+                meta_fail(err, path, text, e->string, NULL, "policy listed twice");
+                goto done;
+            }
+        for (const cJSON *a = e->child; a; a = a->next)
+            for (const cJSON *b = a->next; b; b = b->next)
+                if (a->string && b->string && strcmp(a->string, b->string) == 0) {
+                    meta_fail(err, path, text, e->string, a->string, "duplicate key");
+                    goto done;
+                }
         MetaEntry *me = &map->entries[map->n++];
         me->name = xstrdup(e->string);
         policy_parse_name(me->name, &me->meta);

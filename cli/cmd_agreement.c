@@ -65,7 +65,10 @@ int cmd_agreement(CliOpts *o)
     if (o->format == FMT_MD) {
         printf("Labeler agreement: split %s, %zu comparisons by %zu workers, %zu distinct pairs\n\n",
                o->read.split ? o->read.split : "valid2", s.n, res.nworkers, res.pairs);
-        if (res.label_pairs)
+        if (res.label_pairs && isnan(res.lo))
+            printf("inter-labeler agreement %.1f%% on %zu label pairs over %zu pairs labelled by two or more "
+                   "workers (no interval: --bootstrap 0)\n", 100 * res.rate, res.label_pairs, res.shared_pairs);
+        else if (res.label_pairs)
             printf("inter-labeler agreement %.1f%% (%g%% interval %.1f%% to %.1f%%, %ld bootstrap resamples of items) "
                    "on %zu label pairs over %zu pairs labelled by two or more workers\n",
                    100 * res.rate, 100 * o->level, 100 * res.lo, 100 * res.hi, o->bootstrap, res.label_pairs,

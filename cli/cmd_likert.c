@@ -94,7 +94,7 @@ int cmd_likert(CliOpts *o)
     cJSON *doc = cJSON_CreateObject();
     cli_json_header(o, doc, &s.stats);
     cJSON_DeleteItemFromObjectCaseSensitive(doc, "split");
-    cJSON_AddStringToObject(doc, "split", o->read.split ? o->read.split : "valid2 (tldr), test (news)");
+    cJSON_AddStringToObject(doc, "split", o->read.split ? o->read.split : "valid2 (tldr), valid2 or test (news)");
     cJSON_AddNumberToObject(doc, "level", o->level);
     cJSON *rows = table_to_json(&t);
     json_hist_arrays(rows);
@@ -130,7 +130,7 @@ int cmd_likert(CliOpts *o)
             cJSON_AddStringToObject(jd, "dataset", domain_name((Domain)d));
             cJSON_AddStringToObject(jd, "baseline", o->baseline);
             cJSON_AddNumberToObject(jd, "n", (double)lc.n);
-            cJSON_AddNumberToObject(jd, "baseline_mean_chars", lc.baseline_mean_chars);
+            cli_json_num(jd, "baseline_mean_chars", lc.baseline_mean_chars);
             cli_json_num(jd, "per100", lc.per100);
             cli_json_num(jd, "per100_se", lc.per100_se);
             cli_json_num(jd, "per100_lo", lc.per100_lo);
@@ -172,7 +172,7 @@ int cmd_likert(CliOpts *o)
 
     if (o->format == FMT_MD) {
         printf("Likert ratings (1-7): split %s, %zu ratings, %g%% t intervals\n\n",
-               o->read.split ? o->read.split : "valid2 (TL;DR) / test (news)", s.n, 100 * o->level);
+               o->read.split ? o->read.split : "valid2 (TL;DR), valid2 or test (news)", s.n, 100 * o->level);
         table_write_markdown(&t, stdout);
         if (have_lc) {
             printf("\nLength-controlled overall score (OLS of overall on policy + length in characters):\n\n%s\n",

@@ -31,7 +31,7 @@ static const Command COMMANDS[] = {
      "Aggregates axis evals (overall, accuracy, coverage, coherence on 1-7) per dataset\n"
      "(tldr: info has a post; news: an article), policy and axis: n, mean, SD, SE,\n"
      "t interval, share of 7s, share <= 4 and the histogram. The default split is valid2\n"
-     "for TL;DR and test for news, as released.",
+     "for TL;DR, and valid2 or test for news (the released CNN/DM axis evals are test).",
      cmd_likert, 1, NULL},
     {"agreement", "labeler agreement on pairs labelled more than once; per-worker counts",
      OPT_FILTERS | OPT_OUTPUT | OPT_OUT | OPT_LEVEL | OPT_SEED | OPT_BOOTSTRAP | OPT_PROGRESS,

@@ -43,7 +43,7 @@ static const OptSpec SPECS[] = {
      "policy metadata JSON; overrides what the names say"},
     {{"baseline", required_argument, 0, O_BASELINE}, OPT_BASELINE, "NAME", "baseline policy (default ref)"},
     {{"bootstrap", required_argument, 0, O_BOOTSTRAP}, OPT_BOOTSTRAP, "B",
-     "cluster-bootstrap resamples of posts (default 10000; 0 = none)"},
+     "bootstrap resamples (default 10000; 0 = none)"},
     {{"by", required_argument, 0, O_BY}, OPT_BY, "KEY", "rows per policy (default), method or size"},
     {{"pairwise", no_argument, 0, O_PAIRWISE}, OPT_PAIRWISE, NULL,
      "also the policy x policy win matrix and Bradley-Terry strengths"},
@@ -259,8 +259,9 @@ static void nothing_in_scope(const CliOpts *o, const ReadStats *st, const char *
 {
     char splits[256];
     records_describe_splits(st, splits, sizeof splits);
-    cli_usage_error(o, "no %s in scope (split %s%s%s%s%s%s%s); the files hold %zu valid records: %s",
+    cli_usage_error(o, "no %s in scope (split %s%s%s%s%s%s%s%s%s); the files hold %zu valid records: %s",
                     what, records_split_desc(&o->read, axis),
+                    o->read.dataset ? ", dataset " : "", o->read.dataset ? o->read.dataset : "",
                     o->read.batches ? ", batch " : "", o->read.batches ? o->read.batches : "",
                     o->read.policies ? ", policy " : "", o->read.policies ? o->read.policies : "",
                     o->read.workers ? ", worker " : "", o->read.workers ? o->read.workers : "",
@@ -346,6 +347,8 @@ void cli_json_num(cJSON *o, const char *key, double v)
 void cli_json_header(const CliOpts *o, cJSON *doc, const ReadStats *st)
 {
     cJSON_AddStringToObject(doc, "split", o->read.split ? o->read.split : "valid2");
+    if (o->read.dataset)
+        cJSON_AddStringToObject(doc, "dataset", o->read.dataset);
     if (o->read.batches)
         cJSON_AddStringToObject(doc, "batch", o->read.batches);
     if (o->read.policies)
@@ -400,8 +403,10 @@ void cli_write_outputs(CliOpts *o, const char *name, const Table *t, const cJSON
     }
 }
 
-/* Renames every pending output into place once all are complete; on any
- * failure none is renamed and the command exits 1. */
+/* Renames every pending output into place once all are complete and none
+ * would land on a directory; then a failure leaves nothing renamed (only a
+ * rename failing midway, which checks make unlikely, can leave a mix). On
+ * failure the command exits 1. */
 static void commit_outputs(CliOpts *o)
 {
     int bad = 0;

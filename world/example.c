@@ -618,9 +618,17 @@ int example_generate(const ExampleConfig *c, TlError *err)
     if (c->axis)
         out_open(&na, c->out_dir, "axis_evals", "news.json");
     gen_news(c, r, workers, &nc, c->axis ? &na : NULL);
-    int bad = out_close(&tc) | out_close(&nc);
-    if (c->axis)
-        bad |= out_close(&ta) | out_close(&na);
+    /* All four files complete before any is renamed into place. */
+    Out *outs[4] = {&tc, &nc, &ta, &na};
+    int nout = c->axis ? 4 : 2, bad = 0;
+    for (int i = 0; i < nout && !bad; i++)
+        bad = atomic_sync(outs[i]->af) != 0;
+    for (int i = 0; i < nout; i++) {
+        if (bad)
+            atomic_abort(outs[i]->af);
+        else
+            bad = out_close(outs[i]) != 0;
+    }
     if (!bad)
         write_truth(c, nposts, workers);
     free(workers);
