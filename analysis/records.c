@@ -499,7 +499,7 @@ static int bad_line(const JsonlReader *r, const JsonlBatch *b, size_t i, const S
     if (slot->errmsg)
         snprintf(e.msg, sizeof e.msg, "%s", slot->errmsg);
     else /* re-parse alone for the position: cJSON's error state is global */
-        jsonl_parse(r->name, b->line[i], b->text + b->start[i], b->size[i], &e);
+        jsonl_parse(r->name, b->lines[i].line, b->text + b->lines[i].start, b->lines[i].size, &e);
     if (!opt->skip_invalid) {
         *err = e;
         return -1;
@@ -554,9 +554,10 @@ static int load_files(void *set, StrPool *files, ReadStats *st, char *const *pat
                 for (long i = 0; i < nl; i++) {
                     Slot *sl = &slots[i];
                     sl->errmsg = NULL;
-                    sl->json = jsonl_parse(r.name, b.line[i], b.text + b.start[i], b.size[i], NULL);
+                    const JsonlLine *l = &b.lines[i];
+                    sl->json = jsonl_parse(r.name, l->line, b.text + l->start, l->size, NULL);
                     TlError e;
-                    if (sl->json && parse(sl, r.name, b.line[i], &e) != 0)
+                    if (sl->json && parse(sl, r.name, l->line, &e) != 0)
                         sl->errmsg = xstrdup(e.msg);
                 }
                 json_arena_use(NULL);
@@ -565,7 +566,7 @@ static int load_files(void *set, StrPool *files, ReadStats *st, char *const *pat
                 if (!slots[i].json || slots[i].errmsg)
                     rc = bad_line(&r, &b, (size_t)i, &slots[i], opt, st, err);
                 else
-                    add(set, &slots[i], fid, b.line[i], opt);
+                    add(set, &slots[i], fid, b.lines[i].line, opt);
             }
             for (long i = 0; i < nl; i++)
                 free(slots[i].errmsg);

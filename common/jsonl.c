@@ -148,9 +148,7 @@ void jsonl_batch_init(JsonlBatch *b)
 void jsonl_batch_free(JsonlBatch *b)
 {
     free(b->text);
-    free(b->start);
-    free(b->size);
-    free(b->line);
+    free(b->lines);
     memset(b, 0, sizeof *b);
 }
 
@@ -164,18 +162,11 @@ long jsonl_read_batch(JsonlReader *r, JsonlBatch *b, size_t max_lines, size_t ma
             return -1;
         if (len == -1)
             break;
-        size_t cap = b->cap_lines;
-        GROW(b->start, b->cap_lines, b->n + 1);
-        if (b->cap_lines != cap) {
-            b->size = xrealloc(b->size, b->cap_lines * sizeof *b->size);
-            b->line = xrealloc(b->line, b->cap_lines * sizeof *b->line);
-        }
+        GROW(b->lines, b->cap_lines, b->n + 1);
         GROW(b->text, b->cap, b->len + (size_t)len + 1);
         memcpy(b->text + b->len, r->buf, (size_t)len);
         b->text[b->len + (size_t)len] = '\0';
-        b->start[b->n] = b->len;
-        b->size[b->n] = (size_t)len;
-        b->line[b->n] = r->line;
+        b->lines[b->n] = (JsonlLine){b->len, (size_t)len, r->line};
         b->len += (size_t)len + 1;
         b->n++;
     }

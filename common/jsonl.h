@@ -35,10 +35,14 @@ int jsonl_next(JsonlReader *r, cJSON **out, TlError *err);
 /* A batch of raw lines for parallel parsing: blank lines are skipped;
  * each line is NUL-terminated in text, without its line ending. */
 typedef struct {
+    size_t start, size; /* offset and length in the batch's text */
+    long line;          /* 1-based line number */
+} JsonlLine;
+
+typedef struct {
     char *text;
     size_t len, cap;
-    size_t *start, *size; /* (n) offset and length of each line in text */
-    long *line;           /* (n) 1-based line numbers */
+    JsonlLine *lines;   /* (n) */
     size_t n, cap_lines;
 } JsonlBatch;
 
