@@ -11,6 +11,7 @@
 #include "analysis/policy.h"
 #include "analysis/records.h"
 #include "common/atomic.h"
+#include "common/strbuf.h"
 #include "common/table.h"
 
 /* Options a command may accept (bit flags). */
@@ -127,6 +128,38 @@ void cli_check_stdout(void);
 
 /* Adds a number or null (NaN) to a JSON object. */
 void cli_json_num(cJSON *o, const char *key, double v);
+
+/* What an analysis produces, kept apart from where it goes, so that the
+ * commands print it and `report` collects it. tables[0] is the main table
+ * (CSV on stdout with --format csv, NAME.csv under --out); the others are
+ * written as NAME_SUFFIX.csv. */
+#define OUTPUT_MAX_TABLES 4
+typedef struct {
+    const char *name;
+    Table tables[OUTPUT_MAX_TABLES];
+    const char *suffix[OUTPUT_MAX_TABLES];
+    int ntables;
+    cJSON *doc;     /* the JSON document (owned) */
+    StrBuf md;      /* the Markdown rendering */
+} Output;
+
+void output_init(Output *out, const char *name);
+void output_free(Output *out);
+/* Adds a table (suffix NULL for the main one) and returns it, initialised. */
+Table *output_table(Output *out, const char *suffix, const TableCol *cols, size_t ncols);
+/* Appends text, or a table in Markdown, to the Markdown rendering. */
+void output_md(Output *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void output_md_table(Output *out, const Table *t);
+
+/* Prints out per --format and writes its files under --out. */
+void cli_emit_output(CliOpts *o, Output *out);
+
+/* The analyses behind the commands: they fill out from a loaded set, and
+ * exit 2 with a message when the data cannot support them. */
+void analysis_winrate(CliOpts *o, const ComparisonSet *s, Output *out);
+void analysis_lengthctl(CliOpts *o, const ComparisonSet *s, Output *out);
+void analysis_likert(CliOpts *o, const AxisSet *s, Output *out);
+void analysis_agreement(CliOpts *o, const ComparisonSet *s, Output *out);
 
 /* The commands. */
 int cmd_winrate(CliOpts *o);

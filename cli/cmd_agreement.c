@@ -19,38 +19,35 @@ static const TableCol AG_COLS[] = {
     {"mean_confidence", "mean slider", COL_NUM, 2, 0},
 };
 
-int cmd_agreement(CliOpts *o)
+void analysis_agreement(CliOpts *o, const ComparisonSet *s, Output *out)
 {
-    ComparisonSet s;
-    cli_load_comparisons(o, &s);
     AgreementResult res;
-    agreement_compute(&s, o->level, (size_t)o->bootstrap, o->seed, &res);
+    agreement_compute(s, o->level, (size_t)o->bootstrap, o->seed, &res);
 
-    Table t;
-    table_init(&t, AG_COLS, sizeof AG_COLS / sizeof AG_COLS[0]);
+    Table *t = output_table(out, NULL, AG_COLS, sizeof AG_COLS / sizeof AG_COLS[0]);
     for (size_t i = 0; i < res.nworkers; i++) {
         const WorkerAgreement *w = &res.workers[i];
-        table_row(&t);
-        table_str(&t, strpool_get(&s.workers, w->worker));
-        table_int(&t, (long long)w->labels);
-        table_int(&t, (long long)w->on_shared);
-        table_int(&t, (long long)w->pair_agree);
-        table_int(&t, (long long)w->pair_total);
-        table_num(&t, w->pair_total ? (double)w->pair_agree / (double)w->pair_total : NAN);
-        table_int(&t, (long long)w->maj_agree);
-        table_int(&t, (long long)w->maj_total);
-        table_num(&t, w->maj_total ? (double)w->maj_agree / (double)w->maj_total : NAN);
-        table_num(&t, w->first_rate);
-        table_num(&t, w->mean_confidence);
+        table_row(t);
+        table_str(t, strpool_get(&s->workers, w->worker));
+        table_int(t, (long long)w->labels);
+        table_int(t, (long long)w->on_shared);
+        table_int(t, (long long)w->pair_agree);
+        table_int(t, (long long)w->pair_total);
+        table_num(t, w->pair_total ? (double)w->pair_agree / (double)w->pair_total : NAN);
+        table_int(t, (long long)w->maj_agree);
+        table_int(t, (long long)w->maj_total);
+        table_num(t, w->maj_total ? (double)w->maj_agree / (double)w->maj_total : NAN);
+        table_num(t, w->first_rate);
+        table_num(t, w->mean_confidence);
     }
-    cJSON *doc = cJSON_CreateObject();
-    cli_json_header(o, doc, &s.stats);
+    cJSON *doc = out->doc;
+    cli_json_header(o, doc, &s->stats);
     cJSON_AddNumberToObject(doc, "level", o->level);
     cJSON_AddNumberToObject(doc, "bootstrap", (double)o->bootstrap);
     char seed[24];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
     cJSON_AddRawToObject(doc, "seed", seed);
-    cJSON_AddNumberToObject(doc, "comparisons", (double)s.n);
+    cJSON_AddNumberToObject(doc, "comparisons", (double)s->n);
     cJSON_AddNumberToObject(doc, "pairs", (double)res.pairs);
     cJSON_AddNumberToObject(doc, "shared_pairs", (double)res.shared_pairs);
     cJSON_AddNumberToObject(doc, "label_pairs", (double)res.label_pairs);
@@ -60,31 +57,37 @@ int cmd_agreement(CliOpts *o)
     cli_json_num(doc, "agreement_hi", res.hi);
     cJSON_AddNumberToObject(doc, "self_pairs", (double)res.self_pairs);
     cJSON_AddNumberToObject(doc, "self_agree", (double)res.self_agree);
-    cJSON_AddItemToObject(doc, "workers", table_to_json(&t));
+    cJSON_AddItemToObject(doc, "workers", table_to_json(t));
 
-    if (o->format == FMT_MD) {
-        printf("Labeler agreement: split %s, %zu comparisons by %zu workers, %zu distinct pairs\n\n",
-               o->read.split ? o->read.split : "valid2", s.n, res.nworkers, res.pairs);
-        if (res.label_pairs && isnan(res.lo))
-            printf("inter-labeler agreement %.1f%% on %zu label pairs over %zu pairs labelled by two or more "
-                   "workers (no interval: --bootstrap 0)\n", 100 * res.rate, res.label_pairs, res.shared_pairs);
-        else if (res.label_pairs)
-            printf("inter-labeler agreement %.1f%% (%g%% interval %.1f%% to %.1f%%, %ld bootstrap resamples of items) "
-                   "on %zu label pairs over %zu pairs labelled by two or more workers\n",
-                   100 * res.rate, 100 * o->level, 100 * res.lo, 100 * res.hi, o->bootstrap, res.label_pairs,
-                   res.shared_pairs);
-        else
-            printf("no pair was labelled by more than one worker: inter-labeler agreement cannot be measured\n");
-        if (res.self_pairs)
-            printf("self-agreement: %zu of %zu pairs of labels given to the same item by the same worker agree\n",
-                   res.self_agree, res.self_pairs);
-        printf("\n");
-        table_write_markdown(&t, stdout);
-    }
-    cli_emit(o, "agreement", &t, doc);
-    cJSON_Delete(doc);
-    table_free(&t);
+    output_md(out, "Labeler agreement: split %s, %zu comparisons by %zu workers, %zu distinct pairs\n\n",
+           o->read.split ? o->read.split : "valid2", s->n, res.nworkers, res.pairs);
+    if (res.label_pairs && isnan(res.lo))
+        output_md(out, "inter-labeler agreement %.1f%% on %zu label pairs over %zu pairs labelled by two or more "
+               "workers (no interval: --bootstrap 0)\n", 100 * res.rate, res.label_pairs, res.shared_pairs);
+    else if (res.label_pairs)
+        output_md(out, "inter-labeler agreement %.1f%% (%g%% interval %.1f%% to %.1f%%, %ld bootstrap resamples of items) "
+               "on %zu label pairs over %zu pairs labelled by two or more workers\n",
+               100 * res.rate, 100 * o->level, 100 * res.lo, 100 * res.hi, o->bootstrap, res.label_pairs,
+               res.shared_pairs);
+    else
+        output_md(out, "no pair was labelled by more than one worker: inter-labeler agreement cannot be measured\n");
+    if (res.self_pairs)
+        output_md(out, "self-agreement: %zu of %zu pairs of labels given to the same item by the same worker agree\n",
+               res.self_agree, res.self_pairs);
+    output_md(out, "\n");
+    output_md_table(out, t);
     agreement_free(&res);
+}
+
+int cmd_agreement(CliOpts *o)
+{
+    ComparisonSet s;
+    cli_load_comparisons(o, &s);
+    Output out;
+    output_init(&out, "agreement");
+    analysis_agreement(o, &s, &out);
+    cli_emit_output(o, &out);
+    output_free(&out);
     cmpset_free(&s);
     return 0;
 }

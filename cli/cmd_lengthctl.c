@@ -24,46 +24,42 @@ static const TableCol LC_COLS[] = {
     {"status", "status", COL_STR, 0, 0},
 };
 
-int cmd_lengthctl(CliOpts *o)
+void analysis_lengthctl(CliOpts *o, const ComparisonSet *s, Output *out)
 {
-    ComparisonSet s;
-    cli_load_comparisons(o, &s);
-    cli_one_dataset(o, &s);
-    uint32_t base = cli_baseline(o, &s);
+    uint32_t base = cli_baseline(o, s);
     LcResult res;
     TlError err;
-    if (lengthctl_fit(&s, base, o->unit, 1, o->level, &res, &err) != 0)
+    if (lengthctl_fit(s, base, o->unit, 1, o->level, &res, &err) != 0)
         cli_input_error(&err);
 
-    Table t;
-    table_init(&t, LC_COLS, sizeof LC_COLS / sizeof LC_COLS[0]);
+    Table *tp = output_table(out, NULL, LC_COLS, sizeof LC_COLS / sizeof LC_COLS[0]);
     for (size_t k = 0; k < res.npol; k++) {
         size_t p = cli_baseline_first(k, base);
         const LcPolicy *lp = &res.pol[p];
-        const char *name = strpool_get(&s.policies, (uint32_t)p);
+        const char *name = strpool_get(&s->policies, (uint32_t)p);
         PolicyMeta m;
         policy_meta_lookup(o->have_meta ? &o->meta : NULL, name, &m);
         char size[32];
         policy_size_label(m.params, size, sizeof size);
-        table_row(&t);
-        table_str(&t, name);
-        table_str(&t, method_name(m.method));
-        table_num(&t, m.params);
-        table_str(&t, isnan(m.params) ? NULL : size);
-        table_int(&t, (long long)lp->n);
-        table_int(&t, (long long)lp->n_base);
-        table_num(&t, lp->raw_win_rate);
-        table_num(&t, lp->theta);
-        table_num(&t, lp->theta_se);
-        table_num(&t, lp->lc);
-        table_num(&t, lp->lc_lo);
-        table_num(&t, lp->lc_hi);
-        table_bool(&t, lp->status == LC_SEPARATED);
-        table_str(&t, lc_status_text(lp));
+        table_row(tp);
+        table_str(tp, name);
+        table_str(tp, method_name(m.method));
+        table_num(tp, m.params);
+        table_str(tp, isnan(m.params) ? NULL : size);
+        table_int(tp, (long long)lp->n);
+        table_int(tp, (long long)lp->n_base);
+        table_num(tp, lp->raw_win_rate);
+        table_num(tp, lp->theta);
+        table_num(tp, lp->theta_se);
+        table_num(tp, lp->lc);
+        table_num(tp, lp->lc_lo);
+        table_num(tp, lp->lc_hi);
+        table_bool(tp, lp->status == LC_SEPARATED);
+        table_str(tp, lc_status_text(lp));
     }
 
-    cJSON *doc = cJSON_CreateObject();
-    cli_json_header(o, doc, &s.stats);
+    cJSON *doc = out->doc;
+    cli_json_header(o, doc, &s->stats);
     cJSON_AddStringToObject(doc, "baseline", o->baseline);
     cJSON_AddStringToObject(doc, "length_unit", o->unit == LEN_WORDS ? "words" : "chars");
     cJSON_AddNumberToObject(doc, "level", o->level);
@@ -80,36 +76,43 @@ int cmd_lengthctl(CliOpts *o)
     cli_json_num(lc, "z", res.w_z);
     cli_json_num(lc, "p", res.w_p);
     cJSON_AddStringToObject(lc, "status", lc_status_name(res.length_status));
-    cJSON_AddItemToObject(doc, "policies", table_to_json(&t));
+    cJSON_AddItemToObject(doc, "policies", table_to_json(tp));
 
-    if (o->format == FMT_MD) {
-        printf("Length-controlled preference against %s: split %s, %zu comparisons (%zu in the fit), "
-               "length in %s, %g%% intervals\n\n",
-               o->baseline, o->read.split ? o->read.split : "valid2", res.n, res.n_used,
-               o->unit == LEN_WORDS ? "words" : "characters", 100 * o->level);
-        if (res.n_used == 0)
-            printf("no comparison between policies connected to %s is left to fit\n", o->baseline);
-        else if (res.length_status == LC_FITTED)
-            printf("length coefficient w = %.4f (SE %.4f, z = %.2f, p = %.3g) per unit of log((len_A+1)/(len_B+1))\n",
-                   res.w, res.w_se, res.w_z, res.w_p);
-        else
-            printf("length coefficient w: %s\n", res.length_status == LC_SEPARATED
-                   ? "separated (longer or shorter summaries always win): not estimable"
-                   : "not identified (length is a function of policy identity here)");
-        printf("log-likelihood %.4f, %d Newton iterations, %s\n\n", res.loglik, res.iterations,
-               res.converged ? "converged" : "NOT converged");
-        table_write_markdown(&t, stdout);
-        if (res.n_between_components)
-            printf("\n%zu comparisons between separated groups of policies were perfectly predicted "
-                   "and left out of the finite fit.\n", res.n_between_components);
-        if (res.n_not_connected)
-            printf("\n%zu comparisons have no path of comparisons to %s and were not fitted.\n",
-                   res.n_not_connected, o->baseline);
-    }
-    cli_emit(o, "lengthctl", &t, doc);
-    cJSON_Delete(doc);
-    table_free(&t);
+    output_md(out, "Length-controlled preference against %s: split %s, %zu comparisons (%zu in the fit), "
+              "length in %s, %g%% intervals\n\n",
+              o->baseline, o->read.split ? o->read.split : "valid2", res.n, res.n_used,
+              o->unit == LEN_WORDS ? "words" : "characters", 100 * o->level);
+    if (res.n_used == 0)
+        output_md(out, "no comparison between policies connected to %s is left to fit\n", o->baseline);
+    else if (res.length_status == LC_FITTED)
+        output_md(out, "length coefficient w = %.4f (SE %.4f, z = %.2f, p = %.3g) per unit of log((len_A+1)/(len_B+1))\n",
+                  res.w, res.w_se, res.w_z, res.w_p);
+    else
+        output_md(out, "length coefficient w: %s\n", res.length_status == LC_SEPARATED
+                  ? "separated (longer or shorter summaries always win): not estimable"
+                  : "not identified (length is a function of policy identity here)");
+    output_md(out, "log-likelihood %.4f, %d Newton iterations, %s\n\n", res.loglik, res.iterations,
+              res.converged ? "converged" : "NOT converged");
+    output_md_table(out, tp);
+    if (res.n_between_components)
+        output_md(out, "\n%zu comparisons between separated groups of policies were perfectly predicted "
+                  "and left out of the finite fit.\n", res.n_between_components);
+    if (res.n_not_connected)
+        output_md(out, "\n%zu comparisons have no path of comparisons to %s and were not fitted.\n",
+                  res.n_not_connected, o->baseline);
     lengthctl_free(&res);
+}
+
+int cmd_lengthctl(CliOpts *o)
+{
+    ComparisonSet s;
+    cli_load_comparisons(o, &s);
+    cli_one_dataset(o, &s);
+    Output out;
+    output_init(&out, "lengthctl");
+    analysis_lengthctl(o, &s, &out);
+    cli_emit_output(o, &out);
+    output_free(&out);
     cmpset_free(&s);
     return 0;
 }

@@ -60,65 +60,60 @@ static void json_hist_arrays(cJSON *rows)
     }
 }
 
-int cmd_likert(CliOpts *o)
+void analysis_likert(CliOpts *o, const AxisSet *s, Output *out)
 {
-    AxisSet s;
-    cli_load_axis(o, &s);
     LikertResult res;
-    likert_compute(&s, o->level, &res);
+    likert_compute(s, o->level, &res);
 
-    Table t;
-    table_init(&t, LK_COLS, NCOLS(LK_COLS));
+    Table *t = output_table(out, NULL, LK_COLS, NCOLS(LK_COLS));
     for (size_t i = 0; i < res.n; i++) {
         const LikertRow *r = &res.rows[i];
         char hist[96];
         snprintf(hist, sizeof hist, "%zu/%zu/%zu/%zu/%zu/%zu/%zu", r->hist[0], r->hist[1], r->hist[2],
                  r->hist[3], r->hist[4], r->hist[5], r->hist[6]);
-        table_row(&t);
-        table_str(&t, domain_name(r->dataset));
-        table_str(&t, strpool_get(&s.policies, r->policy));
-        table_str(&t, axis_name(r->axis));
-        table_int(&t, (long long)r->n);
-        table_num(&t, r->mean);
-        table_num(&t, r->sd);
-        table_num(&t, r->se);
-        table_num(&t, r->ci_lo);
-        table_num(&t, r->ci_hi);
-        table_num(&t, r->share_7);
-        table_num(&t, r->share_le4);
-        table_str(&t, hist);
+        table_row(t);
+        table_str(t, domain_name(r->dataset));
+        table_str(t, strpool_get(&s->policies, r->policy));
+        table_str(t, axis_name(r->axis));
+        table_int(t, (long long)r->n);
+        table_num(t, r->mean);
+        table_num(t, r->sd);
+        table_num(t, r->se);
+        table_num(t, r->ci_lo);
+        table_num(t, r->ci_hi);
+        table_num(t, r->share_7);
+        table_num(t, r->share_le4);
+        table_str(t, hist);
         for (int k = 0; k < 7; k++)
-            table_int(&t, (long long)r->hist[k]);
-        table_num(&t, r->mean_chars);
+            table_int(t, (long long)r->hist[k]);
+        table_num(t, r->mean_chars);
     }
-    cJSON *doc = cJSON_CreateObject();
-    cli_json_header(o, doc, &s.stats);
+    cJSON *doc = out->doc;
+    cli_json_header(o, doc, &s->stats);
     cJSON_DeleteItemFromObjectCaseSensitive(doc, "split");
     cJSON_AddStringToObject(doc, "split", o->read.split ? o->read.split : "valid2 (tldr), valid2 or test (news)");
     cJSON_AddNumberToObject(doc, "level", o->level);
-    cJSON *rows = table_to_json(&t);
+    cJSON *rows = table_to_json(t);
     json_hist_arrays(rows);
     cJSON_AddItemToObject(doc, "rows", rows);
 
     /* Length control per dataset present. */
-    Table lt = {0};
-    int have_lc = 0;
+    Table *lt = NULL;
     StrBuf notes;
     sb_init(&notes);
     if (o->length_control) {
-        table_init(&lt, LC_COLS, NCOLS(LC_COLS));
-        have_lc = 1;
+        lt = output_table(out, "length_control", LC_COLS, NCOLS(LC_COLS));
         cJSON *jl = cJSON_AddArrayToObject(doc, "length_control");
-        long base = strpool_find(&s.policies, o->baseline);
+        long base = strpool_find(&s->policies, o->baseline);
         for (int d = 0; d < DOMAIN_N; d++) {
             int present = 0;
-            for (size_t i = 0; i < s.n && !present; i++)
-                present = s.rows[i].domain == d && s.rows[i].axes[AXIS_OVERALL];
+            for (size_t i = 0; i < s->n && !present; i++)
+                present = s->rows[i].domain == d && s->rows[i].axes[AXIS_OVERALL];
             if (!present)
                 continue;
             LikertLc lc;
             TlError err;
-            if (base < 0 || likert_length_control(&s, (Domain)d, (uint32_t)base, o->level, &lc, &err) != 0) {
+            if (base < 0 || likert_length_control(s, (Domain)d, (uint32_t)base, o->level, &lc, &err) != 0) {
                 if (base < 0)
                     tlerr_set(&err, "%s: no overall ratings of the baseline '%s'; choose one with --baseline",
                               domain_name((Domain)d), o->baseline);
@@ -144,18 +139,18 @@ int cmd_likert(CliOpts *o)
                       lc.per100_hi, o->baseline, lc.baseline_mean_chars, lc.r2, lc.n);
             for (size_t k = 0; k < lc.nrows; k++) {
                 const LikertLcRow *r = &lc.rows[k];
-                table_row(&lt);
-                table_str(&lt, domain_name((Domain)d));
-                table_str(&lt, strpool_get(&s.policies, r->policy));
-                table_int(&lt, (long long)r->n);
-                table_num(&lt, r->mean_chars);
-                table_num(&lt, r->raw_mean);
-                table_num(&lt, r->adjusted);
-                table_num(&lt, r->adjusted_se);
-                table_num(&lt, r->adjusted_lo);
-                table_num(&lt, r->adjusted_hi);
+                table_row(lt);
+                table_str(lt, domain_name((Domain)d));
+                table_str(lt, strpool_get(&s->policies, r->policy));
+                table_int(lt, (long long)r->n);
+                table_num(lt, r->mean_chars);
+                table_num(lt, r->raw_mean);
+                table_num(lt, r->adjusted);
+                table_num(lt, r->adjusted_se);
+                table_num(lt, r->adjusted_lo);
+                table_num(lt, r->adjusted_hi);
                 cJSON *o2 = cJSON_CreateObject();
-                cJSON_AddStringToObject(o2, "policy", strpool_get(&s.policies, r->policy));
+                cJSON_AddStringToObject(o2, "policy", strpool_get(&s->policies, r->policy));
                 cJSON_AddNumberToObject(o2, "n", (double)r->n);
                 cli_json_num(o2, "mean_chars", r->mean_chars);
                 cli_json_num(o2, "raw_mean", r->raw_mean);
@@ -170,24 +165,27 @@ int cmd_likert(CliOpts *o)
         }
     }
 
-    if (o->format == FMT_MD) {
-        printf("Likert ratings (1-7): split %s, %zu ratings, %g%% t intervals\n\n",
-               o->read.split ? o->read.split : "valid2 (TL;DR), valid2 or test (news)", s.n, 100 * o->level);
-        table_write_markdown(&t, stdout);
-        if (have_lc) {
-            printf("\nLength-controlled overall score (OLS of overall on policy + length in characters):\n\n%s\n",
-                   sb_str(&notes));
-            table_write_markdown(&lt, stdout);
-        }
+    output_md(out, "Likert ratings (1-7): split %s, %zu ratings, %g%% t intervals\n\n",
+              o->read.split ? o->read.split : "valid2 (TL;DR), valid2 or test (news)", s->n, 100 * o->level);
+    output_md_table(out, t);
+    if (lt) {
+        output_md(out, "\nLength-controlled overall score (OLS of overall on policy + length in characters):\n\n%s\n",
+                  sb_str(&notes));
+        output_md_table(out, lt);
     }
-    if (have_lc)
-        cli_write_outputs(o, "likert_length_control", &lt, NULL);
-    cli_emit(o, "likert", &t, doc);
     sb_free(&notes);
-    cJSON_Delete(doc);
-    table_free(&t);
-    table_free(&lt);
     likert_free(&res);
+}
+
+int cmd_likert(CliOpts *o)
+{
+    AxisSet s;
+    cli_load_axis(o, &s);
+    Output out;
+    output_init(&out, "likert");
+    analysis_likert(o, &s, &out);
+    cli_emit_output(o, &out);
+    output_free(&out);
     axisset_free(&s);
     return 0;
 }

@@ -82,13 +82,13 @@ static void fill_table(const WinrateResult *res, GroupBy by, Table *t)
 }
 
 /* The policy x policy matrix (long form) and Bradley-Terry strengths. */
-static void pairwise(const CliOpts *o, const ComparisonSet *s, uint32_t base, Table *pw, Table *bt,
-                     cJSON *doc)
+static void pairwise(const CliOpts *o, const ComparisonSet *s, uint32_t base, Output *out)
 {
+    cJSON *doc = out->doc;
     size_t P = s->policies.n;
     size_t *wins = xmalloc(P * P * sizeof *wins);
     winrate_pairwise(s, wins);
-    table_init(pw, PW_COLS, NCOLS(PW_COLS));
+    Table *pw = output_table(out, "pairwise", PW_COLS, NCOLS(PW_COLS));
     cJSON *jp = cJSON_AddObjectToObject(doc, "pairwise");
     cJSON *names = cJSON_AddArrayToObject(jp, "policies");
     cJSON *jw = cJSON_AddArrayToObject(jp, "wins");
@@ -115,7 +115,7 @@ static void pairwise(const CliOpts *o, const ComparisonSet *s, uint32_t base, Ta
     TlError err;
     if (lengthctl_fit(s, base, o->unit, 0, o->level, &bt_res, &err) != 0)
         cli_input_error(&err);
-    table_init(bt, BT_COLS, NCOLS(BT_COLS));
+    Table *bt = output_table(out, "bradley_terry", BT_COLS, NCOLS(BT_COLS));
     for (size_t k = 0; k < P; k++) {
         size_t p = cli_baseline_first(k, base);
         const LcPolicy *lp = &bt_res.pol[p];
@@ -131,27 +131,28 @@ static void pairwise(const CliOpts *o, const ComparisonSet *s, uint32_t base, Ta
     cJSON *jb = table_to_json(bt);
     cJSON_AddItemToObject(doc, "bradley_terry", jb);
     lengthctl_free(&bt_res);
+    output_md(out, "\nPairwise wins (how often policy beat opponent, over all comparisons of the two):\n\n");
+    output_md_table(out, pw);
+    output_md(out, "\nBradley-Terry strengths (theta, %s = 0):\n\n", o->baseline);
+    output_md_table(out, bt);
 }
 
-int cmd_winrate(CliOpts *o)
+void analysis_winrate(CliOpts *o, const ComparisonSet *s, Output *out)
 {
-    ComparisonSet s;
-    cli_load_comparisons(o, &s);
-    cli_one_dataset(o, &s);
-    uint32_t base = cli_baseline(o, &s);
+    uint32_t base = cli_baseline(o, s);
     GroupBy by = group_by(o);
     WinrateOptions wo = {base, by, o->unit, (size_t)o->bootstrap, o->seed, o->level,
                          o->have_meta ? &o->meta : NULL, o->read.progress};
     WinrateResult res;
-    winrate_compute(&s, &wo, &res);
+    winrate_compute(s, &wo, &res);
     if (res.n == 0 && !o->pairwise)
         cli_usage_error(o, "no comparisons against the baseline '%s' in scope; choose another with "
                         "--baseline NAME, or fit every comparison with tldrlab lengthctl", o->baseline);
 
-    Table t, pw = {0}, bt = {0};
-    fill_table(&res, by, &t);
-    cJSON *doc = cJSON_CreateObject();
-    cli_json_header(o, doc, &s.stats);
+    Table *t = output_table(out, NULL, WR_COLS, NCOLS(WR_COLS));
+    fill_table(&res, by, t);
+    cJSON *doc = out->doc;
+    cli_json_header(o, doc, &s->stats);
     cJSON_AddStringToObject(doc, "baseline", o->baseline);
     cJSON_AddNumberToObject(doc, "bootstrap", (double)o->bootstrap);
     char seed[24];
@@ -160,33 +161,27 @@ int cmd_winrate(CliOpts *o)
     cJSON_AddNumberToObject(doc, "level", o->level);
     cJSON_AddStringToObject(doc, "length_unit", o->unit == LEN_WORDS ? "words" : "chars");
     cJSON_AddStringToObject(doc, "group_by", o->by ? o->by : "policy");
-    cJSON_AddItemToObject(doc, "policies", table_to_json(&t));
+    cJSON_AddItemToObject(doc, "policies", table_to_json(t));
+    output_md(out, "Win rates against %s: split %s, %zu comparisons in scope, %g%% intervals, "
+              "%ld bootstrap resamples of posts (seed %llu)\n\n",
+              o->baseline, o->read.split ? o->read.split : "valid2", s->n, 100 * o->level,
+              o->bootstrap, (unsigned long long)o->seed);
+    output_md_table(out, t);
     if (o->pairwise)
-        pairwise(o, &s, base, &pw, &bt, doc);
-
-    if (o->format == FMT_MD) {
-        printf("Win rates against %s: split %s, %zu comparisons in scope, %g%% intervals, "
-               "%ld bootstrap resamples of posts (seed %llu)\n\n",
-               o->baseline, o->read.split ? o->read.split : "valid2", s.n, 100 * o->level,
-               o->bootstrap, (unsigned long long)o->seed);
-        table_write_markdown(&t, stdout);
-        if (o->pairwise) {
-            printf("\nPairwise wins (how often policy beat opponent, over all comparisons of the two):\n\n");
-            table_write_markdown(&pw, stdout);
-            printf("\nBradley-Terry strengths (theta, %s = 0):\n\n", o->baseline);
-            table_write_markdown(&bt, stdout);
-        }
-    }
-    if (o->pairwise) {
-        cli_write_outputs(o, "winrate_pairwise", &pw, NULL);
-        cli_write_outputs(o, "winrate_bradley_terry", &bt, NULL);
-    }
-    cli_emit(o, "winrate", &t, doc);
-    cJSON_Delete(doc);
-    table_free(&t);
-    table_free(&pw);
-    table_free(&bt);
+        pairwise(o, s, base, out);
     winrate_free(&res);
+}
+
+int cmd_winrate(CliOpts *o)
+{
+    ComparisonSet s;
+    cli_load_comparisons(o, &s);
+    cli_one_dataset(o, &s);
+    Output out;
+    output_init(&out, "winrate");
+    analysis_winrate(o, &s, &out);
+    cli_emit_output(o, &out);
+    output_free(&out);
     cmpset_free(&s);
     return 0;
 }

@@ -434,6 +434,66 @@ void cli_emit(CliOpts *o, const char *name, const Table *t, const cJSON *doc)
     cli_check_stdout();
 }
 
+void output_init(Output *out, const char *name)
+{
+    memset(out, 0, sizeof *out);
+    out->name = name;
+    out->doc = cJSON_CreateObject();
+    sb_init(&out->md);
+}
+
+void output_free(Output *out)
+{
+    for (int i = 0; i < out->ntables; i++)
+        table_free(&out->tables[i]);
+    cJSON_Delete(out->doc);
+    sb_free(&out->md);
+    memset(out, 0, sizeof *out);
+}
+
+Table *output_table(Output *out, const char *suffix, const TableCol *cols, size_t ncols)
+{
+    if (out->ntables == OUTPUT_MAX_TABLES)
+        tl_die(TL_EXIT_RUNTIME, "internal error: too many tables in one output");
+    Table *t = &out->tables[out->ntables];
+    out->suffix[out->ntables++] = suffix;
+    table_init(t, cols, ncols);
+    return t;
+}
+
+void output_md(Output *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(&out->md, fmt, ap);
+    va_end(ap);
+}
+
+void output_md_table(Output *out, const Table *t)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        tl_die(TL_EXIT_RUNTIME, "out of memory");
+    table_write_markdown(t, f);
+    fclose(f);
+    sb_addn(&out->md, buf, len);
+    free(buf);
+}
+
+void cli_emit_output(CliOpts *o, Output *out)
+{
+    if (o->format == FMT_MD)
+        fputs(sb_str(&out->md), stdout);
+    for (int i = 1; i < out->ntables; i++) {
+        char name[128];
+        snprintf(name, sizeof name, "%s_%s", out->name, out->suffix[i]);
+        cli_write_outputs(o, name, &out->tables[i], NULL);
+    }
+    cli_emit(o, out->name, &out->tables[0], out->doc);
+}
+
 void cli_check_stdout(void)
 {
     if (fflush(stdout) != 0 || ferror(stdout))

@@ -2,6 +2,7 @@
 #ifndef TL_STRBUF_H
 #define TL_STRBUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef struct {
@@ -15,6 +16,7 @@ void sb_clear(StrBuf *b);
 void sb_add(StrBuf *b, const char *s);
 void sb_addn(StrBuf *b, const char *s, size_t n);
 void sb_printf(StrBuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_vprintf(StrBuf *b, const char *fmt, va_list ap);
 /* The contents ("" when empty); borrowed. */
 const char *sb_str(const StrBuf *b);
 
