@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 
+#include "analysis/figures.h"
 #include "analysis/lengthctl.h"
 #include "analysis/policy.h"
 #include "analysis/records.h"
@@ -29,7 +30,9 @@ enum {
     OPT_LENCTL = 1 << 10,   /* --length-control */
     OPT_EXAMPLE = 1 << 11,  /* example generator options */
     OPT_PROGRESS = 1 << 12, /* --quiet --progress */
-    OPT_OUT = 1 << 13       /* --out */
+    OPT_OUT = 1 << 13,      /* --out */
+    OPT_PLOT = 1 << 14,     /* --length-controlled --both --rm-scores */
+    OPT_REPORT = 1 << 15    /* --comparisons --axis (report) */
 };
 
 typedef enum { FMT_MD, FMT_CSV, FMT_JSON } OutFormat;
@@ -51,6 +54,11 @@ typedef struct {
     LengthUnit unit;
     double level;
     int length_control;
+    /* plots */
+    int length_controlled, both;
+    const char *rm_path;
+    RmScores rm;
+    int have_rm;
     /* example generator */
     long posts, comparisons, articles, workers;
     double dup_rate, length_coef;
@@ -154,6 +162,17 @@ void output_md_table(Output *out, const Table *t);
 /* Prints out per --format and writes its files under --out. */
 void cli_emit_output(CliOpts *o, Output *out);
 
+/* Renames the pending --out files into place (see cli_write_outputs). */
+void cli_emit_files(CliOpts *o);
+
+/* Figures (cmd_plot.c): builds figure kind from the comparisons (fig1,
+ * length, overopt) or axis evals (likert, transfer); returns 0, or -1 with
+ * err saying why the data cannot support it. cli_write_figure writes it
+ * under dir and returns 1 when gnuplot drew the images. */
+int cli_build_figure(CliOpts *o, const char *kind, const ComparisonSet *cs, const AxisSet *as, Figure *f,
+                     Table *table, TlError *err);
+int cli_write_figure(const CliOpts *o, const char *dir, const Figure *f);
+
 /* The analyses behind the commands: they fill out from a loaded set, and
  * exit 2 with a message when the data cannot support them. */
 void analysis_winrate(CliOpts *o, const ComparisonSet *s, Output *out);
@@ -167,5 +186,7 @@ int cmd_lengthctl(CliOpts *o);
 int cmd_likert(CliOpts *o);
 int cmd_agreement(CliOpts *o);
 int cmd_example(CliOpts *o);
+int cmd_plot(CliOpts *o);
+int cmd_report(CliOpts *o);
 
 #endif

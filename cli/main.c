@@ -40,6 +40,22 @@ static const Command COMMANDS[] = {
      "the majority of the other labels, position bias and mean confidence slider; and the\n"
      "overall inter-labeler agreement with a bootstrap interval that resamples items.",
      cmd_agreement, 1, NULL},
+    {"plot", "draw a figure (fig1, length, likert, overopt, transfer) with gnuplot",
+     OPT_FILTERS | OPT_META | OPT_OUTPUT | OPT_OUT | OPT_BASELINE | OPT_LENUNIT | OPT_LEVEL | OPT_PLOT |
+         OPT_PROGRESS,
+     "KIND [options] --out DIR FILE...",
+     "Draws one of the paper's figures from comparisons or axis evals as DIR/KIND.png\n"
+     "(pngcairo) and DIR/KIND.svg, with its data DIR/KIND.csv and the gnuplot script\n"
+     "DIR/KIND.gp that draws it (run it again with: cd DIR && gnuplot KIND.gp).\n"
+     "KIND is one of:\n"
+     "  fig1      fraction preferred to the reference vs model size, per method (Figure 1)\n"
+     "  length    fraction preferred vs log length ratio, binned, with the fitted curves\n"
+     "  likert    mean rating per axis with intervals, and the overall score distribution\n"
+     "  overopt   preference vs KL from the supervised policy; PPO and best-of-N (Figure 5)\n"
+     "  transfer  news: overall score vs summary length per policy (Fig. 4b), with a table\n"
+     "fig1, length and overopt read comparisons; likert and transfer read axis evals.\n"
+     "Without gnuplot the data and script are still written.",
+     cmd_plot, 2, "where to write KIND.png, .svg, .csv and .gp (required)"},
     {"example", "write an example data set in the released format, with known truth",
      OPT_OUT | OPT_SEED | OPT_EXAMPLE | OPT_PROGRESS,
      "--out DIR [options]",

@@ -18,7 +18,7 @@ enum {
     O_SPLIT = 1000, O_BATCH, O_POLICY, O_WORKER, O_SKIP, O_META, O_FORMAT, O_OUT, O_SEED,
     O_BASELINE, O_BOOTSTRAP, O_BY, O_PAIRWISE, O_LENUNIT, O_LEVEL, O_LENCTL, O_POSTS,
     O_COMPARISONS, O_ARTICLES, O_WORKERS, O_DUP, O_LCOEF, O_NOAXIS, O_QUIET, O_PROGRESS, O_HELP,
-    O_DATASET
+    O_DATASET, O_LENCTLD, O_BOTH, O_RMSCORES
 };
 
 typedef struct {
@@ -51,6 +51,11 @@ static const OptSpec SPECS[] = {
      "words (whitespace-separated, default) or chars"},
     {{"length-control", no_argument, 0, O_LENCTL}, OPT_LENCTL, NULL,
      "also regress overall on policy + length in characters (Table 14)"},
+    {{"length-controlled", no_argument, 0, O_LENCTLD}, OPT_PLOT, NULL,
+     "fig1: plot sigma(theta) from the length-controlled model"},
+    {{"both", no_argument, 0, O_BOTH}, OPT_PLOT, NULL, "fig1: raw and length-controlled side by side"},
+    {{"rm-scores", required_argument, 0, O_RMSCORES}, OPT_PLOT, "FILE",
+     "overopt: CSV of policy, post_id, rm_policy, rm_ref (the RM's predicted preference)"},
     {{"level", required_argument, 0, O_LEVEL}, OPT_LEVEL, "X", "interval level (default 0.95)"},
     {{"seed", required_argument, 0, O_SEED}, OPT_SEED, "N", "random seed (default 20200902)"},
     {{"posts", required_argument, 0, O_POSTS}, OPT_EXAMPLE, "N", "TL;DR posts (default 300)"},
@@ -221,6 +226,9 @@ void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
         case O_DUP: o->dup_rate = parse_real(o, "dup-rate", optarg, 0, 1); break;
         case O_LCOEF: o->length_coef = parse_real(o, "length-coef", optarg, -10, 10); break;
         case O_NOAXIS: o->no_axis = 1; break;
+        case O_LENCTLD: o->length_controlled = 1; break;
+        case O_BOTH: o->both = 1; break;
+        case O_RMSCORES: o->rm_path = optarg; break;
         case O_QUIET: o->read.progress = 0; break;
         case O_PROGRESS: o->read.progress = 1; break;
         }
@@ -237,12 +245,20 @@ void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
             cli_input_error(&err);
         o->have_meta = 1;
     }
+    if (o->rm_path) {
+        TlError err;
+        if (rm_scores_load(&o->rm, o->rm_path, &err) != 0)
+            cli_input_error(&err);
+        o->have_rm = 1;
+    }
 }
 
 void cli_free(CliOpts *o)
 {
     if (o->have_meta)
         policy_meta_free(&o->meta);
+    if (o->have_rm)
+        rm_scores_free(&o->rm);
 }
 
 static void report_skips(const CliOpts *o, const ReadStats *st)
@@ -432,6 +448,11 @@ void cli_emit(CliOpts *o, const char *name, const Table *t, const cJSON *doc)
     cli_write_outputs(o, name, t, doc);
     commit_outputs(o);
     cli_check_stdout();
+}
+
+void cli_emit_files(CliOpts *o)
+{
+    commit_outputs(o);
 }
 
 void output_init(Output *out, const char *name)

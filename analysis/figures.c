@@ -1,0 +1,937 @@
+/* figures.c — data and gnuplot commands for the paper's figures. */
+#include "analysis/figures.h"
+#include "analysis/likert.h"
+#include "analysis/stats.h"
+#include "analysis/winrate.h"
+#include "common/util.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- small writers ---- */
+
+/* A CSV string field through libcsv (always quoted, quotes doubled). */
+static void csv_str(StrBuf *b, const char *s)
+{
+    size_t len = strlen(s), need = csv_write(NULL, 0, s, len);
+    char *buf = xmalloc(need + 1);
+    csv_write(buf, need, s, len);
+    sb_addn(b, buf, need);
+    free(buf);
+}
+
+/* A CSV number: shortest exact text, empty for NaN. */
+static void csv_num(StrBuf *b, double v)
+{
+    char buf[40];
+    table_format_csv_num(v, buf, sizeof buf);
+    sb_add(b, buf);
+}
+
+/* Appends fields: 's' string, 'n' number (double), 'i' count (size_t); ends the row. */
+static void csv_row(StrBuf *b, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    for (const char *t = types; *t; t++) {
+        if (t != types)
+            sb_add(b, ",");
+        if (*t == 's')
+            csv_str(b, va_arg(ap, const char *));
+        else if (*t == 'n')
+            csv_num(b, va_arg(ap, double));
+        else
+            sb_printf(b, "%zu", va_arg(ap, size_t));
+    }
+    va_end(ap);
+    sb_add(b, "\n");
+}
+
+static const char *q(const char *s, char *buf, size_t cap)
+{
+    plot_quote(s, buf, cap);
+    return buf;
+}
+
+/* Size tics for a log axis at the sizes present: set xtics ("1.3B" 1.3e9, ...). */
+static void size_tics(StrBuf *b, const double *sizes, size_t n)
+{
+    sb_add(b, "set xtics (");
+    for (size_t i = 0; i < n; i++) {
+        char lab[32];
+        policy_size_label(sizes[i], lab, sizeof lab);
+        sb_printf(b, "%s\"%s\" %.6g", i ? ", " : "", lab, sizes[i]);
+    }
+    sb_add(b, ")\n");
+}
+
+static const char *method_label(Method m)
+{
+    switch (m) {
+    case METHOD_PRETRAINED: return "pretrained";
+    case METHOD_SUPERVISED: return "supervised";
+    case METHOD_RL: return "human feedback";
+    case METHOD_BEST_OF_N: return "best-of-N";
+    default: return method_name(m);
+    }
+}
+
+static void policies_in_scope(const ComparisonSet *s, char *buf, size_t cap)
+{
+    size_t off = 0;
+    buf[0] = '\0';
+    for (size_t p = 0; p < s->policies.n && p < 8 && off < cap; p++) {
+        int k = snprintf(buf + off, cap - off, "%s%s", p ? ", " : "", strpool_get(&s->policies, (uint32_t)p));
+        off += k > 0 ? (size_t)k : 0;
+    }
+    if (s->policies.n > 8 && off < cap)
+        snprintf(buf + off, cap - off, ", and %zu more", s->policies.n - 8);
+}
+
+/* ---- fig1 ---- */
+
+typedef struct {
+    const WinrateRow *row;
+    const LcPolicy *lc;  /* NULL without the length-controlled fit */
+    int plotted;
+} Fig1Point;
+
+static int greedy(const PolicyMeta *m)
+{
+    return (isnan(m->temperature) || m->temperature == 0) && isnan(m->top_p);
+}
+
+/* Order: plotted first, by method then size; then the rest by name. */
+static int cmp_fig1(const void *a, const void *b)
+{
+    const Fig1Point *x = a, *y = b;
+    if (x->plotted != y->plotted)
+        return y->plotted - x->plotted;
+    if (x->row->meta.method != y->row->meta.method)
+        return (int)x->row->meta.method - (int)y->row->meta.method;
+    if (x->row->meta.params != y->row->meta.params)
+        return x->row->meta.params < y->row->meta.params ? -1 : 1;
+    return strcmp(x->row->label, y->row->label);
+}
+
+static int fig1_method(Method m)
+{
+    return m == METHOD_PRETRAINED || m == METHOD_SUPERVISED || m == METHOD_RL || m == METHOD_BEST_OF_N;
+}
+
+/* One panel of fig1: y and SE columns ycol, ycol+1. */
+static void fig1_panel(StrBuf *b, const char *title, int ycol, const Fig1Point *pts, size_t npts,
+                       const double *sizes, size_t nsizes)
+{
+    char t[256];
+    sb_printf(b, "set title \"%s\"\n", q(title, t, sizeof t));
+    sb_add(b, "set xlabel \"Model size (parameters)\"\n"
+              "set ylabel \"Fraction preferred to the reference\"\n"
+              "set logscale x\n");
+    sb_printf(b, "set xrange [%.6g:%.6g]\n", sizes[0] / 1.6, sizes[nsizes - 1] * 1.6);
+    size_tics(b, sizes, nsizes);
+    sb_add(b, "set yrange [0:1]\nset ytics 0.1\nset grid ytics lc rgb \"#e0e0e0\"\n"
+              "set key outside below center horizontal\n"
+              "set arrow 1 from graph 0, first 0.5 to graph 1, first 0.5 nohead dt 2 lw 1.5 lc rgb \"#777777\"\n"
+              "set style textbox opaque noborder\n"
+              "set label 1 \"reference summaries\" at graph 0.99, first 0.5 right front boxed tc rgb \"#555555\"\n"
+              "plot ");
+    int first = 1, k = 0;
+    for (size_t i = 0; i < npts;) {
+        if (!pts[i].plotted)
+            break;
+        size_t j = i;
+        while (j < npts && pts[j].plotted && pts[j].row->meta.method == pts[i].row->meta.method)
+            j++;
+        Method m = pts[i].row->meta.method;
+        k = m == METHOD_PRETRAINED ? 4 : m == METHOD_SUPERVISED ? 0 : m == METHOD_RL ? 2 : 3;
+        sb_printf(b, "%s\\\n    data skip 1 every ::%zu::%zu using 3:%d:%d with yerrorlines "
+                     "lc rgb \"%s\" pt 7 ps 1.1 lw 2 title \"%s\"",
+                  first ? "" : ", ", i, j - 1, ycol, ycol + 1, plot_color(k), method_label(m));
+        first = 0;
+        i = j;
+    }
+    sb_add(b, "\n");
+}
+
+int fig_fig1(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *err)
+{
+    WinrateOptions wo = {o->baseline, GROUP_POLICY, o->unit, 0, 0, o->level, o->meta, 0};
+    WinrateResult wr;
+    winrate_compute(s, &wo, &wr);
+    LcResult lc;
+    int have_lc = 0;
+    if (o->fig1 != FIG1_RAW) {
+        if (lengthctl_fit(s, o->baseline, o->unit, 1, o->level, &lc, err) != 0) {
+            winrate_free(&wr);
+            return -1;
+        }
+        have_lc = 1;
+    }
+    Fig1Point *pts = xcalloc(wr.n ? wr.n : 1, sizeof *pts);
+    size_t npts = 0;
+    StrBuf unknown;
+    sb_init(&unknown);
+    for (size_t i = 0; i < wr.n; i++) {
+        const WinrateRow *r = &wr.rows[i];
+        if (!fig1_method(r->meta.method) || isnan(r->meta.params)) {
+            sb_printf(&unknown, "%s%s", unknown.len ? ", " : "", r->label);
+            continue;
+        }
+        pts[npts].row = r;
+        pts[npts].lc = have_lc ? &lc.pol[r->policy] : NULL;
+        npts++;
+    }
+    /* One point per method and size: prefer greedy sampling (the paper
+     * evaluates at T = 0), then the most comparisons, then the name. */
+    for (size_t i = 0; i < npts; i++) {
+        int best = 1;
+        for (size_t j = 0; j < npts && best; j++) {
+            if (i == j || pts[j].row->meta.method != pts[i].row->meta.method ||
+                pts[j].row->meta.params != pts[i].row->meta.params)
+                continue;
+            const WinrateRow *a = pts[i].row, *c = pts[j].row;
+            int ga = greedy(&a->meta), gc = greedy(&c->meta);
+            if (gc > ga || (gc == ga && (c->n > a->n || (c->n == a->n && strcmp(c->label, a->label) < 0))))
+                best = 0;
+        }
+        pts[i].plotted = best;
+    }
+    qsort(pts, npts, sizeof *pts, cmp_fig1);
+    size_t nplotted = 0;
+    double sizes[64];
+    size_t nsizes = 0;
+    for (size_t i = 0; i < npts; i++) {
+        if (!pts[i].plotted)
+            continue;
+        nplotted++;
+        double v = pts[i].row->meta.params;
+        size_t k = 0;
+        while (k < nsizes && sizes[k] != v)
+            k++;
+        if (k == nsizes && nsizes < 64)
+            sizes[nsizes++] = v;
+    }
+    int rc = 0;
+    if (nplotted == 0) {
+        char pol[512];
+        policies_in_scope(s, pol, sizeof pol);
+        tlerr_set(err, "fig1 needs policies of known size and method (pretrained, supervised, rl or best-of-n) "
+                       "compared with '%s'; there are none in scope (policies: %s). Give sizes and methods "
+                       "with --meta", o->baseline_name, pol);
+        rc = -1;
+        goto done;
+    }
+    for (size_t i = 1; i < nsizes; i++) /* ascending */
+        for (size_t j = i; j > 0 && sizes[j - 1] > sizes[j]; j--) {
+            double t = sizes[j];
+            sizes[j] = sizes[j - 1];
+            sizes[j - 1] = t;
+        }
+    sb_add(&f->csv, "method,policy,params,n,win_rate,se,lc_win_rate,lc_se,plotted\n");
+    for (size_t i = 0; i < npts; i++) {
+        const WinrateRow *r = pts[i].row;
+        double lcw = NAN, lcse = NAN;
+        if (pts[i].lc && pts[i].lc->status == LC_FITTED) {
+            lcw = pts[i].lc->lc;
+            lcse = lcw * (1 - lcw) * pts[i].lc->theta_se; /* delta method, 1 SE */
+        }
+        csv_row(&f->csv, "ssninnnni", method_name(r->meta.method), r->label, r->meta.params, (size_t)r->n,
+                r->win_rate, r->se, lcw, lcse, (size_t)pts[i].plotted);
+    }
+    const char *raw_title = "Preference for the policy's summary over the reference";
+    const char *lc_title = "Length-controlled preference, σ(θ)";
+    if (o->fig1 == FIG1_BOTH) {
+        f->width = 1400;
+        sb_add(&f->body, "set multiplot layout 1,2\n");
+        fig1_panel(&f->body, raw_title, 5, pts, npts, sizes, nsizes);
+        fig1_panel(&f->body, lc_title, 7, pts, npts, sizes, nsizes);
+        sb_add(&f->body, "unset multiplot\n");
+    } else {
+        fig1_panel(&f->body, o->fig1 == FIG1_LC ? lc_title : raw_title, o->fig1 == FIG1_LC ? 7 : 5, pts, npts,
+                   sizes, nsizes);
+    }
+    /* Notes: missing series, policies left out. */
+    const Method all[4] = {METHOD_PRETRAINED, METHOD_SUPERVISED, METHOD_RL, METHOD_BEST_OF_N};
+    StrBuf missing;
+    sb_init(&missing);
+    for (int m = 0; m < 4; m++) {
+        int seen = 0;
+        for (size_t i = 0; i < npts; i++)
+            seen |= pts[i].plotted && pts[i].row->meta.method == all[m];
+        if (!seen)
+            sb_printf(&missing, "%s%s", missing.len ? ", " : "", method_label(all[m]));
+    }
+    if (missing.len)
+        sb_printf(&f->notes, "no data for the series: %s\n", sb_str(&missing));
+    sb_free(&missing);
+    if (unknown.len)
+        sb_printf(&f->notes, "not drawn (method or size unknown): %s\n", sb_str(&unknown));
+    for (size_t i = 0; i < npts; i++)
+        if (!pts[i].plotted)
+            sb_printf(&f->notes, "not drawn (another policy of the same method and size is): %s\n", pts[i].row->label);
+    if (have_lc)
+        for (size_t i = 0; i < npts; i++)
+            if (pts[i].plotted && pts[i].lc && pts[i].lc->status != LC_FITTED)
+                sb_printf(&f->notes, "no length-controlled point for %s: %s\n", pts[i].row->label,
+                          lc_status_text(pts[i].lc));
+done:
+    sb_free(&unknown);
+    free(pts);
+    if (have_lc)
+        lengthctl_free(&lc);
+    winrate_free(&wr);
+    return rc;
+}
+
+/* ---- length ---- */
+
+typedef struct {
+    double x;
+    int win;
+} XY;
+
+static int cmp_xy(const void *a, const void *b)
+{
+    double x = ((const XY *)a)->x, y = ((const XY *)b)->x;
+    return x < y ? -1 : x > y;
+}
+
+int fig_length(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *err)
+{
+    size_t P = s->policies.n, maxp = o->max_policies ? o->max_policies : 6;
+    size_t *cnt = xcalloc(P, sizeof *cnt);
+    for (size_t i = 0; i < s->n; i++) {
+        const Comparison *c = &s->rows[i];
+        int kb = c->policy[0] == o->baseline ? 0 : c->policy[1] == o->baseline ? 1 : -1;
+        if (kb >= 0 && c->policy[1 - kb] != o->baseline)
+            cnt[c->policy[1 - kb]]++;
+    }
+    /* Up to maxp policies with at least 30 comparisons against the
+     * baseline, taken round-robin over methods (RL, supervised, pretrained,
+     * best-of-N, other) so that the figure contrasts them, the most
+     * compared first within a method. */
+    uint32_t *chosen = xmalloc((maxp ? maxp : 1) * sizeof *chosen);
+    size_t nch = 0;
+    size_t *left = xmalloc(P * sizeof *left);
+    memcpy(left, cnt, P * sizeof *left);
+    Method *meth = xmalloc(P * sizeof *meth);
+    for (size_t p = 0; p < P; p++) {
+        PolicyMeta m;
+        policy_meta_lookup(o->meta, strpool_get(&s->policies, (uint32_t)p), &m);
+        meth[p] = m.method;
+    }
+    const Method order[5] = {METHOD_RL, METHOD_SUPERVISED, METHOD_PRETRAINED, METHOD_BEST_OF_N, METHOD_OTHER};
+    for (int progress = 1; progress && nch < maxp;) {
+        progress = 0;
+        for (int mi = 0; mi < 5 && nch < maxp; mi++) {
+            size_t best = P;
+            for (size_t p = 0; p < P; p++)
+                if (meth[p] == order[mi] && left[p] >= 30 && (best == P || left[p] > left[best]))
+                    best = p;
+            if (best == P)
+                continue;
+            chosen[nch++] = (uint32_t)best;
+            left[best] = 0;
+            progress = 1;
+        }
+    }
+    free(meth);
+    int rc = 0;
+    LcResult lc;
+    int have_lc = 0;
+    if (nch == 0) {
+        tlerr_set(err, "length needs policies with at least 30 comparisons against '%s'; none in scope",
+                  o->baseline_name);
+        rc = -1;
+        goto done;
+    }
+    if (lengthctl_fit(s, o->baseline, o->unit, 1, o->level, &lc, err) != 0) {
+        rc = -1;
+        goto done;
+    }
+    have_lc = 1;
+    int curves = lc.length_status == LC_FITTED;
+    if (!curves)
+        sb_printf(&f->notes, "no fitted curves: the length coefficient is %s\n", lc_status_name(lc.length_status));
+    XY *xy = xmalloc(s->n * sizeof *xy);
+    sb_add(&f->csv, "policy,bin,n,log_len_ratio,win_rate,se,theta,w\n");
+    size_t row = 0, *start = xmalloc(nch * sizeof *start), *end = xmalloc(nch * sizeof *end);
+    double xmin = INFINITY, xmax = -INFINITY;
+    for (size_t k = 0; k < nch; k++) {
+        uint32_t p = chosen[k];
+        size_t n = 0;
+        for (size_t i = 0; i < s->n; i++) {
+            const Comparison *c = &s->rows[i];
+            int kb = c->policy[0] == o->baseline ? 0 : c->policy[1] == o->baseline ? 1 : -1;
+            if (kb < 0 || c->policy[1 - kb] != p)
+                continue;
+            xy[n].x = log((lengthctl_len(c, 1 - kb, o->unit) + 1) / (lengthctl_len(c, kb, o->unit) + 1));
+            xy[n++].win = c->choice == 1 - kb;
+        }
+        qsort(xy, n, sizeof *xy, cmp_xy);
+        size_t nb = n / 15 < 6 ? n / 15 : 6; /* about 15 or more per bin */
+        if (nb < 2)
+            nb = 2;
+        start[k] = row;
+        const LcPolicy *lp = &lc.pol[p];
+        for (size_t bidx = 0; bidx < nb; bidx++) {
+            size_t a = n * bidx / nb, z = n * (bidx + 1) / nb;
+            double sx = 0, w = 0;
+            for (size_t i = a; i < z; i++) {
+                sx += xy[i].x;
+                w += xy[i].win;
+            }
+            double m = (double)(z - a), rate = w / m;
+            xmin = fmin(xmin, sx / m);
+            xmax = fmax(xmax, sx / m);
+            csv_row(&f->csv, "siinnnnn", strpool_get(&s->policies, p), (size_t)(bidx + 1), (size_t)(z - a),
+                    sx / m, rate, sqrt(rate * (1 - rate) / m), lp->theta, lc.w);
+            row++;
+        }
+        end[k] = row - 1;
+        if (curves && lp->status != LC_FITTED && lp->status != LC_BASELINE)
+            sb_printf(&f->notes, "no fitted curve for %s: %s\n", strpool_get(&s->policies, p), lc_status_text(lp));
+    }
+    for (size_t p = 0; p < P; p++) {
+        int in = 0;
+        for (size_t k = 0; k < nch; k++)
+            in |= chosen[k] == p;
+        if (!in && cnt[p])
+            sb_printf(&f->notes, "not drawn (fewer comparisons; choose with --policy): %s (%zu)\n",
+                      strpool_get(&s->policies, (uint32_t)p), cnt[p]);
+    }
+    double pad = fmax(0.05, 0.08 * (xmax - xmin));
+    StrBuf *b = &f->body;
+    char t[256];
+    sb_printf(b, "set title \"Preference against the reference by relative length (%s)\"\n",
+              o->unit == LEN_WORDS ? "words" : "characters");
+    sb_printf(b, "set xlabel \"Log length ratio, log((length + 1) / (reference length + 1)), %s\"\n",
+              o->unit == LEN_WORDS ? "words" : "characters");
+    sb_add(b, "set ylabel \"Fraction preferred to the reference\"\nset yrange [0:1]\nset ytics 0.1\n"
+              "set grid ytics lc rgb \"#e0e0e0\"\nset key outside right top\n");
+    sb_printf(b, "set xrange [%.6g:%.6g]\n", xmin - pad, xmax + pad);
+    sb_add(b, "set arrow 1 from graph 0, first 0.5 to graph 1, first 0.5 nohead dt 2 lw 1.2 lc rgb \"#999999\"\n"
+              "set arrow 2 from first 0, graph 0 to first 0, graph 1 nohead dt 3 lw 1 lc rgb \"#999999\"\n"
+              "# The fitted model (Appendix F): P = 1/(1 + exp(-(theta + w x)))\n"
+              "p(x, theta, w) = 1 / (1 + exp(-(theta + w * x)))\n");
+    if (curves)
+        sb_printf(b, "w = %.10g\n", lc.w);
+    sb_add(b, "plot ");
+    for (size_t k = 0; k < nch; k++) {
+        const char *name = strpool_get(&s->policies, chosen[k]);
+        sb_printf(b, "%s\\\n    data skip 1 every ::%zu::%zu using 4:5:6 with yerrorbars "
+                     "lc rgb \"%s\" pt 7 ps 1 title \"%s\"",
+                  k ? ", " : "", start[k], end[k], plot_color((int)k), q(name, t, sizeof t));
+        const LcPolicy *lp = &lc.pol[chosen[k]];
+        if (curves && (lp->status == LC_FITTED || lp->status == LC_BASELINE))
+            sb_printf(b, ", \\\n    p(x, %.10g, w) lc rgb \"%s\" lw 2 notitle", lp->theta, plot_color((int)k));
+    }
+    sb_add(b, "\n");
+    free(xy);
+    free(start);
+    free(end);
+done:
+    if (have_lc)
+        lengthctl_free(&lc);
+    free(left);
+    free(chosen);
+    free(cnt);
+    return rc;
+}
+
+/* ---- likert ---- */
+
+int fig_likert(const AxisSet *s, const FigOptions *o, Figure *f, TlError *err)
+{
+    int dset = -1;
+    if (o->dataset)
+        dset = strcmp(o->dataset, "news") == 0 ? DOMAIN_NEWS : DOMAIN_TLDR;
+    size_t nd[DOMAIN_N] = {0};
+    for (size_t i = 0; i < s->n; i++)
+        nd[s->rows[i].domain]++;
+    if (dset < 0)
+        dset = nd[DOMAIN_TLDR] ? DOMAIN_TLDR : DOMAIN_NEWS;
+    if (!nd[dset]) {
+        tlerr_set(err, "likert: no %s axis evals in scope", domain_name((Domain)dset));
+        return -1;
+    }
+    if (nd[DOMAIN_TLDR] && nd[DOMAIN_NEWS] && !o->dataset)
+        sb_printf(&f->notes, "drawing the tldr ratings; the news ones too are in scope (--dataset news)\n");
+    LikertResult res;
+    likert_compute(s, o->level, &res);
+    size_t P = s->policies.n, nrows = 0;
+    sb_add(&f->csv, "dataset,policy,n");
+    for (int a = 0; a < AXIS_N; a++)
+        sb_printf(&f->csv, ",%s_mean,%s_lo,%s_hi", axis_name((Axis)a), axis_name((Axis)a), axis_name((Axis)a));
+    sb_add(&f->csv, ",share_1,share_2,share_3,share_4,share_5,share_6,share_7\n");
+    for (size_t p = 0; p < P; p++) {
+        const LikertRow *ax[AXIS_N] = {0};
+        for (size_t i = 0; i < res.n; i++)
+            if ((int)res.rows[i].dataset == dset && res.rows[i].policy == p)
+                ax[res.rows[i].axis] = &res.rows[i];
+        if (!ax[AXIS_OVERALL])
+            continue;
+        csv_str(&f->csv, domain_name((Domain)dset));
+        sb_add(&f->csv, ",");
+        csv_str(&f->csv, strpool_get(&s->policies, (uint32_t)p));
+        sb_printf(&f->csv, ",%zu", ax[AXIS_OVERALL]->n);
+        for (int a = 0; a < AXIS_N; a++) {
+            double v[3] = {NAN, NAN, NAN};
+            if (ax[a]) {
+                v[0] = ax[a]->mean;
+                v[1] = ax[a]->ci_lo;
+                v[2] = ax[a]->ci_hi;
+            }
+            for (int k = 0; k < 3; k++) {
+                sb_add(&f->csv, ",");
+                csv_num(&f->csv, v[k]);
+            }
+        }
+        for (int k = 0; k < 7; k++) {
+            sb_add(&f->csv, ",");
+            csv_num(&f->csv, (double)ax[AXIS_OVERALL]->hist[k] / (double)ax[AXIS_OVERALL]->n);
+        }
+        sb_add(&f->csv, "\n");
+        nrows++;
+    }
+    likert_free(&res);
+    if (!nrows) {
+        tlerr_set(err, "likert: no overall ratings in the %s axis evals", domain_name((Domain)dset));
+        return -1;
+    }
+    f->width = nrows > 8 ? 1400 : 1100;
+    f->height = 900;
+    StrBuf *b = &f->body;
+    sb_add(b, "set multiplot layout 2,1\n"
+              "set style data histograms\n"
+              "set style histogram errorbars gap 2 lw 1\n"
+              "set style fill solid 0.85 border -1\n"
+              "set boxwidth 0.9\n");
+    sb_printf(b, "set title \"Ratings per axis (%s), mean with %g%% t interval\"\n",
+              dset == DOMAIN_TLDR ? "TL;DR" : "news", 100 * o->level);
+    sb_add(b, "set ylabel \"Mean rating (1-7)\"\nset yrange [1:7.6]\nset ytics 1\n"
+              "set grid ytics lc rgb \"#e0e0e0\"\nset xtics rotate by -25 nomirror\n"
+              "set key top center horizontal\n"
+              "plot ");
+    for (int a = 0; a < AXIS_N; a++)
+        sb_printf(b, "%s\\\n    data skip 1 using %d:%d:%d%s lc rgb \"%s\" title \"%s\"", a ? ", " : "",
+                  4 + 3 * a, 5 + 3 * a, 6 + 3 * a, a == 0 ? ":xtic(2)" : "", plot_color(a), axis_name((Axis)a));
+    sb_add(b, "\nset title \"Distribution of overall scores\"\n"
+              "set style histogram rowstacked\n"
+              "set style fill solid 0.9 border rgb \"white\"\n"
+              "set ylabel \"Share of ratings\"\nset yrange [0:1]\nset ytics 0.2\n"
+              "set key outside right center vertical title \"score\"\n"
+              "plot ");
+    static const char *const RAMP[7] = {"#b2182b", "#d6604d", "#f4a582", "#d9d9d9", "#92c5de", "#4393c3",
+                                        "#2166ac"};
+    for (int k = 0; k < 7; k++)
+        sb_printf(b, "%s\\\n    data skip 1 using %d%s lc rgb \"%s\" title \"%d\"", k ? ", " : "",
+                  4 + 3 * AXIS_N + k, k == 0 ? ":xtic(2)" : "", RAMP[k], k + 1);
+    sb_add(b, "\nunset multiplot\n");
+    return 0;
+}
+
+/* ---- overopt ---- */
+
+typedef struct {
+    const WinrateRow *row;
+    double kl, lo, hi;
+    double rm_n, rm, rm_lo, rm_hi;
+} OoPoint;
+
+static int cmp_oo(const void *a, const void *b)
+{
+    const OoPoint *x = a, *y = b;
+    if (x->row->meta.method != y->row->meta.method)
+        return (int)x->row->meta.method - (int)y->row->meta.method;
+    return x->kl < y->kl ? -1 : x->kl > y->kl;
+}
+
+int fig_overopt(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *err)
+{
+    WinrateOptions wo = {o->baseline, GROUP_POLICY, o->unit, 0, 0, o->level, o->meta, 0};
+    WinrateResult wr;
+    winrate_compute(s, &wo, &wr);
+    OoPoint *pts = xcalloc(wr.n ? wr.n : 1, sizeof *pts);
+    size_t n = 0;
+    for (size_t i = 0; i < wr.n; i++) {
+        const WinrateRow *r = &wr.rows[i];
+        if (r->meta.method != METHOD_RL && r->meta.method != METHOD_BEST_OF_N)
+            continue;
+        if (isnan(r->meta.kl) || r->meta.kl <= 0) {
+            sb_printf(&f->notes, "not drawn (KL unknown; give it with --meta or a _klX name): %s\n", r->label);
+            continue;
+        }
+        OoPoint *pt = &pts[n++];
+        pt->row = r;
+        pt->kl = r->meta.kl;
+        stats_wilson((double)r->wins, (double)r->n, o->level, &pt->lo, &pt->hi);
+        pt->rm = pt->rm_lo = pt->rm_hi = NAN;
+        if (o->rm) {
+            double sum = 0, sum2 = 0;
+            size_t m = 0;
+            for (size_t k = 0; k < o->rm->n; k++)
+                if (strcmp(o->rm->policy[k], r->label) == 0) {
+                    double v = stats_sigmoid(o->rm->rm_policy[k] - o->rm->rm_ref[k]);
+                    sum += v;
+                    sum2 += v * v;
+                    m++;
+                }
+            pt->rm_n = (double)m;
+            if (m) {
+                pt->rm = sum / (double)m;
+                double var = m > 1 ? (sum2 - (double)m * pt->rm * pt->rm) / (double)(m - 1) : NAN;
+                double half = stats_z(o->level) * sqrt(fmax(var, 0) / (double)m);
+                pt->rm_lo = pt->rm - half;
+                pt->rm_hi = pt->rm + half;
+            }
+        }
+    }
+    int rc = 0;
+    if (n == 0) {
+        tlerr_set(err, "overopt needs RL or best-of-N policies with a known KL from the supervised policy, compared "
+                       "with '%s' (KL from --meta, or names like sup4_ppo_rm4_kl14 or sup4_bo16_rm4); none in scope",
+                  o->baseline_name);
+        rc = -1;
+        goto done;
+    }
+    qsort(pts, n, sizeof *pts, cmp_oo);
+    size_t peak = 0;
+    double kmin = INFINITY, kmax = 0;
+    int have_rm = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (pts[i].row->win_rate > pts[peak].row->win_rate)
+            peak = i;
+        kmin = fmin(kmin, pts[i].kl);
+        kmax = fmax(kmax, pts[i].kl);
+        have_rm |= pts[i].rm_n > 0;
+    }
+    if (o->rm && !have_rm)
+        sb_printf(&f->notes, "the --rm-scores file names none of the drawn policies: no RM curve\n");
+    sb_add(&f->csv, "policy,method,kl,n,wins,win_rate,lo,hi,rm_n,rm_pred,rm_lo,rm_hi,peak\n");
+    for (size_t i = 0; i < n; i++) {
+        const WinrateRow *r = pts[i].row;
+        csv_row(&f->csv, "ssniinnninnni", r->label, method_name(r->meta.method), pts[i].kl, (size_t)r->n,
+                (size_t)r->wins, r->win_rate, pts[i].lo, pts[i].hi, (size_t)pts[i].rm_n, pts[i].rm, pts[i].rm_lo,
+                pts[i].rm_hi, (size_t)(i == peak));
+    }
+    StrBuf *b = &f->body;
+    sb_add(b, "set title \"Reward model over-optimization\"\n"
+              "set xlabel \"KL from the supervised policy (nats)\"\n"
+              "set ylabel \"Fraction preferred to the reference\"\n"
+              "set logscale x\n");
+    sb_printf(b, "set xrange [%.6g:%.6g]\n", kmin / 1.8, kmax * 1.8);
+    sb_add(b, "set xtics (\"0.1\" 0.1, \"0.2\" 0.2, \"0.5\" 0.5, \"1\" 1, \"2\" 2, \"5\" 5, \"10\" 10, \"20\" 20, "
+              "\"50\" 50, \"100\" 100, \"200\" 200, \"500\" 500, \"1000\" 1000)\nset mxtics 10\n");
+    sb_add(b, "set yrange [0:1]\nset ytics 0.1\nset grid ytics lc rgb \"#e0e0e0\"\n"
+              "set key outside below center horizontal\n"
+              "set arrow 1 from graph 0, first 0.5 to graph 1, first 0.5 nohead dt 2 lw 1.2 lc rgb \"#999999\"\n"
+              "set style textbox opaque noborder\n"
+              "set label 1 \"reference summaries\" at graph 0.99, first 0.5 right front boxed tc rgb \"#555555\"\n");
+    char lab[160];
+    snprintf(lab, sizeof lab, "peak: %.2f at %.3g nats", pts[peak].row->win_rate, pts[peak].kl);
+    sb_printf(b, "set label 2 \"%s\" at first %.6g, first %.6g offset 1.2,1.6 left tc rgb \"#333333\"\n", lab,
+              pts[peak].kl, pts[peak].hi);
+    sb_add(b, "plot ");
+    int first = 1;
+    for (int pass = 0; pass < 2; pass++) {
+        Method m = pass == 0 ? METHOD_RL : METHOD_BEST_OF_N;
+        size_t a = n, z = 0;
+        for (size_t i = 0; i < n; i++)
+            if (pts[i].row->meta.method == m) {
+                a = a == n ? i : a;
+                z = i;
+            }
+        if (a == n)
+            continue;
+        const char *name = m == METHOD_RL ? "PPO" : "best-of-N";
+        const char *col = plot_color(m == METHOD_RL ? 2 : 3);
+        sb_printf(b, "%s\\\n    data skip 1 every ::%zu::%zu using 3:6:7:8 with yerrorlines "
+                     "lc rgb \"%s\" pt %d ps 1.1 lw 2 title \"%s, labelers\"",
+                  first ? "" : ", ", a, z, col, m == METHOD_RL ? 7 : 9, name);
+        first = 0;
+        if (have_rm)
+            sb_printf(b, ", \\\n    data skip 1 every ::%zu::%zu using 3:10 with linespoints "
+                         "dt 2 lc rgb \"%s\" pt %d ps 0.9 lw 1.5 title \"%s, RM prediction\"",
+                      a, z, col, m == METHOD_RL ? 6 : 8, name);
+    }
+    sb_printf(b, ", \\\n    data skip 1 every ::%zu::%zu using 3:6 with points pt 6 ps 3 lw 2 "
+                 "lc rgb \"#000000\" notitle\n",
+              peak, peak);
+    if (!have_rm && !o->rm)
+        sb_printf(&f->notes, "no reward-model curve (give one with --rm-scores FILE)\n");
+done:
+    free(pts);
+    winrate_free(&wr);
+    return rc;
+}
+
+/* ---- transfer ---- */
+
+typedef struct {
+    double x, y;
+} Pt;
+
+static int cmp_pt(const void *a, const void *b)
+{
+    double x = ((const Pt *)a)->x, y = ((const Pt *)b)->x;
+    return x < y ? -1 : x > y;
+}
+
+static const TableCol TR_COLS[] = {
+    {"policy", "policy", COL_STR, 0, 0},
+    {"role", "role", COL_STR, 0, 0},
+    {"n", "n", COL_INT, 0, 0},
+    {"mean_overall", "mean overall", COL_NUM, 2, 0},
+    {"mean_chars", "mean chars", COL_NUM, 0, 0},
+    {"slope_per100", "per 100 chars", COL_NUM, 2, 0},
+    {"intercept", "intercept", COL_NUM, 2, 0},
+};
+
+int fig_transfer(const AxisSet *s, const FigOptions *o, Figure *f, Table *table, TlError *err)
+{
+    size_t P = s->policies.n;
+    table_init(table, TR_COLS, sizeof TR_COLS / sizeof TR_COLS[0]);
+    Pt *pt = xmalloc((s->n ? s->n : 1) * sizeof *pt);
+    size_t *start = xcalloc(P, sizeof *start), *end = xcalloc(P, sizeof *end);
+    int *drawn = xcalloc(P, sizeof *drawn);
+    double *a0 = xcalloc(P, sizeof *a0), *b1 = xcalloc(P, sizeof *b1), *xlo = xcalloc(P, sizeof *xlo),
+           *xhi = xcalloc(P, sizeof *xhi);
+    size_t row = 0, ndrawn = 0;
+    double xmin = INFINITY, xmax = -INFINITY;
+    sb_add(&f->csv, "policy,role,bin,n,chars_mean,overall_mean,se,intercept,slope,x_min,x_max\n");
+    for (size_t p = 0; p < P; p++) {
+        size_t n = 0;
+        for (size_t i = 0; i < s->n; i++) {
+            const AxisEval *e = &s->rows[i];
+            if (e->domain == DOMAIN_NEWS && e->policy == p && e->axes[AXIS_OVERALL])
+                pt[n++] = (Pt){(double)e->chars, (double)e->axes[AXIS_OVERALL]};
+        }
+        if (n == 0)
+            continue;
+        const char *name = strpool_get(&s->policies, (uint32_t)p);
+        const char *role = p == o->baseline ? "reference" : strcmp(name, "lead3") == 0 ? "lead-3" : "model";
+        qsort(pt, n, sizeof *pt, cmp_pt);
+        /* Simple regression of overall on length. */
+        double mx = 0, my = 0, sxx = 0, sxy = 0;
+        for (size_t i = 0; i < n; i++) {
+            mx += pt[i].x;
+            my += pt[i].y;
+        }
+        mx /= (double)n;
+        my /= (double)n;
+        for (size_t i = 0; i < n; i++) {
+            sxx += (pt[i].x - mx) * (pt[i].x - mx);
+            sxy += (pt[i].x - mx) * (pt[i].y - my);
+        }
+        double slope = n >= 3 && sxx > 0 ? sxy / sxx : NAN, icpt = my - (isnan(slope) ? 0 : slope) * mx;
+        table_row(table);
+        table_str(table, name);
+        table_str(table, role);
+        table_int(table, (long long)n);
+        table_num(table, my);
+        table_num(table, mx);
+        table_num(table, 100 * slope);
+        table_num(table, isnan(slope) ? NAN : icpt);
+        size_t nb = n >= 40 ? 4 : n >= 12 ? 3 : 1;
+        start[p] = row;
+        for (size_t bi = 0; bi < nb; bi++) {
+            size_t lo = n * bi / nb, hi = n * (bi + 1) / nb;
+            double sx = 0, sy = 0, sy2 = 0, m = (double)(hi - lo);
+            for (size_t i = lo; i < hi; i++) {
+                sx += pt[i].x;
+                sy += pt[i].y;
+                sy2 += pt[i].y * pt[i].y;
+            }
+            double ym = sy / m, var = m > 1 ? (sy2 - m * ym * ym) / (m - 1) : NAN;
+            xmin = fmin(xmin, sx / m);
+            xmax = fmax(xmax, sx / m);
+            /* The regression line spans the binned lengths drawn. */
+            if (bi == 0)
+                xlo[p] = sx / m;
+            xhi[p] = sx / m;
+            csv_row(&f->csv, "ssiinnnnnnn", name, role, (size_t)(bi + 1), (size_t)(hi - lo), sx / m, ym,
+                    sqrt(fmax(var, 0) / m), icpt, slope, pt[0].x, pt[n - 1].x);
+            row++;
+        }
+        end[p] = row - 1;
+        drawn[p] = 1;
+        ndrawn++;
+        a0[p] = icpt;
+        b1[p] = slope;
+    }
+    int rc = 0;
+    if (!ndrawn) {
+        tlerr_set(err, "transfer needs news axis evals (info with an article) with overall ratings; none in scope");
+        rc = -1;
+        goto done;
+    }
+    f->width = 1150;
+    StrBuf *b = &f->body;
+    char t[256];
+    double pad = fmax(10, 0.06 * (xmax - xmin));
+    sb_add(b, "set title \"News (CNN/DM-style): overall score against summary length\"\n"
+              "set xlabel \"Summary length (characters)\"\n"
+              "set ylabel \"Overall score (1-7)\"\n"
+              "set yrange [1:7]\nset ytics 1\nset grid ytics lc rgb \"#e0e0e0\"\n"
+              "set key outside right top\n");
+    sb_printf(b, "set xrange [%.6g:%.6g]\nplot ", fmax(0, xmin - pad), xmax + pad);
+    int k = 0, firstp = 1;
+    for (size_t p = 0; p < P; p++) {
+        if (!drawn[p])
+            continue;
+        const char *name = strpool_get(&s->policies, (uint32_t)p);
+        int is_ref = p == o->baseline, is_lead = strcmp(name, "lead3") == 0;
+        const char *col = is_ref ? "#000000" : is_lead ? "#777777" : plot_color(k++);
+        int ptype = is_ref ? 5 : is_lead ? 9 : 7;
+        sb_printf(b, "%s\\\n    data skip 1 every ::%zu::%zu using 5:6:7 with yerrorbars lc rgb \"%s\" "
+                     "pt %d ps %s title \"%s%s\"",
+                  firstp ? "" : ", ", start[p], end[p], col, ptype, is_ref || is_lead ? "1.6" : "1.1",
+                  q(name, t, sizeof t), is_ref ? " (reference)" : is_lead ? " (lead-3)" : "");
+        firstp = 0;
+        if (!isnan(b1[p]))
+            sb_printf(b, ", \\\n    [x=%.6g:%.6g] %.10g + %.10g * x lc rgb \"%s\" lw 2 %snotitle", xlo[p],
+                      xhi[p], a0[p], b1[p], col, is_ref || is_lead ? "dt 2 " : "");
+    }
+    sb_add(b, "\n");
+done:
+    free(pt);
+    free(start);
+    free(end);
+    free(drawn);
+    free(a0);
+    free(b1);
+    free(xlo);
+    free(xhi);
+    return rc;
+}
+
+/* ---- --rm-scores ---- */
+
+typedef struct {
+    RmScores *rm;
+    const char *path;
+    long line;      /* current record (1-based) */
+    int field;
+    int cols[3];    /* column index of policy, rm_policy, rm_ref */
+    int ncols_seen;
+    char *cur[16];  /* the current record's first fields */
+    int bad;
+    TlError *err;
+} RmParse;
+
+static void rm_field(void *s, size_t len, void *data)
+{
+    RmParse *p = data;
+    if (p->field < 16) {
+        free(p->cur[p->field]);
+        p->cur[p->field] = xmalloc(len + 1);
+        memcpy(p->cur[p->field], s, len);
+        p->cur[p->field][len] = '\0';
+    }
+    p->field++;
+}
+
+static void rm_record(int c, void *data)
+{
+    RmParse *p = data;
+    (void)c;
+    p->line++;
+    int nf = p->field;
+    p->field = 0;
+    if (p->bad)
+        return;
+    if (p->line == 1) { /* header */
+        const char *want[3] = {"policy", "rm_policy", "rm_ref"};
+        for (int k = 0; k < 3; k++) {
+            p->cols[k] = -1;
+            for (int j = 0; j < nf && j < 16; j++)
+                if (strcmp(p->cur[j], want[k]) == 0)
+                    p->cols[k] = j;
+            if (p->cols[k] < 0) {
+                tlerr_input(p->err, p->path, 1, want[k], "missing column (header: policy, post_id, rm_policy, rm_ref)");
+                p->bad = 1;
+                return;
+            }
+        }
+        return;
+    }
+    const char *names[3] = {"policy", "rm_policy", "rm_ref"};
+    double v[2];
+    for (int k = 0; k < 3; k++) {
+        if (p->cols[k] >= nf) {
+            tlerr_input(p->err, p->path, p->line, names[k], "missing (the record has %d fields)", nf);
+            p->bad = 1;
+            return;
+        }
+        if (k > 0 && util_parse_double(p->cur[p->cols[k]], &v[k - 1]) != 0) {
+            tlerr_input(p->err, p->path, p->line, names[k], "expected a finite number, got '%s'", p->cur[p->cols[k]]);
+            p->bad = 1;
+            return;
+        }
+    }
+    RmScores *rm = p->rm;
+    if (rm->n == rm->cap) {
+        rm->cap = rm->cap ? 2 * rm->cap : 256;
+        rm->policy = xrealloc(rm->policy, rm->cap * sizeof *rm->policy);
+        rm->rm_policy = xrealloc(rm->rm_policy, rm->cap * sizeof *rm->rm_policy);
+        rm->rm_ref = xrealloc(rm->rm_ref, rm->cap * sizeof *rm->rm_ref);
+    }
+    rm->policy[rm->n] = xstrdup(p->cur[p->cols[0]]);
+    rm->rm_policy[rm->n] = v[0];
+    rm->rm_ref[rm->n++] = v[1];
+}
+
+int rm_scores_load(RmScores *rm, const char *path, TlError *err)
+{
+    memset(rm, 0, sizeof *rm);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        tlerr_input(err, path, 0, NULL, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    struct csv_parser cp;
+    if (csv_init(&cp, CSV_APPEND_NULL) != 0) {
+        fclose(fp);
+        tlerr_set(err, "cannot start the CSV parser");
+        return -1;
+    }
+    RmParse p = {.rm = rm, .path = path, .err = err};
+    char buf[65536];
+    size_t n;
+    while (!p.bad && (n = fread(buf, 1, sizeof buf, fp)) > 0)
+        if (csv_parse(&cp, buf, n, rm_field, rm_record, &p) != n) {
+            tlerr_input(err, path, p.line + 1, "csv", "%s", csv_strerror(csv_error(&cp)));
+            p.bad = 1;
+        }
+    if (!p.bad)
+        csv_fini(&cp, rm_field, rm_record, &p);
+    csv_free(&cp);
+    fclose(fp);
+    for (int k = 0; k < 16; k++)
+        free(p.cur[k]);
+    if (!p.bad && p.line < 1) {
+        tlerr_input(err, path, 0, NULL, "empty file (expected a header: policy, post_id, rm_policy, rm_ref)");
+        p.bad = 1;
+    }
+    if (p.bad) {
+        rm_scores_free(rm);
+        return -1;
+    }
+    return 0;
+}
+
+void rm_scores_free(RmScores *rm)
+{
+    for (size_t i = 0; i < rm->n; i++)
+        free(rm->policy[i]);
+    free(rm->policy);
+    free(rm->rm_policy);
+    free(rm->rm_ref);
+    memset(rm, 0, sizeof *rm);
+}

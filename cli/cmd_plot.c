@@ -1,0 +1,119 @@
+/* cmd_plot.c — `tldrlab plot KIND`: one figure, as PNG and SVG drawn by
+ * gnuplot, with its data (CSV) and the script that draws it. */
+#include "analysis/figures.h"
+#include "cli/cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const KINDS[] = {"fig1", "length", "likert", "overopt", "transfer"};
+
+static int needs_axis(const char *kind)
+{
+    return strcmp(kind, "likert") == 0 || strcmp(kind, "transfer") == 0;
+}
+
+/* Builds figure `kind` into f (and the transfer table into table).
+ * Returns 0, or -1 with err explaining why the data cannot support it. */
+int cli_build_figure(CliOpts *o, const char *kind, const ComparisonSet *cs, const AxisSet *as, Figure *f,
+                     Table *table, TlError *err)
+{
+    FigOptions fo = {0};
+    fo.baseline_name = o->baseline;
+    fo.meta = o->have_meta ? &o->meta : NULL;
+    fo.unit = o->unit;
+    fo.level = o->level;
+    fo.fig1 = o->both ? FIG1_BOTH : o->length_controlled ? FIG1_LC : FIG1_RAW;
+    fo.rm = o->have_rm ? &o->rm : NULL;
+    fo.dataset = o->read.dataset;
+    if (needs_axis(kind)) {
+        long b = strpool_find(&as->policies, o->baseline);
+        fo.baseline = b >= 0 ? (uint32_t)b : UINT32_MAX;
+        if (strcmp(kind, "likert") == 0)
+            return fig_likert(as, &fo, f, err);
+        return fig_transfer(as, &fo, f, table, err);
+    }
+    long b = strpool_find(&cs->policies, o->baseline);
+    if (b < 0) {
+        tlerr_set(err, "the baseline '%s' is in no comparison in scope; choose one with --baseline NAME", o->baseline);
+        return -1;
+    }
+    fo.baseline = (uint32_t)b;
+    if (strcmp(kind, "fig1") == 0)
+        return fig_fig1(cs, &fo, f, err);
+    if (strcmp(kind, "length") == 0)
+        return fig_length(cs, &fo, f, err);
+    return fig_overopt(cs, &fo, f, err);
+}
+
+/* Writes the figure under dir and says what was written; returns 1 when
+ * images were drawn, 0 when gnuplot is missing. */
+int cli_write_figure(const CliOpts *o, const char *dir, const Figure *f)
+{
+    TlError err;
+    int drawn;
+    if (plot_write(dir, f, &drawn, &err) != 0)
+        tl_die(TL_EXIT_RUNTIME, "%s", err.msg);
+    for (const char *n = sb_str(&f->notes); *n;) {
+        const char *e = strchr(n, '\n');
+        size_t len = e ? (size_t)(e - n) : strlen(n);
+        fprintf(stderr, "tldrlab %s: note: %.*s\n", o->cmd, (int)len, n);
+        n += len + (e != NULL);
+    }
+    if (!drawn)
+        fprintf(stderr, "tldrlab %s: warning: gnuplot is not on the PATH, so %s/%s.png and .svg were not drawn; "
+                        "the data and script are written: install gnuplot (scripts/install-deps.sh), then run "
+                        "cd %s && gnuplot %s.gp\n", o->cmd, dir, f->kind, dir, f->kind);
+    return drawn;
+}
+
+int cmd_plot(CliOpts *o)
+{
+    const char *kind = o->files[0];
+    int known = 0;
+    for (size_t k = 0; k < sizeof KINDS / sizeof KINDS[0]; k++)
+        known |= strcmp(kind, KINDS[k]) == 0;
+    if (!known)
+        cli_usage_error(o, "unknown figure '%s'; expected fig1, length, likert, overopt or transfer", kind);
+    if (!o->out_dir)
+        cli_usage_error(o, "--out DIR is required: where to write %s.png, .svg, .csv and .gp", kind);
+    o->files++;
+    o->nfiles--;
+    if (o->nfiles < 1)
+        cli_usage_error(o, "no input files (usage: tldrlab plot KIND [options] --out DIR FILE...)");
+    ComparisonSet cs = {0};
+    AxisSet as = {0};
+    if (needs_axis(kind)) {
+        cli_load_axis(o, &as);
+    } else {
+        cli_load_comparisons(o, &cs);
+        cli_one_dataset(o, &cs);
+    }
+    Figure f;
+    figure_init(&f, kind, 1000, 620);
+    Table table = {0};
+    TlError err;
+    if (!needs_axis(kind))
+        cli_baseline(o, &cs); /* exits 2 with the policies in scope when the baseline is missing */
+    if (cli_build_figure(o, kind, &cs, &as, &f, &table, &err) != 0)
+        cli_usage_error(o, "%s", err.msg);
+    int drawn = cli_write_figure(o, o->out_dir, &f);
+    if (strcmp(kind, "transfer") == 0) {
+        if (o->format == FMT_MD)
+            table_write_markdown(&table, stdout);
+        else if (o->format == FMT_CSV)
+            table_write_csv(&table, stdout);
+        cli_write_outputs(o, "transfer_table", &table, NULL);
+    }
+    cli_emit_files(o);
+    if (drawn)
+        printf("wrote %s/%s.png, %s.svg, %s.csv and %s.gp\n", o->out_dir, kind, kind, kind, kind);
+    else
+        printf("wrote %s/%s.csv and %s.gp\n", o->out_dir, kind, kind);
+    cli_check_stdout();
+    table_free(&table);
+    figure_free(&f);
+    cmpset_free(&cs);
+    axisset_free(&as);
+    return 0;
+}
