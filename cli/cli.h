@@ -59,6 +59,10 @@ typedef struct {
     const char *rm_path;
     RmScores rm;
     int have_rm;
+    /* report */
+    char *command_line;     /* argv as given, shell-quoted (owned) */
+    char **cmp_files, **axis_files;
+    int ncmp_files, naxis_files;
     /* example generator */
     long posts, comparisons, articles, workers;
     double dup_rate, length_coef;
@@ -171,7 +175,7 @@ void cli_emit_files(CliOpts *o);
  * under dir and returns 1 when gnuplot drew the images. */
 int cli_build_figure(CliOpts *o, const char *kind, const ComparisonSet *cs, const AxisSet *as, Figure *f,
                      Table *table, TlError *err);
-int cli_write_figure(const CliOpts *o, const char *dir, const Figure *f);
+int cli_write_figure(const CliOpts *o, const char *dir, const Figure *f, int quiet);
 
 /* The analyses behind the commands: they fill out from a loaded set, and
  * exit 2 with a message when the data cannot support them. */

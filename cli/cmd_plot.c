@@ -46,15 +46,16 @@ int cli_build_figure(CliOpts *o, const char *kind, const ComparisonSet *cs, cons
     return fig_overopt(cs, &fo, f, err);
 }
 
-/* Writes the figure under dir and says what was written; returns 1 when
- * images were drawn, 0 when gnuplot is missing. */
-int cli_write_figure(const CliOpts *o, const char *dir, const Figure *f)
+/* Writes the figure under dir; prints its notes on stderr unless quiet.
+ * Returns 1 when images were drawn, 0 when gnuplot is missing (a warning
+ * says how to draw them). */
+int cli_write_figure(const CliOpts *o, const char *dir, const Figure *f, int quiet)
 {
     TlError err;
     int drawn;
     if (plot_write(dir, f, &drawn, &err) != 0)
         tl_die(TL_EXIT_RUNTIME, "%s", err.msg);
-    for (const char *n = sb_str(&f->notes); *n;) {
+    for (const char *n = quiet ? "" : sb_str(&f->notes); *n;) {
         const char *e = strchr(n, '\n');
         size_t len = e ? (size_t)(e - n) : strlen(n);
         fprintf(stderr, "tldrlab %s: note: %.*s\n", o->cmd, (int)len, n);
@@ -97,7 +98,7 @@ int cmd_plot(CliOpts *o)
         cli_baseline(o, &cs); /* exits 2 with the policies in scope when the baseline is missing */
     if (cli_build_figure(o, kind, &cs, &as, &f, &table, &err) != 0)
         cli_usage_error(o, "%s", err.msg);
-    int drawn = cli_write_figure(o, o->out_dir, &f);
+    int drawn = cli_write_figure(o, o->out_dir, &f, 0);
     if (strcmp(kind, "transfer") == 0) {
         if (o->format == FMT_MD)
             table_write_markdown(&table, stdout);

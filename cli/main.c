@@ -56,6 +56,18 @@ static const Command COMMANDS[] = {
      "fig1, length and overopt read comparisons; likert and transfer read axis evals.\n"
      "Without gnuplot the data and script are still written.",
      cmd_plot, 2, "where to write KIND.png, .svg, .csv and .gp (required)"},
+    {"report", "every analysis and figure the inputs support, as report.md and report.html",
+     OPT_FILTERS | OPT_META | OPT_OUT | OPT_SEED | OPT_BASELINE | OPT_BOOTSTRAP | OPT_LENUNIT | OPT_LEVEL |
+         OPT_PLOT | OPT_REPORT | OPT_PROGRESS,
+     "--out DIR [options] [--comparisons FILE...] [--axis FILE...]",
+     "Runs every analysis and figure the inputs support: for each dataset in the\n"
+     "comparisons, win rates (with Figure 1), length-controlled preference (with the\n"
+     "length figure) and the over-optimization curve; labeler agreement; for the axis\n"
+     "evals, Likert tables with length control, their figures and the news transfer\n"
+     "figure. Writes DIR/report.md, a self-contained DIR/report.html (figures\n"
+     "embedded), DIR/figures/ (PNG, SVG, CSV, gnuplot scripts) and DIR/tables/ (CSV and\n"
+     "JSON behind each table). --comparisons and --axis each take the files after them.",
+     cmd_report, 0, "where to write the report (required)"},
     {"example", "write an example data set in the released format, with known truth",
      OPT_OUT | OPT_SEED | OPT_EXAMPLE | OPT_PROGRESS,
      "--out DIR [options]",

@@ -125,6 +125,34 @@ static double parse_real(const CliOpts *o, const char *name, const char *v, doub
     return x;
 }
 
+/* report: --comparisons FILE... and --axis FILE... each take every
+ * following argument up to the next option. They are taken out of argv
+ * (which is compacted) before getopt sees it; returns the new argc. */
+static int take_file_lists(CliOpts *o, int argc, char **argv)
+{
+    o->cmp_files = xcalloc((size_t)argc, sizeof *o->cmp_files);
+    o->axis_files = xcalloc((size_t)argc, sizeof *o->axis_files);
+    int out = 1;
+    for (int i = 1; i < argc; i++) {
+        int cmp = strcmp(argv[i], "--comparisons") == 0, ax = strcmp(argv[i], "--axis") == 0;
+        if (!cmp && !ax) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        int n0 = cmp ? o->ncmp_files : o->naxis_files;
+        while (i + 1 < argc && (argv[i + 1][0] != '-' || strcmp(argv[i + 1], "-") == 0)) {
+            if (cmp)
+                o->cmp_files[o->ncmp_files++] = argv[++i];
+            else
+                o->axis_files[o->naxis_files++] = argv[++i];
+        }
+        if ((cmp ? o->ncmp_files : o->naxis_files) == n0)
+            cli_usage_error(o, "%s needs at least one file", cmp ? "--comparisons" : "--axis");
+    }
+    argv[out] = NULL;
+    return out;
+}
+
 void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
 {
     memset(o, 0, sizeof *o);
@@ -141,6 +169,29 @@ void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
     o->workers = -1;
     o->dup_rate = -1;
     o->length_coef = NAN;
+    StrBuf line;
+    sb_init(&line);
+    sb_add(&line, "tldrlab");
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int plain = *a != '\0';
+        for (const char *c = a; *c; c++)
+            plain &= (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                     strchr("-_./=,:+@%", *c) != NULL;
+        sb_add(&line, " ");
+        if (plain) {
+            sb_add(&line, a);
+        } else {
+            sb_add(&line, "'");
+            for (const char *c = a; *c; c++)
+                sb_add(&line, *c == '\'' ? "'\\''" : (char[2]){*c, 0});
+            sb_add(&line, "'");
+        }
+    }
+    o->command_line = xstrdup(sb_str(&line));
+    sb_free(&line);
+    if (cmd->opts & OPT_REPORT)
+        argc = take_file_lists(o, argc, argv);
 
     struct option longopts[NSPECS + 1];
     for (size_t i = 0; i < NSPECS; i++)
@@ -259,6 +310,9 @@ void cli_free(CliOpts *o)
         policy_meta_free(&o->meta);
     if (o->have_rm)
         rm_scores_free(&o->rm);
+    free(o->cmp_files);
+    free(o->axis_files);
+    free(o->command_line);
 }
 
 static void report_skips(const CliOpts *o, const ReadStats *st)

@@ -4,18 +4,21 @@
 #   scripts/install-deps.sh              core build and run-time packages
 #   scripts/install-deps.sh --bench      also the benchmark peers (pandas, statsmodels, R)
 #   scripts/install-deps.sh --reference  also R and statsmodels, to regenerate expected values
+#   scripts/install-deps.sh --browser    also Chromium, for the test that opens report.html
 #   --if-missing                         quiet when nothing is missing (used by make)
 set -eu
 
-core="gcc make pkg-config libgsl-dev libcjson-dev libcsv-dev libopenblas-dev gnuplot-nox"
+# libxml2-utils: xmllint, with which the tests check the SVG figures.
+core="gcc make pkg-config libgsl-dev libcjson-dev libcsv-dev libopenblas-dev gnuplot-nox libxml2-utils"
 extra=""
 quiet=0
 for arg in "$@"; do
   case "$arg" in
     --bench) extra="$extra python3 python3-pandas python3-statsmodels r-base-core" ;;
     --reference) extra="$extra python3 python3-statsmodels r-base-core" ;;
+    --browser) extra="$extra chromium" ;;
     --if-missing) quiet=1 ;;
-    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done

@@ -146,6 +146,78 @@ $T example --posts 20 --articles 5 --seed 3 --out "$tmp/ex2" --quiet >/dev/null
 check "example is deterministic" cmp -s "$tmp/ex/comparisons/tldr.json" "$tmp/ex2/comparisons/tldr.json"
 expect_err "example needs --out" 2 "tldrlab example: --out DIR is required: where to write the data set" $T example
 
+# ---- figures (tldrlab plot) and the report
+# png_size FILE: "WxH" from the PNG signature and IHDR chunk, or "bad".
+png_size() {
+  local sig; sig=$(head -c 8 "$1" 2>/dev/null | od -An -tx1 | tr -d ' \n')
+  [ "$sig" = "89504e470d0a1a0a" ] || { echo bad; return; }
+  [ "$(dd if="$1" bs=1 skip=12 count=4 2>/dev/null)" = "IHDR" ] || { echo bad; return; }
+  local w h
+  w=$(od -An -tu1 -j16 -N4 "$1" | awk '{print $1*16777216+$2*65536+$3*256+$4}')
+  h=$(od -An -tu1 -j20 -N4 "$1" | awk '{print $1*16777216+$2*65536+$3*256+$4}')
+  echo "${w}x${h}"
+}
+$T example --posts 120 --articles 40 --seed 5 --out "$tmp/fx" --quiet >/dev/null
+FC="$tmp/fx/comparisons/tldr.json"
+FA="$tmp/fx/axis_evals/tldr.json $tmp/fx/axis_evals/news.json"
+for spec in fig1:1000x620 length:1000x620 overopt:1000x620 likert:1400x900 transfer:1150x620; do
+  k=${spec%%:*} size=${spec#*:}
+  case $k in likert|transfer) inputs=$FA ;; *) inputs=$FC ;; esac
+  # shellcheck disable=SC2086
+  expect "plot $k" 0 $T plot $k --out "$tmp/figs" $inputs
+  check "plot $k: a PNG of ${size}" test "$(png_size "$tmp/figs/$k.png")" = "$size"
+  check "plot $k: an SVG that parses" xmllint --noout "$tmp/figs/$k.svg"
+  check "plot $k: data and script beside it" test -s "$tmp/figs/$k.csv" -a -s "$tmp/figs/$k.gp"
+  cp "$tmp/figs/$k.png" "$tmp/figs/$k.png.orig"; cp "$tmp/figs/$k.svg" "$tmp/figs/$k.svg.orig"
+  (cd "$tmp/figs" && gnuplot "$k.gp" 2>/dev/null)
+  check "plot $k: the script alone redraws the same PNG" cmp -s "$tmp/figs/$k.png" "$tmp/figs/$k.png.orig"
+  check "plot $k: the script alone redraws the same SVG" cmp -s "$tmp/figs/$k.svg" "$tmp/figs/$k.svg.orig"
+done
+check "no temporary folders left by plot" test -z "$(ls -A "$tmp/figs" | grep '^\.')"
+expect_out "plot fig1 --both" "fig1.png" $T plot fig1 --both --out "$tmp/figs2" $FC
+check "plot fig1 --both: two panels side by side" test "$(png_size "$tmp/figs2/fig1.png")" = "1400x620"
+expect_out "plot transfer prints its table" "| lead3" $T plot transfer --out "$tmp/figs2" $FA
+check "plot transfer: the table as CSV too" test -s "$tmp/figs2/transfer_table.csv"
+printf 'policy,post_id,rm_policy,rm_ref\nsup4_ppo_rm4_kl9,t3_a,1.5,0.2\nsup4_ppo_rm4_kl9,t3_b,0.5,0.4\nsup4_bo16_rm4,t3_a,0.9,0.1\n' > "$tmp/rm.csv"
+expect "plot overopt --rm-scores" 0 $T plot overopt --rm-scores "$tmp/rm.csv" --out "$tmp/figs3" $FC
+check "plot overopt --rm-scores: the RM curve is in the data" grep -q "^\"sup4_ppo_rm4_kl9\",\"rl\",9,[0-9]*,[0-9]*,[0-9.]*,[0-9.]*,[0-9.]*,2,0.655407085260749" "$tmp/figs3/overopt.csv"
+printf 'policy,post_id,rm_policy,rm_ref\nsup4,t3_a,high,0.2\n' > "$tmp/rm2.csv"
+expect_err "bad --rm-scores" 2 "$tmp/rm2.csv:2: rm_policy: expected a finite number, got 'high'" $T plot overopt --rm-scores "$tmp/rm2.csv" --out "$tmp/figs3" $FC
+expect_err "a figure without data explains itself" 2 "tldrlab plot: overopt needs RL or best-of-N policies with a known KL from the supervised policy, compared with 'ref' (KL from --meta, or names like sup4_ppo_rm4_kl14 or sup4_bo16_rm4); none in scope" $T plot overopt --policy sup4,sup4_6b --out "$tmp/figs4" $FC
+check "no empty frame is drawn" test ! -e "$tmp/figs4/overopt.png"
+run $T plot fig1 --out "$tmp/figs5" $FC
+check "fig1 names the missing series" test "$rc" = 0
+expect_err "unknown figure" 2 "tldrlab plot: unknown figure 'fig9'; expected fig1, length, likert, overopt or transfer" $T plot fig9 --out "$tmp/figs5" $FC
+mkdir -p "$tmp/nognuplot"
+run env PATH="$tmp/nognuplot" "$PWD/$T" plot fig1 --out "$tmp/figs6" $FC
+check "without gnuplot: exit 0" test "$rc" = 0
+check "without gnuplot: one warning says how to draw" grep -qF "warning: gnuplot is not on the PATH, so $tmp/figs6/fig1.png and .svg were not drawn; the data and script are written: install gnuplot (scripts/install-deps.sh), then run cd $tmp/figs6 && gnuplot fig1.gp" "$tmp/err"
+check "without gnuplot: data and script written, no image" test -s "$tmp/figs6/fig1.csv" -a -s "$tmp/figs6/fig1.gp" -a ! -e "$tmp/figs6/fig1.png"
+# shellcheck disable=SC2086
+expect "report" 0 $T report --out "$tmp/rep" --comparisons $FC "$tmp/fx/comparisons/news.json" --axis $FA
+check "report.md and report.html" test -s "$tmp/rep/report.md" -a -s "$tmp/rep/report.html"
+check "report.html embeds every figure" test "$(grep -o 'src="data:image/png;base64,' "$tmp/rep/report.html" | wc -l)" = "$(grep -c '^!\[' "$tmp/rep/report.md")"
+check "report.html has no external resources" test -z "$(grep -Eo '(src|href)="(http|//)[^"]*' "$tmp/rep/report.html")"
+check "report: the exact command" grep -qF "tldrlab report --out $tmp/rep --comparisons" "$tmp/rep/report.md"
+check "report: input checksums" grep -qF "$(sha256sum "$FC" | cut -c1-64)" "$tmp/rep/report.md"
+check "report: the tables behind it" test -s "$tmp/rep/tables/tldr_winrate.csv" -a -s "$tmp/rep/tables/tldr_lengthctl.json" -a -s "$tmp/rep/tables/likert_length_control.csv"
+expect_err "report needs inputs" 2 "tldrlab report: no inputs: give --comparisons FILE... and/or --axis FILE..." $T report --out "$tmp/rep2"
+if command -v chromium >/dev/null 2>&1; then
+  prof="$tmp/chromium-profile"
+  flags="--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync --user-data-dir=$prof"
+  # shellcheck disable=SC2086
+  timeout 120 chromium $flags --enable-logging=stderr --v=0 --virtual-time-budget=10000 --dump-dom "file://$tmp/rep/report.html" > "$tmp/dom.html" 2> "$tmp/chromium.log"
+  nimg=$(grep -o 'src="data:image/png;base64,' "$tmp/rep/report.html" | wc -l)
+  check "Chromium: every image loads" grep -q "data-images-loaded=\"$nimg/$nimg\"" "$tmp/dom.html"
+  check "Chromium: no console errors" test -z "$(grep ':CONSOLE' "$tmp/chromium.log")"
+  # shellcheck disable=SC2086
+  timeout 120 chromium $flags --window-size=1280,2000 --screenshot="$tmp/report.png" "file://$tmp/rep/report.html" >/dev/null 2>&1
+  check "Chromium: a screenshot of the report" test "$(png_size "$tmp/report.png")" = "1280x2000"
+  mkdir -p tests/out && cp "$tmp/report.png" tests/out/report-screenshot.png
+else
+  skipped "report in Chromium" "chromium not installed (scripts/install-deps.sh --browser)"
+fi
+
 # ---- real records
 if [ -d "$REAL" ]; then
   run $T winrate "$REAL/batch13.json"

@@ -1,0 +1,322 @@
+/* cmd_report.c — `tldrlab report`: every analysis and figure the inputs
+ * support, as report.md, a self-contained report.html, and the CSV/JSON
+ * files behind each table. */
+#include "analysis/report.h"
+#include "cli/cli.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The SHA-256 of a file from coreutils' sha256sum (run without a shell);
+ * "unavailable" when it cannot be computed. */
+static void file_sha256(const char *path, char *out, size_t cap)
+{
+    snprintf(out, cap, "unavailable");
+    if (strcmp(path, "-") == 0)
+        return;
+    int fd[2];
+    if (pipe(fd) != 0)
+        return;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fd[0]);
+        close(fd[1]);
+        return;
+    }
+    if (pid == 0) {
+        dup2(fd[1], STDOUT_FILENO);
+        close(fd[0]);
+        close(fd[1]);
+        execlp("sha256sum", "sha256sum", "--", path, (char *)NULL);
+        _exit(127);
+    }
+    close(fd[1]);
+    char buf[128] = "";
+    ssize_t n = read(fd[0], buf, 64);
+    close(fd[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    if (n == 64 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        buf[64] = '\0';
+        snprintf(out, cap, "%s", buf);
+    }
+}
+
+/* Writes an Output's tables and JSON document into dir as stem[_suffix].csv
+ * and stem.json, and lists them in files. */
+static void write_tables(const char *dir, const char *stem, const Output *out, StrBuf *files)
+{
+    for (int i = 0; i < out->ntables; i++) {
+        char name[160];
+        if (out->suffix[i])
+            snprintf(name, sizeof name, "%s_%s.csv", stem, out->suffix[i]);
+        else
+            snprintf(name, sizeof name, "%s.csv", stem);
+        char *p = util_path_join(dir, name);
+        AtomicFile *af = atomic_open(p);
+        table_write_csv(&out->tables[i], af->fp);
+        if (atomic_commit(af) != 0)
+            exit(TL_EXIT_RUNTIME);
+        free(p);
+        sb_printf(files, "- `tables/%s`\n", name);
+    }
+    char name[160];
+    snprintf(name, sizeof name, "%s.json", stem);
+    char *p = util_path_join(dir, name);
+    char *js = cJSON_Print(out->doc);
+    StrBuf b;
+    sb_init(&b);
+    sb_printf(&b, "%s\n", js);
+    atomic_write_string(p, sb_str(&b));
+    sb_free(&b);
+    free(js);
+    free(p);
+    sb_printf(files, "- `tables/%s`\n", name);
+}
+
+typedef struct {
+    CliOpts *o;
+    const char *dir;      /* the report folder */
+    StrBuf md, files;
+    int figures, drawn;
+} Report;
+
+/* Draws figure kind as figures/stem.png and adds it (or why it is missing)
+ * to the report. */
+static void add_figure(Report *r, CliOpts *o, const char *kind, const char *stem, const char *caption,
+                       const ComparisonSet *cs, const AxisSet *as, Table *table)
+{
+    Figure f;
+    figure_init(&f, stem, 1000, 620);
+    TlError err;
+    Table tmp = {0};
+    if (cli_build_figure(o, kind, cs, as, &f, table ? table : &tmp, &err) != 0) {
+        sb_printf(&r->md, "\nNo %s figure: %s.\n", kind, err.msg);
+        figure_free(&f);
+        table_free(&tmp);
+        return;
+    }
+    char *figdir = util_path_join(r->dir, "figures");
+    int drawn = cli_write_figure(o, figdir, &f, 1); /* the notes go into the report */
+    free(figdir);
+    r->figures++;
+    r->drawn += drawn;
+    sb_printf(&r->md, "\n![%s](figures/%s.png)\n", caption, stem);
+    for (const char *n = sb_str(&f.notes); *n;) {
+        const char *e = strchr(n, '\n');
+        size_t len = e ? (size_t)(e - n) : strlen(n);
+        sb_printf(&r->md, "%s- %.*s\n", n == sb_str(&f.notes) ? "\n" : "", (int)len, n);
+        n += len + (e != NULL);
+    }
+    sb_printf(&r->md, "\nData and script: `figures/%s.csv`, `figures/%s.gp` (redraw with `gnuplot %s.gp` in "
+                      "`figures/`).\n", stem, stem, stem);
+    sb_printf(&r->files, "- `figures/%s.png`, `figures/%s.svg`, `figures/%s.csv`, `figures/%s.gp`\n", stem, stem,
+              stem, stem);
+    figure_free(&f);
+    table_free(&tmp);
+}
+
+/* Appends an analysis's Markdown, demoted under the report's headings. */
+static void add_output(Report *r, const Output *out)
+{
+    sb_add(&r->md, "\n");
+    sb_add(&r->md, sb_str(&out->md));
+}
+
+static void comparisons_section(Report *r, Domain d)
+{
+    CliOpts o = *r->o;
+    o.read.dataset = domain_name(d);
+    o.files = o.cmp_files;
+    o.nfiles = o.ncmp_files;
+    o.pairwise = 0;
+    ComparisonSet s;
+    cli_load_comparisons(&o, &s);
+    const char *ds = domain_name(d);
+    sb_printf(&r->md, "\n## %s comparisons\n", d == DOMAIN_TLDR ? "TL;DR" : "News");
+    if (strpool_find(&s.policies, o.baseline) < 0) {
+        sb_printf(&r->md, "\nNo comparison in scope involves the baseline `%s`, so win rates against it cannot be "
+                          "computed; rerun with `--baseline NAME`.\n", o.baseline);
+        cmpset_free(&s);
+        return;
+    }
+    char stem[64];
+    sb_add(&r->md, "\n### Win rates against the reference\n");
+    Output out;
+    output_init(&out, "winrate");
+    analysis_winrate(&o, &s, &out);
+    add_output(r, &out);
+    snprintf(stem, sizeof stem, "%s_winrate", ds);
+    char *tdir = util_path_join(r->dir, "tables");
+    write_tables(tdir, stem, &out, &r->files);
+    output_free(&out);
+    o.both = 1;
+    snprintf(stem, sizeof stem, "fig1-%s", ds);
+    add_figure(r, &o, "fig1", stem, "Fraction preferred to the reference by model size (raw and length-controlled)",
+               &s, NULL, NULL);
+
+    sb_add(&r->md, "\n### Length-controlled preference\n");
+    output_init(&out, "lengthctl");
+    analysis_lengthctl(&o, &s, &out);
+    add_output(r, &out);
+    snprintf(stem, sizeof stem, "%s_lengthctl", ds);
+    write_tables(tdir, stem, &out, &r->files);
+    output_free(&out);
+    snprintf(stem, sizeof stem, "length-%s", ds);
+    add_figure(r, &o, "length", stem, "Preference against the reference by relative length, with the fitted model",
+               &s, NULL, NULL);
+
+    sb_add(&r->md, "\n### Reward model over-optimization\n");
+    snprintf(stem, sizeof stem, "overopt-%s", ds);
+    add_figure(r, &o, "overopt", stem, "Preference against the reference by KL from the supervised policy", &s, NULL,
+               NULL);
+    free(tdir);
+    cmpset_free(&s);
+}
+
+static void axis_section(Report *r)
+{
+    CliOpts o = *r->o;
+    o.files = o.axis_files;
+    o.nfiles = o.naxis_files;
+    o.length_control = 1;
+    AxisSet s;
+    cli_load_axis(&o, &s);
+    sb_add(&r->md, "\n## Likert ratings\n");
+    Output out;
+    output_init(&out, "likert");
+    analysis_likert(&o, &s, &out);
+    add_output(r, &out);
+    char *tdir = util_path_join(r->dir, "tables");
+    write_tables(tdir, "likert", &out, &r->files);
+    output_free(&out);
+    size_t nd[DOMAIN_N] = {0};
+    for (size_t i = 0; i < s.n; i++)
+        nd[s.rows[i].domain]++;
+    for (int d = 0; d < DOMAIN_N; d++) {
+        if (!nd[d])
+            continue;
+        o.read.dataset = domain_name((Domain)d);
+        char stem[64], cap[128];
+        snprintf(stem, sizeof stem, "likert-%s", domain_name((Domain)d));
+        snprintf(cap, sizeof cap, "Ratings per axis and distribution of overall scores (%s)",
+                 d == DOMAIN_TLDR ? "TL;DR" : "news");
+        add_figure(r, &o, "likert", stem, cap, NULL, &s, NULL);
+    }
+    if (nd[DOMAIN_NEWS]) {
+        sb_add(&r->md, "\n### Transfer to news\n");
+        Table t = {0};
+        add_figure(r, &o, "transfer", "transfer-news", "News: overall score against summary length per policy", NULL,
+                   &s, &t);
+        if (t.nrows) {
+            Output to;
+            output_init(&to, "transfer");
+            Table *tt = output_table(&to, NULL, t.cols, t.ncols);
+            *tt = t; /* hand the table over */
+            t = (Table){0};
+            output_md(&to, "\nPer policy (overall score 1-7 and length in characters; the slope is the gain per "
+                           "100 characters of that policy's regression line):\n\n");
+            output_md_table(&to, tt);
+            add_output(r, &to);
+            write_tables(tdir, "transfer", &to, &r->files);
+            output_free(&to);
+        }
+        table_free(&t);
+    }
+    free(tdir);
+    axisset_free(&s);
+}
+
+static void inputs_section(Report *r)
+{
+    CliOpts *o = r->o;
+    sb_add(&r->md, "\n## Inputs\n\n| file | kind | sha256 |\n|:-----|:-----|:-------|\n");
+    for (int k = 0; k < 2; k++) {
+        char **f = k == 0 ? o->cmp_files : o->axis_files;
+        int n = k == 0 ? o->ncmp_files : o->naxis_files;
+        for (int i = 0; i < n; i++) {
+            char sum[80];
+            file_sha256(f[i], sum, sizeof sum);
+            sb_printf(&r->md, "| `%s` | %s | `%s` |\n", f[i], k == 0 ? "comparisons" : "axis evals", sum);
+        }
+    }
+}
+
+int cmd_report(CliOpts *o)
+{
+    if (!o->out_dir)
+        cli_usage_error(o, "--out DIR is required: where to write report.md, report.html, figures/ and tables/");
+    if (o->nfiles > 0)
+        cli_usage_error(o, "unexpected argument '%s': name inputs with --comparisons FILE... or --axis FILE...",
+                        o->files[0]);
+    if (!o->ncmp_files && !o->naxis_files)
+        cli_usage_error(o, "no inputs: give --comparisons FILE... and/or --axis FILE...");
+    Report r = {.o = o, .dir = o->out_dir};
+    sb_init(&r.md);
+    sb_init(&r.files);
+    char *sub[2] = {util_path_join(o->out_dir, "figures"), util_path_join(o->out_dir, "tables")};
+    for (int k = 0; k < 2; k++) {
+        if (util_mkdir_p(sub[k]) != 0)
+            tl_die(TL_EXIT_RUNTIME, "%s: cannot create directory: %s", sub[k], strerror(errno));
+        free(sub[k]);
+    }
+    char when[64];
+    time_t now = time(NULL);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&now));
+    sb_printf(&r.md, "# tldrlab report\n\nGenerated by tldrlab %s on %s with:\n\n```\n%s\n```\n", TLDRLAB_VERSION,
+              when, o->command_line);
+    inputs_section(&r);
+    if (o->ncmp_files) {
+        /* Which datasets the comparisons hold: each gets its own section. */
+        CliOpts all = *o;
+        all.files = o->cmp_files;
+        all.nfiles = o->ncmp_files;
+        ComparisonSet s;
+        cli_load_comparisons(&all, &s);
+        size_t nd[DOMAIN_N] = {0};
+        for (size_t i = 0; i < s.n; i++)
+            nd[s.rows[i].domain]++;
+        for (int d = 0; d < DOMAIN_N; d++)
+            if (nd[d])
+                comparisons_section(&r, (Domain)d);
+        sb_add(&r.md, "\n## Labeler agreement\n");
+        Output out;
+        output_init(&out, "agreement");
+        analysis_agreement(&all, &s, &out);
+        add_output(&r, &out);
+        char *tdir = util_path_join(o->out_dir, "tables");
+        write_tables(tdir, "agreement", &out, &r.files);
+        free(tdir);
+        output_free(&out);
+        cmpset_free(&s);
+    }
+    if (o->naxis_files)
+        axis_section(&r);
+    sb_printf(&r.md, "\n## Files\n\nEverything below is relative to this report's folder.\n\n%s", sb_str(&r.files));
+    if (r.drawn < r.figures)
+        sb_printf(&r.md, "\nGnuplot was not on the PATH, so figures were not drawn; their data and scripts are in "
+                         "`figures/`: install gnuplot, then run `gnuplot NAME.gp` there for each.\n");
+
+    char *md_path = util_path_join(o->out_dir, "report.md");
+    char *html_path = util_path_join(o->out_dir, "report.html");
+    atomic_write_string(md_path, sb_str(&r.md));
+    StrBuf html;
+    sb_init(&html);
+    size_t images = report_markdown_to_html(sb_str(&r.md), o->out_dir, "tldrlab report", &html);
+    atomic_write_string(html_path, sb_str(&html));
+    printf("wrote %s and %s (%zu figure%s embedded), with figures/ and tables/ beside them\n", md_path, html_path,
+           images, images == 1 ? "" : "s");
+    cli_check_stdout();
+    sb_free(&html);
+    free(md_path);
+    free(html_path);
+    sb_free(&r.md);
+    sb_free(&r.files);
+    return 0;
+}
