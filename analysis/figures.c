@@ -135,12 +135,12 @@ static void fig1_panel(StrBuf *b, const char *title, int ycol, const Fig1Point *
     sb_printf(b, "set xrange [%.6g:%.6g]\n", sizes[0] / 1.6, sizes[nsizes - 1] * 1.6);
     size_tics(b, sizes, nsizes);
     sb_add(b, "set yrange [-0.02:1.02]\nset ytics 0,0.1,1\nset grid ytics lc rgb \"#e0e0e0\"\n"
-              "set key outside below center horizontal\n"
-              "set arrow 1 from graph 0, first 0.5 to graph 1, first 0.5 nohead dt 2 lw 1.5 lc rgb \"#777777\"\n"
-              "set style textbox opaque noborder\n"
-              "set label 1 \"reference summaries\" at graph 0.99, first 0.5 right front boxed tc rgb \"#555555\"\n"
+              "set key outside below center horizontal spacing 1.1\nset bmargin 7\n"
               "plot ");
-    int first = 1, k = 0;
+    /* The 0.5 line is a legend entry rather than a label on the plot, so
+     * that it never hides a point. */
+    sb_add(b, "0.5 with lines dt 2 lw 1.5 lc rgb \"#777777\" title \"reference summaries\"");
+    int first = 0, k = 0;
     for (size_t i = 0; i < npts;) {
         if (!pts[i].plotted)
             break;
@@ -473,7 +473,9 @@ int fig_likert(const AxisSet *s, const FigOptions *o, Figure *f, TlError *err)
     for (int a = 0; a < AXIS_N; a++)
         sb_printf(&f->csv, ",%s_mean,%s_lo,%s_hi", axis_name((Axis)a), axis_name((Axis)a), axis_name((Axis)a));
     sb_add(&f->csv, ",share_1,share_2,share_3,share_4,share_5,share_6,share_7\n");
-    for (size_t p = 0; p < P; p++) {
+    for (size_t r = 0; r < P; r++) {
+        /* The baseline (reference) first, then the others as they appear. */
+        size_t p = o->baseline < P ? (r == 0 ? o->baseline : r <= o->baseline ? r - 1 : r) : r;
         const LikertRow *ax[AXIS_N] = {0};
         for (size_t i = 0; i < res.n; i++)
             if ((int)res.rows[i].dataset == dset && res.rows[i].policy == p)
@@ -635,16 +637,14 @@ int fig_overopt(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError 
     sb_add(b, "set xtics (\"0.1\" 0.1, \"0.2\" 0.2, \"0.5\" 0.5, \"1\" 1, \"2\" 2, \"5\" 5, \"10\" 10, \"20\" 20, "
               "\"50\" 50, \"100\" 100, \"200\" 200, \"500\" 500, \"1000\" 1000)\nset mxtics 10\n");
     sb_add(b, "set yrange [-0.02:1.02]\nset ytics 0,0.1,1\nset grid ytics lc rgb \"#e0e0e0\"\n"
-              "set key outside below center horizontal\n"
-              "set arrow 1 from graph 0, first 0.5 to graph 1, first 0.5 nohead dt 2 lw 1.2 lc rgb \"#999999\"\n"
-              "set style textbox opaque noborder\n"
-              "set label 1 \"reference summaries\" at graph 0.99, first 0.5 right front boxed tc rgb \"#555555\"\n");
+              "set key outside below center horizontal spacing 1.1\nset bmargin 7\n"
+              "set samples 2\n");
     char lab[160];
     snprintf(lab, sizeof lab, "peak: %.2f at %.3g nats", pts[peak].row->win_rate, pts[peak].kl);
     sb_printf(b, "set label 2 \"%s\" at first %.6g, first %.6g offset 1.2,1.6 left tc rgb \"#333333\"\n", lab,
               pts[peak].kl, pts[peak].hi);
-    sb_add(b, "plot ");
-    int first = 1;
+    sb_add(b, "plot 0.5 with lines dt 2 lw 1.2 lc rgb \"#777777\" title \"reference summaries\"");
+    int first = 0;
     for (int pass = 0; pass < 2; pass++) {
         Method m = pass == 0 ? METHOD_RL : METHOD_BEST_OF_N;
         size_t a = n, z = 0;
