@@ -69,17 +69,6 @@ static void size_tics(StrBuf *b, const double *sizes, size_t n)
     sb_add(b, ")\n");
 }
 
-static const char *method_label(Method m)
-{
-    switch (m) {
-    case METHOD_PRETRAINED: return "pretrained";
-    case METHOD_SUPERVISED: return "supervised";
-    case METHOD_RL: return "human feedback";
-    case METHOD_BEST_OF_N: return "best-of-N";
-    default: return method_name(m);
-    }
-}
-
 static void policies_in_scope(const ComparisonSet *s, char *buf, size_t cap)
 {
     size_t off = 0;
@@ -94,9 +83,28 @@ static void policies_in_scope(const ComparisonSet *s, char *buf, size_t cap)
 
 /* ---- fig1 ---- */
 
+/* fig1's series: the methods, with supervised models trained on CNN/DM
+ * apart from those trained on TL;DR (the paper's Figure 4 shows both). */
+enum { S_PRETRAINED, S_SUPERVISED, S_SUP_CNNDM, S_RL, S_BON, S_N };
+static const char *const SERIES_LABEL[S_N] = {"pretrained", "supervised", "supervised on CNN/DM",
+                                              "human feedback", "best-of-N"};
+static const int SERIES_COLOR[S_N] = {4, 0, 5, 2, 3};
+
+static int fig1_series(const PolicyMeta *m)
+{
+    switch (m->method) {
+    case METHOD_PRETRAINED: return S_PRETRAINED;
+    case METHOD_SUPERVISED: return strcmp(m->trained_on, "cnndm") == 0 ? S_SUP_CNNDM : S_SUPERVISED;
+    case METHOD_RL: return S_RL;
+    case METHOD_BEST_OF_N: return S_BON;
+    default: return -1;
+    }
+}
+
 typedef struct {
     const WinrateRow *row;
     const LcPolicy *lc;  /* NULL without the length-controlled fit */
+    int series;
     int plotted;
 } Fig1Point;
 
@@ -111,16 +119,11 @@ static int cmp_fig1(const void *a, const void *b)
     const Fig1Point *x = a, *y = b;
     if (x->plotted != y->plotted)
         return y->plotted - x->plotted;
-    if (x->row->meta.method != y->row->meta.method)
-        return (int)x->row->meta.method - (int)y->row->meta.method;
+    if (x->series != y->series)
+        return x->series - y->series;
     if (x->row->meta.params != y->row->meta.params)
         return x->row->meta.params < y->row->meta.params ? -1 : 1;
     return strcmp(x->row->label, y->row->label);
-}
-
-static int fig1_method(Method m)
-{
-    return m == METHOD_PRETRAINED || m == METHOD_SUPERVISED || m == METHOD_RL || m == METHOD_BEST_OF_N;
 }
 
 /* One panel of fig1: y and SE columns ycol, ycol+1. */
@@ -145,16 +148,15 @@ static void fig1_panel(StrBuf *b, const char *title, int ycol, const Fig1Point *
         if (!pts[i].plotted)
             break;
         size_t j = i;
-        while (j < npts && pts[j].plotted && pts[j].row->meta.method == pts[i].row->meta.method)
+        while (j < npts && pts[j].plotted && pts[j].series == pts[i].series)
             j++;
-        Method m = pts[i].row->meta.method;
-        k = m == METHOD_PRETRAINED ? 4 : m == METHOD_SUPERVISED ? 0 : m == METHOD_RL ? 2 : 3;
-        /* Methods sit a little apart on x so that bars at one size do not hide each other. */
-        double dodge = 1.0 + 0.03 * ((double)(m == METHOD_PRETRAINED ? 0 : m == METHOD_SUPERVISED ? 1
-                                              : m == METHOD_RL ? 2 : 3) - 1.5);
+        int sr = pts[i].series;
+        k = SERIES_COLOR[sr];
+        /* Series sit a little apart on x so that bars at one size do not hide each other. */
+        double dodge = 1.0 + 0.025 * ((double)sr - 2.0);
         sb_printf(b, "%s\\\n    data skip 1 every ::%zu::%zu using ($3*%.3f):%d:%d with yerrorlines "
                      "lc rgb \"%s\" pt 7 ps 1.1 lw 2 title \"%s\"",
-                  first ? "" : ", ", i, j - 1, dodge, ycol, ycol + 1, plot_color(k), method_label(m));
+                  first ? "" : ", ", i, j - 1, dodge, ycol, ycol + 1, plot_color(k), SERIES_LABEL[sr]);
         first = 0;
         i = j;
     }
@@ -181,10 +183,12 @@ int fig_fig1(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *er
     sb_init(&unknown);
     for (size_t i = 0; i < wr.n; i++) {
         const WinrateRow *r = &wr.rows[i];
-        if (!fig1_method(r->meta.method) || isnan(r->meta.params)) {
+        int sr = fig1_series(&r->meta);
+        if (sr < 0 || isnan(r->meta.params)) {
             sb_printf(&unknown, "%s%s", unknown.len ? ", " : "", r->label);
             continue;
         }
+        pts[npts].series = sr;
         pts[npts].row = r;
         pts[npts].lc = have_lc ? &lc.pol[r->policy] : NULL;
         npts++;
@@ -194,7 +198,7 @@ int fig_fig1(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *er
     for (size_t i = 0; i < npts; i++) {
         int best = 1;
         for (size_t j = 0; j < npts && best; j++) {
-            if (i == j || pts[j].row->meta.method != pts[i].row->meta.method ||
+            if (i == j || pts[j].series != pts[i].series ||
                 pts[j].row->meta.params != pts[i].row->meta.params)
                 continue;
             const WinrateRow *a = pts[i].row, *c = pts[j].row;
@@ -259,15 +263,14 @@ int fig_fig1(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *er
                    sizes, nsizes);
     }
     /* Notes: missing series, policies left out. */
-    const Method all[4] = {METHOD_PRETRAINED, METHOD_SUPERVISED, METHOD_RL, METHOD_BEST_OF_N};
     StrBuf missing;
     sb_init(&missing);
-    for (int m = 0; m < 4; m++) {
+    for (int sr = 0; sr < S_N; sr++) {
         int seen = 0;
         for (size_t i = 0; i < npts; i++)
-            seen |= pts[i].plotted && pts[i].row->meta.method == all[m];
-        if (!seen)
-            sb_printf(&missing, "%s%s", missing.len ? ", " : "", method_label(all[m]));
+            seen |= pts[i].plotted && pts[i].series == sr;
+        if (!seen && sr != S_SUP_CNNDM) /* CNN/DM models are an extra series, not an expected one */
+            sb_printf(&missing, "%s%s", missing.len ? ", " : "", SERIES_LABEL[sr]);
     }
     if (missing.len)
         sb_printf(&f->notes, "no data for the series: %s\n", sb_str(&missing));
