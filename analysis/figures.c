@@ -113,7 +113,7 @@ static int greedy(const PolicyMeta *m)
     return (isnan(m->temperature) || m->temperature == 0) && isnan(m->top_p);
 }
 
-/* Order: plotted first, by method then size; then the rest by name. */
+/* Order: plotted first; within each group by series, size, then name. */
 static int cmp_fig1(const void *a, const void *b)
 {
     const Fig1Point *x = a, *y = b;
@@ -154,7 +154,7 @@ static void fig1_panel(StrBuf *b, const char *title, int ycol, const Fig1Point *
         k = SERIES_COLOR[sr];
         /* Series sit a little apart on x so that bars at one size do not hide each other. */
         double dodge = 1.0 + 0.025 * ((double)sr - 2.0);
-        sb_printf(b, "%s\\\n    data skip 1 every ::%zu::%zu using ($3*%.3f):%d:%d with yerrorlines "
+        sb_printf(b, "%s\\\n    data skip 1 every ::%zu::%zu using ($4*%.3f):%d:%d with yerrorlines "
                      "lc rgb \"%s\" pt 7 ps 1.1 lw 2 title \"%s\"",
                   first ? "" : ", ", i, j - 1, dodge, ycol, ycol + 1, plot_color(k), SERIES_LABEL[sr]);
         first = 0;
@@ -239,7 +239,7 @@ int fig_fig1(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *er
             sizes[j] = sizes[j - 1];
             sizes[j - 1] = t;
         }
-    sb_add(&f->csv, "method,policy,params,n,win_rate,se,lc_win_rate,lc_se,plotted\n");
+    sb_add(&f->csv, "series,method,policy,params,n,win_rate,se,lc_win_rate,lc_se,plotted\n");
     for (size_t i = 0; i < npts; i++) {
         const WinrateRow *r = pts[i].row;
         double lcw = NAN, lcse = NAN;
@@ -247,7 +247,8 @@ int fig_fig1(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *er
             lcw = pts[i].lc->lc;
             lcse = lcw * (1 - lcw) * pts[i].lc->theta_se; /* delta method, 1 SE */
         }
-        csv_row(&f->csv, "ssninnnni", method_name(r->meta.method), r->label, r->meta.params, (size_t)r->n,
+        csv_row(&f->csv, "sssninnnni", SERIES_LABEL[pts[i].series], method_name(r->meta.method), r->label,
+                r->meta.params, (size_t)r->n,
                 r->win_rate, r->se, lcw, lcse, (size_t)pts[i].plotted);
     }
     const char *raw_title = "Preference for the policy's summary over the reference";
@@ -255,11 +256,11 @@ int fig_fig1(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *er
     if (o->fig1 == FIG1_BOTH) {
         f->width = 1400;
         sb_add(&f->body, "set multiplot layout 1,2\n");
-        fig1_panel(&f->body, raw_title, 5, pts, npts, sizes, nsizes);
-        fig1_panel(&f->body, lc_title, 7, pts, npts, sizes, nsizes);
+        fig1_panel(&f->body, raw_title, 6, pts, npts, sizes, nsizes);
+        fig1_panel(&f->body, lc_title, 8, pts, npts, sizes, nsizes);
         sb_add(&f->body, "unset multiplot\n");
     } else {
-        fig1_panel(&f->body, o->fig1 == FIG1_LC ? lc_title : raw_title, o->fig1 == FIG1_LC ? 7 : 5, pts, npts,
+        fig1_panel(&f->body, o->fig1 == FIG1_LC ? lc_title : raw_title, o->fig1 == FIG1_LC ? 8 : 6, pts, npts,
                    sizes, nsizes);
     }
     /* Notes: missing series, policies left out. */
@@ -748,6 +749,8 @@ int fig_transfer(const AxisSet *s, const FigOptions *o, Figure *f, Table *table,
         table_num(table, 100 * slope);
         table_num(table, isnan(slope) ? NAN : icpt);
         size_t nb = n >= 40 ? 4 : n >= 12 ? 3 : 1;
+        double bin_x[4], bin_y[4], bin_se[4];
+        size_t bin_n[4];
         start[p] = row;
         for (size_t bi = 0; bi < nb; bi++) {
             size_t lo = n * bi / nb, hi = n * (bi + 1) / nb;
@@ -757,15 +760,23 @@ int fig_transfer(const AxisSet *s, const FigOptions *o, Figure *f, Table *table,
                 sy += pt[i].y;
                 sy2 += pt[i].y * pt[i].y;
             }
-            double ym = sy / m, var = m > 1 ? (sy2 - m * ym * ym) / (m - 1) : NAN;
+            double ym = sy / m, var = m > 1 ? (sy2 - m * ym * ym) / (m - 1) : NAN; /* SE NA for one rating */
             xmin = fmin(xmin, sx / m);
             xmax = fmax(xmax, sx / m);
             /* The regression line spans the binned lengths drawn. */
             if (bi == 0)
                 xlo[p] = sx / m;
             xhi[p] = sx / m;
-            csv_row(&f->csv, "ssiinnnnnnn", name, role, (size_t)(bi + 1), (size_t)(hi - lo), sx / m, ym,
-                    sqrt(fmax(var, 0) / m), icpt, slope, pt[0].x, pt[n - 1].x);
+            bin_x[bi] = sx / m;
+            bin_y[bi] = ym;
+            bin_se[bi] = isnan(var) ? NAN : sqrt(fmax(var, 0) / m);
+            bin_n[bi] = hi - lo;
+        }
+        /* Rows after the bins are known, so that x_min and x_max give the
+         * span of the line drawn. */
+        for (size_t bi = 0; bi < nb; bi++) {
+            csv_row(&f->csv, "ssiinnnnnnn", name, role, (size_t)(bi + 1), bin_n[bi], bin_x[bi], bin_y[bi],
+                    bin_se[bi], isnan(slope) ? NAN : icpt, slope, xlo[p], xhi[p]);
             row++;
         }
         end[p] = row - 1;

@@ -7,7 +7,8 @@
  *             ratio, binned per policy, with the fitted logistic curves
  *             (Fig. 10b)
  *   likert    mean rating per axis with 95% intervals as grouped bars per
- *             policy, and the distribution of overall scores per policy
+ *             policy (intervals at --level), and the distribution of overall
+ *             scores per policy
  *   overopt   preference against the reference versus KL from the
  *             supervised policy (log scale): PPO and best-of-N series, the
  *             reward model's predicted preference when given, the peak
@@ -30,8 +31,9 @@
 
 typedef enum { FIG1_RAW, FIG1_LC, FIG1_BOTH } Fig1Mode;
 
-/* Reward-model scores of summaries: per policy and post, the RM's score of
- * the policy's summary and of the reference (--rm-scores). */
+/* Reward-model scores of summaries: per row (a policy's summary of one
+ * post), the RM's score of the policy's summary and of the reference's
+ * (--rm-scores). */
 typedef struct {
     char **policy;      /* (n) owned */
     double *rm_policy, *rm_ref;
@@ -58,9 +60,10 @@ int fig_overopt(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError 
  * the caller frees it). */
 int fig_transfer(const AxisSet *s, const FigOptions *o, Figure *f, Table *table, TlError *err);
 
-/* Reads a --rm-scores CSV (header: policy, post id, rm_policy, rm_ref; the
- * post id column may be named post_id or id). Returns 0, or -1 with err
- * "file:line: field: problem". */
+/* Reads a --rm-scores CSV: a header naming the columns policy, rm_policy
+ * and rm_ref (others, such as a post id, are allowed and not used), then
+ * one row per scored summary. Returns 0, or -1 with err "file:N: field:
+ * problem" where N counts CSV records, the header being 1. */
 int rm_scores_load(RmScores *rm, const char *path, TlError *err);
 void rm_scores_free(RmScores *rm);
 

@@ -202,7 +202,7 @@ size_t report_markdown_to_html(const char *md, const char *base_dir, const char 
                     html->s[html->len] = '\0';
                     sb_add(html, "<p class=\"note\">Figure not drawn: ");
                     escape(pb, (size_t)(pe - pb), html);
-                    sb_add(html, " is missing (see the note above).</p>\n");
+                    sb_add(html, " could not be read (was gnuplot on the PATH?).</p>\n");
                 }
                 i++;
                 continue;

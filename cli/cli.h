@@ -31,8 +31,9 @@ enum {
     OPT_EXAMPLE = 1 << 11,  /* example generator options */
     OPT_PROGRESS = 1 << 12, /* --quiet --progress */
     OPT_OUT = 1 << 13,      /* --out */
-    OPT_PLOT = 1 << 14,     /* --length-controlled --both --rm-scores */
-    OPT_REPORT = 1 << 15    /* --comparisons --axis (report) */
+    OPT_PLOT = 1 << 14,     /* --length-controlled --both */
+    OPT_REPORT = 1 << 15,   /* --comparisons --axis (report) */
+    OPT_RMSCORES = 1 << 16  /* --rm-scores */
 };
 
 typedef enum { FMT_MD, FMT_CSV, FMT_JSON } OutFormat;

@@ -99,18 +99,26 @@ int cmd_plot(CliOpts *o)
     if (cli_build_figure(o, kind, &cs, &as, &f, &table, &err) != 0)
         cli_usage_error(o, "%s", err.msg);
     int drawn = cli_write_figure(o, o->out_dir, &f, 0);
-    if (strcmp(kind, "transfer") == 0) {
-        if (o->format == FMT_MD)
+    /* stdout holds only the transfer table (per --format); what was
+     * written is said on stderr. */
+    int transfer = strcmp(kind, "transfer") == 0;
+    if (transfer) {
+        if (o->format == FMT_MD) {
             table_write_markdown(&table, stdout);
-        else if (o->format == FMT_CSV)
+        } else if (o->format == FMT_CSV) {
             table_write_csv(&table, stdout);
+        } else {
+            cJSON *j = table_to_json(&table);
+            cli_print_json(j);
+            cJSON_Delete(j);
+        }
         cli_write_outputs(o, "transfer_table", &table, NULL);
     }
     cli_emit_files(o);
+    fprintf(stderr, "tldrlab plot: wrote %s/%s.csv and %s.gp%s\n", o->out_dir, kind, kind,
+            transfer ? ", transfer_table.csv" : "");
     if (drawn)
-        printf("wrote %s/%s.png, %s.svg, %s.csv and %s.gp\n", o->out_dir, kind, kind, kind, kind);
-    else
-        printf("wrote %s/%s.csv and %s.gp\n", o->out_dir, kind, kind);
+        fprintf(stderr, "tldrlab plot: drew %s/%s.png and %s.svg\n", o->out_dir, kind, kind);
     cli_check_stdout();
     table_free(&table);
     figure_free(&f);

@@ -122,7 +122,7 @@ static void add_figure(Report *r, CliOpts *o, const char *kind, const char *stem
     table_free(&tmp);
 }
 
-/* Appends an analysis's Markdown, demoted under the report's headings. */
+/* Appends an analysis's Markdown under the report's current heading. */
 static void add_output(Report *r, const Output *out)
 {
     sb_add(&r->md, "\n");
@@ -140,9 +140,13 @@ static void comparisons_section(Report *r, Domain d)
     cli_load_comparisons(&o, &s);
     const char *ds = domain_name(d);
     sb_printf(&r->md, "\n## %s comparisons\n", d == DOMAIN_TLDR ? "TL;DR" : "News");
-    if (strpool_find(&s.policies, o.baseline) < 0) {
-        sb_printf(&r->md, "\nNo comparison in scope involves the baseline `%s`, so win rates against it cannot be "
-                          "computed; rerun with `--baseline NAME`.\n", o.baseline);
+    long base = strpool_find(&s.policies, o.baseline);
+    size_t vs_base = 0;
+    for (size_t i = 0; base >= 0 && i < s.n; i++)
+        vs_base += (s.rows[i].policy[0] == (uint32_t)base) != (s.rows[i].policy[1] == (uint32_t)base);
+    if (vs_base == 0) {
+        sb_printf(&r->md, "\nNo comparison in scope sets the baseline `%s` against another policy, so win rates "
+                          "against it cannot be computed; rerun with `--baseline NAME`.\n", o.baseline);
         cmpset_free(&s);
         return;
     }
@@ -223,6 +227,7 @@ static void axis_section(Report *r)
             output_md(&to, "\nPer policy (overall score 1-7 and length in characters; the slope is the gain per "
                            "100 characters of that policy's regression line):\n\n");
             output_md_table(&to, tt);
+            cJSON_AddItemToObject(to.doc, "policies", table_to_json(tt));
             add_output(r, &to);
             write_tables(tdir, "transfer", &to, &r->files);
             output_free(&to);
@@ -252,9 +257,10 @@ int cmd_report(CliOpts *o)
 {
     if (!o->out_dir)
         cli_usage_error(o, "--out DIR is required: where to write report.md, report.html, figures/ and tables/");
-    if (o->nfiles > 0)
-        cli_usage_error(o, "unexpected argument '%s': name inputs with --comparisons FILE... or --axis FILE...",
-                        o->files[0]);
+    for (int i = 0; i < o->ncmp_files; i++)
+        if (strcmp(o->cmp_files[i], "-") == 0)
+            cli_usage_error(o, "--comparisons -: the report reads its comparisons once per dataset, so it "
+                               "cannot take them from standard input; save them to a file");
     if (!o->ncmp_files && !o->naxis_files)
         cli_usage_error(o, "no inputs: give --comparisons FILE... and/or --axis FILE...");
     Report r = {.o = o, .dir = o->out_dir};

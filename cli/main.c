@@ -42,7 +42,7 @@ static const Command COMMANDS[] = {
      cmd_agreement, 1, NULL},
     {"plot", "draw a figure (fig1, length, likert, overopt, transfer) with gnuplot",
      OPT_FILTERS | OPT_META | OPT_OUTPUT | OPT_OUT | OPT_BASELINE | OPT_LENUNIT | OPT_LEVEL | OPT_PLOT |
-         OPT_PROGRESS,
+         OPT_RMSCORES | OPT_PROGRESS,
      "KIND [options] --out DIR FILE...",
      "Draws one of the paper's figures from comparisons or axis evals as DIR/KIND.png\n"
      "(pngcairo) and DIR/KIND.svg, with its data DIR/KIND.csv and the gnuplot script\n"
@@ -58,7 +58,7 @@ static const Command COMMANDS[] = {
      cmd_plot, 2, "where to write KIND.png, .svg, .csv and .gp (required)"},
     {"report", "every analysis and figure the inputs support, as report.md and report.html",
      OPT_FILTERS | OPT_META | OPT_OUT | OPT_SEED | OPT_BASELINE | OPT_BOOTSTRAP | OPT_LENUNIT | OPT_LEVEL |
-         OPT_PLOT | OPT_REPORT | OPT_PROGRESS,
+         OPT_RMSCORES | OPT_REPORT | OPT_PROGRESS,
      "--out DIR [options] [--comparisons FILE...] [--axis FILE...]",
      "Runs every analysis and figure the inputs support: for each dataset in the\n"
      "comparisons, win rates (with Figure 1), length-controlled preference (with the\n"

@@ -174,7 +174,7 @@ for spec in fig1:1000x620 length:1000x620 overopt:1000x620 likert:1400x900 trans
   check "plot $k: the script alone redraws the same SVG" cmp -s "$tmp/figs/$k.svg" "$tmp/figs/$k.svg.orig"
 done
 check "no temporary folders left by plot" test -z "$(ls -A "$tmp/figs" | grep '^\.')"
-expect_out "plot fig1 --both" "fig1.png" $T plot fig1 --both --out "$tmp/figs2" $FC
+expect "plot fig1 --both" 0 $T plot fig1 --both --out "$tmp/figs2" $FC
 check "plot fig1 --both: two panels side by side" test "$(png_size "$tmp/figs2/fig1.png")" = "1400x620"
 expect_out "plot transfer prints its table" "| lead3" $T plot transfer --out "$tmp/figs2" $FA
 check "plot transfer: the table as CSV too" test -s "$tmp/figs2/transfer_table.csv"

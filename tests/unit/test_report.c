@@ -38,7 +38,7 @@ void test_report_markdown_to_html(void)
     CHECK(strstr(s, "<th>policy</th><th>n</th>"), "table header");
     CHECK(strstr(s, "<td>a_b</td><td class=\"r\">12</td>"), "right-aligned number cell");
     CHECK(strstr(s, "src=\"data:image/png;base64,UE5HREFUQQ==\" alt=\"Figure one\""), "embedded image");
-    CHECK(strstr(s, "Figure not drawn: nope.png is missing"), "a missing image is explained");
+    CHECK(strstr(s, "Figure not drawn: nope.png could not be read"), "a missing image is explained");
     CHECK(strstr(s, "<li>item 2</li>"), "list");
     CHECK(strstr(s, "<pre><code>cmd --x &lt;y&gt;\n</code></pre>"), "code block");
     sb_free(&h);
