@@ -46,9 +46,9 @@ int cli_build_figure(CliOpts *o, const char *kind, const ComparisonSet *cs, cons
     return fig_overopt(cs, &fo, f, err);
 }
 
-/* Writes the figure under dir; prints its notes on stderr unless quiet.
- * Returns 1 when images were drawn, 0 when gnuplot is missing (a warning
- * says how to draw them). */
+/* Writes the figure under dir; unless quiet, prints its notes on stderr and,
+ * when gnuplot is missing, a warning that says how to draw it. Returns 1
+ * when images were drawn, 0 when gnuplot is missing. */
 int cli_write_figure(const CliOpts *o, const char *dir, const Figure *f, int quiet)
 {
     TlError err;
@@ -61,7 +61,7 @@ int cli_write_figure(const CliOpts *o, const char *dir, const Figure *f, int qui
         fprintf(stderr, "tldrlab %s: note: %.*s\n", o->cmd, (int)len, n);
         n += len + (e != NULL);
     }
-    if (!drawn)
+    if (!drawn && !quiet)
         fprintf(stderr, "tldrlab %s: warning: gnuplot is not on the PATH, so %s/%s.png and .svg were not drawn; "
                         "the data and script are written: install gnuplot (scripts/install-deps.sh), then run "
                         "cd %s && gnuplot %s.gp\n", o->cmd, dir, f->kind, dir, f->kind);

@@ -305,9 +305,13 @@ int cmd_report(CliOpts *o)
     if (o->naxis_files)
         axis_section(&r);
     sb_printf(&r.md, "\n## Files\n\nEverything below is relative to this report's folder.\n\n%s", sb_str(&r.files));
-    if (r.drawn < r.figures)
+    if (r.drawn < r.figures) {
+        fprintf(stderr, "tldrlab report: warning: gnuplot is not on the PATH, so the %d figures were not drawn; "
+                        "their data and scripts are in %s/figures: install gnuplot (scripts/install-deps.sh), then "
+                        "run gnuplot NAME.gp there for each\n", r.figures - r.drawn, o->out_dir);
         sb_printf(&r.md, "\nGnuplot was not on the PATH, so figures were not drawn; their data and scripts are in "
                          "`figures/`: install gnuplot, then run `gnuplot NAME.gp` there for each.\n");
+    }
 
     char *md_path = util_path_join(o->out_dir, "report.md");
     char *html_path = util_path_join(o->out_dir, "report.html");

@@ -193,6 +193,10 @@ run env PATH="$tmp/nognuplot" "$PWD/$T" plot fig1 --out "$tmp/figs6" $FC
 check "without gnuplot: exit 0" test "$rc" = 0
 check "without gnuplot: one warning says how to draw" grep -qF "warning: gnuplot is not on the PATH, so $tmp/figs6/fig1.png and .svg were not drawn; the data and script are written: install gnuplot (scripts/install-deps.sh), then run cd $tmp/figs6 && gnuplot fig1.gp" "$tmp/err"
 check "without gnuplot: data and script written, no image" test -s "$tmp/figs6/fig1.csv" -a -s "$tmp/figs6/fig1.gp" -a ! -e "$tmp/figs6/fig1.png"
+run env PATH="$tmp/nognuplot" "$PWD/$T" report --out "$tmp/rep0" --comparisons "$FC"
+check "report without gnuplot: exit 0" test "$rc" = 0
+check "report without gnuplot: one warning" test "$(grep -c warning "$tmp/err")" = 1
+check "report without gnuplot: the scripts are written" test -s "$tmp/rep0/figures/fig1-tldr.gp" -a -s "$tmp/rep0/report.html"
 # shellcheck disable=SC2086
 expect "report" 0 $T report --out "$tmp/rep" --comparisons $FC "$tmp/fx/comparisons/news.json" --axis $FA
 check "report.md and report.html" test -s "$tmp/rep/report.md" -a -s "$tmp/rep/report.html"
