@@ -280,7 +280,7 @@ int fig_fig1(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *er
         sb_printf(&f->notes, "not drawn (method or size unknown): %s\n", sb_str(&unknown));
     for (size_t i = 0; i < npts; i++)
         if (!pts[i].plotted)
-            sb_printf(&f->notes, "not drawn (another policy of the same method and size is): %s\n", pts[i].row->label);
+            sb_printf(&f->notes, "not drawn (another policy of the same series and size is): %s\n", pts[i].row->label);
     if (have_lc)
         for (size_t i = 0; i < npts; i++)
             if (pts[i].plotted && pts[i].lc && pts[i].lc->status != LC_FITTED)
@@ -809,7 +809,8 @@ int fig_transfer(const AxisSet *s, const FigOptions *o, Figure *f, Table *table,
         int is_ref = p == o->baseline, is_lead = strcmp(name, "lead3") == 0;
         const char *col = is_ref ? "#000000" : is_lead ? "#777777" : plot_color(k++);
         int ptype = is_ref ? 5 : is_lead ? 9 : 7;
-        sb_printf(b, "%s\\\n    data skip 1 every ::%zu::%zu using 5:6:7 with yerrorbars lc rgb \"%s\" "
+        /* A bin of one rating has no SE (empty): draw its point without a bar. */
+        sb_printf(b, "%s\\\n    data skip 1 every ::%zu::%zu using 5:6:(valid(7) ? $7 : 0) with yerrorbars lc rgb \"%s\" "
                      "pt %d ps %s title \"%s%s\"",
                   firstp ? "" : ", ", start[p], end[p], col, ptype, is_ref || is_lead ? "1.6" : "1.1",
                   q(name, t, sizeof t), is_ref ? " (reference)" : is_lead ? " (lead-3)" : "");
@@ -874,7 +875,7 @@ static void rm_record(int c, void *data)
                 if (strcmp(p->cur[j], want[k]) == 0)
                     p->cols[k] = j;
             if (p->cols[k] < 0) {
-                tlerr_input(p->err, p->path, 1, want[k], "missing column (header: policy, post_id, rm_policy, rm_ref)");
+                tlerr_input(p->err, p->path, 1, want[k], "missing column (the header must name policy, rm_policy and rm_ref)");
                 p->bad = 1;
                 return;
             }
@@ -936,7 +937,7 @@ int rm_scores_load(RmScores *rm, const char *path, TlError *err)
     for (int k = 0; k < 16; k++)
         free(p.cur[k]);
     if (!p.bad && p.line < 1) {
-        tlerr_input(err, path, 0, NULL, "empty file (expected a header: policy, post_id, rm_policy, rm_ref)");
+        tlerr_input(err, path, 0, NULL, "empty file (expected a header naming policy, rm_policy and rm_ref)");
         p.bad = 1;
     }
     if (p.bad) {

@@ -116,8 +116,11 @@ static void add_figure(Report *r, CliOpts *o, const char *kind, const char *stem
     }
     sb_printf(&r->md, "\nData and script: `figures/%s.csv`, `figures/%s.gp` (redraw with `gnuplot %s.gp` in "
                       "`figures/`).\n", stem, stem, stem);
-    sb_printf(&r->files, "- `figures/%s.png`, `figures/%s.svg`, `figures/%s.csv`, `figures/%s.gp`\n", stem, stem,
-              stem, stem);
+    if (drawn)
+        sb_printf(&r->files, "- `figures/%s.png`, `figures/%s.svg`, `figures/%s.csv`, `figures/%s.gp`\n", stem,
+                  stem, stem, stem);
+    else
+        sb_printf(&r->files, "- `figures/%s.csv`, `figures/%s.gp` (not drawn: no gnuplot)\n", stem, stem);
     figure_free(&f);
     table_free(&tmp);
 }

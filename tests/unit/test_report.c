@@ -59,10 +59,10 @@ void test_report_rm_scores(void)
     struct {
         const char *text, *msg;
     } bad[] = {
-        {"policy,rm_policy\nx,1\n", "rm.csv:1: rm_ref: missing column (header: policy, post_id, rm_policy, rm_ref)"},
+        {"policy,rm_policy\nx,1\n", "rm.csv:1: rm_ref: missing column (the header must name policy, rm_policy and rm_ref)"},
         {"policy,rm_policy,rm_ref\nx,1\n", "rm.csv:2: rm_ref: missing (the record has 2 fields)"},
         {"policy,rm_policy,rm_ref\nx,1,nan\n", "rm.csv:2: rm_ref: expected a finite number, got 'nan'"},
-        {"", "rm.csv: empty file (expected a header: policy, post_id, rm_policy, rm_ref)"},
+        {"", "rm.csv: empty file (expected a header naming policy, rm_policy and rm_ref)"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *q = t_write("rm.csv", bad[i].text);
