@@ -191,7 +191,9 @@ int plot_write(const char *dir, const Figure *f, int *drawn, TlError *err)
     atomic_write_string(gp_path, script);
     int rc = 0;
     if (plot_have_gnuplot()) {
-        snprintf(name, sizeof name, ".%s.XXXXXX", f->kind);
+        char prefix[160];
+        snprintf(prefix, sizeof prefix, ".%s.", f->kind);
+        util_temp_template(name, sizeof name, prefix);
         char *tmp = util_path_join(dir, name);
         if (!mkdtemp(tmp)) {
             tlerr_set(err, "%s: cannot create a temporary folder: %s", dir, strerror(errno));

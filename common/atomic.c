@@ -1,6 +1,7 @@
 /* atomic.c — temp file + rename, with cleanup of unfinished files at exit. */
 #include "common/atomic.h"
 #include "common/err.h"
+#include "common/util.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -52,8 +53,9 @@ AtomicFile *atomic_open(const char *path)
     size_t n = strlen(path);
     af->path = xstrdup(path);
     af->tmp = xmalloc(n + 12);
+    char prefix[8] = ".tmp.";
     memcpy(af->tmp, path, n);
-    memcpy(af->tmp + n, ".tmp.XXXXXX", 12);
+    util_temp_template(af->tmp + n, 12, prefix);
     int fd = mkstemp(af->tmp);
     if (fd < 0)
         tl_die(TL_EXIT_RUNTIME, "%s: cannot create output file: %s", path, strerror(errno));

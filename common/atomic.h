@@ -1,6 +1,6 @@
 /* atomic.h — output files that appear whole or not at all.
  *
- * atomic_open creates "<path>.tmp.XXXXXX" in the same directory; the caller
+ * atomic_open creates "<path>.tmp.<6 random characters>" in the same directory; the caller
  * writes through ->fp; atomic_commit flushes, fsyncs and renames it into
  * place. atomic_abort, or the process exiting before commit (tl_die, a
  * signal), removes the temporary file, so a crash never leaves a

@@ -207,6 +207,15 @@ void util_format_double(double v, char *buf, size_t cap)
     }
 }
 
+void util_temp_template(char *buf, size_t cap, const char *prefix)
+{
+    int k = snprintf(buf, cap, "%s", prefix);
+    size_t n = k < 0 ? 0 : (size_t)k < cap ? (size_t)k : cap - 1;
+    for (int i = 0; i < 6 && n + 1 < cap; i++)
+        buf[n++] = 'X'; /* the placeholder mkstemp fills in */
+    buf[n] = '\0';
+}
+
 int util_in_csv_list(const char *list, const char *s)
 {
     size_t n = strlen(s);

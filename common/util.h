@@ -54,6 +54,10 @@ double util_now(void);
  * buf holds at least 32 bytes. */
 void util_format_double(double v, char *buf, size_t cap);
 
+/* Writes prefix followed by the six-character placeholder that mkstemp and
+ * mkdtemp replace into buf. */
+void util_temp_template(char *buf, size_t cap, const char *prefix);
+
 /* Returns 1 when s is in the comma-separated list list, else 0. */
 int util_in_csv_list(const char *list, const char *s);
 

@@ -5,7 +5,7 @@
 set -u
 T=${TLDRLAB:-bin/tldrlab}
 REAL=${TLDRLAB_REAL_DATA:-../shared/data/real}
-tmp=$(mktemp -d /tmp/tldrlab-cli.XXXXXX)
+tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0 skip=0
 

@@ -4,7 +4,7 @@
 # "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
-log=$(mktemp /tmp/tldrlab-tests.XXXXXX)
+log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 bin/tldrlab-unit | tee -a "$log" || status=1

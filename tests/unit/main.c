@@ -2,6 +2,7 @@
  * prints one line each and a summary "unit: N passed, N failed, N skipped". */
 #include "tests/unit/test.h"
 #include "common/err.h"
+#include "common/util.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -36,7 +37,7 @@ static void rm_tmpdir(void)
 const char *t_tmpdir(void)
 {
     if (!tmpdir[0]) {
-        snprintf(tmpdir, sizeof tmpdir, "/tmp/tldrlab-unit.XXXXXX");
+        util_temp_template(tmpdir, sizeof tmpdir, "/tmp/tldrlab-unit.");
         if (!mkdtemp(tmpdir))
             tl_die(1, "cannot create a temporary directory");
         atexit(rm_tmpdir);
