@@ -25,13 +25,13 @@ void report_base64(const unsigned char *d, size_t n, StrBuf *out)
     }
 }
 
-/* Escapes text for HTML, turning `code` spans into <code>. */
-static void inline_text(const char *s, size_t n, StrBuf *out)
+/* Escapes text for HTML; with code_spans, `code` spans become <code>. */
+static void html_text(const char *s, size_t n, int code_spans, StrBuf *out)
 {
     int code = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (c == '`') {
+        if (c == '`' && code_spans) {
             sb_add(out, code ? "</code>" : "<code>");
             code = !code;
         } else if (c == '&') {
@@ -50,21 +50,14 @@ static void inline_text(const char *s, size_t n, StrBuf *out)
         sb_add(out, "</code>");
 }
 
+static void inline_text(const char *s, size_t n, StrBuf *out)
+{
+    html_text(s, n, 1, out);
+}
+
 static void escape(const char *s, size_t n, StrBuf *out)
 {
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '&')
-            sb_add(out, "&amp;");
-        else if (c == '<')
-            sb_add(out, "&lt;");
-        else if (c == '>')
-            sb_add(out, "&gt;");
-        else if (c == '"')
-            sb_add(out, "&quot;");
-        else
-            sb_addn(out, &c, 1);
-    }
+    html_text(s, n, 0, out);
 }
 
 typedef struct {

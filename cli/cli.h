@@ -185,6 +185,12 @@ void analysis_lengthctl(CliOpts *o, const ComparisonSet *s, Output *out);
 void analysis_likert(CliOpts *o, const AxisSet *s, Output *out);
 void analysis_agreement(CliOpts *o, const ComparisonSet *s, Output *out);
 
+/* A command on comparisons: load them (one dataset only when one_dataset,
+ * as the reference summaries of TL;DR and news differ), run analysis into
+ * an Output named name, emit it. Returns the exit code. */
+int cli_run_comparisons(CliOpts *o, const char *name, int one_dataset,
+                        void (*analysis)(CliOpts *, const ComparisonSet *, Output *));
+
 /* The commands. */
 int cmd_winrate(CliOpts *o);
 int cmd_lengthctl(CliOpts *o);

@@ -81,13 +81,5 @@ void analysis_agreement(CliOpts *o, const ComparisonSet *s, Output *out)
 
 int cmd_agreement(CliOpts *o)
 {
-    ComparisonSet s;
-    cli_load_comparisons(o, &s);
-    Output out;
-    output_init(&out, "agreement");
-    analysis_agreement(o, &s, &out);
-    cli_emit_output(o, &out);
-    output_free(&out);
-    cmpset_free(&s);
-    return 0;
+    return cli_run_comparisons(o, "agreement", 0, analysis_agreement);
 }

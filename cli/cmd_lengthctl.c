@@ -105,14 +105,5 @@ void analysis_lengthctl(CliOpts *o, const ComparisonSet *s, Output *out)
 
 int cmd_lengthctl(CliOpts *o)
 {
-    ComparisonSet s;
-    cli_load_comparisons(o, &s);
-    cli_one_dataset(o, &s);
-    Output out;
-    output_init(&out, "lengthctl");
-    analysis_lengthctl(o, &s, &out);
-    cli_emit_output(o, &out);
-    output_free(&out);
-    cmpset_free(&s);
-    return 0;
+    return cli_run_comparisons(o, "lengthctl", 1, analysis_lengthctl);
 }

@@ -174,14 +174,5 @@ void analysis_winrate(CliOpts *o, const ComparisonSet *s, Output *out)
 
 int cmd_winrate(CliOpts *o)
 {
-    ComparisonSet s;
-    cli_load_comparisons(o, &s);
-    cli_one_dataset(o, &s);
-    Output out;
-    output_init(&out, "winrate");
-    analysis_winrate(o, &s, &out);
-    cli_emit_output(o, &out);
-    output_free(&out);
-    cmpset_free(&s);
-    return 0;
+    return cli_run_comparisons(o, "winrate", 1, analysis_winrate);
 }

@@ -569,6 +569,22 @@ void cli_emit_output(CliOpts *o, Output *out)
     cli_emit(o, out->name, &out->tables[0], out->doc);
 }
 
+int cli_run_comparisons(CliOpts *o, const char *name, int one_dataset,
+                        void (*analysis)(CliOpts *, const ComparisonSet *, Output *))
+{
+    ComparisonSet s;
+    cli_load_comparisons(o, &s);
+    if (one_dataset)
+        cli_one_dataset(o, &s);
+    Output out;
+    output_init(&out, name);
+    analysis(o, &s, &out);
+    cli_emit_output(o, &out);
+    output_free(&out);
+    cmpset_free(&s);
+    return 0;
+}
+
 void cli_check_stdout(void)
 {
     if (fflush(stdout) != 0 || ferror(stdout))

@@ -73,22 +73,9 @@ void table_num(Table *t, double v)
     }
 }
 
-void table_na(Table *t)
-{
-    next_cell(t);
-}
-
 const TableCell *table_cell(const Table *t, size_t row, size_t col)
 {
     return &t->cells[row * t->ncols + col];
-}
-
-long table_col_index(const Table *t, const char *key)
-{
-    for (size_t j = 0; j < t->ncols; j++)
-        if (strcmp(t->cols[j].key, key) == 0)
-            return (long)j;
-    return -1;
 }
 
 /* Markdown text of one cell into buf. */

@@ -45,11 +45,9 @@ void table_str(Table *t, const char *s);   /* NULL = NA */
 void table_int(Table *t, long long v);
 void table_bool(Table *t, int v);         /* CSV TRUE/FALSE, JSON true/false */
 void table_num(Table *t, double v);        /* NaN = NA */
-void table_na(Table *t);
 
 /* Cell accessors for renderers and tests (row, col). */
 const TableCell *table_cell(const Table *t, size_t row, size_t col);
-long table_col_index(const Table *t, const char *key);
 
 void table_write_markdown(const Table *t, FILE *fp);
 void table_write_csv(const Table *t, FILE *fp);

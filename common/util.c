@@ -136,20 +136,6 @@ void util_text_measure(const char *str, TextMeasure *m)
     m->bytes = (size_t)((const char *)s - str);
 }
 
-size_t util_count_words(const char *str)
-{
-    TextMeasure m;
-    util_text_measure(str, &m);
-    return m.words;
-}
-
-size_t util_count_chars(const char *str)
-{
-    TextMeasure m;
-    util_text_measure(str, &m);
-    return m.chars;
-}
-
 int util_mkdir_p(const char *dir)
 {
     char *p = xstrdup(dir);
@@ -212,7 +198,7 @@ void util_temp_template(char *buf, size_t cap, const char *prefix)
     int k = snprintf(buf, cap, "%s", prefix);
     size_t n = k < 0 ? 0 : (size_t)k < cap ? (size_t)k : cap - 1;
     for (int i = 0; i < 6 && n + 1 < cap; i++)
-        buf[n++] = 'X'; /* the placeholder mkstemp fills in */
+        buf[n++] = 'X'; /* six of them, for mkstemp to replace */
     buf[n] = '\0';
 }
 

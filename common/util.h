@@ -21,22 +21,32 @@ int util_parse_u64(const char *s, uint64_t *out);
 #define UTIL_FNV_INIT 0xcbf29ce484222325ULL
 uint64_t util_fnv1a(uint64_t h, const void *data, size_t n);
 
-/* Number of whitespace-separated words, with Unicode whitespace as in
- * Python's str.split() (so NBSP separates words). */
-size_t util_count_words(const char *s);
 
-/* Number of Unicode characters (UTF-8 code points) after trimming leading
- * and trailing whitespace (as Python's str.strip()). Stray continuation
- * bytes count as part of the character before them. */
-size_t util_count_chars(const char *s);
-
-/* All of a summary text's measures in one pass: words and chars as
- * above, its FNV-1a hash and its length in bytes. */
+/* All of a summary text's measures in one pass: words and chars (as
+ * util_count_words and util_count_chars below), its FNV-1a hash and its
+ * length in bytes. */
 typedef struct {
     size_t words, chars, bytes;
     uint64_t hash;
 } TextMeasure;
 void util_text_measure(const char *s, TextMeasure *m);
+
+/* Words: runs of non-whitespace, whitespace as in Python's str.split() (so
+ * NBSP separates words). Chars: UTF-8 code points after trimming leading
+ * and trailing whitespace, as len(s.strip()). */
+static inline size_t util_count_words(const char *s)
+{
+    TextMeasure m;
+    util_text_measure(s, &m);
+    return m.words;
+}
+
+static inline size_t util_count_chars(const char *s)
+{
+    TextMeasure m;
+    util_text_measure(s, &m);
+    return m.chars;
+}
 
 /* Creates dir and its parents (mode 0777 & ~umask). Returns 0 or -1 with
  * errno set. Existing directories are fine. */
@@ -54,8 +64,8 @@ double util_now(void);
  * buf holds at least 32 bytes. */
 void util_format_double(double v, char *buf, size_t cap);
 
-/* Writes prefix followed by the six-character placeholder that mkstemp and
- * mkdtemp replace into buf. */
+/* Writes prefix followed by the six X characters that mkstemp and mkdtemp
+ * replace into buf. */
 void util_temp_template(char *buf, size_t cap, const char *prefix);
 
 /* Returns 1 when s is in the comma-separated list list, else 0. */
