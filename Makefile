@@ -38,7 +38,10 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) $(NATIVE) $(OPENMP)
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRC := $(wildcard common/*.c analysis/*.c world/*.c)
+# The built-in lexicon: world/lexicon/*.json compiled in as bytes.
+LEX_JSON := $(sort $(wildcard world/lexicon/*.json))
+LEX_C    := build/lexicon_data.c
+LIB_SRC := $(wildcard common/*.c analysis/*.c world/*.c) $(LEX_C)
 CLI_SRC := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard tests/unit/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
@@ -78,7 +81,11 @@ bin/tldrlab-bench: $(patsubst %.c,build/rel/%.o,$(BENCH_SRC) $(LIB_SRC))
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(DEPLIBS)
 
-build/rel/cli/main.o build/dbg/cli/main.o: build/commit.h
+build/rel/cli/main.o build/dbg/cli/main.o build/rel/world/world_io.o build/dbg/world/world_io.o: build/commit.h
+
+$(LEX_C): $(LEX_JSON) scripts/embed-lexicon.sh
+	@mkdir -p build
+	scripts/embed-lexicon.sh $@ $(LEX_JSON)
 
 build/rel/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
