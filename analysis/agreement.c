@@ -53,7 +53,29 @@ static size_t choose2(size_t n)
     return n * (n - (n > 0)) / 2;
 }
 
-void agreement_compute(const ComparisonSet *s, double level, size_t bootstrap, uint64_t seed,
+static int cmp_pair(const void *a, const void *b)
+{
+    const Label *x = a, *y = b;
+    if (x->pair != y->pair)
+        return x->pair < y->pair ? -1 : 1;
+    return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/* The expert's first label of pair, or NULL (elab sorted by pair, row). */
+static const Label *expert_label(const Label *elab, size_t ne, uint64_t pair)
+{
+    size_t lo = 0, hi = ne;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (elab[mid].pair < pair)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < ne && elab[lo].pair == pair ? &elab[lo] : NULL;
+}
+
+void agreement_compute(const ComparisonSet *s, double level, size_t bootstrap, uint64_t seed, long expert,
                        AgreementResult *res)
 {
     memset(res, 0, sizeof *res);
@@ -61,7 +83,8 @@ void agreement_compute(const ComparisonSet *s, double level, size_t bootstrap, u
     WorkerAgreement *wa = xcalloc(W ? W : 1, sizeof *wa);
     size_t *first = xcalloc(W ? W : 1, sizeof *first), *nconf = xcalloc(W ? W : 1, sizeof *nconf);
     double *sconf = xcalloc(W ? W : 1, sizeof *sconf);
-    Label *lab = xmalloc((N ? N : 1) * sizeof *lab);
+    Label *lab = xmalloc((N ? N : 1) * sizeof *lab), *elab = xmalloc((N ? N : 1) * sizeof *elab);
+    size_t NE = 0, NL = 0;
     for (size_t i = 0; i < N; i++) {
         const Comparison *c = &s->rows[i];
         uint64_t k0 = summary_key(c, 0), k1 = summary_key(c, 1);
@@ -69,7 +92,11 @@ void agreement_compute(const ComparisonSet *s, double level, size_t bootstrap, u
         uint64_t h = util_fnv1a(UTIL_FNV_INIT, &c->post, sizeof c->post);
         h = util_fnv1a(h, &lo, sizeof lo);
         h = util_fnv1a(h, &hi, sizeof hi);
-        lab[i] = (Label){h, c->choice == 0 ? k0 : k1, c->worker, (uint32_t)i};
+        Label l = {h, c->choice == 0 ? k0 : k1, c->worker, (uint32_t)i};
+        if (expert >= 0 && c->worker == (uint32_t)expert)
+            elab[NE++] = l;
+        else
+            lab[NL++] = l;
         WorkerAgreement *w = &wa[c->worker];
         w->worker = c->worker;
         w->labels++;
@@ -79,17 +106,38 @@ void agreement_compute(const ComparisonSet *s, double level, size_t bootstrap, u
             sconf[c->worker] += c->confidence;
         }
     }
-    qsort(lab, N, sizeof *lab, cmp_label);
+    qsort(lab, NL, sizeof *lab, cmp_label);
+    qsort(elab, NE, sizeof *elab, cmp_pair);
+    res->expert_labels = NE;
+    res->expert_rate = res->expert_lo = res->expert_hi = NAN;
+    double *ew = xmalloc((NL ? NL : 1) * sizeof *ew), *en = xmalloc((NL ? NL : 1) * sizeof *en);
+    size_t KE = 0;
     /* Per pair: m labels, n0 of them for the first label's choice; per
      * worker segment: nw labels, nw0 for that choice. Every count below is
      * a sum of binomial coefficients of these, so a pair costs O(m). */
     double *cw = xmalloc((N ? N : 1) * sizeof *cw), *cn = xmalloc((N ? N : 1) * sizeof *cn);
     size_t K = 0;
+    N = NL;
     for (size_t i = 0; i < N;) {
         size_t j = i;
         while (j < N && lab[j].pair == lab[i].pair)
             j++;
         res->pairs++;
+        const Label *ex = NE ? expert_label(elab, NE, lab[i].pair) : NULL;
+        if (ex) {
+            size_t agree = 0;
+            for (size_t k = i; k < j; k++) {
+                int a = lab[k].chosen == ex->chosen;
+                agree += (size_t)a;
+                wa[lab[k].worker].expert_agree += (size_t)a;
+                wa[lab[k].worker].expert_total++;
+            }
+            res->expert_pairs++;
+            res->expert_agree += agree;
+            res->expert_total += j - i;
+            ew[KE] = (double)agree;
+            en[KE++] = (double)(j - i);
+        }
         uint64_t c0 = lab[i].chosen;
         size_t m = j - i, n0 = 0;
         for (size_t k = i; k < j; k++)
@@ -144,6 +192,18 @@ void agreement_compute(const ComparisonSet *s, double level, size_t bootstrap, u
         rng_free(r);
         boot_work_free(bw);
     }
+    if (res->expert_total)
+        res->expert_rate = (double)res->expert_agree / (double)res->expert_total;
+    if (KE && bootstrap) {
+        BootWork *bw = boot_work_alloc(KE, bootstrap);
+        gsl_rng *r = rng_alloc(rng_derive_seed(seed, 1));
+        boot_ratio_ci(ew, en, KE, bootstrap, level, BOOT_AUTO, r, bw, &res->expert_lo, &res->expert_hi);
+        rng_free(r);
+        boot_work_free(bw);
+    }
+    free(ew);
+    free(en);
+    free(elab);
     free(cw);
     free(cn);
     for (size_t w = 0; w < W; w++) {

@@ -17,14 +17,24 @@ static const TableCol AG_COLS[] = {
     {"majority_agreement", "majority agreement", COL_NUM, 3, 0},
     {"first_choice_rate", "chose first", COL_NUM, 3, 0},
     {"mean_confidence", "mean slider", COL_NUM, 2, 0},
+    {"expert_agree", "agree w/ expert", COL_INT, 0, 0},
+    {"expert_total", "expert n", COL_INT, 0, 0},
+    {"expert_agreement", "expert agreement", COL_NUM, 3, 0},
 };
+#define AG_NCOLS_BASE 11
 
 void analysis_agreement(CliOpts *o, const ComparisonSet *s, Output *out)
 {
     AgreementResult res;
-    agreement_compute(s, o->level, (size_t)o->bootstrap, o->seed, &res);
+    long expert = -1;
+    if (o->expert) {
+        expert = strpool_find(&s->workers, o->expert);
+        if (expert < 0)
+            cli_usage_error(o, "--expert: no comparison in scope is labelled by worker '%s'", o->expert);
+    }
+    agreement_compute(s, o->level, (size_t)o->bootstrap, o->seed, expert, &res);
 
-    Table *t = output_table(out, NULL, AG_COLS, sizeof AG_COLS / sizeof AG_COLS[0]);
+    Table *t = output_table(out, NULL, AG_COLS, o->expert ? sizeof AG_COLS / sizeof AG_COLS[0] : AG_NCOLS_BASE);
     for (size_t i = 0; i < res.nworkers; i++) {
         const WorkerAgreement *w = &res.workers[i];
         table_row(t);
@@ -39,6 +49,11 @@ void analysis_agreement(CliOpts *o, const ComparisonSet *s, Output *out)
         table_num(t, w->maj_total ? (double)w->maj_agree / (double)w->maj_total : NAN);
         table_num(t, w->first_rate);
         table_num(t, w->mean_confidence);
+        if (o->expert) {
+            table_int(t, (long long)w->expert_agree);
+            table_int(t, (long long)w->expert_total);
+            table_num(t, w->expert_total ? (double)w->expert_agree / (double)w->expert_total : NAN);
+        }
     }
     cJSON *doc = out->doc;
     cli_json_header(o, doc, &s->stats);
@@ -57,6 +72,17 @@ void analysis_agreement(CliOpts *o, const ComparisonSet *s, Output *out)
     cli_json_num(doc, "agreement_hi", res.hi);
     cJSON_AddNumberToObject(doc, "self_pairs", (double)res.self_pairs);
     cJSON_AddNumberToObject(doc, "self_agree", (double)res.self_agree);
+    if (o->expert) {
+        cJSON *e = cJSON_AddObjectToObject(doc, "expert");
+        cJSON_AddStringToObject(e, "worker", o->expert);
+        cJSON_AddNumberToObject(e, "labels", (double)res.expert_labels);
+        cJSON_AddNumberToObject(e, "pairs", (double)res.expert_pairs);
+        cJSON_AddNumberToObject(e, "agree", (double)res.expert_agree);
+        cJSON_AddNumberToObject(e, "total", (double)res.expert_total);
+        cli_json_num(e, "agreement", res.expert_rate);
+        cli_json_num(e, "agreement_lo", res.expert_lo);
+        cli_json_num(e, "agreement_hi", res.expert_hi);
+    }
     cJSON_AddItemToObject(doc, "workers", table_to_json(t));
 
     output_md(out, "Labeler agreement: split %s, %zu comparisons by %zu workers, %zu distinct pairs\n\n",
@@ -71,6 +97,13 @@ void analysis_agreement(CliOpts *o, const ComparisonSet *s, Output *out)
                res.shared_pairs);
     else
         output_md(out, "no pair was labelled by more than one worker: inter-labeler agreement cannot be measured\n");
+    if (o->expert && res.expert_total)
+        output_md(out, "agreement with the expert %s: %.1f%% (%g%% interval %.1f%% to %.1f%%, resampling pairs) of %zu "
+                       "labels on %zu pairs it labelled; its own %zu labels are left out of the figures above\n",
+                  o->expert, 100 * res.expert_rate, 100 * o->level, 100 * res.expert_lo, 100 * res.expert_hi,
+                  res.expert_total, res.expert_pairs, res.expert_labels);
+    else if (o->expert)
+        output_md(out, "the expert %s labelled no pair that another worker labelled\n", o->expert);
     if (res.self_pairs)
         output_md(out, "self-agreement: %zu of %zu pairs of labels given to the same item by the same worker agree\n",
                res.self_agree, res.self_pairs);

@@ -136,7 +136,7 @@ void test_agreement_hand_made(void)
     cmpset_init(&s);
     CHECK(cmpset_load(&s, files, 1, &opt, &err) == 0, "load: %s", err.msg);
     AgreementResult r;
-    agreement_compute(&s, 0.95, 1000, 1, &r);
+    agreement_compute(&s, 0.95, 1000, 1, -1, &r);
     CHECK_INT(r.pairs, 4, "distinct pairs");
     CHECK_INT(r.shared_pairs, 2, "pairs labelled by two or more workers");
     CHECK_INT(r.label_pairs, 4, "cross-worker label pairs");

@@ -79,7 +79,7 @@ void test_real_analyses_run(void)
         CHECK(lengthctl_fit(&s, (uint32_t)base, LEN_CHARS, 1, 0.95, &lc, &err) == 0, "%s: lengthctl", files_[i]);
         lengthctl_free(&lc);
         AgreementResult ag;
-        agreement_compute(&s, 0.95, 1000, 1, &ag);
+        agreement_compute(&s, 0.95, 1000, 1, -1, &ag);
         if (i == 2) {
             /* Independent Python count: 269 pairs, 168 cross-worker label pairs, 132 agree. */
             CHECK_INT(ag.pairs, 269, "batch0_cnndm distinct pairs");
