@@ -33,7 +33,13 @@ enum {
     OPT_OUT = 1 << 13,      /* --out */
     OPT_PLOT = 1 << 14,     /* --length-controlled --both */
     OPT_REPORT = 1 << 15,   /* --comparisons --axis (report) */
-    OPT_RMSCORES = 1 << 16  /* --rm-scores */
+    OPT_RMSCORES = 1 << 16, /* --rm-scores */
+    OPT_WORLD = 1 << 17,    /* --config --lexicon */
+    OPT_WORLDDIR = 1 << 18, /* --world */
+    OPT_LABEL = 1 << 19,    /* --labels --gold --batch-name */
+    OPT_SUMMARY = 1 << 20,  /* --summary */
+    OPT_SPLIT = 1 << 21,    /* --split --dataset alone (without the other filters) */
+    OPT_EXPERT = 1 << 22    /* --expert */
 };
 
 typedef enum { FMT_MD, FMT_CSV, FMT_JSON } OutFormat;
@@ -49,6 +55,7 @@ typedef struct {
     const char *baseline;    /* default "ref" */
     int baseline_given;
     uint64_t seed;
+    int seed_given;
     long bootstrap;
     const char *by;
     int pairwise;
@@ -64,6 +71,10 @@ typedef struct {
     char *command_line;     /* argv as given, shell-quoted (owned) */
     char **cmp_files, **axis_files;
     int ncmp_files, naxis_files;
+    /* the in-silico world */
+    const char *config_path, *world_dir, *lexicon_dir, *batch_name, *expert;
+    long labels;
+    int gold, summary;
     /* example generator */
     long posts, comparisons, articles, workers;
     double dup_rate, length_coef;
@@ -191,6 +202,11 @@ void analysis_agreement(CliOpts *o, const ComparisonSet *s, Output *out);
 int cli_run_comparisons(CliOpts *o, const char *name, int one_dataset,
                         void (*analysis)(CliOpts *, const ComparisonSet *, Output *));
 
+/* Opens the world --world names (texts too when texts); exits 2 with a
+ * message when it is missing or damaged. */
+struct World;
+void cli_open_world(CliOpts *o, struct World *w, int texts);
+
 /* The commands. */
 int cmd_winrate(CliOpts *o);
 int cmd_lengthctl(CliOpts *o);
@@ -199,5 +215,8 @@ int cmd_agreement(CliOpts *o);
 int cmd_example(CliOpts *o);
 int cmd_plot(CliOpts *o);
 int cmd_report(CliOpts *o);
+int cmd_world(CliOpts *o);
+int cmd_label(CliOpts *o);
+int cmd_baseline(CliOpts *o);
 
 #endif

@@ -34,11 +34,14 @@ static const Command COMMANDS[] = {
      "for TL;DR, and valid2 or test for news (the released CNN/DM axis evals are test).",
      cmd_likert, 1, NULL},
     {"agreement", "labeler agreement on pairs labelled more than once; per-worker counts",
-     OPT_FILTERS | OPT_OUTPUT | OPT_OUT | OPT_LEVEL | OPT_SEED | OPT_BOOTSTRAP | OPT_PROGRESS,
+     OPT_FILTERS | OPT_OUTPUT | OPT_OUT | OPT_LEVEL | OPT_SEED | OPT_BOOTSTRAP | OPT_EXPERT | OPT_PROGRESS,
      "[options] FILE...",
      "Per worker: labels, agreement with other workers on the same pair, agreement with\n"
      "the majority of the other labels, position bias and mean confidence slider; and the\n"
-     "overall inter-labeler agreement with a bootstrap interval that resamples items.",
+     "overall inter-labeler agreement with a bootstrap interval that resamples items.\n"
+     "--expert WORKER treats that worker's labels as the standard (the paper's\n"
+     "researchers; the gold judge of tldrlab label compare --gold): they are left out of\n"
+     "the inter-labeler figures, and every worker's agreement with them is reported.",
      cmd_agreement, 1, NULL},
     {"plot", "draw a figure (fig1, length, likert, overopt, transfer) with gnuplot",
      OPT_FILTERS | OPT_META | OPT_OUTPUT | OPT_OUT | OPT_BASELINE | OPT_LENUNIT | OPT_LEVEL | OPT_PLOT |
@@ -68,6 +71,45 @@ static const Command COMMANDS[] = {
      "embedded), DIR/figures/ (PNG, SVG, CSV, gnuplot scripts) and DIR/tables/ (CSV and\n"
      "JSON behind each table). --comparisons and --axis each take the files after them.",
      cmd_report, 0, "where to write the report (required)"},
+    {"world", "the in-silico world: generate, stats, judge, lint",
+     OPT_WORLD | OPT_WORLDDIR | OPT_OUT | OPT_SEED | OPT_OUTPUT | OPT_SUMMARY | OPT_PROGRESS,
+     "ACTION [options] [FILE...]",
+     "The in-silico world (docs/world.md): TL;DR-like posts and news articles drawn\n"
+     "from latent facts, their references, and a gold judge. ACTION is one of:\n"
+     "  generate --out DIR [--config FILE] [--seed S]\n"
+     "            write DIR/tldr/{train,valid1,valid2,test}.jsonl (id, subreddit, title,\n"
+     "            post, summary), DIR/news/{train,test}.jsonl (id, site, title, article,\n"
+     "            highlights), DIR/facts.jsonl, DIR/world.json and DIR/lexicon.json\n"
+     "  stats DIR  lengths, vocabulary, distinct n-grams, duplicates, template coverage\n"
+     "  judge --world DIR SAMPLES...\n"
+     "            score summaries ({\"id\",\"policy\",\"text\",\"split\",\"dataset\"} lines) on\n"
+     "            accuracy, coverage, coherence and overall, with the facts covered,\n"
+     "            missed, invented and contradicted; JSON lines (--format csv for CSV),\n"
+     "            or --summary for means per policy\n"
+     "  lint       check the lexicon (built-in, or --lexicon DIR)",
+     cmd_world, 1, "generate: the world's folder (required); judge: a file for the scores (default: stdout)"},
+    {"label", "simulated labelers: compare pairs, rate summaries (released format)",
+     OPT_WORLD | OPT_WORLDDIR | OPT_OUT | OPT_SEED | OPT_LABEL | OPT_PROGRESS,
+     "compare|rate --world DIR --out FILE [options] FILE...",
+     "The world's pool of simulated workers (docs/world.md, \"Labelers\") writes records\n"
+     "in the released format.\n"
+     "  compare A.jsonl B.jsonl  pairs every sample of A with every sample of B for the\n"
+     "            same document (different policies), and writes comparisons: the choice\n"
+     "            from a Bradley-Terry model of each worker's utilities, a 1-9 confidence\n"
+     "            (no 5), the order of the two summaries at random\n"
+     "  rate SAMPLES...  writes axis evals: 1-7 on overall, accuracy, coverage and\n"
+     "            coherence, each gold axis through ordinal thresholds with the worker's noise\n"
+     "The pool comes from the world's config (or --config FILE).",
+     cmd_label, 2, "the records file to write (required)"},
+    {"baseline", "summaries without a model: ref, lead3, title, random-sentence, author",
+     OPT_WORLDDIR | OPT_OUT | OPT_SEED | OPT_SPLIT,
+     "ref|lead3|title|random-sentence|author --world DIR --split S --out FILE",
+     "Writes samples ({\"id\",\"policy\",\"text\",\"split\",\"dataset\"} lines) for every\n"
+     "document of a split: the human reference (ref), the first three sentences\n"
+     "(lead3), the title (title), one sentence at random (random-sentence), or a fresh\n"
+     "draw of the noisy reference author (author: policy author_sSEED). The default\n"
+     "split is valid2 for TL;DR and test for news; --dataset keeps one dataset.",
+     cmd_baseline, 1, "the samples file to write (required)"},
     {"example", "write an example data set in the released format, with known truth",
      OPT_OUT | OPT_SEED | OPT_EXAMPLE | OPT_PROGRESS,
      "--out DIR [options]",

@@ -18,7 +18,8 @@ enum {
     O_SPLIT = 1000, O_BATCH, O_POLICY, O_WORKER, O_SKIP, O_META, O_FORMAT, O_OUT, O_SEED,
     O_BASELINE, O_BOOTSTRAP, O_BY, O_PAIRWISE, O_LENUNIT, O_LEVEL, O_LENCTL, O_POSTS,
     O_COMPARISONS, O_ARTICLES, O_WORKERS, O_DUP, O_LCOEF, O_NOAXIS, O_QUIET, O_PROGRESS, O_HELP,
-    O_DATASET, O_LENCTLD, O_BOTH, O_RMSCORES
+    O_DATASET, O_LENCTLD, O_BOTH, O_RMSCORES, O_CONFIG, O_WORLD, O_LEXICON, O_LABELS, O_GOLD, O_BATCHNAME,
+    O_SUMMARY, O_EXPERT
 };
 
 typedef struct {
@@ -29,9 +30,9 @@ typedef struct {
 } OptSpec;
 
 static const OptSpec SPECS[] = {
-    {{"split", required_argument, 0, O_SPLIT}, OPT_FILTERS, "NAME",
+    {{"split", required_argument, 0, O_SPLIT}, OPT_FILTERS | OPT_SPLIT, "NAME",
      "train, valid, valid1, valid2, test or all (default valid2)"},
-    {{"dataset", required_argument, 0, O_DATASET}, OPT_FILTERS, "NAME",
+    {{"dataset", required_argument, 0, O_DATASET}, OPT_FILTERS | OPT_SPLIT, "NAME",
      "tldr (info has a post) or news (an article); default: both"},
     {{"batch", required_argument, 0, O_BATCH}, OPT_FILTERS, "LIST", "keep these batches (comma-separated)"},
     {{"policy", required_argument, 0, O_POLICY}, OPT_FILTERS, "LIST",
@@ -56,6 +57,21 @@ static const OptSpec SPECS[] = {
     {{"both", no_argument, 0, O_BOTH}, OPT_PLOT, NULL, "fig1: raw and length-controlled side by side"},
     {{"rm-scores", required_argument, 0, O_RMSCORES}, OPT_RMSCORES, "FILE",
      "overopt: CSV with columns policy, rm_policy, rm_ref (RM scores of a policy's summary and the reference's)"},
+    {{"config", required_argument, 0, O_CONFIG}, OPT_WORLD, "FILE",
+     "JSON config: seed and the world, reference, judge and labelers sections (docs/world.md)"},
+    {{"lexicon", required_argument, 0, O_LEXICON}, OPT_WORLD, "DIR",
+     "read the lexicon from DIR/*.json instead of the built-in one"},
+    {{"world", required_argument, 0, O_WORLD}, OPT_WORLDDIR, "DIR", "the world (made by tldrlab world generate)"},
+    {{"labels", required_argument, 0, O_LABELS}, OPT_LABEL, "K",
+     "distinct workers per item (default 1)"},
+    {{"gold", no_argument, 0, O_GOLD}, OPT_LABEL, NULL,
+     "compare: also write the gold judge's own choice, as worker \"gold\""},
+    {{"batch-name", required_argument, 0, O_BATCHNAME}, OPT_LABEL, "NAME",
+     "the batch written into each record (default world)"},
+    {{"expert", required_argument, 0, O_EXPERT}, OPT_EXPERT, "WORKER",
+     "a worker whose labels are the standard (e.g. gold): everyone's agreement with it"},
+    {{"summary", no_argument, 0, O_SUMMARY}, OPT_SUMMARY, NULL,
+     "judge: a table of means per dataset and policy instead of one line per sample"},
     {{"level", required_argument, 0, O_LEVEL}, OPT_LEVEL, "X", "interval level (default 0.95)"},
     {{"seed", required_argument, 0, O_SEED}, OPT_SEED, "N", "random seed (default 20200902)"},
     {{"posts", required_argument, 0, O_POSTS}, OPT_EXAMPLE, "N", "TL;DR posts (default 300)"},
@@ -169,6 +185,8 @@ void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
     o->workers = -1;
     o->dup_rate = -1;
     o->length_coef = NAN;
+    o->labels = 1;
+    o->batch_name = "world";
     StrBuf line;
     sb_init(&line);
     sb_add(&line, "tldrlab");
@@ -258,7 +276,20 @@ void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
         case O_SEED:
             if (util_parse_u64(optarg, &o->seed) != 0)
                 cli_usage_error(o, "--seed: expected a non-negative whole number, got '%s'", optarg);
+            o->seed_given = 1;
             break;
+        case O_CONFIG: o->config_path = optarg; break;
+        case O_WORLD: o->world_dir = optarg; break;
+        case O_LEXICON: o->lexicon_dir = optarg; break;
+        case O_LABELS: o->labels = parse_count(o, "labels", optarg, 1, 1000); break;
+        case O_GOLD: o->gold = 1; break;
+        case O_BATCHNAME:
+            if (!*optarg)
+                cli_usage_error(o, "--batch-name: expected a non-empty name");
+            o->batch_name = optarg;
+            break;
+        case O_SUMMARY: o->summary = 1; break;
+        case O_EXPERT: o->expert = optarg; break;
         case O_FORMAT:
             if (strcmp(optarg, "md") == 0 || strcmp(optarg, "markdown") == 0)
                 o->format = FMT_MD;

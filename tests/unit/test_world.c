@@ -1,0 +1,375 @@
+/* test_world.c — the in-silico world: tokeniser, templates, config, the
+ * built-in lexicon's lint, facts round trip, the gold judge's orderings,
+ * and the labelers. */
+#include "tests/unit/test.h"
+#include "common/rng.h"
+#include "common/strbuf.h"
+#include "common/util.h"
+#include "world/judge.h"
+#include "world/labelers.h"
+#include "world/lexicon.h"
+#include "world/lint.h"
+#include "world/render.h"
+#include "world/world.h"
+
+#include <stdlib.h>
+#include <gsl/gsl_randist.h>
+#include <string.h>
+
+typedef struct {
+    char toks[32][32];
+    int n;
+} Toks;
+
+static void collect(const char *t, size_t len, void *arg)
+{
+    Toks *x = arg;
+    if (x->n < 32) {
+        snprintf(x->toks[x->n], sizeof x->toks[0], "%.*s", (int)len, t);
+        x->n++;
+    }
+}
+
+static void joined(const char *text, char *out, size_t cap)
+{
+    Toks x = {0};
+    lexicon_tokenize(text, collect, &x);
+    out[0] = '\0';
+    for (int i = 0; i < x.n; i++)
+        snprintf(out + strlen(out), cap - strlen(out), "%s%s", i ? "|" : "", x.toks[i]);
+}
+
+void test_world_tokenize(void)
+{
+    char buf[512];
+    joined("My (24F) bf's phone - don't ask!", buf, sizeof buf);
+    CHECK_STR(buf, "my|24f|bf|s|phone|dont|ask", "apostrophes, possessive 's, punctuation");
+    joined("It cost $4,000, then $12k and \xC2\xA3" "300.", buf, sizeof buf);
+    CHECK_STR(buf, "it|cost|$4000|then|$12k|and|$300", "money tokens ($ and pound)");
+    joined("co-worker\xE2\x80\x99s CAT", buf, sizeof buf);
+    CHECK_STR(buf, "co|worker|s|cat", "hyphen splits, curly apostrophe, lowercase");
+}
+
+void test_world_render(void)
+{
+    gsl_rng *r = rng_alloc(7);
+    Slots s;
+    memset(&s, 0, sizeof s);
+    s.v[S_REL] = "boyfriend";
+    s.v[S_RAGE] = "26";
+    s.v[S_RG] = "M";
+    s.v[S_HE] = "he";
+    StrBuf b;
+    sb_init(&b);
+    CHECK_INT(render_template("{my|our} $rel said [really ]{nothing|little}", &s, r, 0.0, &b), 0, "renders");
+    CHECK(strncmp(sb_str(&b), "my boyfriend said ", 18) == 0, "paraphrase rate 0 takes the first alternative, got '%s'",
+          sb_str(&b));
+    int seen_our = 0, seen_little = 0;
+    for (int i = 0; i < 200; i++) {
+        sb_clear(&b);
+        render_template("{my|our} $rel said {nothing|little}", &s, r, 1.0, &b);
+        seen_our |= strstr(sb_str(&b), "our") != NULL;
+        seen_little |= strstr(sb_str(&b), "little") != NULL;
+    }
+    CHECK(seen_our && seen_little, "paraphrase rate 1 reaches every alternative");
+    sb_clear(&b);
+    s.rel_age_once = 1;
+    render_template("my $rel and my $rel", &s, r, 0, &b);
+    CHECK_STR(sb_str(&b), "my boyfriend (26M) and my boyfriend", "the age follows the first mention only");
+    sb_clear(&b);
+    s.rel_age_once = 1;
+    render_template("my $rel's car", &s, r, 0, &b);
+    CHECK_STR(sb_str(&b), "my boyfriend's car", "no age before a possessive");
+    CHECK_INT(render_template("{a|b", &s, r, 0, &b), -1, "unbalanced braces are an error");
+    CHECK_INT(render_check("a|b"), -1, "| outside braces is an error");
+    CHECK_INT(render_check("{a|[b]}"), 0, "nested groups are fine");
+    sb_clear(&b);
+    sb_add(&b, "a apple and a 18-year-old , an cat ate a university pie");
+    render_tidy(&b, 0);
+    CHECK_STR(sb_str(&b), "an apple and an 18-year-old, a cat ate a university pie", "a/an and spacing");
+    sb_free(&b);
+    rng_free(r);
+}
+
+void test_world_config(void)
+{
+    WorldConfig c;
+    world_config_default(&c);
+    TlError err;
+    const char *p = t_write("cfg.json", "{\"seed\": 5, \"world\": {\"splits\": {\"tldr\": {\"train\": 10}}, "
+                                        "\"paraphrase\": 0.3}, \"train\": {\"ignored\": true}}");
+    CHECK_INT(world_config_read(&c, p, &err), 0, "a good config reads");
+    CHECK_INT(c.seed, 5, "seed");
+    CHECK_INT(c.n[WD_TLDR][SPLIT_TRAIN], 10, "split size");
+    CHECK_ABS(c.paraphrase, 0.3, 0, "paraphrase");
+    p = t_write("cfg2.json", "{\"world\": {\"paraphrse\": 0.3}}");
+    CHECK_INT(world_config_read(&c, p, &err), -1, "a misspelt setting is refused");
+    CHECK(strstr(err.msg, "world.paraphrse: unknown setting (known: splits,") != NULL, "message names it: %s", err.msg);
+    p = t_write("cfg3.json", "{\"world\": {\"post_words\": [300, 100]}}");
+    CHECK_INT(world_config_read(&c, p, &err), -1, "min > max is refused");
+    CHECK(strstr(err.msg, "world.post_words: expected [min, max] with min <= max") != NULL, "message: %s", err.msg);
+    p = t_write("cfg4.json", "{\"labelers\": {\"workers\": 1.5}}");
+    CHECK_INT(world_config_read(&c, p, &err), -1, "a fractional count is refused");
+    /* the JSON form reads back to the same settings */
+    world_config_default(&c);
+    c.seed = 123456789012345ULL;
+    cJSON *j0 = world_config_to_json(&c);
+    char *txt = cJSON_PrintUnformatted(j0); /* through text, as world.json is */
+    cJSON *j = cJSON_Parse(txt);
+    free(txt);
+    cJSON_Delete(j0);
+    WorldConfig d;
+    world_config_default(&d);
+    d.seed = 0;
+    int rc = world_config_from_json(&d, j, "x", &err);
+    CHECK(rc == 0, "config JSON reads back: %s", rc ? err.msg : "");
+    CHECK(memcmp(&c, &d, sizeof c) == 0, "config JSON round trip is exact");
+    cJSON_Delete(j);
+}
+
+void test_world_lexicon_lint(void)
+{
+    Lexicon lx;
+    TlError err;
+    CHECK_INT(lexicon_load_builtin(&lx, &err), 0, "the built-in lexicon loads");
+    if (t_fails) {
+        printf("  %s\n", err.msg);
+        return;
+    }
+    size_t sections[WD_N] = {0};
+    for (size_t s = 0; s < lx.nsec; s++)
+        sections[lx.sec[s].domain]++;
+    CHECK(sections[WD_TLDR] >= 8, "at least 8 subreddits, got %zu", sections[WD_TLDR]);
+    CHECK(sections[WD_NEWS] >= 3, "news desks, got %zu", sections[WD_NEWS]);
+    WorldConfig c;
+    world_config_default(&c);
+    StrBuf msgs;
+    sb_init(&msgs);
+    size_t n = world_lint(&lx, &c, 100, &msgs);
+    CHECK_INT(n, 0, "lint problems in the built-in lexicon");
+    if (n)
+        printf("%.2000s\n", sb_str(&msgs));
+    sb_free(&msgs);
+    /* the merged JSON loads again to the same lexicon */
+    char *text = lexicon_to_json(&lx);
+    Lexicon again;
+    CHECK_INT(lexicon_load_json(&again, cJSON_Parse(text), "merged", &err), 0, "merged lexicon loads");
+    CHECK(again.hash == lx.hash && again.nc == lx.nc && again.nkeys == lx.nkeys, "same lexicon after a round trip");
+    free(text);
+    lexicon_free(&again);
+    lexicon_free(&lx);
+}
+
+/* A small world on disk, opened with texts. */
+static int small_world(World *w, const char *name)
+{
+    Lexicon lx;
+    TlError err;
+    if (lexicon_load_builtin(&lx, &err) != 0) {
+        printf("  %s\n", err.msg);
+        return -1;
+    }
+    WorldConfig c;
+    world_config_default(&c);
+    memset(c.n, 0, sizeof c.n);
+    c.n[WD_TLDR][SPLIT_VALID2] = 300;
+    c.n[WD_NEWS][SPLIT_TEST] = 200;
+    c.lm_docs = 3000;
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/%s", t_tmpdir(), name);
+    int rc = world_generate(&c, &lx, dir, 0, &err);
+    lexicon_free(&lx);
+    if (rc != 0 || world_open(w, dir, &err) != 0 || world_load_texts(w, &err) != 0) {
+        printf("  %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+void test_world_facts_round_trip(void)
+{
+    World w;
+    if (small_world(&w, "w_facts") != 0) {
+        CHECK(0, "could not make a world");
+        return;
+    }
+    gsl_rng *r = rng_alloc(3);
+    for (size_t k = 0; k < 50; k++) {
+        const Doc *d = &w.docs[k * 7 % w.ndocs];
+        cJSON *j0 = world_doc_to_json(&w.lx, d, NULL, 0);
+        char *txt = cJSON_PrintUnformatted(j0); /* through text, as facts.jsonl is */
+        cJSON *j = cJSON_Parse(txt);
+        free(txt);
+        cJSON_Delete(j0);
+        Doc back;
+        TlError err;
+        int rc = world_doc_from_json(&w.lx, j, &back, "f", 1, &err);
+        CHECK(rc == 0, "facts read back: %s", rc ? err.msg : "");
+        CHECK(memcmp(d, &back, sizeof back) == 0, "doc %s: facts round trip exactly", d->id);
+        cJSON_Delete(j);
+    }
+    rng_free(r);
+    world_close(&w);
+}
+
+static void text_shuffle(gsl_rng *r, const char *in, StrBuf *out)
+{
+    char *copy = xstrdup(in), *words[512];
+    size_t n = 0;
+    for (char *t = strtok(copy, " \n"); t && n < 512; t = strtok(NULL, " \n"))
+        words[n++] = t;
+    if (n > 1)
+        gsl_ran_shuffle(r, words, n, sizeof words[0]);
+    sb_clear(out);
+    for (size_t i = 0; i < n; i++)
+        sb_printf(out, "%s%s", i ? " " : "", words[i]);
+    free(copy);
+}
+
+void test_world_judge_orders(void)
+{
+    World w;
+    if (small_world(&w, "w_judge") != 0) {
+        CHECK(0, "could not make a world");
+        return;
+    }
+    Judge j;
+    judge_init(&j, &w);
+    gsl_rng *r = rng_alloc(11);
+    StrBuf t;
+    sb_init(&t);
+    size_t n = 0, beat_overall = 0, beat_cov = 0, acc_ge = 0, acc_gt = 0, inv_lower = 0, inv_n = 0;
+    size_t age_con = 0, shuf_lower = 0, rep_lower = 0, cov_up = 0, cov_n = 0, self_clean = 0;
+    for (size_t k = 0; k < w.ndocs; k++) {
+        const Doc *d = &w.docs[k];
+        size_t o = (k + 1) % w.ndocs; /* another document of the same dataset and another event */
+        while (w.docs[o].domain != d->domain || w.docs[o].f[0].concept == d->f[0].concept)
+            o = (o + 1) % w.ndocs;
+        JudgeScore ref, other, s;
+        judge_score(&j, k, w.ref[k], &ref, NULL);
+        judge_score(&j, k, w.ref[o], &other, NULL);
+        n++;
+        beat_overall += ref.overall > other.overall;
+        beat_cov += ref.coverage > other.coverage;
+        acc_ge += ref.accuracy >= other.accuracy;
+        acc_gt += ref.accuracy > other.accuracy;
+        self_clean += ref.invented == 0 && ref.contradicted == 0;
+        /* an invented fact: another document's reference appended */
+        sb_clear(&t);
+        sb_printf(&t, "%s Also, %s", w.ref[k], w.ref[o]);
+        judge_score(&j, k, sb_str(&t), &s, NULL);
+        if (other.invented + other.contradicted > 0) {
+            inv_n++;
+            inv_lower += s.accuracy < ref.accuracy;
+        }
+        /* a wrong age */
+        if (d->domain == WD_TLDR) {
+            sb_clear(&t);
+            int age = d->nar_age + 7;
+            while (age == d->p[0].age || age == d->p[1].age)
+                age++;
+            sb_printf(&t, "%s I'm %d%c.", w.ref[k], age, d->nar_g);
+            judge_score(&j, k, sb_str(&t), &s, NULL);
+            age_con += s.contradicted > ref.contradicted && s.accuracy < ref.accuracy;
+        }
+        /* shuffled and repeated */
+        text_shuffle(r, w.ref[k], &t);
+        judge_score(&j, k, sb_str(&t), &s, NULL);
+        shuf_lower += s.coherence < ref.coherence;
+        sb_clear(&t);
+        sb_printf(&t, "%s %s", w.ref[k], w.ref[k]);
+        judge_score(&j, k, sb_str(&t), &s, NULL);
+        rep_lower += s.coherence < ref.coherence;
+        /* true important facts added: the whole document after the reference */
+        if (ref.coverage < 1) {
+            sb_clear(&t);
+            sb_printf(&t, "%s %s", w.ref[k], w.body[k]);
+            judge_score(&j, k, sb_str(&t), &s, NULL);
+            cov_n++;
+            cov_up += s.coverage > ref.coverage && s.invented == 0 && s.contradicted == 0;
+        }
+    }
+    printf("  %zu documents: reference beats another post's on overall %zu, coverage %zu, accuracy >= %zu (> %zu);\n"
+           "  invented lowers accuracy %zu/%zu; wrong age contradicted %zu; shuffled %zu, repeated %zu less coherent;\n"
+           "  more true facts raise coverage %zu/%zu; references free of invented facts %zu\n",
+           n, beat_overall, beat_cov, acc_ge, acc_gt, inv_lower, inv_n, age_con, shuf_lower, rep_lower, cov_up, cov_n,
+           self_clean);
+    CHECK(beat_overall >= n * 98 / 100, "the reference beats another post's reference on overall in >= 98%%: %zu/%zu",
+          beat_overall, n);
+    CHECK(beat_cov >= n * 98 / 100, "... on coverage in >= 98%%: %zu/%zu", beat_cov, n);
+    CHECK(acc_ge == n, "... on accuracy never worse: %zu/%zu", acc_ge, n);
+    CHECK(acc_gt >= n * 90 / 100, "... on accuracy strictly better in >= 90%%: %zu/%zu", acc_gt, n);
+    CHECK(self_clean == n, "a document's own reference has no invented or contradicted fact: %zu/%zu", self_clean, n);
+    CHECK(inv_lower == inv_n && inv_n > n / 2, "an invented fact lowers accuracy: %zu/%zu", inv_lower, inv_n);
+    CHECK(age_con == 300, "a wrong age is contradicted and lowers accuracy: %zu/300", age_con);
+    CHECK(shuf_lower >= n * 95 / 100, "a shuffled summary is less coherent in >= 95%%: %zu/%zu", shuf_lower, n);
+    CHECK(rep_lower >= n * 95 / 100, "a repeated summary is less coherent in >= 95%%: %zu/%zu", rep_lower, n);
+    CHECK(cov_up == cov_n, "adding the document's true facts raises coverage: %zu/%zu", cov_up, cov_n);
+    /* explanations name the facts */
+    cJSON *ex = cJSON_CreateObject();
+    JudgeScore s;
+    judge_score(&j, 0, "My landlord kept my security deposit in Chicago.", &s, ex);
+    char *e = cJSON_PrintUnformatted(ex);
+    CHECK(strstr(e, "\"invented\":[") != NULL && (s.invented + s.contradicted) > 0,
+          "an unrelated summary has invented facts: %s", e);
+    free(e);
+    cJSON_Delete(ex);
+    judge_score(&j, 0, "", &s, NULL);
+    CHECK(s.overall == 0 && s.coherence == 0 && s.coverage == 0, "an empty summary scores 0");
+    sb_free(&t);
+    rng_free(r);
+    judge_free(&j);
+    world_close(&w);
+}
+
+void test_world_labelers(void)
+{
+    WorldConfig c;
+    world_config_default(&c);
+    WorkerPool p;
+    pool_init(&p, &c);
+    CHECK_INT(p.n, c.workers, "pool size");
+    double mean_lb = 0;
+    for (size_t i = 0; i < p.n; i++)
+        mean_lb += p.w[i].length_bias / (double)p.n;
+    CHECK(mean_lb > 0, "the pool likes longer summaries on average: %g", mean_lb);
+    gsl_rng *r = rng_alloc(5);
+    Worker w = {"w", 15, 0, 0, 0.1};
+    size_t better = 0, conf_ok = 0;
+    for (int i = 0; i < 2000; i++) {
+        double ov[2] = {0.8, 0.4};
+        size_t words[2] = {20, 20};
+        int conf = 0, ch = labeler_compare(&w, &c, r, ov, words, &conf);
+        better += ch == 0;
+        conf_ok += conf >= 1 && conf <= 9 && conf != 5 && (conf < 5) == (ch == 0);
+    }
+    CHECK(better >= 1990, "a large gold gap decides: %zu/2000", better);
+    CHECK_INT(conf_ok, 2000, "confidence is 1-4 for summaries[0], 6-9 for summaries[1], never 5");
+    /* a tiny gap is a coin flip */
+    better = 0;
+    for (int i = 0; i < 4000; i++) {
+        double ov[2] = {0.6, 0.6};
+        size_t words[2] = {20, 20};
+        int conf;
+        better += labeler_compare(&w, &c, r, ov, words, &conf) == 0;
+    }
+    CHECK(better > 1800 && better < 2200, "equal summaries split evenly: %zu/4000", better);
+    /* ratings follow the gold axes */
+    double lo = 0, hi = 0;
+    for (int i = 0; i < 2000; i++) {
+        int a[4], b[4];
+        double g1[4] = {0.2, 0.2, 0.2, 0.2}, g2[4] = {0.8, 0.8, 0.8, 0.8};
+        labeler_rate(&w, r, g1, 20, a);
+        labeler_rate(&w, r, g2, 20, b);
+        for (int k = 0; k < 4; k++)
+            CHECK(a[k] >= 1 && a[k] <= 7 && b[k] >= 1 && b[k] <= 7, "ratings on 1-7");
+        lo += a[0] / 2000.0;
+        hi += b[0] / 2000.0;
+    }
+    CHECK(lo < 3 && hi > 5, "gold 0.2 rates low (%g), gold 0.8 high (%g)", lo, hi);
+    int conf;
+    double tie[2] = {0.5, 0.5};
+    CHECK_INT(labeler_gold_choice(&c, tie, &conf), -1, "the gold judge has no choice on a tie");
+    rng_free(r);
+    pool_free(&p);
+}

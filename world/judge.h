@@ -1,0 +1,55 @@
+/* judge.h — the gold judge: scores any summary of any document of a world
+ * on accuracy, coverage, coherence and overall, each in [0, 1], with the
+ * fact-level explanation (docs/world.md gives every formula).
+ *
+ * Deterministic: the coherence model is trained on clean summaries the
+ * world's own generator writes under a seed derived from the world's. */
+#ifndef TL_JUDGE_H
+#define TL_JUDGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+#include "world/world.h"
+
+/* An n-gram model of well-formed summaries (trigram, interpolated absolute
+ * discounting), one per domain. */
+typedef struct {
+    StrPool vocab;
+    uint32_t *uni; size_t nuni;        /* counts by word id; id 0 = <unk>, 1 = <s>, 2 = </s> */
+    uint32_t *ctx1_total, *ctx1_types; /* per first word: continuations and distinct ones */
+    uint64_t *bkeys; uint32_t *bvals; size_t bcap, bn;   /* bigram counts */
+    uint64_t *tkeys; uint32_t *tvals; size_t tcap, tn;   /* trigram counts */
+    uint64_t *c2keys; uint32_t *c2tot, *c2typ; size_t c2cap, c2n; /* trigram contexts */
+    double total;
+    double h_good, h_bad;              /* calibration: mean NLL per token of clean / shuffled summaries */
+} CoherenceLM;
+
+typedef struct {
+    World *w;                          /* borrowed */
+    CoherenceLM lm[WD_N];
+} Judge;
+
+typedef struct {
+    double overall, accuracy, coverage, coherence;
+    double lm_nll;      /* mean negative log-likelihood per token under the coherence model */
+    double repetition;  /* share of repeated word trigrams */
+    int truncated;      /* ends on a word that cannot end a summary */
+    size_t words;
+    int invented, contradicted;
+} JudgeScore;
+
+/* Builds the coherence models for w (a fraction of a second per domain). */
+void judge_init(Judge *j, World *w);
+void judge_free(Judge *j);
+
+/* Scores text as a summary of document doc (an index in w->docs). When
+ * explain is not NULL, adds "covered", "missed", "invented" and
+ * "contradicted" arrays to it. */
+void judge_score(const Judge *j, size_t doc, const char *text, JudgeScore *s, cJSON *explain);
+
+/* Mean NLL per token of text under lm (exposed for tests). */
+double judge_lm_nll(const CoherenceLM *lm, const char *text, size_t *ntok);
+
+#endif
