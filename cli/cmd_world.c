@@ -155,6 +155,8 @@ typedef struct {
 static void word_hash(const char *tok, size_t len, void *arg)
 {
     WordHashes *wh = arg;
+    if (len == 1 && tok[0] == '.')
+        return; /* sentence boundaries are not words */
     if (wh->n < 4096)
         wh->w[wh->n++] = util_fnv1a(UTIL_FNV_INIT, tok, len);
 }

@@ -281,6 +281,13 @@ void lexicon_tokenize(const char *text, void (*fn)(const char *tok, size_t len, 
             fn(buf, n, arg);
             n = 0;
         }
+        /* a sentence boundary is a token of its own, so that neither a key
+         * nor "6 years. Old posters" reads across it */
+        if ((*s == '.' || *s == '?' || *s == '!') && !(s[1] >= '0' && s[1] <= '9')) {
+            while (s[1] == '.' || s[1] == '?' || s[1] == '!')
+                s++;
+            fn(".", 1, arg);
+        }
         s += apos ? (size_t)apos : 1;
     }
     if (n)

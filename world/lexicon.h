@@ -105,8 +105,9 @@ int lexicon_find(const Lexicon *lx, const char *id);
 int lexicon_group(const Lexicon *lx, const char *name); /* -1 if unknown */
 
 /* Tokenisation for key matching: lowercase letters and digits, apostrophes
- * dropped, money tokens ("$4,000", "$12k", "£300") kept whole, any other
- * byte a separator. Calls fn(tok, len, arg) for each token. */
+ * dropped (a possessive 's is a token "s"), money tokens ("$4,000", "$12k",
+ * "£300") kept whole, a run of . ? ! a token "." (a sentence boundary),
+ * any other byte a separator. Calls fn(tok, len, arg) for each token. */
 void lexicon_tokenize(const char *text, void (*fn)(const char *tok, size_t len, void *arg), void *arg);
 
 /* Finds the concepts whose keys occur in text (leftmost-longest,

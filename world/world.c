@@ -24,7 +24,7 @@ void world_config_default(WorldConfig *c)
     c->n[WD_NEWS][SPLIT_TRAIN] = 2000;
     c->n[WD_NEWS][SPLIT_TEST] = 500;
     c->post_words[0] = 80, c->post_words[1] = 250;
-    c->article_words[0] = 220, c->article_words[1] = 480;
+    c->article_words[0] = 320, c->article_words[1] = 640;
     c->distractors[0] = 1, c->distractors[1] = 3;
     c->details[0] = 2, c->details[1] = 6;
     c->article_details[0] = 3, c->article_details[1] = 7;
@@ -849,8 +849,8 @@ void world_render_doc(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, const
     const TplList *fill = tldr ? &lx->fillers : &lx->news_fillers;
     unsigned char used_fill[256] = {0};
     int tries = 0;
-    while (words < target && tries++ < 60) {
-        int restate = gsl_rng_uniform(r) < 0.5 && ndet_end > 1;
+    while (words < target && tries++ < 120) {
+        int restate = gsl_rng_uniform(r) < (tldr ? 0.5 : 0.6) && ndet_end > 1;
         if (restate) {
             const DocFact *f = &d->f[1 + gsl_rng_uniform_int(r, (unsigned long)(ndet_end - 1))];
             slots_set(lx, r, d, f, 0, &ds);

@@ -43,9 +43,9 @@ void test_world_tokenize(void)
 {
     char buf[512];
     joined("My (24F) bf's phone - don't ask!", buf, sizeof buf);
-    CHECK_STR(buf, "my|24f|bf|s|phone|dont|ask", "apostrophes, possessive 's, punctuation");
-    joined("It cost $4,000, then $12k and \xC2\xA3" "300.", buf, sizeof buf);
-    CHECK_STR(buf, "it|cost|$4000|then|$12k|and|$300", "money tokens ($ and pound)");
+    CHECK_STR(buf, "my|24f|bf|s|phone|dont|ask|.", "apostrophes, possessive 's, punctuation, a boundary");
+    joined("It cost $4,000, then $12k and \xC2\xA3" "300... Fine?!", buf, sizeof buf);
+    CHECK_STR(buf, "it|cost|$4000|then|$12k|and|$300|.|fine|.", "money tokens ($ and pound), boundary runs");
     joined("co-worker\xE2\x80\x99s CAT", buf, sizeof buf);
     CHECK_STR(buf, "co|worker|s|cat", "hyphen splits, curly apostrophe, lowercase");
 }

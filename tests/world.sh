@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# tests/world.sh — the in-silico world end to end through bin/tldrlab:
+# determinism, scale (100,000 posts), the judge's speed and orderings on
+# baselines, the labelers' calibration over 5,000 pairs, the analysis
+# commands on generated records, and bad input. Prints one line per test
+# and "world: N passed, N failed, N skipped".
+set -u
+T=${TLDRLAB:-bin/tldrlab}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0 skip=0
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() {
+  fail=$((fail + 1)); echo "FAIL $1"; shift
+  for l in "$@"; do printf '  %s\n' "$l"; done
+  printf '  stderr was: %s\n' "$(head -c 600 "$tmp/err")"
+}
+run() { "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
+expect() {
+  local name=$1 code=$2; shift 2
+  run "$@"
+  if [ "$rc" = "$code" ]; then ok "$name"; else bad "$name" "expected exit $code, got $rc: $*"; fi
+}
+expect_err() {
+  local name=$1 code=$2 msg=$3; shift 3
+  run "$@"
+  local got; got=$(cat "$tmp/err")
+  if [ "$rc" = "$code" ] && [ "$got" = "$msg" ]; then ok "$name"
+  else bad "$name" "expected exit $code and stderr: $msg" "got exit $rc and stderr: $got"; fi
+}
+# in_range NAME VALUE LO HI: LO <= VALUE <= HI (decimals)
+in_range() {
+  if [ -n "$2" ] && awk -v v="$2" -v lo="$3" -v hi="$4" 'BEGIN{exit !(v >= lo && v <= hi)}'; then
+    ok "$1 ($2 in [$3, $4])"
+  else
+    bad "$1" "expected a value in [$3, $4], got '${2}'"
+  fi
+}
+# csv_get FILE KEYCOL KEY COL: the value of column COL in the row whose column KEYCOL is KEY
+csv_get() {
+  awk -F, -v kc="$2" -v key="$3" -v col="$4" '
+    { gsub(/"/, "") }
+    NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+    $h[kc] == key { print $h[col]; exit }' "$1"
+}
+
+# ---- help and usage
+for c in world label baseline; do
+  run $T $c --help
+  if [ "$rc" = 0 ] && grep -q "usage: tldrlab $c" "$tmp/out"; then ok "$c --help"; else bad "$c --help" "usage text"; fi
+done
+expect_err "world: unknown action" 2 "tldrlab world: unknown action 'frob': expected generate, stats, judge or lint (see tldrlab world --help)" $T world frob
+expect_err "generate needs --out" 2 "tldrlab world: generate: --out DIR is required: where to write the world" $T world generate
+expect_err "baseline: unknown kind" 2 "tldrlab baseline: unknown baseline 'lead4': expected ref, lead3, title, random-sentence or author" $T baseline lead4 --world x --out y
+expect_err "world: not a world" 2 "$tmp/none: not a world (no world.json: No such file or directory); make one with tldrlab world generate --out $tmp/none" $T world stats "$tmp/none"
+
+# ---- the built-in lexicon is clean
+run $T world lint
+if [ "$rc" = 0 ] && grep -q ": 0 problems$" "$tmp/out"; then ok "world lint: built-in lexicon"; else bad "world lint: built-in lexicon" "$(tail -3 "$tmp/out")"; fi
+
+# ---- determinism
+cat >"$tmp/small.json" <<'EOF'
+{"world": {"splits": {"tldr": {"train": 5000, "valid1": 100, "valid2": 1000, "test": 100},
+                      "news": {"train": 200, "test": 500}}}}
+EOF
+expect "generate" 0 $T world generate --config "$tmp/small.json" --out "$tmp/w" --quiet
+$T world generate --config "$tmp/small.json" --out "$tmp/w2" --quiet >/dev/null 2>&1
+if diff -r "$tmp/w" "$tmp/w2" >/dev/null; then ok "same seed, byte-identical world"; else bad "same seed, byte-identical world" "$(diff -rq "$tmp/w" "$tmp/w2" | head -3)"; fi
+$T world generate --config "$tmp/small.json" --seed 7 --out "$tmp/w3" --quiet >/dev/null 2>&1
+if ! cmp -s "$tmp/w/tldr/train.jsonl" "$tmp/w3/tldr/train.jsonl"; then ok "another seed, another world"; else bad "another seed, another world" "identical"; fi
+check_files() { for f in tldr/train.jsonl tldr/valid1.jsonl tldr/valid2.jsonl tldr/test.jsonl news/train.jsonl news/test.jsonl facts.jsonl world.json lexicon.json; do test -s "$tmp/w/$f" || return 1; done; }
+if check_files; then ok "generate writes every file"; else bad "generate writes every file" "$(ls -R "$tmp/w")"; fi
+if head -1 "$tmp/w/tldr/valid2.jsonl" | grep -q '^{"id":"t3_[0-9a-z]\{6\}","subreddit":"[a-z_]*","title":".*","post":".*","summary":".*"}$'; then
+  ok "posts in the tldr_3_filtered format"; else bad "posts in the tldr_3_filtered format" "$(head -c 300 "$tmp/w/tldr/valid2.jsonl")"; fi
+if head -1 "$tmp/w/news/test.jsonl" | grep -q '^{"id":"[0-9a-f]\{40\}","site":"[a-z]*","title":".*","article":".*","highlights":".*"}$'; then
+  ok "news in the CNN/DM format"; else bad "news in the CNN/DM format" "$(head -c 300 "$tmp/w/news/test.jsonl")"; fi
+
+# ---- scale: 100,000 posts in under a minute, no duplicates
+cat >"$tmp/big.json" <<'EOF'
+{"world": {"splits": {"tldr": {"train": 100000, "valid1": 0, "valid2": 0, "test": 0}, "news": {"train": 0, "test": 0}}}}
+EOF
+t0=$(date +%s.%N)
+run $T world generate --config "$tmp/big.json" --out "$tmp/big" --quiet
+t1=$(date +%s.%N)
+secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b - a}')
+if [ "$rc" = 0 ]; then in_range "100,000 posts generate in under a minute (seconds)" "$secs" 0 60; else bad "generate 100,000 posts" "exit $rc"; fi
+run $T world stats --format csv "$tmp/big"
+in_range "no duplicate posts among 100,000" "$(csv_get "$tmp/out" split train duplicates)" 0 0
+run $T baseline ref --world "$tmp/big" --split train --out "$tmp/big/ref.jsonl"
+t0=$(date +%s.%N)
+run $T world judge --world "$tmp/big" --summary --format csv "$tmp/big/ref.jsonl"
+t1=$(date +%s.%N)
+secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b - a}')
+if [ "$rc" = 0 ]; then in_range "the judge scores 100,000 summaries in seconds" "$secs" 0 20; else bad "judge 100,000" "exit $rc"; fi
+rm -rf "$tmp/big"
+
+# ---- stats
+run $T world stats --format csv "$tmp/w"
+in_range "stats: no duplicate posts" "$(csv_get "$tmp/out" split all duplicates)" 0 0
+in_range "stats: post length (mean words, default 80-250)" "$(csv_get "$tmp/out" split valid2 words_mean)" 120 210
+in_range "stats: reference length (min words)" "$(csv_get "$tmp/out" split valid2 ref_words_min)" 8 40
+in_range "stats: reference length (max words)" "$(csv_get "$tmp/out" split valid2 ref_words_max)" 8 40
+news_words=$(awk -F, '{gsub(/"/, "")} NR>1 && $1=="news" && $2=="all" {print $4}' "$tmp/out")
+tldr_words=$(awk -F, '{gsub(/"/, "")} NR>1 && $1=="tldr" && $2=="all" {print $4}' "$tmp/out")
+in_range "stats: articles are 2-4x longer than posts" "$(awk -v a="$news_words" -v b="$tldr_words" 'BEGIN{printf "%.2f", a/b}')" 2 4
+
+# ---- baselines and the judge's orderings on them
+for k in ref lead3 title random-sentence; do
+  expect "baseline $k" 0 $T baseline $k --world "$tmp/w" --out "$tmp/b_$k.jsonl"
+done
+if head -1 "$tmp/b_ref.jsonl" | grep -q '^{"id":"t3_[0-9a-z]*","policy":"ref","text":".*","split":"valid2","dataset":"tldr"}$'; then
+  ok "samples format"; else bad "samples format" "$(head -c 300 "$tmp/b_ref.jsonl")"; fi
+run $T world judge --world "$tmp/w" --summary --format csv "$tmp"/b_*.jsonl
+cp "$tmp/out" "$tmp/judged.csv"
+get() { awk -F, -v d="$1" -v p="$2" -v c="$3" '{gsub(/"/, "")} NR==1{for(i=1;i<=NF;i++)h[$i]=i;next} $1==d && $2==p {print $h[c]}' "$tmp/judged.csv"; }
+in_range "lead-3 coverage is high on news" "$(get news lead3 coverage)" 0.6 1
+in_range "lead-3 coverage is low on posts" "$(get tldr lead3 coverage)" 0 0.4
+in_range "references state no invented fact" "$(get tldr ref invented)" 0 0
+ref_o=$(get tldr ref overall) title_o=$(get tldr title overall)
+in_range "the reference scores above the title on posts (overall difference)" "$(awk -v a="$ref_o" -v b="$title_o" 'BEGIN{print a-b}')" 0.1 1
+run $T world judge --world "$tmp/w" "$tmp/b_ref.jsonl"
+if head -1 "$tmp/out" | grep -q '"facts":{"covered":\[.*\],"missed":\[.*\],"invented":\[\],"contradicted":\[\]}'; then
+  ok "judge explains the facts"; else bad "judge explains the facts" "$(head -c 400 "$tmp/out")"; fi
+expect "judge --format csv" 0 $T world judge --world "$tmp/w" --format csv "$tmp/b_ref.jsonl"
+if [ "$(head -1 "$tmp/out")" = "id,policy,split,dataset,overall,accuracy,coverage,coherence,words,invented,contradicted,lm_nll,repetition,truncated" ]; then
+  ok "judge CSV header"; else bad "judge CSV header" "$(head -1 "$tmp/out")"; fi
+
+# ---- labelers: calibration over 5,000 pairs of two reference-author drafts
+$T baseline author --seed 1 --world "$tmp/w" --split train --out "$tmp/a1.jsonl" >/dev/null
+$T baseline author --seed 2 --world "$tmp/w" --split train --out "$tmp/a2.jsonl" >/dev/null
+expect "label compare" 0 $T label compare --world "$tmp/w" --labels 2 --gold --out "$tmp/cal.json" "$tmp/a1.jsonl" "$tmp/a2.jsonl"
+run $T agreement --split train --expert gold --bootstrap 0 "$tmp/cal.json"
+ww=$(sed -n 's/^inter-labeler agreement \([0-9.]*\)%.*/\1/p' "$tmp/out")
+gold=$(sed -n 's/^agreement with the expert gold: \([0-9.]*\)%.*/\1/p' "$tmp/out")
+in_range "labelers agree with the gold judge 73-77% (%)" "$gold" 73 77
+in_range "labelers agree with each other 70-75% (%)" "$ww" 70 75
+if grep -q '"extra":{"confidence":[1-46-9]}' "$tmp/cal.json" && ! grep -q '"confidence":5' "$tmp/cal.json"; then
+  ok "confidence 1-9 without 5"; else bad "confidence 1-9 without 5" "$(head -c 300 "$tmp/cal.json")"; fi
+
+# ---- the analysis commands on generated records
+run $T label compare --world "$tmp/w" --out "$tmp/vs.json" "$tmp/b_lead3.jsonl" "$tmp/b_ref.jsonl"
+run $T label compare --world "$tmp/w" --out "$tmp/vs2.json" "$tmp/b_title.jsonl" "$tmp/b_ref.jsonl"
+run $T winrate --split all --dataset news --bootstrap 0 --format csv "$tmp/vs.json"
+in_range "winrate: lead-3 preferred to the reference on news" "$(csv_get "$tmp/out" policy lead3 win_rate)" 0.5 1
+run $T winrate --split all --dataset tldr --bootstrap 0 --format csv "$tmp/vs2.json"
+in_range "winrate: the title loses to the reference on posts" "$(csv_get "$tmp/out" policy title win_rate)" 0 0.5
+expect "label rate" 0 $T label rate --world "$tmp/w" --out "$tmp/axis.json" "$tmp/b_ref.jsonl" "$tmp/b_lead3.jsonl"
+run $T likert --split all --format csv "$tmp/axis.json"
+refo=$(awk -F, '{gsub(/"/, "")} NR==1{for(i=1;i<=NF;i++)h[$i]=i;next} $h["dataset"]=="tldr" && $h["policy"]=="ref" && $h["axis"]=="overall" {print $h["mean"]}' "$tmp/out")
+in_range "likert: the reference's mean overall score" "$refo" 4 6
+expect "lengthctl on generated comparisons" 0 $T lengthctl --split all --dataset news "$tmp/vs.json"
+
+# ---- bad input: file, line, field; nothing written
+printf '{"id":"t3_nope00","policy":"p","text":"x"}\n' >"$tmp/bad1.jsonl"
+expect_err "judge: unknown document" 2 "$tmp/bad1.jsonl:1: id: no document 't3_nope00' in the world $tmp/w" $T world judge --world "$tmp/w" "$tmp/bad1.jsonl"
+id=$(head -1 "$tmp/b_ref.jsonl" | sed 's/^{"id":"\([^"]*\)".*/\1/')
+printf '{"id":"%s","policy":"p","text":"x"}\n{"id":"%s","text":"x"}\n' "$id" "$id" >"$tmp/bad2.jsonl"
+expect_err "judge: missing field" 2 "$tmp/bad2.jsonl:2: policy: missing" $T world judge --world "$tmp/w" --out "$tmp/j.jsonl" "$tmp/bad2.jsonl"
+if [ ! -e "$tmp/j.jsonl" ]; then ok "judge: nothing written after bad input"; else bad "judge: nothing written after bad input" "file exists"; fi
+printf '{"id":"%s","policy":"p","text":"x","split":"train"}\n' "$id" >"$tmp/bad3.jsonl"
+expect_err "judge: wrong split" 2 "$tmp/bad3.jsonl:1: split: 'train', but document $id is in valid2" $T world judge --world "$tmp/w" "$tmp/bad3.jsonl"
+printf '{"world": {"paraphrase": 2}}' >"$tmp/badcfg.json"
+expect_err "config: out of range" 2 "$tmp/badcfg.json: world.paraphrase: expected a number from 0 to 1" $T world generate --config "$tmp/badcfg.json" --out "$tmp/w4"
+if [ ! -e "$tmp/w4" ]; then ok "config error: no world written"; else bad "config error: no world written" "$tmp/w4 exists"; fi
+expect_err "label compare: nothing to pair" 2 "tldrlab label: compare: no sample of $tmp/b_ref.jsonl shares a document with a sample of another policy in $tmp/b_ref.jsonl" $T label compare --world "$tmp/w" --out "$tmp/x.json" "$tmp/b_ref.jsonl" "$tmp/b_ref.jsonl"
+cp -r "$tmp/w" "$tmp/wt"
+sed -i "s/Throwaway because/Throwaway since/" "$tmp/wt/lexicon.json"
+run $T world judge --world "$tmp/wt" "$tmp/b_ref.jsonl"
+if [ "$rc" = 2 ] && grep -q "the world was modified after it was generated" "$tmp/err"; then ok "a modified world is refused"; else bad "a modified world is refused" "exit $rc"; fi
+
+echo "world: $pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]
