@@ -372,6 +372,22 @@ static int parse_value(Ld *d, const cJSON *o, Concept *c)
         c->value = VAL_PLACE;
     else
         return fail(d, "value", "expected none, dur, money or place");
+    const cJSON *du = cJSON_GetObjectItemCaseSensitive(o, "dur");
+    if (du) {
+        static const char *const UNITS[] = {"", "day", "week", "month", "year"};
+        const cJSON *u = cJSON_GetArrayItem(du, 0), *a = cJSON_GetArrayItem(du, 1), *b = cJSON_GetArrayItem(du, 2);
+        int unit = 0;
+        for (int k = 1; k <= 4 && cJSON_IsString(u); k++)
+            if (strcmp(u->valuestring, UNITS[k]) == 0)
+                unit = k;
+        if (c->value != VAL_DUR || !cJSON_IsArray(du) || cJSON_GetArraySize(du) != 3 || !unit || !cJSON_IsNumber(a) ||
+            !cJSON_IsNumber(b) || a->valueint < 1 || a->valueint > b->valueint || b->valueint > 1000)
+            return fail(d, "dur", "expected [\"day\"|\"week\"|\"month\"|\"year\", lo, hi] with 1 <= lo <= hi <= 1000, "
+                                  "on a concept with \"value\": \"dur\"");
+        c->dur_unit = unit;
+        c->dur_lo = a->valueint;
+        c->dur_hi = b->valueint;
+    }
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "money");
     if (m) {
         const cJSON *a = cJSON_GetArrayItem(m, 0), *b = cJSON_GetArrayItem(m, 1);

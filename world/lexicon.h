@@ -38,6 +38,7 @@ typedef struct {
     double w_lo, w_hi;   /* importance range (events, asks, outcomes: w_lo == w_hi) */
     ValueKind value;
     double money_lo, money_hi; /* VAL_MONEY: the range amounts are drawn from (0: the domain's) */
+    int dur_unit, dur_lo, dur_hi; /* VAL_DUR: unit (1 day .. 4 year) and range; unit 0: 2-12 years or 2-11 months */
     int person_group;    /* events: relation group of the main person, -1 = none */
     int with_group;      /* details: group of a second person, -1 = none */
     TplList post, summary, title;

@@ -344,15 +344,23 @@ static int intro_has_dur(const Lexicon *lx, int group)
     return 1;
 }
 
-static void draw_dur(gsl_rng *r, int16_t *n, int8_t *unit)
+/* A duration for concept c (NULL: the intro's), never more years than the
+ * person has been an adult (age: the narrator's or the subject's). */
+static void draw_dur(gsl_rng *r, const Concept *c, int age, int16_t *n, int8_t *unit)
 {
-    if (gsl_rng_uniform(r) < 0.6) {
+    if (c && c->dur_unit) {
+        *unit = (int8_t)c->dur_unit;
+        *n = (int16_t)uniform_int(r, c->dur_lo, c->dur_hi);
+    } else if (gsl_rng_uniform(r) < 0.6) {
         *unit = UNIT_YEAR;
         *n = (int16_t)uniform_int(r, 2, 12);
     } else {
         *unit = UNIT_MONTH;
         *n = (int16_t)uniform_int(r, 2, 11);
     }
+    int cap = age > 18 ? age - 16 : 2;
+    if (*unit == UNIT_YEAR && *n > cap)
+        *n = (int16_t)cap;
 }
 
 static int64_t draw_money(gsl_rng *r, int domain, const Concept *c)
@@ -439,15 +447,18 @@ void world_draw_doc(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, int dom
         d->nar_g = gsl_rng_uniform(r) < 0.5 ? 'F' : 'M';
         if (e->person_group >= 0)
             draw_person(lx, r, e->person_group, d->nar_age, d->nar_g, -1, 0, &d->p[0]);
-        if (intro_has_dur(lx, e->person_group))
-            draw_dur(r, &d->dur_n, &d->dur_unit);
+        if (intro_has_dur(lx, e->person_group)) {
+            int younger = d->p[0].rel >= 0 && d->p[0].age < d->nar_age ? d->p[0].age : d->nar_age;
+            draw_dur(r, NULL, younger, &d->dur_n, &d->dur_unit);
+        }
     } else {
         draw_person(lx, r, e->person_group, 0, 0, -1, 1, &d->p[0]);
         d->site = (int)gsl_rng_uniform_int(r, lx->nsites);
     }
     d->currency = domain == WD_NEWS && strcmp(lx->sites[d->site], "dailymail") == 0 ? 'L' : '$';
+    int age = domain == WD_TLDR ? d->nar_age : d->p[0].age;
     if (e->value == VAL_DUR)
-        draw_dur(r, &d->f[0].dur_n, &d->f[0].dur_unit);
+        draw_dur(r, e, age, &d->f[0].dur_n, &d->f[0].dur_unit);
     if (e->value == VAL_MONEY)
         d->f[0].money = draw_money(r, domain, e);
     /* details, without replacement */
@@ -476,7 +487,7 @@ void world_draw_doc(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, int dom
         f->concept = di;
         f->weight = (float)(dc->w_lo + (dc->w_hi - dc->w_lo) * gsl_rng_uniform(r));
         if (dc->value == VAL_DUR)
-            draw_dur(r, &f->dur_n, &f->dur_unit);
+            draw_dur(r, dc, age, &f->dur_n, &f->dur_unit);
         else if (dc->value == VAL_MONEY)
             f->money = draw_money(r, domain, dc);
         else if (dc->value == VAL_PLACE)
@@ -489,7 +500,7 @@ void world_draw_doc(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, int dom
         f->concept = closing;
         f->weight = (float)(a->w_lo + (a->w_hi - a->w_lo) * gsl_rng_uniform(r));
         if (a->value == VAL_DUR)
-            draw_dur(r, &f->dur_n, &f->dur_unit);
+            draw_dur(r, a, age, &f->dur_n, &f->dur_unit);
         else if (a->value == VAL_MONEY)
             f->money = draw_money(r, domain, a);
         else if (a->value == VAL_PLACE)
@@ -752,6 +763,7 @@ void world_render_doc(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, const
     sb_add(&t->title, sb_str(&one));
 
     size_t after_event; /* sentences that may be inserted at or after this index */
+    uint32_t used[DOC_MAX_FACTS] = {0}; /* post templates used per fact */
     int closing = d->nf > 1 && (lx->c[d->f[d->nf - 1].concept].kind == CK_ASK ||
                                 lx->c[d->f[d->nf - 1].concept].kind == CK_OUTCOME) ? d->nf - 1 : -1;
     int ndet_end = closing >= 0 ? closing : d->nf;
@@ -785,7 +797,7 @@ void world_render_doc(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, const
         for (int q = 0; q < no; q++) {
             const DocFact *f = &d->f[order[q]];
             slots_set(lx, r, d, f, 0, &ds);
-            render_one(&lx->c[f->concept].post, -1, &ds, r, para, t, &one);
+            used[order[q]] |= 1u << (render_one(&lx->c[f->concept].post, -1, &ds, r, para, t, &one) & 31);
             if (q > 0 && gsl_rng_uniform(r) < 0.3)
                 with_connector(lx, d->domain, r, &one, t);
             sent_insert(&ss, ss.n, sb_str(&one));
@@ -810,7 +822,7 @@ void world_render_doc(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, const
         for (int q = 0; q < no; q++) {
             const DocFact *f = &d->f[order[q]];
             slots_set(lx, r, d, f, 0, &ds);
-            render_one(&lx->c[f->concept].post, -1, &ds, r, para, t, &one);
+            used[order[q]] |= 1u << (render_one(&lx->c[f->concept].post, -1, &ds, r, para, t, &one) & 31);
             if (q >= 2 && gsl_rng_uniform(r) < 0.3)
                 with_connector(lx, d->domain, r, &one, t);
             sent_insert(&ss, ss.n, sb_str(&one));
@@ -851,10 +863,18 @@ void world_render_doc(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, const
     int tries = 0;
     while (words < target && tries++ < 120) {
         int restate = gsl_rng_uniform(r) < (tldr ? 0.5 : 0.6) && ndet_end > 1;
-        if (restate) {
-            const DocFact *f = &d->f[1 + gsl_rng_uniform_int(r, (unsigned long)(ndet_end - 1))];
-            slots_set(lx, r, d, f, 0, &ds);
-            render_one(&lx->c[f->concept].post, -1, &ds, r, para, t, &one);
+        if (restate) { /* a detail again, in words not used for it yet */
+            int k = 1 + (int)gsl_rng_uniform_int(r, (unsigned long)(ndet_end - 1));
+            const TplList *pl = &lx->c[d->f[k].concept].post;
+            long fresh[32];
+            int nfresh = 0;
+            for (size_t i = 0; i < pl->n && i < 32; i++)
+                if (!(used[k] & (1u << i)))
+                    fresh[nfresh++] = (long)i;
+            if (nfresh == 0)
+                continue;
+            slots_set(lx, r, d, &d->f[k], 0, &ds);
+            used[k] |= 1u << render_one(pl, fresh[gsl_rng_uniform_int(r, (unsigned long)nfresh)], &ds, r, para, t, &one);
         } else {
             size_t i = gsl_rng_uniform_int(r, fill->n);
             if (i < 256 && used_fill[i])
