@@ -240,6 +240,9 @@ static void tpl_class(const Lexicon *lx, uint8_t *cls, int nclass_names, const c
     for (size_t f = 0; f < sizeof fill / sizeof fill[0]; f++)
         for (size_t k = 0; k < fill[f]->n; k++)
             cls[fill[f]->tpl0 + k] = 5;
+    for (size_t s = 0; s < lx->nsec; s++)
+        for (size_t k = 0; k < lx->sec[s].fillers.n; k++)
+            cls[lx->sec[s].fillers.tpl0 + k] = 5;
 }
 
 static int world_cmd_stats(CliOpts *o)

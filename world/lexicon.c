@@ -683,6 +683,9 @@ static int parse_domain_file(Ld *d, const char *name, const cJSON *f)
         sec->weight = w;
         char base[256];
         snprintf(base, sizeof base, "%s", d->path);
+        if (get_tpl(d, s, "fillers", 0, &lx->sec[si].fillers) != 0)
+            return -1;
+        sec = &lx->sec[si];
         int *asks = NULL;
         size_t nasks = 0;
         const cJSON *aj = cJSON_GetObjectItemCaseSensitive(s, "asks");
@@ -938,6 +941,7 @@ void lexicon_free(Lexicon *lx)
     for (size_t s = 0; s < lx->nsec; s++) {
         free(lx->sec[s].name);
         free(lx->sec[s].events);
+        tpl_free(&lx->sec[s].fillers);
     }
     free(lx->sec);
     for (int g = 0; g < lx->ngroups; g++) {

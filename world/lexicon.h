@@ -57,6 +57,7 @@ typedef struct {
     int domain;
     double weight;
     int *events; size_t nevents;
+    TplList fillers;   /* optional colour for padding, in the section's register */
 } Section;
 
 /* A key phrase: a token sequence that names concept. */

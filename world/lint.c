@@ -239,6 +239,15 @@ static size_t static_checks(const Lexicon *lx, StrBuf *msgs)
         lint_doc(lx, lists[k].domain, -1, -1, &d);
         check_list(&x, lists[k].t, "", -1, 0, NULL, 0, &d, r);
     }
+    for (size_t k = 0; k < lx->nsec; k++) {
+        char name[128];
+        snprintf(name, sizeof name, "sections.%s.fillers", lx->sec[k].name);
+        x.owner = name;
+        x.allowed = lx->sec[k].domain == WD_TLDR ? (1u << S_AGE | 1u << S_G) : 0;
+        Doc d;
+        lint_doc(lx, lx->sec[k].domain, -1, -1, &d);
+        check_list(&x, &lx->sec[k].fillers, "", -1, 0, NULL, 0, &d, r);
+    }
     for (int g = 0; g <= lx->ngroups; g++) {
         if (!lx->intros[g].n)
             continue;

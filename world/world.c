@@ -858,8 +858,8 @@ void world_render_doc(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, const
     size_t words = 0;
     for (size_t i = 0; i < ss.n; i++)
         words += words_of(ss.s[i]);
-    const TplList *fill = tldr ? &lx->fillers : &lx->news_fillers;
-    unsigned char used_fill[256] = {0};
+    const TplList *common_fill = tldr ? &lx->fillers : &lx->news_fillers, *sec_fill = &lx->sec[d->section].fillers;
+    unsigned char used_fill[2][256] = {{0}};
     int tries = 0;
     while (words < target && tries++ < 120) {
         int restate = gsl_rng_uniform(r) < (tldr ? 0.5 : 0.6) && ndet_end > 1;
@@ -875,12 +875,14 @@ void world_render_doc(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, const
                 continue;
             slots_set(lx, r, d, &d->f[k], 0, &ds);
             used[k] |= 1u << render_one(pl, fresh[gsl_rng_uniform_int(r, (unsigned long)nfresh)], &ds, r, para, t, &one);
-        } else {
+        } else { /* colour: the section's own when it has some, else the domain's */
+            int own = sec_fill->n > 0 && gsl_rng_uniform(r) < 0.6;
+            const TplList *fill = own ? sec_fill : common_fill;
             size_t i = gsl_rng_uniform_int(r, fill->n);
-            if (i < 256 && used_fill[i])
+            if (i < 256 && used_fill[own][i])
                 continue;
             if (i < 256)
-                used_fill[i] = 1;
+                used_fill[own][i] = 1;
             slots_set(lx, r, d, NULL, 0, &ds);
             render_one(fill, (long)i, &ds, r, para, t, &one);
         }
