@@ -207,6 +207,10 @@ int cli_run_comparisons(CliOpts *o, const char *name, int one_dataset,
 struct World;
 void cli_open_world(CliOpts *o, struct World *w, int texts);
 
+/* Opens --out as one output file (its folder is created when missing),
+ * written atomically: commit with atomic_commit. */
+AtomicFile *cli_open_out_file(const CliOpts *o);
+
 /* The commands. */
 int cmd_winrate(CliOpts *o);
 int cmd_lengthctl(CliOpts *o);

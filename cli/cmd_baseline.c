@@ -76,7 +76,7 @@ int cmd_baseline(CliOpts *o)
     else
         snprintf(policy, sizeof policy, "%s", kind == 3 ? "random_sentence" : KINDS[kind]);
     gsl_rng *r = rng_alloc(o->seed);
-    AtomicFile *af = atomic_open(o->out_dir);
+    AtomicFile *af = cli_open_out_file(o);
     size_t n = 0, *st = xmalloc(4096 * sizeof *st), *en = xmalloc(4096 * sizeof *en);
     StrBuf text;
     sb_init(&text);

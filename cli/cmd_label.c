@@ -91,7 +91,7 @@ static int label_compare(CliOpts *o, World *w, const WorldConfig *c, const Worke
         }
     }
     gsl_rng *r = rng_alloc(o->seed);
-    AtomicFile *af = atomic_open(o->out_dir);
+    AtomicFile *af = cli_open_out_file(o);
     size_t pairs = 0, records = 0, gold = 0;
     size_t *who = xmalloc((size_t)o->labels * sizeof *who);
     Progress pr;
@@ -180,7 +180,7 @@ static int label_rate(CliOpts *o, World *w, const WorkerPool *pool, Judge *j)
         gold[4 * i + 3] = s.coherence;
     }
     gsl_rng *r = rng_alloc(o->seed);
-    AtomicFile *af = atomic_open(o->out_dir);
+    AtomicFile *af = cli_open_out_file(o);
     size_t *who = xmalloc((size_t)o->labels * sizeof *who);
     size_t records = 0;
     for (size_t i = 0; i < ss.n; i++) {

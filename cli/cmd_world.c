@@ -473,7 +473,7 @@ static int world_cmd_judge(CliOpts *o)
         cli_emit_output(o, &out);
         output_free(&out);
     } else {
-        AtomicFile *af = o->out_dir ? atomic_open(o->out_dir) : NULL;
+        AtomicFile *af = o->out_dir ? cli_open_out_file(o) : NULL;
         FILE *fp = af ? af->fp : stdout;
         if (o->format == FMT_CSV)
             fputs("id,policy,split,dataset,overall,accuracy,coverage,coherence,words,invented,contradicted,"

@@ -87,7 +87,7 @@ static const Command COMMANDS[] = {
      "            missed, invented and contradicted; JSON lines (--format csv for CSV),\n"
      "            or --summary for means per policy\n"
      "  lint       check the lexicon (built-in, or --lexicon DIR)",
-     cmd_world, 1, "generate: the world's folder (required); judge: a file for the scores (default: stdout)"},
+     cmd_world, 1, "generate: the world's folder (required); judge: a file for the scores (default stdout), or with --summary a folder for judge.csv and judge.json; stats: a folder for world_stats.csv and .json"},
     {"label", "simulated labelers: compare pairs, rate summaries (released format)",
      OPT_WORLD | OPT_WORLDDIR | OPT_OUT | OPT_SEED | OPT_LABEL | OPT_PROGRESS,
      "compare|rate --world DIR --out FILE [options] FILE...",

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The quickstart (`make run`): until the in-silico pipeline exists, generate
-# the example data set in the released format, run every analysis on it,
-# draw the figures and the report, and say where the outputs went.
+# The quickstart (`make run`): generate the example data set in the
+# released format, run every analysis on it, draw the figures and the
+# report; then the in-silico world: generate it, judge the baselines, have
+# the simulated labelers compare and rate them in the released format, and
+# report on those records too. Says where the outputs went.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T=bin/tldrlab
@@ -32,11 +34,42 @@ echo "== Likert axis ratings, with length control"
 $T likert --length-control --out "$a/likert" $axis
 echo
 echo "== labeler agreement"
-$T agreement --out "$a/tldr" "$cmp"
+$T agreement --out "$a/tldr" "$cmp" | sed -n 1,8p
 echo
 echo "== figures and the report (every analysis and figure together)"
 # shellcheck disable=SC2086
 $T report --quiet --out "$out.new/report" --comparisons "$cmp" "$news" --axis $axis >/dev/null
+
+w="$out.new/world"
+echo
+echo "== the in-silico world: TL;DR-like posts and news articles with known facts"
+$T world generate --quiet --out "$w"
+$T world stats --out "$w/stats" "$w" | head -8
+echo
+echo "== baselines without a model, judged by the gold judge"
+s="$out.new/samples"
+mkdir -p "$s"
+for k in ref lead3 title random-sentence; do
+  $T baseline "$k" --world "$w" --out "$s/$k.jsonl" >/dev/null
+done
+$T baseline author --seed 1 --world "$w" --split train --out "$s/author1.jsonl" >/dev/null
+$T baseline author --seed 2 --world "$w" --split train --out "$s/author2.jsonl" >/dev/null
+$T world judge --world "$w" --summary --out "$w/judge" "$s/ref.jsonl" "$s/lead3.jsonl" "$s/title.jsonl" "$s/random-sentence.jsonl" 2>/dev/null
+echo
+echo "== simulated labelers: calibration on two drafts of the reference author (gold = the judge)"
+r="$out.new/world_records"
+$T label compare --world "$w" --labels 2 --gold --batch-name calibration --out "$r/comparisons/calibration.json" "$s/author1.jsonl" "$s/author2.jsonl"
+$T agreement --split train --expert gold --out "$a/world_calibration" "$r/comparisons/calibration.json" | sed -n 1,4p
+echo
+echo "== labelers compare the baselines with the references and rate them (released format)"
+for k in lead3 title random-sentence; do
+  $T label compare --world "$w" --batch-name baselines --out "$r/comparisons/$k.json" "$s/$k.jsonl" "$s/ref.jsonl" >/dev/null
+done
+$T label rate --world "$w" --batch-name baselines --out "$r/axis_evals/baselines.json" "$s/ref.jsonl" "$s/lead3.jsonl" "$s/title.jsonl" >/dev/null
+$T winrate --split all --dataset news --bootstrap 2000 --out "$a/world_news" "$r"/comparisons/{lead3,title,random-sentence}.json
+echo
+echo "== the report on the world's records"
+$T report --quiet --split all --out "$out.new/world_report" --comparisons "$r"/comparisons/{lead3,title,random-sentence}.json --axis "$r/axis_evals/baselines.json" >/dev/null
 rm -rf "$out"
 mv "$out.new" "$out"
 end=$(date +%s.%N)
@@ -46,4 +79,6 @@ find "$out/analysis" -type f | sort | sed 's/^/  /'
 echo "Report: $out/report/report.html (self-contained; open it in a browser), $out/report/report.md,"
 echo "        figures in $out/report/figures (PNG, SVG, CSV, gnuplot scripts), tables in $out/report/tables"
 echo "Data: $out/data (truth.json holds the generating parameters)"
+echo "World: $out/world (posts, articles, facts), samples in $out/samples, records in $out/world_records,"
+echo "       its report in $out/world_report/report.html"
 awk -v a="$start" -v b="$end" 'BEGIN { printf "quickstart finished in %.1f s\n", b - a }'
