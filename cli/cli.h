@@ -34,12 +34,13 @@ enum {
     OPT_PLOT = 1 << 14,     /* --length-controlled --both */
     OPT_REPORT = 1 << 15,   /* --comparisons --axis (report) */
     OPT_RMSCORES = 1 << 16, /* --rm-scores */
-    OPT_WORLD = 1 << 17,    /* --config --lexicon */
+    OPT_WORLD = 1 << 17,    /* --config */
     OPT_WORLDDIR = 1 << 18, /* --world */
     OPT_LABEL = 1 << 19,    /* --labels --gold --batch-name */
     OPT_SUMMARY = 1 << 20,  /* --summary */
     OPT_SPLIT = 1 << 21,    /* --split --dataset alone (without the other filters) */
-    OPT_EXPERT = 1 << 22    /* --expert */
+    OPT_EXPERT = 1 << 22,   /* --expert */
+    OPT_LEXICON = 1 << 23   /* --lexicon */
 };
 
 typedef enum { FMT_MD, FMT_CSV, FMT_JSON } OutFormat;
@@ -95,6 +96,7 @@ typedef struct {
     int (*run)(CliOpts *o);
     int min_files;           /* positional arguments required */
     const char *out_help;    /* what --out means here, when not "also write CSV and JSON files" */
+    const char *out_arg;     /* --out's metavariable when not DIR */
 } Command;
 
 /* Parses argv for cmd into o; prints help and exits 0 for --help, prints

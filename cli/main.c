@@ -15,7 +15,7 @@ static const Command COMMANDS[] = {
      "binomial SE, a Wilson interval, and a cluster-bootstrap interval that resamples\n"
      "posts (not rows), plus the mean log length ratio log((len+1)/(len_baseline+1)).\n"
      "FILE... are comparison files in the released format (JSON lines; - for stdin).",
-     cmd_winrate, 1, NULL},
+     cmd_winrate, 1, NULL, NULL},
     {"lengthctl", "length-controlled preference: logistic model on policy and log length ratio",
      OPT_FILTERS | OPT_META | OPT_OUTPUT | OPT_OUT | OPT_BASELINE | OPT_LENUNIT | OPT_LEVEL | OPT_PROGRESS,
      "[options] FILE...",
@@ -24,7 +24,7 @@ static const Command COMMANDS[] = {
      "Newton/IRLS. Reports w, and per policy theta with its SE and the length-controlled\n"
      "win rate sigmoid(theta) with a delta-method interval. Separated or unidentified\n"
      "policies are flagged, never reported as huge numbers.",
-     cmd_lengthctl, 1, NULL},
+     cmd_lengthctl, 1, NULL, NULL},
     {"likert", "1-7 axis ratings per dataset x policy x axis; --length-control",
      OPT_FILTERS | OPT_OUTPUT | OPT_OUT | OPT_BASELINE | OPT_LEVEL | OPT_LENCTL | OPT_PROGRESS,
      "[options] FILE...",
@@ -32,7 +32,7 @@ static const Command COMMANDS[] = {
      "(tldr: info has a post; news: an article), policy and axis: n, mean, SD, SE,\n"
      "t interval, share of 7s, share <= 4 and the histogram. The default split is valid2\n"
      "for TL;DR, and valid2 or test for news (the released CNN/DM axis evals are test).",
-     cmd_likert, 1, NULL},
+     cmd_likert, 1, NULL, NULL},
     {"agreement", "labeler agreement on pairs labelled more than once; per-worker counts",
      OPT_FILTERS | OPT_OUTPUT | OPT_OUT | OPT_LEVEL | OPT_SEED | OPT_BOOTSTRAP | OPT_EXPERT | OPT_PROGRESS,
      "[options] FILE...",
@@ -42,7 +42,7 @@ static const Command COMMANDS[] = {
      "--expert WORKER treats that worker's labels as the standard (the paper's\n"
      "researchers; the gold judge of tldrlab label compare --gold): they are left out of\n"
      "the inter-labeler figures, and every worker's agreement with them is reported.",
-     cmd_agreement, 1, NULL},
+     cmd_agreement, 1, NULL, NULL},
     {"plot", "draw a figure (fig1, length, likert, overopt, transfer) with gnuplot",
      OPT_FILTERS | OPT_META | OPT_OUTPUT | OPT_OUT | OPT_BASELINE | OPT_LENUNIT | OPT_LEVEL | OPT_PLOT |
          OPT_RMSCORES | OPT_PROGRESS,
@@ -58,7 +58,7 @@ static const Command COMMANDS[] = {
      "  transfer  news: overall score vs summary length per policy (Fig. 4b), with a table\n"
      "fig1, length and overopt read comparisons; likert and transfer read axis evals.\n"
      "Without gnuplot the data and script are still written.",
-     cmd_plot, 2, "where to write KIND.png, .svg, .csv and .gp (required)"},
+     cmd_plot, 2, "where to write KIND.png, .svg, .csv and .gp (required)", NULL},
     {"report", "every analysis and figure the inputs support, as report.md and report.html",
      OPT_FILTERS | OPT_META | OPT_OUT | OPT_SEED | OPT_BASELINE | OPT_BOOTSTRAP | OPT_LENUNIT | OPT_LEVEL |
          OPT_RMSCORES | OPT_REPORT | OPT_PROGRESS,
@@ -70,9 +70,9 @@ static const Command COMMANDS[] = {
      "figure. Writes DIR/report.md, a self-contained DIR/report.html (figures\n"
      "embedded), DIR/figures/ (PNG, SVG, CSV, gnuplot scripts) and DIR/tables/ (CSV and\n"
      "JSON behind each table). --comparisons and --axis each take the files after them.",
-     cmd_report, 0, "where to write the report (required)"},
+     cmd_report, 0, "where to write the report (required)", NULL},
     {"world", "the in-silico world: generate, stats, judge, lint",
-     OPT_WORLD | OPT_WORLDDIR | OPT_OUT | OPT_SEED | OPT_OUTPUT | OPT_SUMMARY | OPT_PROGRESS,
+     OPT_WORLD | OPT_LEXICON | OPT_WORLDDIR | OPT_OUT | OPT_SEED | OPT_OUTPUT | OPT_SUMMARY | OPT_PROGRESS,
      "ACTION [options] [FILE...]",
      "The in-silico world (docs/world.md): TL;DR-like posts and news articles drawn\n"
      "from latent facts, their references, and a gold judge. ACTION is one of:\n"
@@ -87,7 +87,7 @@ static const Command COMMANDS[] = {
      "            missed, invented and contradicted; JSON lines (--format csv for CSV),\n"
      "            or --summary for means per policy\n"
      "  lint       check the lexicon (built-in, or --lexicon DIR)",
-     cmd_world, 1, "generate: the world's folder (required); judge: a file for the scores (default stdout), or with --summary a folder for judge.csv and judge.json; stats: a folder for world_stats.csv and .json"},
+     cmd_world, 1, "generate: the world's folder (required); judge: a file for the scores (default stdout), or with --summary a folder for judge.csv and judge.json; stats: a folder for world_stats.csv and .json", "PATH"},
     {"label", "simulated labelers: compare pairs, rate summaries (released format)",
      OPT_WORLD | OPT_WORLDDIR | OPT_OUT | OPT_SEED | OPT_LABEL | OPT_PROGRESS,
      "compare|rate --world DIR --out FILE [options] FILE...",
@@ -100,7 +100,7 @@ static const Command COMMANDS[] = {
      "  rate SAMPLES...  writes axis evals: 1-7 on overall, accuracy, coverage and\n"
      "            coherence, each gold axis through ordinal thresholds with the worker's noise\n"
      "The pool comes from the world's config (or --config FILE).",
-     cmd_label, 2, "the records file to write (required)"},
+     cmd_label, 2, "the records file to write (required)", "FILE"},
     {"baseline", "summaries without a model: ref, lead3, title, random-sentence, author",
      OPT_WORLDDIR | OPT_OUT | OPT_SEED | OPT_SPLIT,
      "ref|lead3|title|random-sentence|author --world DIR --split S --out FILE",
@@ -109,14 +109,14 @@ static const Command COMMANDS[] = {
      "(lead3), the title (title), one sentence at random (random-sentence), or a fresh\n"
      "draw of the noisy reference author (author: policy author_sSEED). The default\n"
      "split is valid2 for TL;DR and test for news; --dataset keeps one dataset.",
-     cmd_baseline, 1, "the samples file to write (required)"},
+     cmd_baseline, 1, "the samples file to write (required)", "FILE"},
     {"example", "write an example data set in the released format, with known truth",
      OPT_OUT | OPT_SEED | OPT_EXAMPLE | OPT_PROGRESS,
      "--out DIR [options]",
      "Writes comparisons and axis evals in the released format for simulated policies\n"
      "with released-style names and known qualities, labelled by simulated workers,\n"
      "plus truth.json with the generating parameters.",
-     cmd_example, 0, "where to write the data set (required)"},
+     cmd_example, 0, "where to write the data set (required)", NULL},
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

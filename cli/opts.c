@@ -59,7 +59,7 @@ static const OptSpec SPECS[] = {
      "overopt: CSV with columns policy, rm_policy, rm_ref (RM scores of a policy's summary and the reference's)"},
     {{"config", required_argument, 0, O_CONFIG}, OPT_WORLD, "FILE",
      "JSON config: seed and the world, reference, judge and labelers sections (docs/world.md)"},
-    {{"lexicon", required_argument, 0, O_LEXICON}, OPT_WORLD, "DIR",
+    {{"lexicon", required_argument, 0, O_LEXICON}, OPT_LEXICON, "DIR",
      "read the lexicon from DIR/*.json instead of the built-in one"},
     {{"world", required_argument, 0, O_WORLD}, OPT_WORLDDIR, "DIR", "the world (made by tldrlab world generate)"},
     {{"labels", required_argument, 0, O_LABELS}, OPT_LABEL, "K",
@@ -101,8 +101,12 @@ static void print_help(const Command *c)
         if (!(s->group & c->opts) && s->opt.val != O_HELP)
             continue;
         char left[64];
-        snprintf(left, sizeof left, "--%s%s%s", s->opt.name, s->arg ? " " : "", s->arg ? s->arg : "");
-        printf("  %-22s %s\n", left, s->opt.val == O_OUT && c->out_help ? c->out_help : s->help);
+        const char *arg = s->opt.val == O_OUT && c->out_arg ? c->out_arg : s->arg;
+        snprintf(left, sizeof left, "--%s%s%s", s->opt.name, arg ? " " : "", arg ? arg : "");
+        const char *help = s->opt.val == O_OUT && c->out_help ? c->out_help : s->help;
+        if (s->opt.val == O_SPLIT && !(c->opts & OPT_FILTERS))
+            help = "train, valid1, valid2 or test (default: valid2 for TL;DR, test for news)";
+        printf("  %-22s %s\n", left, help);
     }
 }
 
