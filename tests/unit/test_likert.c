@@ -161,5 +161,28 @@ void test_agreement_hand_made(void)
     }
     CHECK_STR(strpool_get(&s.workers, r.workers[0].worker), "w1", "workers sorted by labels");
     agreement_free(&r);
+    /* w1 as the expert: its labels leave the inter-labeler counts (only
+     * w2-w3 on P1 remains, disagreeing); the others' labels on P1 and P2
+     * are compared with w1's: w2 agrees on P1, not on P2; w3 not on P1. */
+    agreement_compute(&s, 0.95, 1000, 1, strpool_find(&s.workers, "w1"), &r);
+    CHECK_INT(r.label_pairs, 1, "expert: inter-labeler label pairs without w1");
+    CHECK_INT(r.label_pairs_agree, 0, "expert: w2 and w3 disagree on P1");
+    CHECK_INT(r.expert_labels, 3, "expert's labels");
+    CHECK_INT(r.expert_pairs, 2, "pairs the expert shares with others");
+    CHECK_INT(r.expert_total, 3, "labels compared with the expert");
+    CHECK_INT(r.expert_agree, 1, "labels agreeing with the expert");
+    CHECK_ABS(r.expert_rate, 1.0 / 3, 1e-15, "agreement with the expert");
+    for (size_t i = 0; i < r.nworkers; i++) {
+        const WorkerAgreement *w = &r.workers[i];
+        const char *name = strpool_get(&s.workers, w->worker);
+        if (strcmp(name, "w2") == 0) {
+            CHECK_INT(w->expert_total, 2, "w2 compared with the expert");
+            CHECK_INT(w->expert_agree, 1, "w2 agrees with the expert once");
+        } else if (strcmp(name, "w3") == 0) {
+            CHECK_INT(w->expert_total, 1, "w3 compared with the expert");
+            CHECK_INT(w->expert_agree, 0, "w3 disagrees with the expert");
+        }
+    }
+    agreement_free(&r);
     cmpset_free(&s);
 }
