@@ -764,6 +764,7 @@ void world_render_doc(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, const
 
     size_t after_event; /* sentences that may be inserted at or after this index */
     uint32_t used[DOC_MAX_FACTS] = {0}; /* post templates used per fact */
+    unsigned char used_fill[2][256] = {{0}}; /* fillers used: the domain's [0], the section's [1] */
     int closing = d->nf > 1 && (lx->c[d->f[d->nf - 1].concept].kind == CK_ASK ||
                                 lx->c[d->f[d->nf - 1].concept].kind == CK_OUTCOME) ? d->nf - 1 : -1;
     int ndet_end = closing >= 0 ? closing : d->nf;
@@ -826,9 +827,11 @@ void world_render_doc(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, const
             if (q >= 2 && gsl_rng_uniform(r) < 0.3)
                 with_connector(lx, d->domain, r, &one, t);
             sent_insert(&ss, ss.n, sb_str(&one));
-            if (q == 1) { /* a quote or colour after the lead */
+            if (q == 1) { /* a line of colour after the lead */
                 slots_set(lx, r, d, NULL, 0, &ds);
-                render_one(&lx->news_fillers, -1, &ds, r, para, t, &one);
+                size_t i = render_one(&lx->news_fillers, -1, &ds, r, para, t, &one);
+                if (i < 256)
+                    used_fill[0][i] = 1;
                 sent_insert(&ss, ss.n, sb_str(&one));
             }
         }
@@ -859,7 +862,6 @@ void world_render_doc(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, const
     for (size_t i = 0; i < ss.n; i++)
         words += words_of(ss.s[i]);
     const TplList *common_fill = tldr ? &lx->fillers : &lx->news_fillers, *sec_fill = &lx->sec[d->section].fillers;
-    unsigned char used_fill[2][256] = {{0}};
     int tries = 0;
     while (words < target && tries++ < 120) {
         int restate = gsl_rng_uniform(r) < (tldr ? 0.5 : 0.6) && ndet_end > 1;

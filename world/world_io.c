@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const DOMAIN_DIRS[WD_N] = {"tldr", "news"};
 
@@ -209,6 +210,21 @@ int world_generate(const WorldConfig *c, const Lexicon *lx, const char *dir, int
         tlerr_set(err, "%s: could not write the world", dir);
         return TL_EXIT_RUNTIME;
     }
+    /* no stale split file from an earlier world in the same folder */
+    for (int dom = 0; dom < WD_N; dom++)
+        for (int q = 0; q < 4 && DOMAIN_SPLITS[dom][q] != SPLIT_N; q++) {
+            if (c->n[dom][DOMAIN_SPLITS[dom][q]] > 0)
+                continue;
+            char name[64];
+            snprintf(name, sizeof name, "%s/%s.jsonl", DOMAIN_DIRS[dom], split_name(DOMAIN_SPLITS[dom][q]));
+            char *p = util_path_join(dir, name);
+            if (unlink(p) != 0 && errno != ENOENT) {
+                tlerr_set(err, "%s: cannot remove this file of an earlier world: %s", p, strerror(errno));
+                free(p);
+                return TL_EXIT_RUNTIME;
+            }
+            free(p);
+        }
     return 0;
 }
 
