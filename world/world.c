@@ -450,6 +450,10 @@ void world_draw_doc(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, int dom
         if (intro_has_dur(lx, e->person_group)) {
             int younger = d->p[0].rel >= 0 && d->p[0].age < d->nar_age ? d->p[0].age : d->nar_age;
             draw_dur(r, NULL, younger, &d->dur_n, &d->dur_unit);
+            if (strcmp(lx->groups[e->person_group], "friend") == 0 && d->dur_unit == UNIT_MONTH) {
+                d->dur_unit = UNIT_YEAR; /* friends (childhood ones too) go back years */
+                d->dur_n = (int16_t)(d->dur_n < younger - 16 ? d->dur_n : younger > 18 ? younger - 16 : 2);
+            }
         }
     } else {
         draw_person(lx, r, e->person_group, 0, 0, -1, 1, &d->p[0]);
