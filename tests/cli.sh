@@ -3,47 +3,8 @@
 # error messages, output formats, atomic outputs, determinism, real records.
 # Prints one line per test and "cli: N passed, N failed, N skipped".
 set -u
-T=${TLDRLAB:-bin/tldrlab}
+. "$(dirname "$0")/lib.sh"
 REAL=${TLDRLAB_REAL_DATA:-../shared/data/real}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0 skip=0
-
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() {
-  fail=$((fail + 1)); echo "FAIL $1"; shift
-  for l in "$@"; do printf '  %s\n' "$l"; done
-  printf '  stderr was: %s\n' "$(head -c 600 "$tmp/err")"
-}
-skipped() { skip=$((skip + 1)); echo "skip $1: $2"; }
-run() { "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
-
-# expect NAME CODE CMD...: exit code
-expect() {
-  local name=$1 code=$2; shift 2
-  run "$@"
-  if [ "$rc" = "$code" ]; then ok "$name"; else bad "$name" "expected exit $code, got $rc: $*"; fi
-}
-# expect_err NAME CODE MESSAGE CMD...: exit code and exact stderr
-expect_err() {
-  local name=$1 code=$2 msg=$3; shift 3
-  run "$@"
-  local got; got=$(cat "$tmp/err")
-  if [ "$rc" = "$code" ] && [ "$got" = "$msg" ]; then ok "$name"
-  else bad "$name" "expected exit $code and stderr: $msg" "got exit $rc and stderr: $got"; fi
-}
-# expect_out NAME TEXT CMD...: exit 0 and stdout contains TEXT
-expect_out() {
-  local name=$1 text=$2; shift 2
-  run "$@"
-  if [ "$rc" = 0 ] && grep -qF -- "$text" "$tmp/out"; then ok "$name"
-  else bad "$name" "expected exit 0 and stdout containing: $text" "got exit $rc, stdout: $(head -c 400 "$tmp/out")"; fi
-}
-# check NAME CONDITION-COMMAND...: a plain assertion
-check() {
-  local name=$1; shift
-  if "$@"; then ok "$name"; else bad "$name" "expected true: $*"; fi
-}
 
 FIX=tests/data/cmp_tldr.jsonl
 AX="tests/data/axis_tldr.jsonl tests/data/axis_news.jsonl"
@@ -240,5 +201,4 @@ else
   skipped "real records" "$REAL not found (set TLDRLAB_REAL_DATA)"
 fi
 
-echo "cli: $pass passed, $fail failed, $skip skipped"
-[ "$fail" = 0 ]
+finish cli

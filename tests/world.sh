@@ -5,45 +5,7 @@
 # commands on generated records, and bad input. Prints one line per test
 # and "world: N passed, N failed, N skipped".
 set -u
-T=${TLDRLAB:-bin/tldrlab}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0 skip=0
-
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() {
-  fail=$((fail + 1)); echo "FAIL $1"; shift
-  for l in "$@"; do printf '  %s\n' "$l"; done
-  printf '  stderr was: %s\n' "$(head -c 600 "$tmp/err")"
-}
-run() { "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
-expect() {
-  local name=$1 code=$2; shift 2
-  run "$@"
-  if [ "$rc" = "$code" ]; then ok "$name"; else bad "$name" "expected exit $code, got $rc: $*"; fi
-}
-expect_err() {
-  local name=$1 code=$2 msg=$3; shift 3
-  run "$@"
-  local got; got=$(cat "$tmp/err")
-  if [ "$rc" = "$code" ] && [ "$got" = "$msg" ]; then ok "$name"
-  else bad "$name" "expected exit $code and stderr: $msg" "got exit $rc and stderr: $got"; fi
-}
-# in_range NAME VALUE LO HI: LO <= VALUE <= HI (decimals)
-in_range() {
-  if [ -n "$2" ] && awk -v v="$2" -v lo="$3" -v hi="$4" 'BEGIN{exit !(v >= lo && v <= hi)}'; then
-    ok "$1 ($2 in [$3, $4])"
-  else
-    bad "$1" "expected a value in [$3, $4], got '${2}'"
-  fi
-}
-# csv_get FILE KEYCOL KEY COL: the value of column COL in the row whose column KEYCOL is KEY
-csv_get() {
-  awk -F, -v kc="$2" -v key="$3" -v col="$4" '
-    { gsub(/"/, "") }
-    NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
-    $h[kc] == key { print $h[col]; exit }' "$1"
-}
+. "$(dirname "$0")/lib.sh"
 
 # ---- help and usage
 for c in world label baseline; do
@@ -169,5 +131,4 @@ sed -i "s/Throwaway because/Throwaway since/" "$tmp/wt/lexicon.json"
 run $T world judge --world "$tmp/wt" "$tmp/b_ref.jsonl"
 if [ "$rc" = 2 ] && grep -q "the world was modified after it was generated" "$tmp/err"; then ok "a modified world is refused"; else bad "a modified world is refused" "exit $rc"; fi
 
-echo "world: $pass passed, $fail failed, $skip skipped"
-[ "$fail" = 0 ]
+finish world
