@@ -47,13 +47,25 @@ static void read_samples(CliOpts *o, const World *w, const char *path, SampleSet
         cli_usage_error(o, "%s holds no samples", path);
 }
 
-/* The pool: the world's, or --config's labelers section. */
+/* The pool: the world's, or the labelers section of --config (nothing
+ * else of that file: the world stays as it was generated). */
 static void load_pool(CliOpts *o, const World *w, WorldConfig *c, WorkerPool *pool)
 {
     *c = w->cfg;
     TlError err;
-    if (o->config_path && world_config_read(c, o->config_path, &err) != 0)
-        cli_input_error(&err);
+    if (o->config_path) {
+        WorldConfig f = w->cfg;
+        if (world_config_read(&f, o->config_path, &err) != 0)
+            cli_input_error(&err);
+        c->workers = f.workers;
+        memcpy(c->sharpness, f.sharpness, sizeof c->sharpness);
+        memcpy(c->length_bias, f.length_bias, sizeof c->length_bias);
+        memcpy(c->carelessness, f.carelessness, sizeof c->carelessness);
+        memcpy(c->rating_noise, f.rating_noise, sizeof c->rating_noise);
+        memcpy(c->confidence_cuts, f.confidence_cuts, sizeof c->confidence_cuts);
+        c->shared_taste = f.shared_taste;
+        c->labeler_seed = f.labeler_seed;
+    }
     if ((size_t)o->labels > (size_t)c->workers)
         cli_usage_error(o, "--labels %ld is more than the %d workers in the pool", o->labels, c->workers);
     pool_init(pool, c);

@@ -115,6 +115,22 @@ static void lm_tokenize(const char *text, LmToks *t)
     int digits = 0, letters = 0;
     for (;; s++) {
         unsigned char c = *s;
+        if (c == 0xC2 && s[1] == 0xA3 && s[2] >= '0' && s[2] <= '9' && n == 0) {
+            s++; /* £ then digits: a money token */
+            buf[n++] = '$';
+            continue;
+        }
+        if (c == 0xE2 && s[1] == 0x80 && s[2] == 0x99 && n > 0 && ((s[3] | 0x20) >= 'a' && (s[3] | 0x20) <= 'z')) {
+            s += 2; /* a curly apostrophe inside a word, as ' */
+            continue;
+        }
+        if (c == 0xC2 && s[1] == 0xA0) { /* no-break space */
+            c = ' ';
+            s += 1;
+        } else if (c == 0xE2 && s[1] == 0x80 && s[2]) { /* dashes, quotes, ellipsis */
+            c = ' ';
+            s += 2;
+        }
         int apos = c == '\'' && n > 0 && s[1] && ((s[1] | 0x20) >= 'a' && (s[1] | 0x20) <= 'z');
         int word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80 ||
                    (c == '$' && n == 0 && s[1] >= '0' && s[1] <= '9');
@@ -149,9 +165,6 @@ static void lm_tokenize(const char *text, LmToks *t)
         if (c == '.' || c == ',' || c == '?' || c == '!') {
             char p[2] = {(char)c, 0};
             lm_push(t, p);
-        } else if (c == 0xC2 && s[1] == 0xA3 && s[2] >= '0' && s[2] <= '9') {
-            s++; /* £ then digits: a money token */
-            buf[n++] = '$';
         }
     }
 }
@@ -388,8 +401,16 @@ static void find_numbers(const RawToks *r, Numbers *nb)
                 v *= 1000;
             else if (last == 'm')
                 v *= 1000000;
-            if (v > 0 && nb->nmoney < 16)
+            if (v > 0 && v < 1e15 && nb->nmoney < 16)
                 nb->money[nb->nmoney++] = (int64_t)llround(v);
+            continue;
+        }
+        /* 24yo */
+        if (len == 4 && t[0] >= '1' && t[0] <= '9' && t[1] >= '0' && t[1] <= '9' && t[2] == 'y' && t[3] == 'o') {
+            if (nb->nage < 16) {
+                nb->age[nb->nage] = (t[0] - '0') * 10 + (t[1] - '0');
+                nb->ag[nb->nage++] = 0;
+            }
             continue;
         }
         /* 24f, 24m */
@@ -424,7 +445,11 @@ static void find_numbers(const RawToks *r, Numbers *nb)
             continue;
         }
         int u = tok_unit(next);
-        if (u && strcmp(next2, "ago") != 0 && v > 0) {
+        int not_a_fact = strcmp(next2, "ago") == 0 || strcmp(next2, "later") == 0 || strcmp(next2, "before") == 0 ||
+                         strcmp(next2, "after") == 0 || strcmp(next2, "earlier") == 0 || strcmp(t, "one") == 0;
+        if (u && not_a_fact) {
+            i++; /* "one day", "a few weeks later": when, not how long */
+        } else if (u && v > 0) {
             if (nb->ndur < 16) {
                 nb->dur_n[nb->ndur] = (int)v;
                 nb->dur_u[nb->ndur++] = u;
@@ -644,7 +669,7 @@ void judge_score(const Judge *j, size_t di, const char *text, JudgeScore *s, cJS
         s->lm_nll = lm_nll_ids(lm, t.id, t.n);
         double coh = (lm->h_bad - s->lm_nll) / (lm->h_bad - lm->h_good);
         coh = coh < 0 ? 0 : coh > 1 ? 1 : coh;
-        /* repeated word trigrams (punctuation skipped) */
+        /* repeated trigrams of the key tokens (sentence ends included) */
         size_t tri = 0, rep = 0;
         /* unknown words count as distinct: hash the raw tokens instead */
         uint64_t *seen = raw.n >= 3 ? xmalloc((size_t)raw.n * sizeof *seen) : NULL;

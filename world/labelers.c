@@ -56,8 +56,9 @@ void pool_pick(const WorkerPool *p, gsl_rng *r, size_t k, size_t *out)
 
 double labeler_taste(const WorldConfig *c, const char *text)
 {
+    uint64_t pool = c->labeler_seed ? c->labeler_seed : c->seed;
     uint64_t h = util_fnv1a(UTIL_FNV_INIT, text, strlen(text));
-    uint64_t a = rng_derive_seed(h ^ c->seed, 1), b = rng_derive_seed(h ^ c->seed, 2);
+    uint64_t a = rng_derive_seed(h ^ pool, 1), b = rng_derive_seed(h ^ pool, 2);
     double u1 = ((double)(a >> 11) + 0.5) / 9007199254740992.0, u2 = (double)(b >> 11) / 9007199254740992.0;
     return sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2); /* Box-Muller */
 }

@@ -29,7 +29,8 @@ void pool_init(WorkerPool *p, const WorldConfig *c);
 void pool_free(WorkerPool *p);
 
 /* The taste all workers share and the gold judge lacks: a standard normal
- * drawn from the text (and the pool's seed), the same for every worker. */
+ * drawn from the text and the pool's seed (labelers.seed, or the world's
+ * seed when that is 0), the same for every worker. */
 double labeler_taste(const WorldConfig *c, const char *text);
 
 /* One comparison of summaries A and B with gold overall scores (plus the

@@ -70,12 +70,22 @@ static int get_strings(Ld *d, const cJSON *o, const char *key, int required, cha
     *out = xcalloc(k ? k : 1, sizeof **out);
     const cJSON *e;
     cJSON_ArrayForEach(e, a) {
-        if (!cJSON_IsString(e) || !*e->valuestring)
-            return fail(d, key, "expected non-empty strings, item %zu is not", *n);
+        if (!cJSON_IsString(e) || !*e->valuestring) {
+            int rc = fail(d, key, "expected non-empty strings, item %zu is not", *n);
+            for (size_t q = 0; q < *n; q++)
+                free((*out)[q]);
+            free(*out);
+            *out = NULL;
+            *n = 0;
+            return rc;
+        }
         (*out)[(*n)++] = xstrdup(e->valuestring);
     }
-    if (required && *n == 0)
+    if (required && *n == 0) {
+        free(*out);
+        *out = NULL;
         return fail(d, key, "must not be empty");
+    }
     return 0;
 }
 
@@ -233,6 +243,20 @@ static int is_word_byte(unsigned char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
+/* Length of a typographic separator at s (dashes, curly double and single
+ * opening quotes, ellipsis, no-break space), or 0. The closing single quote
+ * U+2019 is an apostrophe, handled apart. */
+static int utf8_separator(const unsigned char *s)
+{
+    if (s[0] == 0xC2 && s[1] == 0xA0)
+        return 2;
+    if (s[0] == 0xE2 && s[1] == 0x80 && s[2] &&
+        (s[2] == 0x90 || s[2] == 0x91 || s[2] == 0x92 || s[2] == 0x93 || s[2] == 0x94 || s[2] == 0x98 ||
+         s[2] == 0x9C || s[2] == 0x9D || s[2] == 0xA6))
+        return 3;
+    return 0;
+}
+
 void lexicon_tokenize(const char *text, void (*fn)(const char *tok, size_t len, void *arg), void *arg)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -269,6 +293,24 @@ void lexicon_tokenize(const char *text, void (*fn)(const char *tok, size_t len, 
                 n = 0;
             }
             s += apos;
+            continue;
+        }
+        int sep = utf8_separator(s);
+        if (sep) {
+            if (n) {
+                fn(buf, n, arg);
+                n = 0;
+            }
+            if (s[0] == 0xE2 && s[2] == 0xA6) /* an ellipsis ends a sentence */
+                fn(".", 1, arg);
+            s += sep;
+            continue;
+        }
+        /* a decimal point inside a number stays in it ("1.5") */
+        if (*s == '.' && n > 0 && buf[n - 1] >= '0' && buf[n - 1] <= '9' && s[1] >= '0' && s[1] <= '9') {
+            if (n < sizeof buf - 1)
+                buf[n++] = '.';
+            s++;
             continue;
         }
         if (!apos && is_word_byte(*s)) {

@@ -131,14 +131,15 @@ static int cfg_set(WorldConfig *c, const CfgItem *it, const cJSON *v, const char
                 *(uint64_t *)((char *)c + it->off) = u;
                 continue;
             }
-            if (cJSON_IsNumber(x) && x->valuedouble >= 0 && x->valuedouble <= 9007199254740992.0 &&
+            if (cJSON_IsNumber(x) && x->valuedouble >= 0 && x->valuedouble < 9007199254740992.0 &&
                 x->valuedouble == floor(x->valuedouble)) {
                 snprintf(buf, sizeof buf, "%.0f", x->valuedouble);
                 util_parse_u64(buf, &u);
                 *(uint64_t *)((char *)c + it->off) = u;
                 continue;
             }
-            tlerr_input(err, name, 0, field, "expected a non-negative whole number (or a string of digits)");
+            tlerr_input(err, name, 0, field,
+                        "expected a non-negative whole number below 2^53, or any 64-bit seed as a string of digits");
             return -1;
         }
         if (!cJSON_IsNumber(x) || x->valuedouble < it->lo || x->valuedouble > it->hi ||
@@ -178,7 +179,8 @@ int world_config_from_json(WorldConfig *c, const cJSON *root, const char *name, 
     if (seed) {
         CfgItem it = {"", "seed", CT_U64, offsetof(WorldConfig, seed), 1, 0, 0};
         if (cfg_set(c, &it, seed, name, err) != 0) {
-            tlerr_input(err, name, 0, "seed", "expected a non-negative whole number (or a string of digits)");
+            tlerr_input(err, name, 0, "seed",
+                        "expected a non-negative whole number below 2^53, or any 64-bit seed as a string of digits");
             return -1;
         }
     }
@@ -194,11 +196,30 @@ int world_config_from_json(WorldConfig *c, const cJSON *root, const char *name, 
         const cJSON *v;
         cJSON_ArrayForEach(v, sec) {
             if (s == 0 && strcmp(v->string, "splits") == 0) {
+                if (!cJSON_IsObject(v)) {
+                    tlerr_input(err, name, 0, "world.splits", "expected an object with tldr and news");
+                    return -1;
+                }
+                const cJSON *dk;
+                cJSON_ArrayForEach(dk, v) {
+                    if (strcmp(dk->string, "tldr") != 0 && strcmp(dk->string, "news") != 0) {
+                        char field[96];
+                        snprintf(field, sizeof field, "world.splits.%s", dk->string);
+                        tlerr_input(err, name, 0, field, "unknown dataset (known: tldr, news)");
+                        return -1;
+                    }
+                }
                 for (int dom = 0; dom < WD_N; dom++) {
                     const char *dn = dom == WD_TLDR ? "tldr" : "news";
                     const cJSON *o = cJSON_GetObjectItemCaseSensitive(v, dn);
                     if (!o)
                         continue;
+                    if (!cJSON_IsObject(o)) {
+                        char field[64];
+                        snprintf(field, sizeof field, "world.splits.%s", dn);
+                        tlerr_input(err, name, 0, field, "expected an object of split -> documents");
+                        return -1;
+                    }
                     const cJSON *x;
                     cJSON_ArrayForEach(x, o) {
                         int k = -1;
@@ -239,6 +260,10 @@ int world_config_from_json(WorldConfig *c, const cJSON *root, const char *name, 
             if (cfg_set(c, it, v, name, err) != 0)
                 return -1;
         }
+    }
+    if (c->sharpness[0] <= 0) {
+        tlerr_input(err, name, 0, "labelers.sharpness", "the mean must be above 0 (it is lognormal)");
+        return -1;
     }
     size_t total = 0;
     for (int dom = 0; dom < WD_N; dom++)
@@ -285,7 +310,7 @@ cJSON *world_config_to_json(const WorldConfig *c)
     cJSON *root = cJSON_CreateObject();
     char buf[32];
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)c->seed);
-    cJSON_AddRawToObject(root, "seed", buf);
+    cJSON_AddStringToObject(root, "seed", buf); /* a string: exact for any 64-bit seed */
     cJSON *w = cJSON_AddObjectToObject(root, "world");
     cJSON *splits = cJSON_AddObjectToObject(w, "splits");
     for (int dom = 0; dom < WD_N; dom++) {
@@ -305,7 +330,7 @@ cJSON *world_config_to_json(const WorldConfig *c)
                 const char *p = (const char *)c + it->off;
                 if (it->type == CT_U64) {
                     snprintf(buf, sizeof buf, "%llu", (unsigned long long)*(const uint64_t *)p);
-                    vals[k] = cJSON_CreateRaw(buf);
+                    vals[k] = cJSON_CreateString(buf);
                 } else if (it->type == CT_DBL) {
                     vals[k] = cJSON_CreateNumber(((const double *)p)[k]);
                 } else if (it->type == CT_INT) {
@@ -450,7 +475,8 @@ void world_draw_doc(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, int dom
         if (intro_has_dur(lx, e->person_group)) {
             int younger = d->p[0].rel >= 0 && d->p[0].age < d->nar_age ? d->p[0].age : d->nar_age;
             draw_dur(r, NULL, younger, &d->dur_n, &d->dur_unit);
-            if (strcmp(lx->groups[e->person_group], "friend") == 0 && d->dur_unit == UNIT_MONTH) {
+            if (e->person_group >= 0 && strcmp(lx->groups[e->person_group], "friend") == 0 &&
+                d->dur_unit == UNIT_MONTH) {
                 d->dur_unit = UNIT_YEAR; /* friends (childhood ones too) go back years */
                 d->dur_n = (int16_t)(d->dur_n < younger - 16 ? d->dur_n : younger > 18 ? younger - 16 : 2);
             }

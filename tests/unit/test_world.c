@@ -48,6 +48,8 @@ void test_world_tokenize(void)
     CHECK_STR(buf, "it|cost|$4000|then|$12k|and|$300|.|fine|.", "money tokens ($ and pound), boundary runs");
     joined("co-worker\xE2\x80\x99s CAT", buf, sizeof buf);
     CHECK_STR(buf, "co|worker|s|cat", "hyphen splits, curly apostrophe, lowercase");
+    joined("my fiance\xE2\x80\x94he \xE2\x80\x9C" "bf\xE2\x80\x9D\xC2\xA0" "for 1.5 years\xE2\x80\xA6", buf, sizeof buf);
+    CHECK_STR(buf, "my|fiance|he|bf|for|1.5|years|.", "dashes, curly quotes, no-break space, decimals, ellipsis");
 }
 
 void test_world_render(void)
@@ -316,6 +318,13 @@ void test_world_judge_orders(void)
     cJSON_Delete(ex);
     judge_score(&j, 0, "", &s, NULL);
     CHECK(s.overall == 0 && s.coherence == 0 && s.coverage == 0, "an empty summary scores 0");
+    /* when, not how long: no duration to contradict */
+    JudgeScore base;
+    judge_score(&j, 0, w.ref[0], &base, NULL);
+    sb_clear(&t);
+    sb_printf(&t, "%s One day I checked again, and a few weeks later, 2 weeks later, it took 1.5 years.", w.ref[0]);
+    judge_score(&j, 0, sb_str(&t), &s, NULL);
+    CHECK_INT(s.contradicted, base.contradicted, "'one day', '2 weeks later' and '1.5 years' contradict nothing");
     sb_free(&t);
     rng_free(r);
     judge_free(&j);
