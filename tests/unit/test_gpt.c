@@ -1,0 +1,559 @@
+/* test_gpt.c — the GPT engine: every layer and the whole model (both
+ * heads) against central finite differences in double precision; fp32
+ * against fp64; naive against BLAS; AdamW, clipping and the schedule;
+ * checkpoints (round trip, refusals, bit-identical resume); KV-cache
+ * sampling against a full forward pass. */
+#include "tests/unit/test.h"
+#include "train/gpt.h"
+#include "common/rng.h"
+#include "common/util.h"
+
+#include <cblas.h>
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* the double-precision instance of the engine, the reference */
+#define REAL double
+#define SFX(x) x##_d
+#define GEMM cblas_dgemm
+#include "train/gpt_types.inc"
+#include "train/gpt_impl.inc"
+#undef GEMM
+#undef SFX
+#undef REAL
+
+static double urand(gsl_rng *r)
+{
+    return 2 * gsl_rng_uniform(r) - 1;
+}
+
+/* max |a - b| / max(1e-3, |a|, |b|) over a finite-difference check */
+typedef struct {
+    double worst;
+    size_t n;
+} FdStat;
+
+static void fd_note(FdStat *st, double analytic, double numeric)
+{
+    double scale = fmax(1e-3, fmax(fabs(analytic), fabs(numeric)));
+    double e = fabs(analytic - numeric) / scale;
+    if (e > st->worst)
+        st->worst = e;
+    st->n++;
+}
+
+#define FD_H 1e-6
+
+/* ---- each layer ---- */
+
+/* f = sum(out * R) for a layer; checks d f / d x for x in inputs. */
+void test_gpt_layers_fd(void)
+{
+    gsl_rng *r = rng_alloc(1);
+    int B = 2, T = 5, C = 8, NH = 2;
+    size_t N = (size_t)B * T;
+    /* layernorm */
+    {
+        double x[80], w[8], b[8], out[80], mean[10], rstd[10], R[80], dx[80] = {0}, dw[8] = {0}, db[8] = {0};
+        for (int i = 0; i < 80; i++)
+            x[i] = urand(r), R[i] = urand(r);
+        for (int i = 0; i < 8; i++)
+            w[i] = 1 + 0.3 * urand(r), b[i] = 0.1 * urand(r);
+        layernorm_forward_d(out, mean, rstd, x, w, b, N, C);
+        layernorm_backward_d(dx, dw, db, R, x, w, mean, rstd, N, C);
+        FdStat st = {0};
+        double *targets[3] = {x, w, b}, *grads[3] = {dx, dw, db};
+        int lens[3] = {80, 8, 8};
+        for (int k = 0; k < 3; k++)
+            for (int i = 0; i < lens[k]; i++) {
+                double keep = targets[k][i], f[2];
+                for (int s = 0; s < 2; s++) {
+                    targets[k][i] = keep + (s ? -FD_H : FD_H);
+                    layernorm_forward_d(out, mean, rstd, x, w, b, N, C);
+                    f[s] = 0;
+                    for (int q = 0; q < 80; q++)
+                        f[s] += out[q] * R[q];
+                }
+                targets[k][i] = keep;
+                fd_note(&st, grads[k][i], (f[0] - f[1]) / (2 * FD_H));
+            }
+        printf("  layernorm: %zu derivatives, worst relative error %.2e (tolerance 1e-6)\n", st.n, st.worst);
+        CHECK(st.worst < 1e-6, "layernorm backward vs finite differences: %g", st.worst);
+    }
+    /* matmul, naive and BLAS */
+    for (int naive = 0; naive < 2; naive++) {
+        gpt_naive_matmul = naive;
+        int OC = 6;
+        double x[80], w[48], b[6], out[60], R[60], dx[80] = {0}, dw[48] = {0}, db[6] = {0};
+        for (int i = 0; i < 80; i++)
+            x[i] = urand(r);
+        for (int i = 0; i < 48; i++)
+            w[i] = urand(r);
+        for (int i = 0; i < 6; i++)
+            b[i] = urand(r);
+        for (int i = 0; i < 60; i++)
+            R[i] = urand(r);
+        matmul_forward_d(out, x, w, b, N, C, OC);
+        matmul_backward_d(dx, dw, db, R, x, w, N, C, OC);
+        FdStat st = {0};
+        double *targets[3] = {x, w, b}, *grads[3] = {dx, dw, db};
+        int lens[3] = {80, 48, 6};
+        for (int k = 0; k < 3; k++)
+            for (int i = 0; i < lens[k]; i++) {
+                double keep = targets[k][i], f[2];
+                for (int s = 0; s < 2; s++) {
+                    targets[k][i] = keep + (s ? -FD_H : FD_H);
+                    matmul_forward_d(out, x, w, b, N, C, OC);
+                    f[s] = 0;
+                    for (int q = 0; q < 60; q++)
+                        f[s] += out[q] * R[q];
+                }
+                targets[k][i] = keep;
+                fd_note(&st, grads[k][i], (f[0] - f[1]) / (2 * FD_H));
+            }
+        printf("  matmul (%s): %zu derivatives, worst relative error %.2e (tolerance 1e-6)\n",
+               naive ? "naive" : "BLAS", st.n, st.worst);
+        CHECK(st.worst < 1e-6, "matmul backward vs finite differences: %g", st.worst);
+    }
+    /* attention, naive and BLAS */
+    for (int naive = 0; naive < 2; naive++) {
+        gpt_naive_matmul = naive;
+        double qkv[240], out[80], att[2 * 2 * 25], R[80], dqkv[240] = {0}, scratch[25];
+        for (int i = 0; i < 240; i++)
+            qkv[i] = urand(r);
+        for (int i = 0; i < 80; i++)
+            R[i] = urand(r);
+        attention_forward_d(out, att, qkv, B, T, C, NH);
+        attention_backward_d(dqkv, scratch, R, qkv, att, B, T, C, NH);
+        FdStat st = {0};
+        for (int i = 0; i < 240; i++) {
+            double keep = qkv[i], f[2];
+            for (int s = 0; s < 2; s++) {
+                qkv[i] = keep + (s ? -FD_H : FD_H);
+                attention_forward_d(out, att, qkv, B, T, C, NH);
+                f[s] = 0;
+                for (int q = 0; q < 80; q++)
+                    f[s] += out[q] * R[q];
+            }
+            qkv[i] = keep;
+            fd_note(&st, dqkv[i], (f[0] - f[1]) / (2 * FD_H));
+        }
+        printf("  attention (%s): %zu derivatives, worst relative error %.2e (tolerance 1e-6)\n",
+               naive ? "naive" : "BLAS", st.n, st.worst);
+        CHECK(st.worst < 1e-6, "attention backward vs finite differences: %g", st.worst);
+    }
+    gpt_naive_matmul = 0;
+    /* GELU */
+    {
+        double x[40], out[40], R[40], dx[40] = {0};
+        for (int i = 0; i < 40; i++)
+            x[i] = 3 * urand(r), R[i] = urand(r);
+        gelu_backward_d(dx, x, R, 40);
+        FdStat st = {0};
+        for (int i = 0; i < 40; i++) {
+            double keep = x[i], f[2];
+            for (int s = 0; s < 2; s++) {
+                x[i] = keep + (s ? -FD_H : FD_H);
+                gelu_forward_d(out, x, 40);
+                f[s] = 0;
+                for (int q = 0; q < 40; q++)
+                    f[s] += out[q] * R[q];
+            }
+            x[i] = keep;
+            fd_note(&st, dx[i], (f[0] - f[1]) / (2 * FD_H));
+        }
+        printf("  gelu: %zu derivatives, worst relative error %.2e (tolerance 1e-6)\n", st.n, st.worst);
+        CHECK(st.worst < 1e-6, "gelu backward vs finite differences: %g", st.worst);
+        /* the tanh form at a point: 0.5 x (1 + tanh(sqrt(2/pi)(x + 0.044715 x^3))) */
+        double one = 1.0, y;
+        gelu_forward_d(&y, &one, 1);
+        CHECK_ABS(y, 0.8411919906082768, 1e-15, "gelu(1), tanh approximation");
+    }
+    /* encoder */
+    {
+        int32_t inp[10] = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3};
+        int V = 10;
+        double wte[80], wpe[40], out[80], R[80], dwte[80] = {0}, dwpe[40] = {0};
+        for (int i = 0; i < 80; i++)
+            wte[i] = urand(r), R[i] = urand(r);
+        for (int i = 0; i < 40; i++)
+            wpe[i] = urand(r);
+        (void)V;
+        encoder_forward_d(out, inp, wte, wpe, B, T, C);
+        encoder_backward_d(dwte, dwpe, R, inp, B, T, C);
+        FdStat st = {0};
+        double *targets[2] = {wte, wpe}, *grads[2] = {dwte, dwpe};
+        int lens[2] = {80, 40};
+        for (int k = 0; k < 2; k++)
+            for (int i = 0; i < lens[k]; i++) {
+                double keep = targets[k][i], f[2];
+                for (int s = 0; s < 2; s++) {
+                    targets[k][i] = keep + (s ? -FD_H : FD_H);
+                    encoder_forward_d(out, inp, wte, wpe, B, T, C);
+                    f[s] = 0;
+                    for (int q = 0; q < 80; q++)
+                        f[s] += out[q] * R[q];
+                }
+                targets[k][i] = keep;
+                fd_note(&st, grads[k][i], (f[0] - f[1]) / (2 * FD_H));
+            }
+        printf("  encoder: %zu derivatives, worst relative error %.2e (tolerance 1e-6)\n", st.n, st.worst);
+        CHECK(st.worst < 1e-6, "encoder backward vs finite differences: %g", st.worst);
+    }
+    rng_free(r);
+}
+
+/* ---- the whole model ---- */
+
+static const GptConfig TINY = {2, 8, 2, 6, 11, 0};
+
+/* A float model with non-trivial LayerNorm and bias values, and its
+ * double copy. */
+static void tiny_pair(const GptConfig *c, Gpt *g, Net_d *d, uint64_t seed)
+{
+    gpt_init(g, c, seed);
+    gsl_rng *r = rng_alloc(seed + 1);
+    for (size_t i = 0; i < g->net.nparams; i++)
+        g->net.params_mem[i] += (float)(0.05 * urand(r)); /* biases and LN weights away from 0 and 1 */
+    rng_free(r);
+    net_init_d(d, c);
+    for (size_t i = 0; i < g->net.nparams; i++)
+        d->params_mem[i] = g->net.params_mem[i];
+}
+
+static void tiny_batch(const GptConfig *c, int B, int T, int32_t *in, int32_t *tg, float *maskf, double *maskd,
+                       int32_t *pos, uint64_t seed)
+{
+    gsl_rng *r = rng_alloc(seed);
+    for (int i = 0; i < B * T; i++) {
+        in[i] = (int32_t)gsl_rng_uniform_int(r, (unsigned long)c->V);
+        tg[i] = (int32_t)gsl_rng_uniform_int(r, (unsigned long)c->V);
+        maskf[i] = (float)(gsl_rng_uniform(r) < 0.7);
+        maskd[i] = maskf[i];
+    }
+    maskf[0] = 1, maskd[0] = 1;
+    for (int b = 0; b < B; b++)
+        pos[b] = (int32_t)gsl_rng_uniform_int(r, (unsigned long)T);
+    rng_free(r);
+}
+
+/* d loss / d theta for every parameter of every tensor (at most 12 per
+ * tensor), against central differences of the double model. */
+static void model_fd(int scalar)
+{
+    GptConfig c = TINY;
+    c.scalar_head = scalar;
+    Gpt g;
+    Net_d d;
+    tiny_pair(&c, &g, &d, 7);
+    int B = 2, T = 5;
+    int32_t in[10], tg[10], pos[2];
+    float mf[10];
+    double md[10], dvals[2] = {0.7, -1.3};
+    tiny_batch(&c, B, T, in, tg, mf, md, pos, 9);
+    net_forward_d(&d, in, scalar ? NULL : tg, md, pos, B, T);
+    net_zero_grad_d(&d);
+    net_backward_d(&d, dvals);
+    gsl_rng *r = rng_alloc(3);
+    FdStat worst = {0};
+    size_t off = 0;
+    for (int t = 0; t < GPT_NTENSORS; t++) {
+        size_t len = d.sizes[t];
+        FdStat st = {0};
+        for (int k = 0; k < 12 && len; k++) {
+            size_t i = off + (len <= 12 ? (size_t)k % len : gsl_rng_uniform_int(r, (unsigned long)len));
+            double keep = d.params_mem[i], f[2];
+            for (int s = 0; s < 2; s++) {
+                d.params_mem[i] = keep + (s ? -FD_H : FD_H);
+                net_forward_d(&d, in, scalar ? NULL : tg, md, pos, B, T);
+                f[s] = scalar ? dvals[0] * d.a.values[0] + dvals[1] * d.a.values[1] : d.loss;
+            }
+            d.params_mem[i] = keep;
+            fd_note(&st, d.grads_mem[i], (f[0] - f[1]) / (2 * FD_H));
+        }
+        if (len) {
+            CHECK(st.worst < 1e-5, "%s head, tensor %s: gradient vs finite differences, worst relative error %g "
+                  "(tolerance 1e-5)", scalar ? "scalar" : "LM", gpt_tensor_name(t), st.worst);
+            if (st.worst > worst.worst)
+                worst.worst = st.worst;
+            worst.n += st.n;
+        }
+        off += len;
+    }
+    printf("  %s head: %zu parameter derivatives over every tensor, worst relative error %.2e (tolerance 1e-5)\n",
+           scalar ? "scalar" : "LM", worst.n, worst.worst);
+    rng_free(r);
+    net_free_d(&d);
+    gpt_free(&g);
+}
+
+void test_gpt_model_fd(void)
+{
+    model_fd(0);
+    model_fd(1);
+}
+
+/* fp32 engine (BLAS and naive) against the fp64 reference */
+void test_gpt_float_matches_double(void)
+{
+    for (int scalar = 0; scalar < 2; scalar++)
+        for (int naive = 0; naive < 2; naive++) {
+            GptConfig c = TINY;
+            c.scalar_head = scalar;
+            Gpt g;
+            Net_d d;
+            tiny_pair(&c, &g, &d, 11);
+            int B = 2, T = 6;
+            int32_t in[12], tg[12], pos[2];
+            float mf[12], dvf[2] = {0.5f, 2.0f};
+            double md[12], dvd[2] = {0.5, 2.0};
+            tiny_batch(&c, B, T, in, tg, mf, md, pos, 5);
+            gpt_naive_matmul = naive;
+            double lf = gpt_forward(&g, in, scalar ? NULL : tg, mf, pos, B, T);
+            gpt_zero_grad(&g);
+            gpt_backward(&g, dvf);
+            gpt_naive_matmul = 0;
+            net_forward_d(&d, in, scalar ? NULL : tg, md, pos, B, T);
+            net_zero_grad_d(&d);
+            net_backward_d(&d, dvd);
+            double gmax = 0, err = 0;
+            for (size_t i = 0; i < d.nparams; i++)
+                gmax = fmax(gmax, fabs(d.grads_mem[i]));
+            for (size_t i = 0; i < d.nparams; i++)
+                err = fmax(err, fabs(g.net.grads_mem[i] - d.grads_mem[i]) / fmax(gmax, 1e-12));
+            if (!scalar)
+                CHECK_REL(lf, d.loss, 1e-6, "fp32 loss vs fp64");
+            else
+                CHECK_ABS(g.net.a.values[1], d.a.values[1], 1e-6, "fp32 value vs fp64");
+            CHECK(err < 1e-5, "%s head (%s kernels): fp32 gradients vs fp64, max error / max gradient %g "
+                  "(tolerance 1e-5)", scalar ? "scalar" : "LM", naive ? "naive" : "BLAS", err);
+            net_free_d(&d);
+            gpt_free(&g);
+        }
+}
+
+/* The naive kernels and BLAS agree on a model of real size. */
+void test_gpt_naive_matches_blas(void)
+{
+    GptConfig c = {2, 64, 4, 32, 97, 0};
+    Gpt g;
+    gpt_init(&g, &c, 2);
+    int B = 3, T = 32;
+    int32_t *in = xmalloc((size_t)B * T * sizeof *in), *tg = xmalloc((size_t)B * T * sizeof *tg);
+    for (int i = 0; i < B * T; i++)
+        in[i] = (i * 37) % c.V, tg[i] = (i * 11 + 5) % c.V;
+    float *g1 = xmalloc(g.net.nparams * sizeof *g1);
+    double loss[2];
+    for (int naive = 0; naive < 2; naive++) {
+        gpt_naive_matmul = naive;
+        loss[naive] = gpt_forward(&g, in, tg, NULL, NULL, B, T);
+        gpt_zero_grad(&g);
+        gpt_backward(&g, NULL);
+        if (!naive)
+            memcpy(g1, g.net.grads_mem, g.net.nparams * sizeof *g1);
+    }
+    gpt_naive_matmul = 0;
+    double gmax = 0, err = 0;
+    for (size_t i = 0; i < g.net.nparams; i++)
+        gmax = fmax(gmax, fabs(g1[i]));
+    for (size_t i = 0; i < g.net.nparams; i++)
+        err = fmax(err, fabs(g1[i] - g.net.grads_mem[i]) / gmax);
+    CHECK_REL(loss[1], loss[0], 1e-6, "naive vs BLAS loss");
+    CHECK(err < 1e-5, "naive vs BLAS gradients: max error / max gradient %g (tolerance 1e-5)", err);
+    free(in);
+    free(tg);
+    free(g1);
+    gpt_free(&g);
+}
+
+void test_gpt_optimizer(void)
+{
+    /* lr schedule */
+    CHECK_ABS(gpt_lr(0, 10, 110, 1.0f, 0.1f), 0.1, 1e-7, "warmup step 0 = lr/10");
+    CHECK_ABS(gpt_lr(9, 10, 110, 1.0f, 0.1f), 1.0, 1e-7, "end of warmup");
+    CHECK_ABS(gpt_lr(60, 10, 110, 1.0f, 0.1f), 0.55, 1e-6, "cosine midpoint");
+    CHECK_ABS(gpt_lr(110, 10, 110, 1.0f, 0.1f), 0.1, 1e-7, "cosine end");
+    /* AdamW: one step by hand on two parameters of different tensors */
+    GptConfig c = TINY;
+    Gpt g;
+    gpt_init(&g, &c, 1);
+    float *qkvw = g.net.p.qkvw, *ln1b = g.net.p.ln1b;
+    float p0 = qkvw[3], b0 = ln1b[2];
+    gpt_zero_grad(&g);
+    g.net.g.qkvw[3] = 0.5f;
+    g.net.g.ln1b[2] = -2.0f;
+    AdamW opt = {1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f};
+    gpt_adamw_step(&g, &opt, 1e-2f);
+    /* first step: mhat = g, vhat = g^2, update = lr (sign(g) + wd p) */
+    CHECK_ABS(qkvw[3], p0 - 1e-2 * (0.5 / (0.5 + 1e-8) + 0.1 * p0), 1e-7, "AdamW step with weight decay (matrix)");
+    CHECK_ABS(ln1b[2], b0 - 1e-2 * (-1.0), 1e-7, "AdamW step without weight decay (LayerNorm bias)");
+    /* clipping */
+    gpt_zero_grad(&g);
+    g.net.grads_mem[0] = 3, g.net.grads_mem[1] = 4;
+    double norm = gpt_clip_grad_norm(&g, 1.0);
+    CHECK_ABS(norm, 5, 1e-12, "global norm before clipping");
+    CHECK_ABS(g.net.grads_mem[0], 0.6, 1e-7, "clipped to norm 1");
+    CHECK_ABS(g.net.grads_mem[1], 0.8, 1e-7, "clipped to norm 1");
+    gpt_free(&g);
+}
+
+/* K steps straight vs k steps, a checkpoint, then K - k steps */
+static void train_steps(Gpt *g, gsl_rng *r, int steps, double *losses)
+{
+    const GptConfig *c = &g->net.c;
+    int B = 2, T = c->T;
+    int32_t in[2 * 16], tg[2 * 16];
+    AdamW opt = {3e-3f, 0.9f, 0.95f, 1e-8f, 0.1f};
+    for (int s = 0; s < steps; s++) {
+        for (int i = 0; i < B * T; i++) {
+            in[i] = (int32_t)gsl_rng_uniform_int(r, (unsigned long)c->V);
+            tg[i] = (in[i] + 1) % c->V;
+        }
+        losses[s] = gpt_forward(g, in, tg, NULL, NULL, B, T);
+        gpt_zero_grad(g);
+        gpt_backward(g, NULL);
+        gpt_clip_grad_norm(g, 1.0);
+        gpt_adamw_step(g, &opt, gpt_lr(g->step, 2, 8, 3e-3f, 3e-4f));
+    }
+}
+
+void test_gpt_checkpoints(void)
+{
+    GptConfig c = {2, 16, 2, 16, 23, 0};
+    Gpt a, b;
+    gpt_init(&a, &c, 5);
+    gsl_rng *ra = rng_alloc(77);
+    double straight[8], resumed[8];
+    train_steps(&a, ra, 8, straight);
+    CHECK(straight[7] < straight[0], "the loss falls on a learnable task: %g -> %g", straight[0], straight[7]);
+    gpt_free(&a);
+    rng_free(ra);
+    /* again: 3 steps, save, load into a fresh model and generator, 5 steps */
+    gpt_init(&a, &c, 5);
+    ra = rng_alloc(77);
+    train_steps(&a, ra, 3, resumed);
+    char path[512];
+    snprintf(path, sizeof path, "%s/m.ckpt", t_tmpdir());
+    TlError err;
+    cJSON *extra = cJSON_CreateObject();
+    cJSON_AddStringToObject(extra, "tokenizer", "abc");
+    CHECK_INT(gpt_save(&a, path, 1, ra, extra, &err), 0, "save");
+    cJSON_Delete(extra);
+    gsl_rng *rb = rng_alloc(1);
+    cJSON *h = NULL;
+    int rc = gpt_load(&b, path, rb, &h, &err);
+    CHECK(rc == 0, "load: %s", rc ? err.msg : "");
+    if (rc != 0)
+        return;
+    CHECK(memcmp(a.net.params_mem, b.net.params_mem, a.net.nparams * sizeof(float)) == 0, "parameters bit-identical");
+    CHECK(b.m && memcmp(a.m, b.m, a.net.nparams * sizeof(float)) == 0, "AdamW moments restored");
+    CHECK_INT(b.step, 3, "step restored");
+    CHECK_STR(cJSON_GetObjectItemCaseSensitive(h, "tokenizer")->valuestring, "abc", "extra header fields kept");
+    cJSON_Delete(h);
+    train_steps(&b, rb, 5, resumed + 3);
+    int same = 1;
+    for (int s = 0; s < 8; s++)
+        same &= straight[s] == resumed[s];
+    CHECK(same, "resuming gives the same loss sequence bit for bit (step 8: %.9g vs %.9g)", straight[7], resumed[7]);
+    gpt_free(&a);
+    gpt_free(&b);
+    rng_free(ra);
+    rng_free(rb);
+    /* refusals */
+    size_t size;
+    char *bytes = util_read_file(path, &size);
+    char bad[512];
+    snprintf(bad, sizeof bad, "%s/cut.ckpt", t_tmpdir());
+    FILE *f = fopen(bad, "wb");
+    fwrite(bytes, 1, size - 100, f);
+    fclose(f);
+    CHECK_INT(gpt_load(&b, bad, NULL, NULL, &err), -1, "a truncated checkpoint is refused");
+    CHECK(strstr(err.msg, "truncated") && strstr(err.msg, bad), "message names the file and says truncated: %s",
+          err.msg);
+    bytes[8] = 2; /* version 2 */
+    f = fopen(bad, "wb");
+    fwrite(bytes, 1, size, f);
+    fclose(f);
+    CHECK_INT(gpt_load(&b, bad, NULL, NULL, &err), -1, "another version is refused");
+    char want[600];
+    snprintf(want, sizeof want, "%s: checkpoint version 2; this build of tldrlab reads version 1", bad);
+    CHECK_STR(err.msg, want, "version message");
+    bytes[0] = 'X';
+    f = fopen(bad, "wb");
+    fwrite(bytes, 1, size, f);
+    fclose(f);
+    CHECK_INT(gpt_load(&b, bad, NULL, NULL, &err), -1, "not a checkpoint");
+    free(bytes);
+}
+
+void test_gpt_sampling(void)
+{
+    GptConfig c = {2, 32, 4, 40, 50, 0};
+    Gpt g;
+    gpt_init(&g, &c, 3);
+    int B = 3, P = 7, N = 12;
+    int32_t prompts[21];
+    for (int i = 0; i < B * P; i++)
+        prompts[i] = (i * 13 + 1) % c.V;
+    int32_t out[36], out2[36];
+    float lp[36], lp2[36];
+    int len[3], len2[3];
+    GptSampler s = {1.0f, 0.9f, 0, -1, 0};
+    gsl_rng *r = rng_alloc(42);
+    gpt_sample(&g, prompts, B, P, N, &s, r, out, lp, len);
+    rng_free(r);
+    r = rng_alloc(42);
+    gpt_sample(&g, prompts, B, P, N, &s, r, out2, lp2, len2);
+    rng_free(r);
+    CHECK(memcmp(out, out2, sizeof out) == 0 && memcmp(lp, lp2, sizeof lp) == 0, "same seed, same samples");
+    /* the KV-cache log-probs equal a full forward pass over prompt + sample */
+    double worst = 0;
+    for (int b = 0; b < B; b++) {
+        CHECK_INT(len[b], N, "no EOS: every sequence runs to max_new");
+        int32_t seq[40];
+        memcpy(seq, prompts + b * P, (size_t)P * sizeof *seq);
+        memcpy(seq + P, out + b * N, (size_t)N * sizeof *seq);
+        gpt_forward(&g, seq, NULL, NULL, NULL, 1, P + N);
+        for (int k = 0; k < N; k++) {
+            const float *lg = g.net.a.logits + (size_t)(P - 1 + k) * c.V;
+            double mx = lg[0], sum = 0;
+            for (int v = 1; v < c.V; v++)
+                mx = fmax(mx, lg[v]);
+            for (int v = 0; v < c.V; v++)
+                sum += exp(lg[v] - mx);
+            double full = lg[seq[P + k]] - mx - log(sum);
+            worst = fmax(worst, fabs(full - lp[b * N + k]));
+        }
+    }
+    printf("  KV-cache log-probs vs a full forward pass: max difference %.2e (tolerance 1e-4)\n", worst);
+    CHECK(worst < 1e-4, "KV-cache log-probs vs full forward: %g", worst);
+    /* greedy: the argmax of the full forward's logits */
+    GptSampler gr = {0, 1, 1, -1, 0};
+    r = rng_alloc(1);
+    gpt_sample(&g, prompts, 1, P, 5, &gr, r, out, lp, len);
+    rng_free(r);
+    int32_t seq[40];
+    memcpy(seq, prompts, (size_t)P * sizeof *seq);
+    memcpy(seq + P, out, 5 * sizeof *seq);
+    gpt_forward(&g, seq, NULL, NULL, NULL, 1, P + 5);
+    int ok = 1;
+    for (int k = 0; k < 5; k++) {
+        const float *lg = g.net.a.logits + (size_t)(P - 1 + k) * c.V;
+        int best = 0;
+        for (int v = 1; v < c.V; v++)
+            if (lg[v] > lg[best])
+                best = v;
+        ok &= best == seq[P + k];
+    }
+    CHECK(ok, "greedy sampling takes the argmax");
+    /* EOS: make the greedy first token the EOS; the sequence stops there */
+    GptSampler ge = {0, 1, 1, out[0], 49};
+    r = rng_alloc(1);
+    gpt_sample(&g, prompts, 1, P, 5, &ge, r, out2, lp2, len2);
+    rng_free(r);
+    CHECK_INT(len2[0], 1, "stops after EOS");
+    CHECK_INT(out2[1], 49, "pad after EOS");
+    gpt_free(&g);
+}

@@ -1,0 +1,585 @@
+/* gpt.c — the GPT engine in fp32: the layers of gpt_impl.inc through
+ * cblas_sgemm, initialisation, AdamW, checkpoints and KV-cache sampling. */
+#include "train/gpt.h"
+#include "build/commit.h"
+#include "common/atomic.h"
+#include "common/rng.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cblas.h>
+#include <cjson/cJSON.h>
+
+int gpt_naive_matmul = 0;
+
+static const char *const TENSOR_NAMES[GPT_NTENSORS] = {
+    "wte", "wpe", "ln1w", "ln1b", "qkvw", "qkvb", "attprojw", "attprojb", "ln2w",
+    "ln2b", "fcw", "fcb", "fcprojw", "fcprojb", "lnfw", "lnfb", "headw", "headb"};
+
+const char *gpt_tensor_name(int i)
+{
+    return TENSOR_NAMES[i];
+}
+
+int gpt_tensor_shape(const GptConfig *c, int i, int dims[3])
+{
+    int L = c->L, C = c->C;
+    switch (i) {
+    case 0: dims[0] = c->V, dims[1] = C; return 2;
+    case 1: dims[0] = c->T, dims[1] = C; return 2;
+    case 4: dims[0] = L, dims[1] = 3 * C, dims[2] = C; return 3;
+    case 5: dims[0] = L, dims[1] = 3 * C; return 2;
+    case 6: dims[0] = L, dims[1] = C, dims[2] = C; return 3;
+    case 10: dims[0] = L, dims[1] = 4 * C, dims[2] = C; return 3;
+    case 11: dims[0] = L, dims[1] = 4 * C; return 2;
+    case 12: dims[0] = L, dims[1] = C, dims[2] = 4 * C; return 3;
+    case 14: case 15: dims[0] = C; return 1;
+    case 16: dims[0] = c->scalar_head ? C : 0; return 1;
+    case 17: dims[0] = c->scalar_head ? 1 : 0; return 1;
+    default: dims[0] = L, dims[1] = C; return 2; /* ln1w ln1b attprojb ln2w ln2b fcprojb */
+    }
+}
+
+size_t gpt_param_sizes(const GptConfig *c, size_t sizes[GPT_NTENSORS])
+{
+    size_t total = 0;
+    for (int i = 0; i < GPT_NTENSORS; i++) {
+        int d[3];
+        int nd = gpt_tensor_shape(c, i, d);
+        size_t n = 1;
+        for (int k = 0; k < nd; k++)
+            n *= (size_t)d[k];
+        sizes[i] = n;
+        total += n;
+    }
+    return total;
+}
+
+int gpt_config_check(const GptConfig *c, TlError *err)
+{
+    if (c->L < 1 || c->L > 96 || c->C < 1 || c->C > 8192 || c->NH < 1 || c->C % c->NH != 0 || c->T < 2 ||
+        c->T > 65536 || c->V < 2 || c->V > 1 << 20) {
+        tlerr_set(err, "model config L=%d C=%d NH=%d T=%d V=%d: expected L 1-96, C 1-8192 divisible by NH, "
+                       "T 2-65536, V 2-1048576", c->L, c->C, c->NH, c->T, c->V);
+        return -1;
+    }
+    return 0;
+}
+
+#define REAL float
+#define SFX(x) x##_f
+#define GEMM cblas_sgemm
+#include "train/gpt_impl.inc"
+#undef GEMM
+#undef SFX
+#undef REAL
+
+/* ---- the model ---- */
+
+/* A normal draw (Box-Muller on the explicit generator): gsl_randist.h
+ * would bring GSL's CBLAS declarations, which clash with OpenBLAS's. */
+static double normal(gsl_rng *r, double sd)
+{
+    double u1 = gsl_rng_uniform_pos(r), u2 = gsl_rng_uniform(r);
+    return sd * sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+void gpt_init(Gpt *g, const GptConfig *c, uint64_t seed)
+{
+    memset(g, 0, sizeof *g);
+    net_init_f(&g->net, c);
+    gsl_rng *r = rng_alloc(seed);
+    Params_f *p = &g->net.p;
+    size_t L = (size_t)c->L, C = (size_t)c->C;
+    double resid = 0.02 / sqrt(2.0 * (double)c->L);
+    struct {
+        float *t;
+        size_t n;
+        double sd;
+    } init[] = {{p->wte, (size_t)c->V * C, 0.02},  {p->wpe, (size_t)c->T * C, 0.02},
+                  {p->qkvw, L * 3 * C * C, 0.02},    {p->attprojw, L * C * C, resid},
+                  {p->fcw, L * 4 * C * C, 0.02},     {p->fcprojw, L * 4 * C * C, resid},
+                  {p->headw, c->scalar_head ? C : 0, 0.02}};
+    for (size_t k = 0; k < sizeof init / sizeof init[0]; k++)
+        for (size_t i = 0; i < init[k].n; i++)
+            init[k].t[i] = (float)normal(r, init[k].sd);
+    for (size_t i = 0; i < L * C; i++)
+        p->ln1w[i] = p->ln2w[i] = 1;
+    for (size_t i = 0; i < C; i++)
+        p->lnfw[i] = 1;
+    rng_free(r);
+}
+
+void gpt_free(Gpt *g)
+{
+    net_free_f(&g->net);
+    free(g->m);
+    free(g->v);
+    memset(g, 0, sizeof *g);
+}
+
+double gpt_forward(Gpt *g, const int32_t *inputs, const int32_t *targets, const float *mask, const int32_t *pos,
+                   int B, int T)
+{
+    net_forward_f(&g->net, inputs, targets, mask, pos, B, T);
+    return g->net.loss;
+}
+
+void gpt_zero_grad(Gpt *g)
+{
+    net_zero_grad_f(&g->net);
+}
+
+void gpt_backward(Gpt *g, const float *dvalues)
+{
+    net_backward_f(&g->net, dvalues);
+}
+
+double gpt_clip_grad_norm(Gpt *g, double max_norm)
+{
+    double ss = 0;
+    const float *gr = g->net.grads_mem;
+    for (size_t i = 0; i < g->net.nparams; i++)
+        ss += (double)gr[i] * (double)gr[i];
+    double norm = sqrt(ss);
+    if (max_norm > 0 && norm > max_norm) {
+        float s = (float)(max_norm / norm);
+        for (size_t i = 0; i < g->net.nparams; i++)
+            g->net.grads_mem[i] *= s;
+    }
+    return norm;
+}
+
+/* Weight decay applies to the matrices: qkvw, attprojw, fcw, fcprojw. */
+static int decays(int tensor)
+{
+    return tensor == 4 || tensor == 6 || tensor == 10 || tensor == 12;
+}
+
+void gpt_adamw_step(Gpt *g, const AdamW *opt, float lr)
+{
+    Net_f *n = &g->net;
+    if (!g->m) {
+        g->m = xcalloc(n->nparams, sizeof *g->m);
+        g->v = xcalloc(n->nparams, sizeof *g->v);
+    }
+    g->step++;
+    float b1c = 1 - powf(opt->beta1, (float)g->step), b2c = 1 - powf(opt->beta2, (float)g->step);
+    size_t off = 0;
+    for (int t = 0; t < GPT_NTENSORS; t++) {
+        float wd = decays(t) ? opt->weight_decay : 0;
+        float *p = n->params_mem + off, *gr = n->grads_mem + off, *m = g->m + off, *v = g->v + off;
+        size_t len = n->sizes[t];
+#pragma omp parallel for if (len > 65536)
+        for (size_t i = 0; i < len; i++) {
+            m[i] = opt->beta1 * m[i] + (1 - opt->beta1) * gr[i];
+            v[i] = opt->beta2 * v[i] + (1 - opt->beta2) * gr[i] * gr[i];
+            float mh = m[i] / b1c, vh = v[i] / b2c;
+            p[i] -= lr * (mh / (sqrtf(vh) + opt->eps) + wd * p[i]);
+        }
+        off += len;
+    }
+}
+
+float gpt_lr(long step, long warmup, long total, float lr_max, float lr_min)
+{
+    if (warmup > 0 && step < warmup)
+        return lr_max * (float)(step + 1) / (float)warmup;
+    if (total <= warmup)
+        return lr_max;
+    double frac = (double)(step - warmup) / (double)(total - warmup);
+    if (frac > 1)
+        frac = 1;
+    return lr_min + (lr_max - lr_min) * (float)(0.5 * (1 + cos(3.14159265358979323846 * frac)));
+}
+
+/* ---- checkpoints (train/FORMAT.md) ---- */
+
+static const char MAGIC[8] = {'T', 'L', 'D', 'R', 'G', 'P', 'T', 0};
+static const char TRAILER[8] = {'T', 'L', 'D', 'R', 'E', 'N', 'D', 0};
+#define CKPT_VERSION 1u
+
+static cJSON *config_json(const GptConfig *c)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "L", c->L);
+    cJSON_AddNumberToObject(o, "C", c->C);
+    cJSON_AddNumberToObject(o, "NH", c->NH);
+    cJSON_AddNumberToObject(o, "T", c->T);
+    cJSON_AddNumberToObject(o, "V", c->V);
+    cJSON_AddStringToObject(o, "head", c->scalar_head ? "scalar" : "lm");
+    return o;
+}
+
+int gpt_save(const Gpt *g, const char *path, int with_optimizer, const gsl_rng *rng, const cJSON *extra,
+             TlError *err)
+{
+    const Net_f *n = &g->net;
+    cJSON *h = cJSON_CreateObject();
+    cJSON_AddNumberToObject(h, "format", CKPT_VERSION);
+    cJSON_AddItemToObject(h, "config", config_json(&n->c));
+    cJSON *ts = cJSON_AddArrayToObject(h, "tensors");
+    for (int i = 0; i < GPT_NTENSORS; i++) {
+        if (!n->sizes[i])
+            continue;
+        int d[3];
+        int nd = gpt_tensor_shape(&n->c, i, d);
+        cJSON *t = cJSON_CreateObject();
+        cJSON_AddStringToObject(t, "name", TENSOR_NAMES[i]);
+        cJSON_AddItemToObject(t, "shape", cJSON_CreateIntArray(d, nd));
+        cJSON_AddItemToArray(ts, t);
+    }
+    cJSON_AddNumberToObject(h, "params", (double)n->nparams);
+    int opt = with_optimizer && g->m;
+    cJSON_AddBoolToObject(h, "optimizer", opt);
+    cJSON_AddBoolToObject(h, "rng", rng != NULL);
+    cJSON_AddNumberToObject(h, "step", (double)g->step);
+    cJSON_AddStringToObject(h, "tldrlab", TLDRLAB_VERSION);
+    cJSON_AddStringToObject(h, "commit", TLDRLAB_COMMIT);
+    const cJSON *x;
+    cJSON_ArrayForEach(x, extra) {
+        cJSON_DeleteItemFromObjectCaseSensitive(h, x->string);
+        cJSON_AddItemToObject(h, x->string, cJSON_Duplicate(x, 1));
+    }
+    char *text = cJSON_PrintUnformatted(h);
+    cJSON_Delete(h);
+    if (!text)
+        tl_die(TL_EXIT_RUNTIME, "out of memory printing a checkpoint header");
+    AtomicFile *af = atomic_open(path);
+    uint32_t ver = CKPT_VERSION, len = (uint32_t)strlen(text);
+    fwrite(MAGIC, 1, 8, af->fp);
+    fwrite(&ver, 4, 1, af->fp);
+    fwrite(&len, 4, 1, af->fp);
+    fwrite(text, 1, len, af->fp);
+    free(text);
+    static const char zeros[8] = {0};
+    size_t at = 16 + (size_t)len;
+    fwrite(zeros, 1, (8 - at % 8) % 8, af->fp);
+    fwrite(n->params_mem, sizeof(float), n->nparams, af->fp);
+    if (opt) {
+        fwrite(g->m, sizeof(float), n->nparams, af->fp);
+        fwrite(g->v, sizeof(float), n->nparams, af->fp);
+    }
+    if (rng) {
+        uint32_t k = (uint32_t)gsl_rng_size(rng);
+        fwrite(&k, 4, 1, af->fp);
+        fwrite(gsl_rng_state(rng), 1, k, af->fp);
+    }
+    fwrite(TRAILER, 1, 8, af->fp);
+    if (ferror(af->fp)) {
+        atomic_abort(af);
+        tlerr_set(err, "%s: cannot write the checkpoint", path);
+        return -1;
+    }
+    if (atomic_commit(af) != 0) {
+        tlerr_set(err, "%s: cannot write the checkpoint", path);
+        return -1;
+    }
+    return 0;
+}
+
+static int json_int(const cJSON *o, const char *k, int *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || fabs(v->valuedouble) > 1e9)
+        return -1;
+    *out = (int)v->valuedouble;
+    return 0;
+}
+
+int gpt_load(Gpt *g, const char *path, gsl_rng *rng, cJSON **header, TlError *err)
+{
+    memset(g, 0, sizeof *g);
+    if (header)
+        *header = NULL;
+    size_t size;
+    char *buf = util_read_file(path, &size);
+    if (!buf) {
+        tlerr_set(err, "%s: cannot read the checkpoint: %s", path, strerror(errno));
+        return -1;
+    }
+    cJSON *h = NULL;
+    int rc = -1;
+    uint32_t ver, len;
+    if (size < 16 || memcmp(buf, MAGIC, 8) != 0) {
+        tlerr_set(err, "%s: not a tldrlab checkpoint (no TLDRGPT magic number)", path);
+        goto done;
+    }
+    memcpy(&ver, buf + 8, 4);
+    memcpy(&len, buf + 12, 4);
+    if (ver != CKPT_VERSION) {
+        tlerr_set(err, "%s: checkpoint version %u; this build of tldrlab reads version %u", path, ver, CKPT_VERSION);
+        goto done;
+    }
+    if (16 + (size_t)len > size) {
+        tlerr_set(err, "%s: truncated checkpoint (the header alone needs %zu bytes, the file has %zu)", path,
+                  16 + (size_t)len, size);
+        goto done;
+    }
+    h = cJSON_ParseWithLength(buf + 16, len);
+    GptConfig c = {0};
+    const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(h, "config");
+    const cJSON *head = cJSON_GetObjectItemCaseSensitive(cfg, "head");
+    if (!h || json_int(cfg, "L", &c.L) || json_int(cfg, "C", &c.C) || json_int(cfg, "NH", &c.NH) ||
+        json_int(cfg, "T", &c.T) || json_int(cfg, "V", &c.V) || !cJSON_IsString(head)) {
+        tlerr_set(err, "%s: damaged checkpoint header (config)", path);
+        goto done;
+    }
+    c.scalar_head = strcmp(head->valuestring, "scalar") == 0;
+    if (gpt_config_check(&c, err) != 0)
+        goto done;
+    size_t sizes[GPT_NTENSORS], np = gpt_param_sizes(&c, sizes);
+    int opt = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "optimizer"));
+    int has_rng = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "rng"));
+    size_t at = 16 + (size_t)len;
+    at += (8 - at % 8) % 8;
+    size_t need = at + np * 4 * (opt ? 3 : 1) + 8;
+    if (size < need + (has_rng ? 4 : 0)) {
+        tlerr_set(err, "%s: truncated checkpoint (%zu bytes; its header announces at least %zu)", path, size,
+                  need + (has_rng ? 4 : 0));
+        goto done;
+    }
+    uint32_t k = 0;
+    if (has_rng) {
+        memcpy(&k, buf + at + np * 4 * (opt ? 3 : 1), 4);
+        need += 4 + k;
+    }
+    if (size != need || memcmp(buf + size - 8, TRAILER, 8) != 0) {
+        tlerr_set(err, "%s: truncated or damaged checkpoint (%zu bytes, expected %zu ending in TLDREND)", path, size,
+                  need);
+        goto done;
+    }
+    net_init_f(&g->net, &c);
+    memcpy(g->net.params_mem, buf + at, np * 4);
+    if (opt) {
+        g->m = xmalloc(np * sizeof *g->m);
+        g->v = xmalloc(np * sizeof *g->v);
+        memcpy(g->m, buf + at + np * 4, np * 4);
+        memcpy(g->v, buf + at + 2 * np * 4, np * 4);
+    }
+    const cJSON *step = cJSON_GetObjectItemCaseSensitive(h, "step");
+    g->step = cJSON_IsNumber(step) ? (long)step->valuedouble : 0;
+    if (rng && has_rng) {
+        if (k != gsl_rng_size(rng)) {
+            tlerr_set(err, "%s: its random state has %u bytes, this generator %zu", path, k, gsl_rng_size(rng));
+            gpt_free(g);
+            goto done;
+        }
+        memcpy(gsl_rng_state(rng), buf + at + np * 4 * (opt ? 3 : 1) + 4, k);
+    }
+    rc = 0;
+done:
+    free(buf);
+    if (rc == 0 && header)
+        *header = h;
+    else
+        cJSON_Delete(h);
+    return rc;
+}
+
+/* ---- sampling with a KV cache ---- */
+
+/* Draws from logits (V) per s; returns the token. scratch: 2V floats. */
+static int pick(const float *logits, int V, const GptSampler *s, gsl_rng *r, float *scratch)
+{
+    if (s->greedy || s->temperature <= 0) {
+        int best = 0;
+        for (int i = 1; i < V; i++)
+            if (logits[i] > logits[best])
+                best = i;
+        return best;
+    }
+    float *p = scratch, mx = logits[0];
+    for (int i = 1; i < V; i++)
+        mx = logits[i] > mx ? logits[i] : mx;
+    double sum = 0;
+    for (int i = 0; i < V; i++) {
+        p[i] = expf((logits[i] - mx) / s->temperature);
+        sum += p[i];
+    }
+    double u = gsl_rng_uniform(r);
+    if (s->top_p > 0 && s->top_p < 1) {
+        /* the smallest set of most likely tokens with mass >= top_p */
+        int *idx = (int *)(scratch + V);
+        for (int i = 0; i < V; i++)
+            idx[i] = i;
+        /* partial selection: repeatedly take the largest until the mass is reached */
+        double mass = 0;
+        int kept = 0;
+        while (kept < V && mass < s->top_p * sum) {
+            int best = kept;
+            for (int i = kept + 1; i < V; i++)
+                if (p[idx[i]] > p[idx[best]])
+                    best = i;
+            int t = idx[kept];
+            idx[kept] = idx[best];
+            idx[best] = t;
+            mass += p[idx[kept]];
+            kept++;
+        }
+        double x = u * mass, acc = 0;
+        for (int i = 0; i < kept; i++) {
+            acc += p[idx[i]];
+            if (x < acc)
+                return idx[i];
+        }
+        return idx[kept - 1];
+    }
+    double x = u * sum, acc = 0;
+    for (int i = 0; i < V; i++) {
+        acc += p[i];
+        if (x < acc)
+            return i;
+    }
+    return V - 1;
+}
+
+static float log_softmax_at(const float *logits, int V, int tok)
+{
+    float mx = logits[0];
+    for (int i = 1; i < V; i++)
+        mx = logits[i] > mx ? logits[i] : mx;
+    double sum = 0;
+    for (int i = 0; i < V; i++)
+        sum += exp((double)(logits[i] - mx));
+    return (float)((double)(logits[tok] - mx) - log(sum));
+}
+
+void gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const GptSampler *s, gsl_rng *rng,
+                int32_t *out, float *logprobs, int *len)
+{
+    Net_f *n = &g->net;
+    const GptConfig *c = &n->c;
+    int L = c->L, C = c->C, NH = c->NH, V = c->V, hs = C / NH, Tm = P + max_new;
+    /* prefill: one forward over the prompts; their keys and values go to the cache */
+    net_forward_f(n, prompts, NULL, NULL, NULL, B, P);
+    size_t cache_n = (size_t)L * B * Tm * C;
+    float *kc = xmalloc(cache_n * sizeof *kc), *vc = xmalloc(cache_n * sizeof *vc);
+    for (int l = 0; l < L; l++)
+        for (int b = 0; b < B; b++)
+            for (int t = 0; t < P; t++) {
+                const float *q = n->a.qkv + (((size_t)l * B + b) * P + t) * 3 * C;
+                size_t o = (((size_t)l * B + b) * Tm + t) * C;
+                memcpy(kc + o, q + C, (size_t)C * sizeof *kc);
+                memcpy(vc + o, q + 2 * C, (size_t)C * sizeof *vc);
+            }
+    float *logits = xmalloc((size_t)B * V * sizeof *logits);
+    for (int b = 0; b < B; b++)
+        memcpy(logits + (size_t)b * V, n->a.logits + ((size_t)b * P + P - 1) * V, (size_t)V * sizeof *logits);
+    /* per-step buffers for B rows */
+    float *x = xmalloc((size_t)B * C * sizeof *x), *ln = xmalloc((size_t)B * C * sizeof *ln);
+    float *mean = xmalloc((size_t)B * sizeof *mean), *rstd = xmalloc((size_t)B * sizeof *rstd);
+    float *qkv = xmalloc((size_t)B * 3 * C * sizeof *qkv), *y = xmalloc((size_t)B * C * sizeof *y);
+    float *proj = xmalloc((size_t)B * C * sizeof *proj), *fc = xmalloc((size_t)B * 4 * C * sizeof *fc);
+    float *fcg = xmalloc((size_t)B * 4 * C * sizeof *fcg), *att = xmalloc((size_t)Tm * sizeof *att);
+    float *scratch = xmalloc((size_t)2 * V * sizeof *scratch);
+    int32_t *tok = xmalloc((size_t)B * sizeof *tok);
+    char *done = xcalloc((size_t)B, 1);
+    int active = B;
+    for (int b = 0; b < B; b++)
+        len[b] = 0;
+    for (int step = 0; step < max_new && active > 0; step++) {
+        for (int b = 0; b < B; b++) {
+            const float *lg = logits + (size_t)b * V;
+            if (done[b]) {
+                out[(size_t)b * max_new + step] = s->pad;
+                logprobs[(size_t)b * max_new + step] = 0;
+                tok[b] = s->pad >= 0 ? s->pad : 0;
+                continue;
+            }
+            int t = pick(lg, V, s, rng, scratch);
+            out[(size_t)b * max_new + step] = t;
+            logprobs[(size_t)b * max_new + step] = log_softmax_at(lg, V, t);
+            len[b] = step + 1;
+            tok[b] = t;
+            if (t == s->eos) {
+                done[b] = 1;
+                active--;
+            }
+        }
+        if (step == max_new - 1 || active == 0)
+            break;
+        /* one position for every row: the token just drawn at position P + step */
+        int pos = P + step;
+        for (int b = 0; b < B; b++)
+            for (int i = 0; i < C; i++)
+                x[(size_t)b * C + i] = n->p.wte[(size_t)tok[b] * C + i] + n->p.wpe[(size_t)pos * C + i];
+        for (int l = 0; l < L; l++) {
+            layernorm_forward_f(ln, mean, rstd, x, n->p.ln1w + (size_t)l * C, n->p.ln1b + (size_t)l * C, (size_t)B,
+                                C);
+            matmul_forward_f(qkv, ln, n->p.qkvw + (size_t)l * 3 * C * C, n->p.qkvb + (size_t)l * 3 * C, (size_t)B, C,
+                             3 * C);
+            for (int b = 0; b < B; b++) {
+                size_t o = (((size_t)l * B + b) * Tm + pos) * C;
+                memcpy(kc + o, qkv + (size_t)b * 3 * C + C, (size_t)C * sizeof *kc);
+                memcpy(vc + o, qkv + (size_t)b * 3 * C + 2 * C, (size_t)C * sizeof *vc);
+            }
+            float scale = 1.0f / sqrtf((float)hs);
+            for (int b = 0; b < B; b++)
+                for (int h = 0; h < NH; h++) {
+                    const float *q = qkv + (size_t)b * 3 * C + h * hs;
+                    const float *kb = kc + ((size_t)l * B + b) * Tm * C + h * hs;
+                    const float *vb = vc + ((size_t)l * B + b) * Tm * C + h * hs;
+                    float mx = -INFINITY, sum = 0;
+                    for (int t2 = 0; t2 <= pos; t2++) {
+                        float acc = 0;
+                        for (int i = 0; i < hs; i++)
+                            acc += q[i] * kb[(size_t)t2 * C + i];
+                        att[t2] = acc * scale;
+                        mx = att[t2] > mx ? att[t2] : mx;
+                    }
+                    for (int t2 = 0; t2 <= pos; t2++) {
+                        att[t2] = expf(att[t2] - mx);
+                        sum += att[t2];
+                    }
+                    float *yo = y + (size_t)b * C + h * hs;
+                    for (int i = 0; i < hs; i++)
+                        yo[i] = 0;
+                    for (int t2 = 0; t2 <= pos; t2++) {
+                        float w = att[t2] / sum;
+                        for (int i = 0; i < hs; i++)
+                            yo[i] += w * vb[(size_t)t2 * C + i];
+                    }
+                }
+            matmul_forward_f(proj, y, n->p.attprojw + (size_t)l * C * C, n->p.attprojb + (size_t)l * C, (size_t)B, C,
+                             C);
+            for (size_t i = 0; i < (size_t)B * C; i++)
+                x[i] += proj[i];
+            layernorm_forward_f(ln, mean, rstd, x, n->p.ln2w + (size_t)l * C, n->p.ln2b + (size_t)l * C, (size_t)B,
+                                C);
+            matmul_forward_f(fc, ln, n->p.fcw + (size_t)l * 4 * C * C, n->p.fcb + (size_t)l * 4 * C, (size_t)B, C,
+                             4 * C);
+            gelu_forward_f(fcg, fc, (size_t)B * 4 * C);
+            matmul_forward_f(proj, fcg, n->p.fcprojw + (size_t)l * 4 * C * C, n->p.fcprojb + (size_t)l * C,
+                             (size_t)B, 4 * C, C);
+            for (size_t i = 0; i < (size_t)B * C; i++)
+                x[i] += proj[i];
+        }
+        layernorm_forward_f(ln, mean, rstd, x, n->p.lnfw, n->p.lnfb, (size_t)B, C);
+        matmul_forward_f(logits, ln, n->p.wte, NULL, (size_t)B, C, V);
+    }
+    for (int b = 0; b < B; b++)
+        for (int step = len[b]; step < max_new; step++) {
+            out[(size_t)b * max_new + step] = s->pad;
+            logprobs[(size_t)b * max_new + step] = 0;
+        }
+    free(kc);
+    free(vc);
+    free(logits);
+    free(x);
+    free(ln);
+    free(mean);
+    free(rstd);
+    free(qkv);
+    free(y);
+    free(proj);
+    free(fc);
+    free(fcg);
+    free(att);
+    free(scratch);
+    free(tok);
+    free(done);
+}

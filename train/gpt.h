@@ -1,0 +1,106 @@
+/* gpt.h — the GPT engine (DESIGN.md, "Models and training"): a GPT-2-style
+ * decoder in fp32 with learned positions, pre-LayerNorm, GELU MLP, causal
+ * self-attention and tied embeddings; an LM head or a scalar head; forward,
+ * backward, AdamW, checkpoints and batched sampling with a KV cache.
+ * train/FORMAT.md gives the checkpoint layout and the exact model. */
+#ifndef TL_GPT_H
+#define TL_GPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <gsl/gsl_rng.h>
+
+#include "common/err.h"
+
+typedef struct {
+    int L;            /* layers */
+    int C;            /* channels */
+    int NH;           /* heads (C % NH == 0) */
+    int T;            /* context length */
+    int V;            /* vocabulary */
+    int scalar_head;  /* 1: a value per sequence (reward, value models); 0: the LM head */
+} GptConfig;
+
+#define GPT_NTENSORS 18
+
+/* When non-zero, every matrix product uses the naive loops instead of
+ * BLAS (tests keep the two in agreement). */
+extern int gpt_naive_matmul;
+
+/* Fills sizes (floats per tensor, in checkpoint order) and returns the
+ * total; the head tensors are 0 for an LM. */
+size_t gpt_param_sizes(const GptConfig *c, size_t sizes[GPT_NTENSORS]);
+const char *gpt_tensor_name(int i);
+/* The tensor's shape as JSON-ready dims; returns the number of dims. */
+int gpt_tensor_shape(const GptConfig *c, int i, int dims[3]);
+/* Returns 0, or -1 with err saying what is wrong with c. */
+int gpt_config_check(const GptConfig *c, TlError *err);
+
+#define REAL float
+#define SFX(x) x##_f
+#include "train/gpt_types.inc"
+#undef REAL
+#undef SFX
+
+typedef struct {
+    float lr, beta1, beta2, eps, weight_decay;
+} AdamW;
+
+typedef struct {
+    Net_f net;          /* parameters, gradients, activations */
+    float *m, *v;       /* AdamW moments (nparams each), allocated on first step */
+    long step;          /* optimiser steps taken */
+} Gpt;
+
+/* Allocates a model with parameters drawn from seed: N(0, 0.02) for the
+ * matrices and embeddings, residual projections scaled by 1/sqrt(2L),
+ * biases 0, LayerNorm weights 1. */
+void gpt_init(Gpt *g, const GptConfig *c, uint64_t seed);
+void gpt_free(Gpt *g);
+
+/* Forward over inputs (B,T), T <= config T. LM: with targets (B,T), the
+ * loss is the mean of -log p(target) over the positions weighted by mask
+ * (B,T; NULL = every position), returned. Scalar head: values at pos (B)
+ * in g->net.a.values; returns NaN. */
+double gpt_forward(Gpt *g, const int32_t *inputs, const int32_t *targets, const float *mask, const int32_t *pos,
+                   int B, int T);
+void gpt_zero_grad(Gpt *g);
+/* Accumulates the gradients of the last forward: of its loss (LM), or of
+ * sum_b dvalues[b] * value[b] (scalar head). */
+void gpt_backward(Gpt *g, const float *dvalues);
+
+/* Scales the gradients so their global L2 norm is at most max_norm (no
+ * clipping when max_norm <= 0); returns the norm before clipping. */
+double gpt_clip_grad_norm(Gpt *g, double max_norm);
+/* One AdamW step with learning rate lr (opt's lr is ignored): weight decay
+ * on the matrices only (not biases, LayerNorms or embeddings). */
+void gpt_adamw_step(Gpt *g, const AdamW *opt, float lr);
+/* Linear warmup to lr_max over warmup steps, then cosine to lr_min at total. */
+float gpt_lr(long step, long warmup, long total, float lr_max, float lr_min);
+
+/* Checkpoints (train/FORMAT.md): written to a temporary file and renamed.
+ * extra: a JSON object (may be NULL) merged into the header (step, seed,
+ * tokenizer...). rng: saved when not NULL. Returns 0, or -1 with err. */
+struct cJSON;
+int gpt_save(const Gpt *g, const char *path, int with_optimizer, const gsl_rng *rng, const struct cJSON *extra,
+             TlError *err);
+/* Loads path into a new model; restores the optimiser state when present
+ * and rng when both the file and rng have one; *header (may be NULL) gets
+ * the JSON header (caller frees). Refuses another version or a truncated
+ * file with a message naming the file. */
+int gpt_load(Gpt *g, const char *path, gsl_rng *rng, struct cJSON **header, TlError *err);
+
+/* Sampling. prompts (B,P), P + max_new <= config T. Per sequence: stops
+ * after EOS (eos >= 0) or max_new tokens. out (B,max_new) gets the tokens
+ * (pad after a sequence stops), logprobs (B,max_new) the model's log
+ * probability of each (at temperature 1, as a full forward pass gives it),
+ * len (B) how many were generated. temperature <= 0 or greedy: argmax;
+ * top_p in (0,1]: nucleus sampling. Deterministic in rng. */
+typedef struct {
+    float temperature, top_p;
+    int greedy, eos, pad;
+} GptSampler;
+void gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const GptSampler *s, gsl_rng *rng,
+                int32_t *out, float *logprobs, int *len);
+
+#endif
