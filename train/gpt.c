@@ -72,8 +72,14 @@ int gpt_config_check(const GptConfig *c, TlError *err)
 #define REAL float
 #define SFX(x) x##_f
 #define GEMM cblas_sgemm
+#define EXP expf
+#define TANH tanhf
+#define SQRT sqrtf
 #include "train/gpt_impl.inc"
 #undef GEMM
+#undef EXP
+#undef TANH
+#undef SQRT
 #undef SFX
 #undef REAL
 

@@ -18,9 +18,15 @@
 #define REAL double
 #define SFX(x) x##_d
 #define GEMM cblas_dgemm
+#define EXP exp
+#define TANH tanh
+#define SQRT sqrt
 #include "train/gpt_types.inc"
 #include "train/gpt_impl.inc"
 #undef GEMM
+#undef EXP
+#undef TANH
+#undef SQRT
 #undef SFX
 #undef REAL
 
