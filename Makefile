@@ -81,6 +81,11 @@ bin/tldrlab-bench: $(patsubst %.c,build/rel/%.o,$(BENCH_SRC) $(LIB_SRC))
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(DEPLIBS)
 
+# The GPT engine's speed (bench/gpt/bench_gpt.c).
+bin/tldrlab-gptbench: build/rel/bench/gpt/bench_gpt.o $(patsubst %.c,build/rel/%.o,$(LIB_SRC))
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $^ $(DEPLIBS)
+
 build/rel/cli/main.o build/dbg/cli/main.o build/rel/world/world_io.o build/dbg/world/world_io.o: build/commit.h
 
 $(LEX_C): $(LEX_JSON) scripts/embed-lexicon.sh

@@ -40,7 +40,10 @@ enum {
     OPT_SUMMARY = 1 << 20,  /* --summary */
     OPT_SPLIT = 1 << 21,    /* --split --dataset alone (without the other filters) */
     OPT_EXPERT = 1 << 22,   /* --expert */
-    OPT_LEXICON = 1 << 23   /* --lexicon */
+    OPT_LEXICON = 1 << 23,  /* --lexicon */
+    OPT_LM = 1 << 24,       /* lm-train: --data, the model and training flags */
+    OPT_SAMPLE = 1 << 25,   /* lm-sample: --model --prompt --max-new --temperature --top-p --greedy --samples */
+    OPT_CKPT = 1 << 26      /* --checkpoint --batch (lm-dump) */
 };
 
 typedef enum { FMT_MD, FMT_CSV, FMT_JSON } OutFormat;
@@ -76,6 +79,11 @@ typedef struct {
     const char *config_path, *world_dir, *lexicon_dir, *batch_name, *expert;
     long labels;
     int gold, summary;
+    /* language models (-1 / NaN: not given) */
+    const char *data_path, *model_dir, *checkpoint, *prompt;
+    long layers, channels, heads, context, vocab, batch, steps, warmup, ckpt_every, eval_every, max_new, nsamples, until;
+    double lr, weight_decay, clip, temperature, top_p;
+    int resume, greedy;
     /* example generator */
     long posts, comparisons, articles, workers;
     double dup_rate, length_coef;
@@ -224,5 +232,8 @@ int cmd_report(CliOpts *o);
 int cmd_world(CliOpts *o);
 int cmd_label(CliOpts *o);
 int cmd_baseline(CliOpts *o);
+int cmd_lm_train(CliOpts *o);
+int cmd_lm_sample(CliOpts *o);
+int cmd_lm_dump(CliOpts *o);
 
 #endif

@@ -110,6 +110,31 @@ static const Command COMMANDS[] = {
      "draw of the noisy reference author (author: policy author_sSEED). The default\n"
      "split is valid2 for TL;DR and test for news; --dataset keeps one dataset.",
      cmd_baseline, 1, "the samples file to write (required)", "FILE"},
+    {"lm-train", "train a GPT language model on text or JSON lines (BPE tokenizer included)",
+     OPT_LM | OPT_OUT | OPT_SEED | OPT_PROGRESS,
+     "--data FILE --out DIR [options]",
+     "Trains a byte-level BPE tokenizer on FILE (DIR/tokenizer.bin), then a GPT (train/FORMAT.md)\n"
+     "on random windows of the encoded corpus with AdamW, gradient clipping and a warm-up +\n"
+     "cosine schedule. The last 5% of the tokens is held out for a validation loss. Writes\n"
+     "DIR/model.ckpt (with the optimiser and random state, so --resume continues exactly)\n"
+     "and DIR/log.csv (step, loss, val_loss, lr, grad_norm, tokens_per_s, elapsed_s); shows\n"
+     "step, loss, tokens/s and the ETA on a terminal.",
+     cmd_lm_train, 0, "where to write tokenizer.bin, model.ckpt and log.csv (required)", NULL},
+    {"lm-sample", "print continuations from a model trained by lm-train",
+     OPT_SAMPLE | OPT_SEED,
+     "--model DIR [--prompt TEXT] [options]",
+     "Samples continuations of --prompt (default: the start of a document) with the KV cache:\n"
+     "temperature, nucleus (--top-p) or --greedy; each stops at the end-of-document token or\n"
+     "--max-new tokens, and is printed with its length and log-probability.",
+     cmd_lm_sample, 0, NULL, NULL},
+    {"lm-dump", "a model's logits, loss and gradients on a random batch (for bench/gpt_crosscheck.py)",
+     OPT_CKPT | OPT_OUT | OPT_SEED,
+     "--checkpoint FILE --out DIR [--batch-size B]",
+     "Writes DIR/tokens.bin (int32, B x (T+1)), DIR/logits.bin (float32, B x T x V),\n"
+     "DIR/loss.txt and DIR/grads.bin (float32, every parameter in checkpoint order) for a\n"
+     "batch of random tokens (train/FORMAT.md), so that another implementation can be\n"
+     "checked against this one.",
+     cmd_lm_dump, 0, "where to write the dump (required)", NULL},
     {"example", "write an example data set in the released format, with known truth",
      OPT_OUT | OPT_SEED | OPT_EXAMPLE | OPT_PROGRESS,
      "--out DIR [options]",

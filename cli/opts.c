@@ -19,7 +19,9 @@ enum {
     O_BASELINE, O_BOOTSTRAP, O_BY, O_PAIRWISE, O_LENUNIT, O_LEVEL, O_LENCTL, O_POSTS,
     O_COMPARISONS, O_ARTICLES, O_WORKERS, O_DUP, O_LCOEF, O_NOAXIS, O_QUIET, O_PROGRESS, O_HELP,
     O_DATASET, O_LENCTLD, O_BOTH, O_RMSCORES, O_CONFIG, O_WORLD, O_LEXICON, O_LABELS, O_GOLD, O_BATCHNAME,
-    O_SUMMARY, O_EXPERT
+    O_SUMMARY, O_EXPERT, O_DATA, O_MODEL, O_CHECKPOINT, O_LAYERS, O_CHANNELS, O_HEADS, O_CONTEXT, O_VOCAB, O_BATCH_SIZE,
+    O_STEPS, O_LR, O_WARMUP, O_WD, O_CLIP, O_RESUME, O_CKPT_EVERY, O_EVAL_EVERY, O_PROMPT, O_MAXNEW, O_TEMP, O_TOPP,
+    O_GREEDY, O_NSAMPLES, O_UNTIL
 };
 
 typedef struct {
@@ -70,6 +72,37 @@ static const OptSpec SPECS[] = {
      "the batch written into each record (default world)"},
     {{"expert", required_argument, 0, O_EXPERT}, OPT_EXPERT, "WORKER",
      "a worker whose labels are the standard (e.g. gold): everyone's agreement with it"},
+    {{"data", required_argument, 0, O_DATA}, OPT_LM, "FILE",
+     "training text: a text file, or JSON lines whose text, post or article fields are documents"},
+    {{"layers", required_argument, 0, O_LAYERS}, OPT_LM, "L", "transformer blocks (default 2)"},
+    {{"channels", required_argument, 0, O_CHANNELS}, OPT_LM, "C", "channels (default 64)"},
+    {{"heads", required_argument, 0, O_HEADS}, OPT_LM, "NH", "attention heads; C divisible by NH (default C/32, at least 1)"},
+    {{"context", required_argument, 0, O_CONTEXT}, OPT_LM, "T", "context length in tokens (default 128)"},
+    {{"vocab", required_argument, 0, O_VOCAB}, OPT_LM, "V",
+     "BPE vocabulary, EOS and PAD included (default 4096; fewer when the corpus runs out of pairs)"},
+    {{"batch-size", required_argument, 0, O_BATCH_SIZE}, OPT_LM | OPT_CKPT, "B",
+     "sequences per step (lm-train default 4096/T; lm-dump default 2)"},
+    {{"steps", required_argument, 0, O_STEPS}, OPT_LM, "N", "optimiser steps in all (default 200)"},
+    {{"lr", required_argument, 0, O_LR}, OPT_LM, "X", "peak learning rate (default 3e-3; cosine to a tenth)"},
+    {{"warmup", required_argument, 0, O_WARMUP}, OPT_LM, "N", "warm-up steps (default steps/20)"},
+    {{"weight-decay", required_argument, 0, O_WD}, OPT_LM, "X", "AdamW weight decay on matrices (default 0.1)"},
+    {{"clip", required_argument, 0, O_CLIP}, OPT_LM, "X", "global gradient-norm clip (default 1; 0 = none)"},
+    {{"checkpoint-every", required_argument, 0, O_CKPT_EVERY}, OPT_LM, "N",
+     "write DIR/model.ckpt every N steps (default: at the end only)"},
+    {{"eval-every", required_argument, 0, O_EVAL_EVERY}, OPT_LM, "N",
+     "held-out loss every N steps (default steps/10)"},
+    {{"until", required_argument, 0, O_UNTIL}, OPT_LM, "STEP",
+     "stop after this step of the --steps schedule (a checkpoint is written; --resume goes on)"},
+    {{"resume", no_argument, 0, O_RESUME}, OPT_LM, NULL,
+     "continue from DIR/model.ckpt: same data order, optimiser and random state"},
+    {{"model", required_argument, 0, O_MODEL}, OPT_SAMPLE, "DIR", "a folder made by lm-train (model.ckpt, tokenizer.bin)"},
+    {{"checkpoint", required_argument, 0, O_CHECKPOINT}, OPT_CKPT, "FILE", "a checkpoint (model.ckpt)"},
+    {{"prompt", required_argument, 0, O_PROMPT}, OPT_SAMPLE, "TEXT", "the text to continue (default: start of a document)"},
+    {{"max-new", required_argument, 0, O_MAXNEW}, OPT_SAMPLE, "N", "tokens to generate at most (default 64)"},
+    {{"temperature", required_argument, 0, O_TEMP}, OPT_SAMPLE, "X", "sampling temperature (default 1; 0 = greedy)"},
+    {{"top-p", required_argument, 0, O_TOPP}, OPT_SAMPLE, "P", "nucleus sampling mass (default 1 = off)"},
+    {{"greedy", no_argument, 0, O_GREEDY}, OPT_SAMPLE, NULL, "take the most likely token each time"},
+    {{"samples", required_argument, 0, O_NSAMPLES}, OPT_SAMPLE, "N", "continuations to print (default 3)"},
     {{"summary", no_argument, 0, O_SUMMARY}, OPT_SUMMARY, NULL,
      "judge: a table of means per dataset and policy instead of one line per sample"},
     {{"level", required_argument, 0, O_LEVEL}, OPT_LEVEL, "X", "interval level (default 0.95)"},
@@ -191,6 +224,9 @@ void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
     o->length_coef = NAN;
     o->labels = 1;
     o->batch_name = "world";
+    o->layers = o->channels = o->heads = o->context = o->vocab = o->batch = o->steps = o->warmup = -1;
+    o->ckpt_every = o->eval_every = o->max_new = o->nsamples = o->until = -1;
+    o->lr = o->weight_decay = o->clip = o->temperature = o->top_p = NAN;
     StrBuf line;
     sb_init(&line);
     sb_add(&line, "tldrlab");
@@ -294,6 +330,30 @@ void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
             break;
         case O_SUMMARY: o->summary = 1; break;
         case O_EXPERT: o->expert = optarg; break;
+        case O_DATA: o->data_path = optarg; break;
+        case O_MODEL: o->model_dir = optarg; break;
+        case O_CHECKPOINT: o->checkpoint = optarg; break;
+        case O_LAYERS: o->layers = parse_count(o, "layers", optarg, 1, 96); break;
+        case O_CHANNELS: o->channels = parse_count(o, "channels", optarg, 1, 8192); break;
+        case O_HEADS: o->heads = parse_count(o, "heads", optarg, 1, 1024); break;
+        case O_CONTEXT: o->context = parse_count(o, "context", optarg, 2, 65536); break;
+        case O_VOCAB: o->vocab = parse_count(o, "vocab", optarg, 258, 65536); break;
+        case O_BATCH_SIZE: o->batch = parse_count(o, "batch-size", optarg, 1, 1000000); break;
+        case O_STEPS: o->steps = parse_count(o, "steps", optarg, 1, 100000000); break;
+        case O_LR: o->lr = parse_real(o, "lr", optarg, 0, 10); break;
+        case O_WARMUP: o->warmup = parse_count(o, "warmup", optarg, 0, 100000000); break;
+        case O_WD: o->weight_decay = parse_real(o, "weight-decay", optarg, 0, 10); break;
+        case O_CLIP: o->clip = parse_real(o, "clip", optarg, 0, 1e6); break;
+        case O_RESUME: o->resume = 1; break;
+        case O_UNTIL: o->until = parse_count(o, "until", optarg, 1, 100000000); break;
+        case O_CKPT_EVERY: o->ckpt_every = parse_count(o, "checkpoint-every", optarg, 1, 100000000); break;
+        case O_EVAL_EVERY: o->eval_every = parse_count(o, "eval-every", optarg, 1, 100000000); break;
+        case O_PROMPT: o->prompt = optarg; break;
+        case O_MAXNEW: o->max_new = parse_count(o, "max-new", optarg, 1, 65536); break;
+        case O_TEMP: o->temperature = parse_real(o, "temperature", optarg, 0, 100); break;
+        case O_TOPP: o->top_p = parse_real(o, "top-p", optarg, 1e-6, 1); break;
+        case O_GREEDY: o->greedy = 1; break;
+        case O_NSAMPLES: o->nsamples = parse_count(o, "samples", optarg, 1, 100000); break;
         case O_FORMAT:
             if (strcmp(optarg, "md") == 0 || strcmp(optarg, "markdown") == 0)
                 o->format = FMT_MD;

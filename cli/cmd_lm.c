@@ -1,0 +1,426 @@
+/* cmd_lm.c — `tldrlab lm-train`, `lm-sample` and `lm-dump`: a language
+ * model trained on a text or JSON-lines corpus with the GPT engine. */
+#include "cli/cli.h"
+#include "common/atomic.h"
+#include "common/jsonl.h"
+#include "common/rng.h"
+#include "common/util.h"
+#include "train/gpt.h"
+#include "train/tokenizer.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- the corpus ---- */
+
+/* Documents of path: a JSON-lines file (a line starting with '{'; its
+ * text, post or article fields) or plain text (one document). Appends the
+ * documents to text, separated by NUL bytes; returns how many. */
+static size_t read_corpus(CliOpts *o, const char *path, StrBuf *text)
+{
+    size_t len;
+    char *raw = util_read_file(path, &len);
+    if (!raw)
+        tl_die(TL_EXIT_INPUT, "%s: cannot read the training data: %s", path, strerror(errno));
+    const char *p = raw;
+    while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+        p++;
+    size_t docs = 0;
+    if (*p != '{') {
+        sb_addn(text, raw, len);
+        free(raw);
+        return len ? 1 : 0;
+    }
+    free(raw);
+    JsonlReader rd;
+    TlError err;
+    if (jsonl_open(&rd, path, &err) != 0)
+        cli_input_error(&err);
+    cJSON *j;
+    int rc;
+    static const char *const FIELDS[] = {"text", "post", "article"};
+    while ((rc = jsonl_next(&rd, &j, &err)) == 1) {
+        const cJSON *f = NULL;
+        for (int k = 0; k < 3 && !f; k++) {
+            f = cJSON_GetObjectItemCaseSensitive(j, FIELDS[k]);
+            if (f && !cJSON_IsString(f)) {
+                tlerr_input(&err, rd.name, rd.line, FIELDS[k], "expected a string");
+                cJSON_Delete(j);
+                jsonl_close(&rd);
+                cli_input_error(&err);
+            }
+        }
+        if (!f) {
+            tlerr_input(&err, rd.name, rd.line, "text", "no text, post or article field");
+            cJSON_Delete(j);
+            jsonl_close(&rd);
+            cli_input_error(&err);
+        }
+        sb_add(text, f->valuestring);
+        sb_addn(text, "", 1); /* a NUL between documents */
+        docs++;
+        cJSON_Delete(j);
+    }
+    jsonl_close(&rd);
+    if (rc != 0)
+        cli_input_error(&err);
+    (void)o;
+    return docs;
+}
+
+/* Encodes NUL-separated documents, an EOS after each. */
+static int32_t *encode_corpus(const Tokenizer *tok, const StrBuf *text, size_t *n)
+{
+    size_t cap = text->len + 16, used = 0;
+    int32_t *ids = xmalloc(cap * sizeof *ids);
+    size_t start = 0;
+    for (size_t i = 0; i <= text->len; i++) {
+        if (i < text->len && text->s[i] != '\0')
+            continue;
+        if (i > start || i < text->len) {
+            size_t k = tok_encode(tok, (const unsigned char *)text->s + start, i - start, ids + used, cap - used - 1);
+            used += k;
+            ids[used++] = tok->eos;
+        }
+        start = i + 1;
+    }
+    *n = used;
+    return ids;
+}
+
+/* ---- lm-train ---- */
+
+typedef struct {
+    long step;
+    double loss, val, lr, norm, tps, secs;
+} LogRow;
+
+static void write_log(const char *dir, const LogRow *rows, size_t n)
+{
+    char *p = util_path_join(dir, "log.csv");
+    AtomicFile *af = atomic_open(p);
+    fputs("step,loss,val_loss,lr,grad_norm,tokens_per_s,elapsed_s\n", af->fp);
+    for (size_t i = 0; i < n; i++) {
+        char v[40];
+        if (isnan(rows[i].val))
+            v[0] = '\0';
+        else
+            snprintf(v, sizeof v, "%.6f", rows[i].val);
+        fprintf(af->fp, "%ld,%.6f,%s,%.6g,%.6g,%.0f,%.3f\n", rows[i].step, rows[i].loss, v, rows[i].lr, rows[i].norm,
+                rows[i].tps, rows[i].secs);
+    }
+    if (atomic_commit(af) != 0)
+        tl_die(TL_EXIT_RUNTIME, "%s: cannot write the training log", p);
+    free(p);
+}
+
+static size_t read_log(const char *dir, LogRow **rows, long upto)
+{
+    char *p = util_path_join(dir, "log.csv");
+    FILE *fp = fopen(p, "r");
+    free(p);
+    size_t n = 0, cap = 0;
+    *rows = NULL;
+    if (!fp)
+        return 0;
+    char line[512];
+    if (!fgets(line, sizeof line, fp)) {
+        fclose(fp);
+        return 0;
+    }
+    while (fgets(line, sizeof line, fp)) {
+        LogRow r = {0};
+        r.val = NAN;
+        char *q = line, *end;
+        r.step = strtol(q, &end, 10);
+        if (*end != ',' || r.step > upto)
+            continue;
+        r.loss = strtod(end + 1, &end);
+        if (*end != ',')
+            continue;
+        if (end[1] != ',')
+            r.val = strtod(end + 1, &end);
+        else
+            end++;
+        if (*end != ',')
+            continue;
+        r.lr = strtod(end + 1, &end);
+        r.norm = strtod(end + 1, &end);
+        r.tps = strtod(end + 1, &end);
+        r.secs = strtod(end + 1, &end);
+        GROW(*rows, cap, n + 1);
+        (*rows)[n++] = r;
+    }
+    fclose(fp);
+    return n;
+}
+
+static void fill_batch(gsl_rng *r, const int32_t *ids, size_t lo, size_t hi, int B, int T, int32_t *in, int32_t *tg)
+{
+    for (int b = 0; b < B; b++) {
+        size_t s = lo + (size_t)gsl_rng_uniform_int(r, (unsigned long)(hi - lo - (size_t)T));
+        memcpy(in + (size_t)b * T, ids + s, (size_t)T * sizeof *in);
+        memcpy(tg + (size_t)b * T, ids + s + 1, (size_t)T * sizeof *tg);
+    }
+}
+
+static void fmt_secs(double s, char *buf, size_t cap)
+{
+    if (s < 60)
+        snprintf(buf, cap, "%.0fs", s);
+    else if (s < 3600)
+        snprintf(buf, cap, "%dm%02ds", (int)(s / 60), (int)s % 60);
+    else
+        snprintf(buf, cap, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
+}
+
+int cmd_lm_train(CliOpts *o)
+{
+    if (!o->data_path)
+        cli_usage_error(o, "--data FILE is required: the text to train on");
+    if (!o->out_dir)
+        cli_usage_error(o, "--out DIR is required: where to write the model");
+    if (util_mkdir_p(o->out_dir) != 0)
+        tl_die(TL_EXIT_RUNTIME, "%s: cannot create the directory: %s", o->out_dir, strerror(errno));
+    char *ckpt = util_path_join(o->out_dir, "model.ckpt"), *tokp = util_path_join(o->out_dir, "tokenizer.bin");
+    TlError err;
+    /* the model and the training settings */
+    GptConfig c = {o->layers > 0 ? (int)o->layers : 2, o->channels > 0 ? (int)o->channels : 64, 0,
+                   o->context > 0 ? (int)o->context : 128, o->vocab > 0 ? (int)o->vocab : 4096, 0};
+    c.NH = o->heads > 0 ? (int)o->heads : (c.C / 32 > 0 ? c.C / 32 : 1);
+    int B = o->batch > 0 ? (int)o->batch : (4096 / c.T > 0 ? 4096 / c.T : 1);
+    long steps = o->steps > 0 ? o->steps : 200;
+    float lr = isnan(o->lr) ? 3e-3f : (float)o->lr;
+    long warmup = o->warmup >= 0 ? o->warmup : steps / 20;
+    AdamW opt = {lr, 0.9f, 0.95f, 1e-8f, isnan(o->weight_decay) ? 0.1f : (float)o->weight_decay};
+    double clip = isnan(o->clip) ? 1.0 : o->clip;
+    long eval_every = o->eval_every > 0 ? o->eval_every : (steps / 10 > 0 ? steps / 10 : 1);
+    /* the tokenizer: trained on the corpus, or the one a resumed run used */
+    StrBuf text;
+    sb_init(&text);
+    size_t docs = read_corpus(o, o->data_path, &text);
+    if (text.len == 0)
+        cli_usage_error(o, "%s holds no text to train on", o->data_path);
+    Tokenizer tok;
+    memset(&tok, 0, sizeof tok);
+    Gpt g;
+    gsl_rng *r = rng_alloc(o->seed);
+    if (o->resume) {
+        if (tok_load(&tok, tokp, &err) != 0)
+            cli_input_error(&err);
+        if (gpt_load(&g, ckpt, r, NULL, &err) != 0)
+            cli_input_error(&err);
+        c = g.net.c;
+        if (c.V != tok.vocab_size)
+            cli_usage_error(o, "%s has V = %d but %s has %d tokens", ckpt, c.V, tokp, tok.vocab_size);
+    } else {
+        if (tok_train(&tok, (const unsigned char *)text.s, text.len, c.V, &err) != 0)
+            cli_input_error(&err);
+        c.V = tok.vocab_size;
+        if (gpt_config_check(&c, &err) != 0)
+            cli_usage_error(o, "%s", err.msg);
+        if (tok_save(&tok, tokp, &err) != 0)
+            tl_die(TL_EXIT_RUNTIME, "%s", err.msg);
+        gpt_init(&g, &c, rng_derive_seed(o->seed, 1));
+    }
+    size_t ntok;
+    int32_t *ids = encode_corpus(&tok, &text, &ntok);
+    sb_free(&text);
+    /* the last 5% (at least a few windows) is held out for the validation loss */
+    size_t hold = ntok / 20;
+    if (hold < (size_t)c.T * 2 + 2)
+        hold = (size_t)c.T * 2 + 2;
+    if (ntok < hold + (size_t)c.T + 2)
+        cli_usage_error(o, "%s is too short: %zu tokens for a context of %d (and a held-out part)", o->data_path,
+                        ntok, c.T);
+    size_t train_end = ntok - hold;
+    fprintf(stderr, "lm-train: %zu documents, %zu tokens (%zu held out), vocabulary %d; model L=%d C=%d NH=%d T=%d, "
+                    "%zu parameters; %ld steps of %d x %d tokens\n",
+            docs, ntok, hold, c.V, c.L, c.C, c.NH, c.T, g.net.nparams, steps, B, c.T);
+    int32_t *in = xmalloc((size_t)B * c.T * sizeof *in), *tg = xmalloc((size_t)B * c.T * sizeof *tg);
+    /* a fixed validation batch from the held-out tail */
+    int VB = 8;
+    int32_t *vin = xmalloc((size_t)VB * c.T * sizeof *vin), *vtg = xmalloc((size_t)VB * c.T * sizeof *vtg);
+    gsl_rng *vr = rng_alloc(rng_derive_seed(o->seed, 2));
+    fill_batch(vr, ids, train_end, ntok, VB, c.T, vin, vtg);
+    rng_free(vr);
+    LogRow *rows = NULL;
+    size_t nrows = o->resume ? read_log(o->out_dir, &rows, g.step) : 0, rcap = nrows;
+    char hash[24];
+    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)tok_hash(&tok));
+    cJSON *extra = cJSON_CreateObject();
+    char seed[24];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
+    cJSON_AddStringToObject(extra, "seed", seed);
+    cJSON_AddStringToObject(extra, "tokenizer", hash);
+    cJSON_AddStringToObject(extra, "data", o->data_path);
+    cJSON *tr = cJSON_AddObjectToObject(extra, "train");
+    cJSON_AddNumberToObject(tr, "batch", B);
+    cJSON_AddNumberToObject(tr, "steps", (double)steps);
+    cJSON_AddNumberToObject(tr, "lr", lr);
+    cJSON_AddNumberToObject(tr, "warmup", (double)warmup);
+    cJSON_AddNumberToObject(tr, "weight_decay", opt.weight_decay);
+    cJSON_AddNumberToObject(tr, "clip", clip);
+    int tty = o->read.progress;
+    double t0 = util_now(), secs0 = nrows ? rows[nrows - 1].secs : 0;
+    long first = g.step, last = o->until > 0 && o->until < steps ? o->until : steps;
+    for (long s = g.step; s < last; s++) {
+        double ts = util_now();
+        fill_batch(r, ids, 0, train_end, B, c.T, in, tg);
+        double loss = gpt_forward(&g, in, tg, NULL, NULL, B, c.T);
+        if (!isfinite(loss)) {
+            fprintf(stderr, "\nlm-train: the loss is %g at step %ld; stopping (the last checkpoint, if any, is kept)\n",
+                    loss, s + 1);
+            return TL_EXIT_RUNTIME;
+        }
+        gpt_zero_grad(&g);
+        gpt_backward(&g, NULL);
+        double norm = gpt_clip_grad_norm(&g, clip);
+        float rate = gpt_lr(s, warmup, steps, lr, lr / 10);
+        gpt_adamw_step(&g, &opt, rate);
+        double dt = util_now() - ts, tps = (double)B * c.T / dt;
+        LogRow row = {s + 1, loss, NAN, rate, norm, tps, secs0 + util_now() - t0};
+        if ((s + 1) % eval_every == 0 || s + 1 == last)
+            row.val = gpt_forward(&g, vin, vtg, NULL, NULL, VB, c.T);
+        GROW(rows, rcap, nrows + 1);
+        rows[nrows++] = row;
+        if (tty) {
+            double done = (double)(s + 1 - first), eta = (util_now() - t0) / done * (double)(last - s - 1);
+            char e[32];
+            fmt_secs(eta, e, sizeof e);
+            char v[32] = "";
+            if (!isnan(row.val))
+                snprintf(v, sizeof v, "  held-out %.4f", row.val);
+            fprintf(stderr, "\rstep %ld/%ld  loss %.4f%s  %.0f tok/s  ETA %s   ", s + 1, steps, loss, v, tps, e);
+        }
+        if ((o->ckpt_every > 0 && (s + 1) % o->ckpt_every == 0) || s + 1 == last) {
+            if (gpt_save(&g, ckpt, 1, r, extra, &err) != 0)
+                tl_die(TL_EXIT_RUNTIME, "%s", err.msg);
+            write_log(o->out_dir, rows, nrows);
+        }
+    }
+    if (tty)
+        fprintf(stderr, "\n");
+    if (first >= last)
+        fprintf(stderr, "lm-train: %s is already at step %ld of %ld\n", ckpt, first, last);
+    else
+        printf("trained steps %ld-%ld of %ld in %.1f s: loss %.4f, held-out %.4f; wrote %s, %s and %s/log.csv\n",
+               first + 1, last, steps, util_now() - t0, rows[nrows - 1].loss, rows[nrows - 1].val, ckpt, tokp,
+               o->out_dir);
+    cJSON_Delete(extra);
+    free(rows);
+    free(in), free(tg), free(vin), free(vtg), free(ids);
+    free(ckpt), free(tokp);
+    tok_free(&tok);
+    gpt_free(&g);
+    rng_free(r);
+    cli_check_stdout();
+    return 0;
+}
+
+/* ---- lm-sample ---- */
+
+int cmd_lm_sample(CliOpts *o)
+{
+    if (!o->model_dir)
+        cli_usage_error(o, "--model DIR is required (a folder made by lm-train)");
+    char *ckpt = util_path_join(o->model_dir, "model.ckpt"), *tokp = util_path_join(o->model_dir, "tokenizer.bin");
+    TlError err;
+    Tokenizer tok;
+    memset(&tok, 0, sizeof tok);
+    Gpt g;
+    if (tok_load(&tok, tokp, &err) != 0 || gpt_load(&g, ckpt, NULL, NULL, &err) != 0)
+        cli_input_error(&err);
+    if (g.net.c.scalar_head)
+        cli_usage_error(o, "%s has a scalar head: it scores, it does not write", ckpt);
+    const char *prompt = o->prompt ? o->prompt : "";
+    size_t plen = strlen(prompt);
+    int32_t *pid = xmalloc((plen + 2) * sizeof *pid);
+    size_t P = tok_encode(&tok, (const unsigned char *)prompt, plen, pid, plen + 1);
+    if (P == 0)
+        pid[P++] = tok.eos; /* no prompt: start as after a document */
+    int N = o->max_new > 0 ? (int)o->max_new : 64, K = o->nsamples > 0 ? (int)o->nsamples : 3;
+    if ((long)P + N > g.net.c.T) {
+        if ((long)P >= g.net.c.T)
+            cli_usage_error(o, "the prompt is %zu tokens; the model's context is %d", P, g.net.c.T);
+        N = g.net.c.T - (int)P;
+    }
+    int32_t *prompts = xmalloc((size_t)K * P * sizeof *prompts), *out = xmalloc((size_t)K * N * sizeof *out);
+    for (int k = 0; k < K; k++)
+        memcpy(prompts + (size_t)k * P, pid, P * sizeof *pid);
+    float *lp = xmalloc((size_t)K * N * sizeof *lp);
+    int *len = xmalloc((size_t)K * sizeof *len);
+    GptSampler s = {isnan(o->temperature) ? 1.0f : (float)o->temperature, isnan(o->top_p) ? 1.0f : (float)o->top_p,
+                    o->greedy, tok.eos, tok.pad};
+    gsl_rng *r = rng_alloc(o->seed);
+    gpt_sample(&g, prompts, K, (int)P, N, &s, r, out, lp, len);
+    unsigned char *buf = xmalloc((size_t)N * 300 + 1);
+    for (int k = 0; k < K; k++) {
+        double sum = 0;
+        for (int i = 0; i < len[k]; i++)
+            sum += lp[(size_t)k * N + i];
+        size_t nb = tok_decode(&tok, out + (size_t)k * N, (size_t)len[k], buf, (size_t)N * 300);
+        printf("--- sample %d (%d tokens, log-prob %.2f)\n%s%.*s\n", k + 1, len[k], sum, prompt, (int)nb, buf);
+    }
+    free(buf), free(prompts), free(out), free(lp), free(len), free(pid), free(ckpt), free(tokp);
+    rng_free(r);
+    tok_free(&tok);
+    gpt_free(&g);
+    cli_check_stdout();
+    return 0;
+}
+
+/* ---- lm-dump: the numbers bench/gpt_crosscheck.py compares with PyTorch ---- */
+
+static void dump_file(const char *dir, const char *name, const void *data, size_t bytes)
+{
+    char *p = util_path_join(dir, name);
+    AtomicFile *af = atomic_open(p);
+    fwrite(data, 1, bytes, af->fp);
+    if (atomic_commit(af) != 0)
+        tl_die(TL_EXIT_RUNTIME, "%s: cannot write", p);
+    free(p);
+}
+
+int cmd_lm_dump(CliOpts *o)
+{
+    if (!o->checkpoint || !o->out_dir)
+        cli_usage_error(o, "--checkpoint FILE and --out DIR are required");
+    TlError err;
+    Gpt g;
+    if (gpt_load(&g, o->checkpoint, NULL, NULL, &err) != 0)
+        cli_input_error(&err);
+    if (g.net.c.scalar_head)
+        cli_usage_error(o, "%s has a scalar head; lm-dump checks language models", o->checkpoint);
+    if (util_mkdir_p(o->out_dir) != 0)
+        tl_die(TL_EXIT_RUNTIME, "%s: cannot create the directory: %s", o->out_dir, strerror(errno));
+    int B = o->batch > 0 ? (int)o->batch : 2, T = g.net.c.T, V = g.net.c.V;
+    gsl_rng *r = rng_alloc(o->seed);
+    int32_t *tok = xmalloc((size_t)B * (T + 1) * sizeof *tok), *in = xmalloc((size_t)B * T * sizeof *in);
+    int32_t *tg = xmalloc((size_t)B * T * sizeof *tg);
+    for (int i = 0; i < B * (T + 1); i++)
+        tok[i] = (int32_t)gsl_rng_uniform_int(r, (unsigned long)V);
+    for (int b = 0; b < B; b++) {
+        memcpy(in + (size_t)b * T, tok + (size_t)b * (T + 1), (size_t)T * sizeof *in);
+        memcpy(tg + (size_t)b * T, tok + (size_t)b * (T + 1) + 1, (size_t)T * sizeof *tg);
+    }
+    double loss = gpt_forward(&g, in, tg, NULL, NULL, B, T);
+    dump_file(o->out_dir, "tokens.bin", tok, (size_t)B * (T + 1) * sizeof *tok);
+    dump_file(o->out_dir, "logits.bin", g.net.a.logits, (size_t)B * T * V * sizeof(float));
+    gpt_zero_grad(&g);
+    gpt_backward(&g, NULL);
+    dump_file(o->out_dir, "grads.bin", g.net.grads_mem, g.net.nparams * sizeof(float));
+    char lt[64];
+    snprintf(lt, sizeof lt, "%.9g\n", loss);
+    dump_file(o->out_dir, "loss.txt", lt, strlen(lt));
+    printf("wrote tokens.bin, logits.bin, loss.txt (%.6f) and grads.bin for a batch of %d x %d to %s\n", loss, B, T,
+           o->out_dir);
+    free(tok), free(in), free(tg);
+    rng_free(r);
+    gpt_free(&g);
+    cli_check_stdout();
+    return 0;
+}
