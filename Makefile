@@ -28,11 +28,23 @@ $(shell mkdir -p build && echo '#define TLDRLAB_COMMIT "$(GIT_COMMIT)"' > build/
 # No fast-math anywhere: these are statistics (STYLE.md rule 8).
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CPPFLAGS += -I. -D_POSIX_C_SOURCE=200809L -DTLDRLAB_VERSION='"$(VERSION)"'
-DEPCFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# OpenBLAS built on OpenMP (Debian's libopenblas-openmp-dev) shares the
+# OpenMP thread team with our own parallel loops: no second pool of spinning
+# threads, and a matrix product inside a parallel loop runs on its thread.
+# The pthread build, through pkg-config, is the fallback.
+OPENBLAS_OMP := /usr/lib/x86_64-linux-gnu/openblas-openmp
+ifneq ($(and $(OPENMP),$(wildcard $(OPENBLAS_OMP)/libopenblas.so)),)
+BLAS_CFLAGS := -I/usr/include/x86_64-linux-gnu/openblas-openmp
+BLAS_LIBS   := -L$(OPENBLAS_OMP) -Wl,-rpath,$(OPENBLAS_OMP) -lopenblas
+else
+BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
+BLAS_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null)
+endif
+DEPCFLAGS = $(BLAS_CFLAGS) $(shell pkg-config --cflags gsl libcjson 2>/dev/null)
 # --as-needed: libraries no object uses (OpenBLAS until the models exist)
 # are not loaded, so their start-up cost (a BLAS thread pool) is not paid.
 # OpenBLAS comes first so that it is kept only when our own objects call it.
-DEPLIBS   = -Wl,--as-needed $(shell pkg-config --libs openblas 2>/dev/null) \
+DEPLIBS   = -Wl,--as-needed $(BLAS_LIBS) \
             $(shell pkg-config --libs gsl libcjson 2>/dev/null) -lcsv -lm
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) $(NATIVE) $(OPENMP)

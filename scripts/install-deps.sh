@@ -9,12 +9,12 @@
 set -eu
 
 # libxml2-utils: xmllint, with which the tests check the SVG figures.
-core="gcc make pkg-config libgsl-dev libcjson-dev libcsv-dev libopenblas-dev gnuplot-nox libxml2-utils"
+core="gcc make pkg-config libgsl-dev libcjson-dev libcsv-dev libopenblas-dev libopenblas-openmp-dev gnuplot-nox libxml2-utils"
 extra=""
 quiet=0
 for arg in "$@"; do
   case "$arg" in
-    --bench) extra="$extra python3 python3-pandas python3-statsmodels r-base-core" ;;
+    --bench) extra="$extra python3 python3-pandas python3-statsmodels python3-torch r-base-core" ;;
     --reference) extra="$extra python3 python3-statsmodels r-base-core" ;;
     --browser) extra="$extra chromium" ;;
     --if-missing) quiet=1 ;;

@@ -27,6 +27,11 @@ typedef struct {
  * BLAS (tests keep the two in agreement). */
 extern int gpt_naive_matmul;
 
+/* OpenMP's thread count and the calling thread's number (1 and 0 without
+ * OpenMP), for per-thread scratch. */
+int gpt_max_threads(void);
+int gpt_thread_num(void);
+
 /* Fills sizes (floats per tensor, in checkpoint order) and returns the
  * total; the head tensors are 0 for an LM. */
 size_t gpt_param_sizes(const GptConfig *c, size_t sizes[GPT_NTENSORS]);

@@ -126,7 +126,8 @@ void test_gpt_layers_fd(void)
     /* attention, naive and BLAS */
     for (int naive = 0; naive < 2; naive++) {
         gpt_naive_matmul = naive;
-        double qkv[240], out[80], att[2 * 2 * 25], R[80], dqkv[240] = {0}, scratch[25];
+        double qkv[240], out[80], att[2 * 2 * 25], R[80], dqkv[240] = {0};
+        double *scratch = xcalloc((size_t)gpt_max_threads() * 25, sizeof *scratch); /* T*T per thread */
         for (int i = 0; i < 240; i++)
             qkv[i] = urand(r);
         for (int i = 0; i < 80; i++)
@@ -146,6 +147,7 @@ void test_gpt_layers_fd(void)
             qkv[i] = keep;
             fd_note(&st, dqkv[i], (f[0] - f[1]) / (2 * FD_H));
         }
+        free(scratch);
         printf("  attention (%s): %zu derivatives, worst relative error %.2e (tolerance 1e-6)\n",
                naive ? "naive" : "BLAS", st.n, st.worst);
         CHECK(st.worst < 1e-6, "attention backward vs finite differences: %g", st.worst);
