@@ -164,6 +164,7 @@ void gpt_free(Gpt *g)
     net_free_f(&g->net);
     free(g->m);
     free(g->v);
+    free(g->kv);
     memset(g, 0, sizeof *g);
 }
 
@@ -428,8 +429,9 @@ done:
 
 /* ---- sampling with a KV cache ---- */
 
-/* Draws from logits (V) per s; returns the token. scratch: 2V floats. */
-static int pick(const float *logits, int V, const GptSampler *s, gsl_rng *r, float *scratch)
+/* Draws from logits (V) per s with the uniform u; returns the token.
+ * scratch: 2V floats. */
+static int pick(const float *logits, int V, const GptSampler *s, double u, float *scratch)
 {
     if (s->greedy || s->temperature <= 0) {
         int best = 0;
@@ -441,12 +443,12 @@ static int pick(const float *logits, int V, const GptSampler *s, gsl_rng *r, flo
     float *p = scratch, mx = logits[0];
     for (int i = 1; i < V; i++)
         mx = logits[i] > mx ? logits[i] : mx;
+    float inv_t = 1.0f / s->temperature;
+    for (int i = 0; i < V; i++)
+        p[i] = vexpf((logits[i] - mx) * inv_t);
     double sum = 0;
-    for (int i = 0; i < V; i++) {
-        p[i] = expf((logits[i] - mx) / s->temperature);
+    for (int i = 0; i < V; i++)
         sum += p[i];
-    }
-    double u = gsl_rng_uniform(r);
     if (s->top_p > 0 && s->top_p < 1) {
         /* the smallest set of most likely tokens with mass >= top_p */
         int *idx = (int *)(scratch + V);
@@ -483,14 +485,30 @@ static int pick(const float *logits, int V, const GptSampler *s, gsl_rng *r, flo
     return V - 1;
 }
 
-static float log_softmax_at(const float *logits, int V, int tok)
+/* After pick at temperature 1: scratch holds exp(logits - max); the log
+ * probability of tok from it. */
+static float last_log_prob(const float *logits, int V, int tok, const float *scratch)
 {
     float mx = logits[0];
     for (int i = 1; i < V; i++)
         mx = logits[i] > mx ? logits[i] : mx;
     double sum = 0;
     for (int i = 0; i < V; i++)
-        sum += exp((double)(logits[i] - mx));
+        sum += scratch[i];
+    return (float)((double)(logits[tok] - mx) - log(sum));
+}
+
+/* log softmax(logits)[tok]; scratch: V floats */
+static float log_softmax_at(const float *logits, int V, int tok, float *scratch)
+{
+    float mx = logits[0];
+    for (int i = 1; i < V; i++)
+        mx = logits[i] > mx ? logits[i] : mx;
+    for (int i = 0; i < V; i++)
+        scratch[i] = vexpf(logits[i] - mx);
+    double sum = 0;
+    for (int i = 0; i < V; i++)
+        sum += scratch[i];
     return (float)((double)(logits[tok] - mx) - log(sum));
 }
 
@@ -506,7 +524,12 @@ void gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const
     net_forward_f(n, prompts, NULL, NULL, NULL, B, P);
     n->skip_head = 0;
     size_t cache_n = (size_t)L * B * Tm * C;
-    float *kc = xmalloc(cache_n * sizeof *kc), *vc = xmalloc(cache_n * sizeof *vc);
+    if (g->kv_cap < 2 * cache_n) { /* kept between calls: no page faults on every batch */
+        free(g->kv);
+        g->kv = xmalloc(2 * cache_n * sizeof *g->kv);
+        g->kv_cap = 2 * cache_n;
+    }
+    float *kc = g->kv, *vc = g->kv + cache_n;
     for (int l = 0; l < L; l++)
         for (int b = 0; b < B; b++)
             for (int t = 0; t < P; t++) {
@@ -526,28 +549,44 @@ void gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const
     float *mean = xmalloc((size_t)B * sizeof *mean), *rstd = xmalloc((size_t)B * sizeof *rstd);
     float *qkv = xmalloc((size_t)B * 3 * C * sizeof *qkv), *y = xmalloc((size_t)B * C * sizeof *y);
     float *proj = xmalloc((size_t)B * C * sizeof *proj), *fc = xmalloc((size_t)B * 4 * C * sizeof *fc);
-    float *fcg = xmalloc((size_t)B * 4 * C * sizeof *fcg), *att = xmalloc((size_t)Tm * sizeof *att);
-    float *scratch = xmalloc((size_t)2 * V * sizeof *scratch);
+    int nth = gpt_max_threads();
+    float *fcg = xmalloc((size_t)B * 4 * C * sizeof *fcg), *att_all = xmalloc((size_t)nth * Tm * sizeof *att_all);
+    float *scratch_all = xmalloc((size_t)nth * 2 * V * sizeof *scratch_all);
+    double *u = xmalloc((size_t)B * sizeof *u);
     int32_t *tok = xmalloc((size_t)B * sizeof *tok);
     char *done = xcalloc((size_t)B, 1);
     int active = B;
     for (int b = 0; b < B; b++)
         len[b] = 0;
     for (int step = 0; step < max_new && active > 0; step++) {
+        /* the uniforms in sequence order (the same draws at any thread count),
+         * then every row's pick in parallel */
+        for (int b = 0; b < B; b++)
+            u[b] = done[b] || s->greedy || s->temperature <= 0 ? 0 : gsl_rng_uniform(rng);
+#pragma omp parallel for schedule(static)
         for (int b = 0; b < B; b++) {
             const float *lg = logits + (size_t)b * V;
+            float *scratch = scratch_all + (size_t)gpt_thread_num() * 2 * V;
             if (done[b]) {
                 out[(size_t)b * max_new + step] = s->pad;
                 logprobs[(size_t)b * max_new + step] = 0;
                 tok[b] = s->pad >= 0 ? s->pad : 0;
                 continue;
             }
-            int t = pick(lg, V, s, rng, scratch);
+            int t = pick(lg, V, s, u[b], scratch);
             out[(size_t)b * max_new + step] = t;
-            logprobs[(size_t)b * max_new + step] = log_softmax_at(lg, V, t);
-            len[b] = step + 1;
+            /* at temperature 1 without a nucleus, pick's probabilities are the model's */
+            logprobs[(size_t)b * max_new + step] =
+                !s->greedy && s->temperature == 1.0f && !(s->top_p > 0 && s->top_p < 1)
+                    ? last_log_prob(lg, V, t, scratch)
+                    : log_softmax_at(lg, V, t, scratch);
             tok[b] = t;
-            if (t == s->eos) {
+        }
+        for (int b = 0; b < B; b++) {
+            if (done[b])
+                continue;
+            len[b] = step + 1;
+            if (tok[b] == s->eos) {
                 done[b] = 1;
                 active--;
             }
@@ -570,8 +609,10 @@ void gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const
                 memcpy(vc + o, qkv + (size_t)b * 3 * C + 2 * C, (size_t)C * sizeof *vc);
             }
             float scale = 1.0f / sqrtf((float)hs);
+#pragma omp parallel for collapse(2) schedule(static)
             for (int b = 0; b < B; b++)
                 for (int h = 0; h < NH; h++) {
+                    float *att = att_all + (size_t)gpt_thread_num() * Tm;
                     const float *q = qkv + (size_t)b * 3 * C + h * hs;
                     const float *kb = kc + ((size_t)l * B + b) * Tm * C + h * hs;
                     const float *vb = vc + ((size_t)l * B + b) * Tm * C + h * hs;
@@ -609,8 +650,6 @@ void gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const
             out[(size_t)b * max_new + step] = s->pad;
             logprobs[(size_t)b * max_new + step] = 0;
         }
-    free(kc);
-    free(vc);
     free(logits);
     free(x);
     free(ln);
@@ -621,8 +660,9 @@ void gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const
     free(proj);
     free(fc);
     free(fcg);
-    free(att);
-    free(scratch);
+    free(att_all);
+    free(scratch_all);
+    free(u);
     free(tok);
     free(done);
 }

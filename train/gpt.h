@@ -55,6 +55,8 @@ typedef struct {
     Net_f net;          /* parameters, gradients, activations */
     float *m, *v;       /* AdamW moments (nparams each), allocated on first step */
     long step;          /* optimiser steps taken */
+    float *kv;          /* sampling's key/value cache, kept between calls */
+    size_t kv_cap;
 } Gpt;
 
 /* Allocates a model with parameters drawn from seed: N(0, 0.02) for the

@@ -516,8 +516,16 @@ void test_gpt_sampling(void)
     gpt_sample(&g, prompts, B, P, N, &s, r, out2, lp2, len2);
     rng_free(r);
     CHECK(memcmp(out, out2, sizeof out) == 0 && memcmp(lp, lp2, sizeof lp) == 0, "same seed, same samples");
-    /* the KV-cache log-probs equal a full forward pass over prompt + sample */
+    /* the KV-cache log-probs equal a full forward pass over prompt + sample,
+     * with a nucleus (top-p 0.9) and without (temperature 1: another path) */
     double worst = 0;
+    for (int pass = 0; pass < 2; pass++) {
+    if (pass == 1) {
+        GptSampler plain = {1.0f, 1.0f, 0, -1, 0};
+        r = rng_alloc(43);
+        gpt_sample(&g, prompts, B, P, N, &plain, r, out, lp, len);
+        rng_free(r);
+    }
     for (int b = 0; b < B; b++) {
         CHECK_INT(len[b], N, "no EOS: every sequence runs to max_new");
         int32_t seq[40];
@@ -534,6 +542,7 @@ void test_gpt_sampling(void)
             double full = lg[seq[P + k]] - mx - log(sum);
             worst = fmax(worst, fabs(full - lp[b * N + k]));
         }
+    }
     }
     printf("  KV-cache log-probs vs a full forward pass: max difference %.2e (tolerance 1e-4)\n", worst);
     CHECK(worst < 1e-4, "KV-cache log-probs vs full forward: %g", worst);
