@@ -3,7 +3,7 @@
 #   make            build bin/tldrlab (release)
 #   make test       build and run every test (unit tests under ASan+UBSan, CLI tests)
 #   make run        install missing packages, build, run the quickstart
-#   make bench      benchmarks against the Python/R peers -> docs/benchmarks.md
+#   make bench      benchmarks against the Python/R/PyTorch peers -> docs/benchmarks.md
 #   make debug      bin/tldrlab-debug with AddressSanitizer + UBSan
 #   make install PREFIX=/usr/local
 #
@@ -131,8 +131,9 @@ run:
 
 bench:
 	@scripts/install-deps.sh --if-missing --bench
-	@$(MAKE) --no-print-directory bin/tldrlab bin/tldrlab-bench
+	@$(MAKE) --no-print-directory bin/tldrlab bin/tldrlab-bench bin/tldrlab-gptbench
 	@bench/run.sh
+	@/usr/bin/python3 bench/gpt_bench.py
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/tldrlab
