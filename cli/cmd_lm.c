@@ -9,6 +9,7 @@
 #include "train/tokenizer.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,8 +178,103 @@ static void fmt_secs(double s, char *buf, size_t cap)
         snprintf(buf, cap, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
 }
 
+/* --config FILE: {"seed", "model": {L, C, NH, T, V}, "train": {batch, steps,
+ * lr, warmup, weight_decay, clip, checkpoint_every, eval_every}}; other
+ * top-level sections (world, judge...) are ignored, unknown keys inside
+ * these two are errors. Flags given on the command line win. */
+static void lm_config(CliOpts *o)
+{
+    TlError err;
+    char *text = util_read_file(o->config_path, NULL);
+    if (!text)
+        tl_die(TL_EXIT_INPUT, "%s: cannot read the config: %s", o->config_path, strerror(errno));
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+    if (!cJSON_IsObject(root)) {
+        long line = 1;
+        for (const char *p = text; end && p < end; p++)
+            line += *p == '\n';
+        tlerr_input(&err, o->config_path, root ? 0 : line, root ? NULL : "json",
+                    root ? "expected a JSON object" : "not valid JSON near here");
+        free(text);
+        cJSON_Delete(root);
+        cli_input_error(&err);
+    }
+    free(text);
+    static const struct {
+        const char *sec, *key;
+        int real;
+        double lo, hi;
+        size_t off;
+    } K[] = {
+        {"model", "L", 0, 1, 96, offsetof(CliOpts, layers)},
+        {"model", "C", 0, 1, 8192, offsetof(CliOpts, channels)},
+        {"model", "NH", 0, 1, 1024, offsetof(CliOpts, heads)},
+        {"model", "T", 0, 2, 65536, offsetof(CliOpts, context)},
+        {"model", "V", 0, 258, 65536, offsetof(CliOpts, vocab)},
+        {"train", "batch", 0, 1, 1000000, offsetof(CliOpts, batch)},
+        {"train", "steps", 0, 1, 100000000, offsetof(CliOpts, steps)},
+        {"train", "warmup", 0, 0, 100000000, offsetof(CliOpts, warmup)},
+        {"train", "checkpoint_every", 0, 1, 100000000, offsetof(CliOpts, ckpt_every)},
+        {"train", "eval_every", 0, 1, 100000000, offsetof(CliOpts, eval_every)},
+        {"train", "lr", 1, 0, 10, offsetof(CliOpts, lr)},
+        {"train", "weight_decay", 1, 0, 10, offsetof(CliOpts, weight_decay)},
+        {"train", "clip", 1, 0, 1e6, offsetof(CliOpts, clip)},
+    };
+    static const char *const SECS[] = {"model", "train"};
+    for (int si = 0; si < 2; si++) {
+        const cJSON *sec = cJSON_GetObjectItemCaseSensitive(root, SECS[si]), *v;
+        if (sec && !cJSON_IsObject(sec)) {
+            tlerr_input(&err, o->config_path, 0, SECS[si], "expected an object");
+            cli_input_error(&err);
+        }
+        cJSON_ArrayForEach(v, sec) {
+            size_t k = 0, nk = sizeof K / sizeof K[0];
+            while (k < nk && !(strcmp(K[k].sec, SECS[si]) == 0 && strcmp(K[k].key, v->string) == 0))
+                k++;
+            char field[96];
+            snprintf(field, sizeof field, "%s.%s", SECS[si], v->string);
+            if (k == nk) {
+                tlerr_input(&err, o->config_path, 0, field, "unknown setting (known: %s)",
+                            si == 0 ? "L, C, NH, T, V"
+                                    : "batch, steps, lr, warmup, weight_decay, clip, checkpoint_every, eval_every");
+                cli_input_error(&err);
+            }
+            if (!cJSON_IsNumber(v) || v->valuedouble < K[k].lo || v->valuedouble > K[k].hi ||
+                (!K[k].real && v->valuedouble != floor(v->valuedouble))) {
+                tlerr_input(&err, o->config_path, 0, field, "expected %s from %g to %g",
+                            K[k].real ? "a number" : "a whole number", K[k].lo, K[k].hi);
+                cli_input_error(&err);
+            }
+            char *base = (char *)o + K[k].off;
+            if (K[k].real) {
+                if (isnan(*(double *)base))
+                    *(double *)base = v->valuedouble;
+            } else if (*(long *)base < 0) { /* not given as a flag */
+                *(long *)base = (long)v->valuedouble;
+            }
+        }
+    }
+    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(root, "seed");
+    if (seed && !o->seed_given) {
+        uint64_t sv;
+        if (cJSON_IsString(seed) ? util_parse_u64(seed->valuestring, &sv) != 0
+                                 : !(cJSON_IsNumber(seed) && seed->valuedouble >= 0 &&
+                                     seed->valuedouble < 9007199254740992.0 &&
+                                     seed->valuedouble == floor(seed->valuedouble))) {
+            tlerr_input(&err, o->config_path, 0, "seed",
+                        "expected a non-negative whole number below 2^53, or any 64-bit seed as a string of digits");
+            cli_input_error(&err);
+        }
+        o->seed = cJSON_IsString(seed) ? sv : (uint64_t)seed->valuedouble;
+    }
+    cJSON_Delete(root);
+}
+
 int cmd_lm_train(CliOpts *o)
 {
+    if (o->config_path)
+        lm_config(o);
     if (!o->data_path)
         cli_usage_error(o, "--data FILE is required: the text to train on");
     if (!o->out_dir)

@@ -111,14 +111,16 @@ static const Command COMMANDS[] = {
      "split is valid2 for TL;DR and test for news; --dataset keeps one dataset.",
      cmd_baseline, 1, "the samples file to write (required)", "FILE"},
     {"lm-train", "train a GPT language model on text or JSON lines (BPE tokenizer included)",
-     OPT_LM | OPT_OUT | OPT_SEED | OPT_PROGRESS,
-     "--data FILE --out DIR [options]",
+     OPT_LM | OPT_WORLD | OPT_OUT | OPT_SEED | OPT_PROGRESS,
+     "--data FILE --out DIR [--config FILE] [options]",
      "Trains a byte-level BPE tokenizer on FILE (DIR/tokenizer.bin), then a GPT (train/FORMAT.md)\n"
      "on random windows of the encoded corpus with AdamW, gradient clipping and a warm-up +\n"
      "cosine schedule. The last 5% of the tokens is held out for a validation loss. Writes\n"
      "DIR/model.ckpt (with the optimiser and random state, so --resume continues exactly)\n"
      "and DIR/log.csv (step, loss, val_loss, lr, grad_norm, tokens_per_s, elapsed_s); shows\n"
-     "step, loss, tokens/s and the ETA on a terminal.",
+     "step, loss, tokens/s and the ETA on a terminal. --config FILE reads {\"seed\",\n"
+     "\"model\": {L, C, NH, T, V}, \"train\": {batch, steps, lr, warmup, weight_decay, clip,\n"
+     "checkpoint_every, eval_every}}; flags given on the command line win.",
      cmd_lm_train, 0, "where to write tokenizer.bin, model.ckpt and log.csv (required)", NULL},
     {"lm-sample", "print continuations from a model trained by lm-train",
      OPT_SAMPLE | OPT_SEED,

@@ -429,6 +429,23 @@ done:
 
 /* ---- sampling with a KV cache ---- */
 
+/* a . b over n floats in 16 fixed lanes (the order is fixed, so the
+ * result is deterministic; the lanes let the loop vectorise) */
+static inline float dot_f(const float *restrict a, const float *restrict b, int n)
+{
+    float acc[16] = {0};
+    int i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j++)
+            acc[j] += a[i + j] * b[i + j];
+    float s = 0;
+    for (int j = 0; j < 16; j++)
+        s += acc[j];
+    for (; i < n; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
 /* Draws from logits (V) per s with the uniform u; returns the token.
  * scratch: 2V floats. */
 static int pick(const float *logits, int V, const GptSampler *s, double u, float *scratch)
@@ -518,11 +535,10 @@ void gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const
     Net_f *n = &g->net;
     const GptConfig *c = &n->c;
     int L = c->L, C = c->C, NH = c->NH, V = c->V, hs = C / NH, Tm = P + max_new;
-    /* prefill: one forward over the prompts, without the LM head (only the
-     * last position's logits are needed); keys and values go to the cache */
-    n->skip_head = 1;
-    net_forward_f(n, prompts, NULL, NULL, NULL, B, P);
-    n->skip_head = 0;
+    /* prefill: one forward over all but the last prompt token, as far as
+     * the last layer's keys and values (nothing after them is needed); the
+     * last prompt token then goes through the decoding step like any other */
+    int P0 = P - 1;
     size_t cache_n = (size_t)L * B * Tm * C;
     if (g->kv_cap < 2 * cache_n) { /* kept between calls: no page faults on every batch */
         free(g->kv);
@@ -530,20 +546,26 @@ void gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const
         g->kv_cap = 2 * cache_n;
     }
     float *kc = g->kv, *vc = g->kv + cache_n;
+    int32_t *head = xmalloc((size_t)B * (P0 > 0 ? P0 : 1) * sizeof *head);
+    for (int b = 0; b < B && P0 > 0; b++)
+        memcpy(head + (size_t)b * P0, prompts + (size_t)b * P, (size_t)P0 * sizeof *head);
+    if (P0 > 0) {
+        n->prefill = 1;
+        net_forward_f(n, head, NULL, NULL, NULL, B, P0);
+        n->prefill = 0;
+    }
+    free(head);
     for (int l = 0; l < L; l++)
         for (int b = 0; b < B; b++)
-            for (int t = 0; t < P; t++) {
-                const float *q = n->a.qkv + (((size_t)l * B + b) * P + t) * 3 * C;
-                size_t o = (((size_t)l * B + b) * Tm + t) * C;
-                memcpy(kc + o, q + C, (size_t)C * sizeof *kc);
-                memcpy(vc + o, q + 2 * C, (size_t)C * sizeof *vc);
+            for (int t = 0; t < P0; t++) {
+                const float *q = n->a.qkv + (((size_t)l * B + b) * P0 + t) * 3 * C;
+                for (int h = 0; h < NH; h++) { /* (L, B, NH, Tm, hs): a head's rows are contiguous */
+                    size_t o = ((((size_t)l * B + b) * NH + h) * Tm + t) * hs;
+                    memcpy(kc + o, q + C + h * hs, (size_t)hs * sizeof *kc);
+                    memcpy(vc + o, q + 2 * C + h * hs, (size_t)hs * sizeof *vc);
+                }
             }
     float *logits = xmalloc((size_t)B * V * sizeof *logits);
-    float *last = xmalloc((size_t)B * C * sizeof *last);
-    for (int b = 0; b < B; b++)
-        memcpy(last + (size_t)b * C, n->a.lnf + ((size_t)b * P + P - 1) * C, (size_t)C * sizeof *last);
-    matmul_forward_f(logits, last, n->p.wte, NULL, (size_t)B, C, V);
-    free(last);
     /* per-step buffers for B rows */
     float *x = xmalloc((size_t)B * C * sizeof *x), *ln = xmalloc((size_t)B * C * sizeof *ln);
     float *mean = xmalloc((size_t)B * sizeof *mean), *rstd = xmalloc((size_t)B * sizeof *rstd);
@@ -556,44 +578,50 @@ void gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const
     int32_t *tok = xmalloc((size_t)B * sizeof *tok);
     char *done = xcalloc((size_t)B, 1);
     int active = B;
-    for (int b = 0; b < B; b++)
+    for (int b = 0; b < B; b++) {
         len[b] = 0;
-    for (int step = 0; step < max_new && active > 0; step++) {
-        /* the uniforms in sequence order (the same draws at any thread count),
-         * then every row's pick in parallel */
-        for (int b = 0; b < B; b++)
-            u[b] = done[b] || s->greedy || s->temperature <= 0 ? 0 : gsl_rng_uniform(rng);
+        tok[b] = prompts[(size_t)b * P + P - 1];
+    }
+    /* step -1 feeds the last prompt token; step k >= 0 draws the k-th new
+     * token and feeds it */
+    for (int step = -1; step < max_new && active > 0; step++) {
+        if (step >= 0) {
+            /* the uniforms in sequence order (the same draws at any thread count),
+             * then every row's pick in parallel */
+            for (int b = 0; b < B; b++)
+                u[b] = done[b] || s->greedy || s->temperature <= 0 ? 0 : gsl_rng_uniform(rng);
 #pragma omp parallel for schedule(static)
-        for (int b = 0; b < B; b++) {
-            const float *lg = logits + (size_t)b * V;
-            float *scratch = scratch_all + (size_t)gpt_thread_num() * 2 * V;
-            if (done[b]) {
-                out[(size_t)b * max_new + step] = s->pad;
-                logprobs[(size_t)b * max_new + step] = 0;
-                tok[b] = s->pad >= 0 ? s->pad : 0;
-                continue;
+            for (int b = 0; b < B; b++) {
+                const float *lg = logits + (size_t)b * V;
+                float *scratch = scratch_all + (size_t)gpt_thread_num() * 2 * V;
+                if (done[b]) {
+                    out[(size_t)b * max_new + step] = s->pad;
+                    logprobs[(size_t)b * max_new + step] = 0;
+                    tok[b] = s->pad >= 0 ? s->pad : 0;
+                    continue;
+                }
+                int t = pick(lg, V, s, u[b], scratch);
+                out[(size_t)b * max_new + step] = t;
+                /* at temperature 1 without a nucleus, pick's probabilities are the model's */
+                logprobs[(size_t)b * max_new + step] =
+                    !s->greedy && s->temperature == 1.0f && !(s->top_p > 0 && s->top_p < 1)
+                        ? last_log_prob(lg, V, t, scratch)
+                        : log_softmax_at(lg, V, t, scratch);
+                tok[b] = t;
             }
-            int t = pick(lg, V, s, u[b], scratch);
-            out[(size_t)b * max_new + step] = t;
-            /* at temperature 1 without a nucleus, pick's probabilities are the model's */
-            logprobs[(size_t)b * max_new + step] =
-                !s->greedy && s->temperature == 1.0f && !(s->top_p > 0 && s->top_p < 1)
-                    ? last_log_prob(lg, V, t, scratch)
-                    : log_softmax_at(lg, V, t, scratch);
-            tok[b] = t;
-        }
-        for (int b = 0; b < B; b++) {
-            if (done[b])
-                continue;
-            len[b] = step + 1;
-            if (tok[b] == s->eos) {
-                done[b] = 1;
-                active--;
+            for (int b = 0; b < B; b++) {
+                if (done[b])
+                    continue;
+                len[b] = step + 1;
+                if (tok[b] == s->eos) {
+                    done[b] = 1;
+                    active--;
+                }
             }
+            if (step == max_new - 1 || active == 0)
+                break;
         }
-        if (step == max_new - 1 || active == 0)
-            break;
-        /* one position for every row: the token just drawn at position P + step */
+        /* one position for every row: the token at position P + step */
         int pos = P + step;
         for (int b = 0; b < B; b++)
             for (int i = 0; i < C; i++)
@@ -604,9 +632,11 @@ void gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const
             matmul_forward_f(qkv, ln, n->p.qkvw + (size_t)l * 3 * C * C, n->p.qkvb + (size_t)l * 3 * C, (size_t)B, C,
                              3 * C);
             for (int b = 0; b < B; b++) {
-                size_t o = (((size_t)l * B + b) * Tm + pos) * C;
-                memcpy(kc + o, qkv + (size_t)b * 3 * C + C, (size_t)C * sizeof *kc);
-                memcpy(vc + o, qkv + (size_t)b * 3 * C + 2 * C, (size_t)C * sizeof *vc);
+                for (int h = 0; h < NH; h++) {
+                    size_t o = ((((size_t)l * B + b) * NH + h) * Tm + pos) * hs;
+                    memcpy(kc + o, qkv + (size_t)b * 3 * C + C + h * hs, (size_t)hs * sizeof *kc);
+                    memcpy(vc + o, qkv + (size_t)b * 3 * C + 2 * C + h * hs, (size_t)hs * sizeof *vc);
+                }
             }
             float scale = 1.0f / sqrtf((float)hs);
 #pragma omp parallel for collapse(2) schedule(static)
@@ -614,19 +644,27 @@ void gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const
                 for (int h = 0; h < NH; h++) {
                     float *att = att_all + (size_t)gpt_thread_num() * Tm;
                     const float *q = qkv + (size_t)b * 3 * C + h * hs;
-                    const float *kb = kc + ((size_t)l * B + b) * Tm * C + h * hs;
-                    const float *vb = vc + ((size_t)l * B + b) * Tm * C + h * hs;
-                    /* scores = K q (pos+1 rows of the cache), then y = V^T p */
-                    cblas_sgemv(CblasRowMajor, CblasNoTrans, pos + 1, hs, scale, kb, C, q, 1, 0, att, 1);
+                    const float *kb = kc + (((size_t)l * B + b) * NH + h) * Tm * hs;
+                    const float *vb = vc + (((size_t)l * B + b) * NH + h) * Tm * hs;
+                    /* scores = K q over the pos + 1 cached rows, then y = V^T p */
+                    for (int t2 = 0; t2 <= pos; t2++)
+                        att[t2] = dot_f(q, kb + (size_t)t2 * hs, hs) * scale;
                     float mx = att[0], sum = 0;
                     for (int t2 = 1; t2 <= pos; t2++)
                         mx = att[t2] > mx ? att[t2] : mx;
-                    for (int t2 = 0; t2 <= pos; t2++) {
-                        att[t2] = expf(att[t2] - mx);
+                    for (int t2 = 0; t2 <= pos; t2++)
+                        att[t2] = vexpf(att[t2] - mx);
+                    for (int t2 = 0; t2 <= pos; t2++)
                         sum += att[t2];
+                    float *restrict yo = y + (size_t)b * C + h * hs, inv = 1 / sum;
+                    for (int i = 0; i < hs; i++)
+                        yo[i] = 0;
+                    for (int t2 = 0; t2 <= pos; t2++) {
+                        const float *restrict vr = vb + (size_t)t2 * hs;
+                        float w = att[t2] * inv;
+                        for (int i = 0; i < hs; i++)
+                            yo[i] += w * vr[i];
                     }
-                    float *yo = y + (size_t)b * C + h * hs;
-                    cblas_sgemv(CblasRowMajor, CblasTrans, pos + 1, hs, 1 / sum, vb, C, att, 1, 0, yo, 1);
                 }
             matmul_forward_f(proj, y, n->p.attprojw + (size_t)l * C * C, n->p.attprojb + (size_t)l * C, (size_t)B, C,
                              C);
