@@ -47,6 +47,14 @@ else bad "greedy samples agree" "$(head -4 "$tmp/out")"; fi
 expect "lm-dump" 0 $T lm-dump --checkpoint "$tmp/a/model.ckpt" --out "$tmp/d" --batch-size 2
 sz=$(wc -c <"$tmp/d/tokens.bin"); in_range "tokens.bin holds 2 x 33 int32" "$sz" 264 264
 
+# --config: the model and training sections; flags win
+printf '{"seed": 5, "model": {"L": 1, "C": 32, "NH": 2, "T": 32, "V": 400}, "train": {"batch": 4, "steps": 3}, "world": {}}' >"$tmp/lm.json"
+run $T lm-train --data "$data" --out "$tmp/c" --config "$tmp/lm.json" --steps 2 --quiet
+if [ "$rc" = 0 ] && grep -q "model L=1 C=32 NH=2 T=32, .* 2 steps of 4 x 32 tokens" "$tmp/err"; then ok "lm-train --config (flags win)"
+else bad "lm-train --config (flags win)" "exit $rc"; fi
+printf '{"train": {"stepz": 3}}' >"$tmp/lm2.json"
+expect_err "lm-train --config: unknown setting" 2 "$tmp/lm2.json: train.stepz: unknown setting (known: batch, steps, lr, warmup, weight_decay, clip, checkpoint_every, eval_every)" $T lm-train --data "$data" --out "$tmp/c2" --config "$tmp/lm2.json" --quiet
+
 # bad input
 expect_err "lm-train needs --data" 2 "tldrlab lm-train: --data FILE is required: the text to train on" $T lm-train --out "$tmp/x"
 head -c 100 "$tmp/a/model.ckpt" >"$tmp/cut.ckpt"
