@@ -5,8 +5,10 @@
  *
  *   bin/tldrlab-gptbench train L C NH T V B STEPS
  *   bin/tldrlab-gptbench sgemm N
- *   bin/tldrlab-gptbench sample L C NH T V PROMPTS PROMPT_LEN NEW */
+ *   bin/tldrlab-gptbench sample L C NH T V PROMPTS PROMPT_LEN NEW
+ *   bin/tldrlab-gptbench tokenizer FILE VOCAB   (BPE training and encoding time) */
 #include "train/gpt.h"
+#include "train/tokenizer.h"
 #include "common/rng.h"
 #include "common/util.h"
 
@@ -123,6 +125,33 @@ int main(int argc, char **argv)
                "\"new_tokens_per_s\":%.0f}\n", c.L, c.C, B, P, N, best, (double)B * N / best);
         free(prompts), free(out), free(lp), free(len);
         gpt_free(&g);
+        return 0;
+    }
+    if (strcmp(argv[1], "tokenizer") == 0 && argc == 4) {
+        size_t len;
+        char *text = util_read_file(argv[2], &len);
+        if (!text) {
+            fprintf(stderr, "bench_gpt: %s: cannot read\n", argv[2]);
+            return 2;
+        }
+        Tokenizer t;
+        memset(&t, 0, sizeof t);
+        TlError err;
+        double t0 = util_now();
+        if (tok_train(&t, (const unsigned char *)text, len, arg(argv, 3), &err) != 0) {
+            fprintf(stderr, "bench_gpt: %s\n", err.msg);
+            return 2;
+        }
+        double train_s = util_now() - t0;
+        int32_t *ids = xmalloc((len + 1) * sizeof *ids);
+        t0 = util_now();
+        size_t n = tok_encode(&t, (const unsigned char *)text, len, ids, len + 1);
+        double enc_s = util_now() - t0;
+        printf("{\"mode\":\"tokenizer\",\"bytes\":%zu,\"vocab\":%d,\"train_s\":%.3f,\"encode_s\":%.3f,"
+               "\"tokens\":%zu}\n", len, t.vocab_size, train_s, enc_s, n);
+        free(ids);
+        free(text);
+        tok_free(&t);
         return 0;
     }
     fprintf(stderr, "bench_gpt: bad arguments (see the usage at the top of bench/gpt/bench_gpt.c)\n");
