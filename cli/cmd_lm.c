@@ -7,6 +7,7 @@
 #include "common/util.h"
 #include "train/gpt.h"
 #include "train/tokenizer.h"
+#include "world/world.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -185,22 +186,14 @@ static void fmt_secs(double s, char *buf, size_t cap)
 static void lm_config(CliOpts *o)
 {
     TlError err;
-    char *text = util_read_file(o->config_path, NULL);
-    if (!text)
-        tl_die(TL_EXIT_INPUT, "%s: cannot read the config: %s", o->config_path, strerror(errno));
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+    cJSON *root = world_read_json(o->config_path, "config", &err);
+    if (!root)
+        cli_input_error(&err);
     if (!cJSON_IsObject(root)) {
-        long line = 1;
-        for (const char *p = text; end && p < end; p++)
-            line += *p == '\n';
-        tlerr_input(&err, o->config_path, root ? 0 : line, root ? NULL : "json",
-                    root ? "expected a JSON object" : "not valid JSON near here");
-        free(text);
+        tlerr_input(&err, o->config_path, 0, NULL, "expected a JSON object");
         cJSON_Delete(root);
         cli_input_error(&err);
     }
-    free(text);
     static const struct {
         const char *sec, *key;
         int real;
