@@ -18,8 +18,9 @@
 
 /* ---- the corpus ---- */
 
-/* Documents of path: a JSON-lines file (a line starting with '{'; its
- * text, post or article fields) or plain text (one document). Appends the
+/* Documents of path: a JSON-lines file (.jsonl or .json, or a file that
+ * is not .txt and starts with '{'; its text, post or article fields) or
+ * plain text (one document). Appends the
  * documents to text, separated by NUL bytes; returns how many. */
 static size_t read_corpus(CliOpts *o, const char *path, StrBuf *text)
 {
@@ -30,8 +31,10 @@ static size_t read_corpus(CliOpts *o, const char *path, StrBuf *text)
     const char *p = raw;
     while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
         p++;
-    size_t docs = 0;
-    if (*p != '{') {
+    size_t docs = 0, plen = strlen(path);
+    int jsonl = (plen > 6 && strcmp(path + plen - 6, ".jsonl") == 0) || (plen > 5 && strcmp(path + plen - 5, ".json") == 0) ||
+                ((plen <= 4 || strcmp(path + plen - 4, ".txt") != 0) && *p == '{');
+    if (!jsonl) {
         sb_addn(text, raw, len);
         free(raw);
         return len ? 1 : 0;
@@ -272,14 +275,48 @@ int cmd_lm_train(CliOpts *o)
         cli_usage_error(o, "--data FILE is required: the text to train on");
     if (!o->out_dir)
         cli_usage_error(o, "--out DIR is required: where to write the model");
-    if (util_mkdir_p(o->out_dir) != 0)
-        tl_die(TL_EXIT_RUNTIME, "%s: cannot create the directory: %s", o->out_dir, strerror(errno));
     char *ckpt = util_path_join(o->out_dir, "model.ckpt"), *tokp = util_path_join(o->out_dir, "tokenizer.bin");
     TlError err;
-    /* the model and the training settings */
+    Tokenizer tok;
+    memset(&tok, 0, sizeof tok);
+    Gpt g;
+    memset(&g, 0, sizeof g);
+    cJSON *saved = NULL;
+    gsl_rng *r = rng_alloc(o->seed);
     GptConfig c = {o->layers > 0 ? (int)o->layers : 2, o->channels > 0 ? (int)o->channels : 64, 0,
                    o->context > 0 ? (int)o->context : 128, o->vocab > 0 ? (int)o->vocab : 4096, 0};
     c.NH = o->heads > 0 ? (int)o->heads : (c.C / 32 > 0 ? c.C / 32 : 1);
+    if (o->resume) {
+        /* the model, its tokenizer and the run's settings come from DIR; a
+         * flag given now overrides a setting (and the run is then no longer
+         * the same as one straight through) */
+        if (tok_load(&tok, tokp, &err) != 0 || gpt_load(&g, ckpt, r, &saved, &err) != 0)
+            cli_input_error(&err);
+        c = g.net.c;
+        char hash[24];
+        snprintf(hash, sizeof hash, "%016llx", (unsigned long long)tok_hash(&tok));
+        const cJSON *th = cJSON_GetObjectItemCaseSensitive(saved, "tokenizer");
+        if (c.V != tok.vocab_size || !cJSON_IsString(th) || strcmp(th->valuestring, hash) != 0)
+            cli_usage_error(o, "%s was not trained with %s (tokenizer %s, vocabulary %d; the checkpoint wants %s, %d)",
+                            ckpt, tokp, hash, tok.vocab_size, cJSON_IsString(th) ? th->valuestring : "?", c.V);
+        const cJSON *tr = cJSON_GetObjectItemCaseSensitive(saved, "train"), *seed = cJSON_GetObjectItemCaseSensitive(saved, "seed");
+#define SAVED(field, key)                                                                          \
+    do {                                                                                           \
+        const cJSON *v_ = cJSON_GetObjectItemCaseSensitive(tr, key);                              \
+        if (cJSON_IsNumber(v_) && (o->field < 0 || isnan((double)o->field)))                       \
+            o->field = v_->valuedouble;                                                            \
+    } while (0)
+        SAVED(batch, "batch");
+        SAVED(steps, "steps");
+        SAVED(warmup, "warmup");
+        SAVED(lr, "lr");
+        SAVED(weight_decay, "weight_decay");
+        SAVED(clip, "clip");
+        SAVED(eval_every, "eval_every");
+#undef SAVED
+        if (cJSON_IsString(seed) && !o->seed_given)
+            util_parse_u64(seed->valuestring, &o->seed);
+    }
     int B = o->batch > 0 ? (int)o->batch : (4096 / c.T > 0 ? 4096 / c.T : 1);
     long steps = o->steps > 0 ? o->steps : 200;
     float lr = isnan(o->lr) ? 3e-3f : (float)o->lr;
@@ -287,33 +324,18 @@ int cmd_lm_train(CliOpts *o)
     AdamW opt = {lr, 0.9f, 0.95f, 1e-8f, isnan(o->weight_decay) ? 0.1f : (float)o->weight_decay};
     double clip = isnan(o->clip) ? 1.0 : o->clip;
     long eval_every = o->eval_every > 0 ? o->eval_every : (steps / 10 > 0 ? steps / 10 : 1);
-    /* the tokenizer: trained on the corpus, or the one a resumed run used */
+    /* the corpus, the tokenizer and every check before anything is written */
     StrBuf text;
     sb_init(&text);
     size_t docs = read_corpus(o, o->data_path, &text);
     if (text.len == 0)
         cli_usage_error(o, "%s holds no text to train on", o->data_path);
-    Tokenizer tok;
-    memset(&tok, 0, sizeof tok);
-    Gpt g;
-    gsl_rng *r = rng_alloc(o->seed);
-    if (o->resume) {
-        if (tok_load(&tok, tokp, &err) != 0)
-            cli_input_error(&err);
-        if (gpt_load(&g, ckpt, r, NULL, &err) != 0)
-            cli_input_error(&err);
-        c = g.net.c;
-        if (c.V != tok.vocab_size)
-            cli_usage_error(o, "%s has V = %d but %s has %d tokens", ckpt, c.V, tokp, tok.vocab_size);
-    } else {
+    if (!o->resume) {
+        if (gpt_config_check(&c, &err) != 0)
+            cli_usage_error(o, "%s", err.msg);
         if (tok_train(&tok, (const unsigned char *)text.s, text.len, c.V, &err) != 0)
             cli_input_error(&err);
         c.V = tok.vocab_size;
-        if (gpt_config_check(&c, &err) != 0)
-            cli_usage_error(o, "%s", err.msg);
-        if (tok_save(&tok, tokp, &err) != 0)
-            tl_die(TL_EXIT_RUNTIME, "%s", err.msg);
-        gpt_init(&g, &c, rng_derive_seed(o->seed, 1));
     }
     size_t ntok;
     int32_t *ids = encode_corpus(&tok, &text, &ntok);
@@ -325,6 +347,16 @@ int cmd_lm_train(CliOpts *o)
     if (ntok < hold + (size_t)c.T + 2)
         cli_usage_error(o, "%s is too short: %zu tokens for a context of %d (and a held-out part)", o->data_path,
                         ntok, c.T);
+    if (!o->resume) {
+        if (util_mkdir_p(o->out_dir) != 0)
+            tl_die(TL_EXIT_RUNTIME, "%s: cannot create the directory: %s", o->out_dir, strerror(errno));
+        if (tok_save(&tok, tokp, &err) != 0)
+            tl_die(TL_EXIT_RUNTIME, "%s", err.msg);
+        gpt_init(&g, &c, rng_derive_seed(o->seed, 1));
+        rng_free(r);
+        r = rng_alloc(o->seed);
+    }
+    cJSON_Delete(saved);
     size_t train_end = ntok - hold;
     fprintf(stderr, "lm-train: %zu documents, %zu tokens (%zu held out), vocabulary %d; model L=%d C=%d NH=%d T=%d, "
                     "%zu parameters; %ld steps of %d x %d tokens\n",
@@ -421,10 +453,18 @@ int cmd_lm_sample(CliOpts *o)
     Tokenizer tok;
     memset(&tok, 0, sizeof tok);
     Gpt g;
-    if (tok_load(&tok, tokp, &err) != 0 || gpt_load(&g, ckpt, NULL, NULL, &err) != 0)
+    cJSON *hdr = NULL;
+    if (tok_load(&tok, tokp, &err) != 0 || gpt_load(&g, ckpt, NULL, &hdr, &err) != 0)
         cli_input_error(&err);
     if (g.net.c.scalar_head)
         cli_usage_error(o, "%s has a scalar head: it scores, it does not write", ckpt);
+    char hash[24];
+    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)tok_hash(&tok));
+    const cJSON *th = cJSON_GetObjectItemCaseSensitive(hdr, "tokenizer");
+    if (g.net.c.V != tok.vocab_size || !cJSON_IsString(th) || strcmp(th->valuestring, hash) != 0)
+        cli_usage_error(o, "%s was not trained with %s (tokenizer %s, vocabulary %d; the checkpoint wants %s, %d)",
+                        ckpt, tokp, hash, tok.vocab_size, cJSON_IsString(th) ? th->valuestring : "?", g.net.c.V);
+    cJSON_Delete(hdr);
     const char *prompt = o->prompt ? o->prompt : "";
     size_t plen = strlen(prompt);
     int32_t *pid = xmalloc((plen + 2) * sizeof *pid);
@@ -445,7 +485,8 @@ int cmd_lm_sample(CliOpts *o)
     GptSampler s = {isnan(o->temperature) ? 1.0f : (float)o->temperature, isnan(o->top_p) ? 1.0f : (float)o->top_p,
                     o->greedy, tok.eos, tok.pad};
     gsl_rng *r = rng_alloc(o->seed);
-    gpt_sample(&g, prompts, K, (int)P, N, &s, r, out, lp, len);
+    if (gpt_sample(&g, prompts, K, (int)P, N, &s, r, out, lp, len, &err) != 0)
+        cli_usage_error(o, "%s", err.msg);
     unsigned char *buf = xmalloc((size_t)N * 300 + 1);
     for (int k = 0; k < K; k++) {
         double sum = 0;

@@ -33,6 +33,13 @@ if cmp -s "$tmp/la" "$tmp/lb" && cmp -s "$tmp/a/model.ckpt" "$tmp/b/model.ckpt";
   ok "resumed run: same losses and a byte-identical checkpoint"
 else bad "resumed run: same losses and a byte-identical checkpoint" "$(diff "$tmp/la" "$tmp/lb" | head -4)"; fi
 
+# --resume alone takes the run's own settings from the checkpoint
+expect "lm-train --until (for a bare resume)" 0 $T lm-train --data "$data" --out "$tmp/b2" $small --until 5
+expect "lm-train --resume with no other flags" 0 $T lm-train --data "$data" --out "$tmp/b2" --resume --quiet
+cut -d, -f1,2,4,5 "$tmp/b2/log.csv" >"$tmp/lb2"
+if cmp -s "$tmp/la" "$tmp/lb2"; then ok "a bare resume continues the same run"
+else bad "a bare resume continues the same run" "$(diff "$tmp/la" "$tmp/lb2" | head -4)"; fi
+
 # sampling
 run $T lm-sample --model "$tmp/a" --prompt "My boyfriend" --max-new 12 --samples 2 --seed 3
 cp "$tmp/out" "$tmp/s1"
@@ -54,6 +61,18 @@ if [ "$rc" = 0 ] && grep -q "model L=1 C=32 NH=2 T=32, .* 2 steps of 4 x 32 toke
 else bad "lm-train --config (flags win)" "exit $rc"; fi
 printf '{"train": {"stepz": 3}}' >"$tmp/lm2.json"
 expect_err "lm-train --config: unknown setting" 2 "$tmp/lm2.json: train.stepz: unknown setting (known: batch, steps, lr, warmup, weight_decay, clip, checkpoint_every, eval_every)" $T lm-train --data "$data" --out "$tmp/c2" --config "$tmp/lm2.json" --quiet
+
+# a model and a tokenizer of different runs are refused
+$T lm-train --data "$data" --out "$tmp/v3" --layers 1 --channels 32 --heads 2 --context 32 --vocab 300 --batch-size 4 --steps 2 --quiet >/dev/null 2>&1
+mkdir -p "$tmp/mix" && cp "$tmp/a/model.ckpt" "$tmp/mix/" && cp "$tmp/v3/tokenizer.bin" "$tmp/mix/"
+run $T lm-sample --model "$tmp/mix" --max-new 4 --samples 1
+if [ "$rc" = 2 ] && grep -q "model.ckpt was not trained with $tmp/mix/tokenizer.bin" "$tmp/err"; then ok "mismatched tokenizer refused"
+else bad "mismatched tokenizer refused" "exit $rc"; fi
+# a failed run writes nothing
+printf 'too short\n' >"$tmp/short.txt"
+run $T lm-train --data "$tmp/short.txt" --out "$tmp/none" $small
+if [ "$rc" = 2 ] && [ ! -e "$tmp/none" ]; then ok "a corpus too short: exit 2, nothing written"
+else bad "a corpus too short: exit 2, nothing written" "exit $rc, $(ls "$tmp/none" 2>&1)"; fi
 
 # bad input
 expect_err "lm-train needs --data" 2 "tldrlab lm-train: --data FILE is required: the text to train on" $T lm-train --out "$tmp/x"

@@ -6,6 +6,7 @@
 #include "common/rng.h"
 #include "common/util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -86,7 +87,8 @@ int gpt_config_check(const GptConfig *c, TlError *err)
  * kernels with the fp64 ones that use libm. */
 static inline float vexpf(float x)
 {
-    x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
+    x = x > -87.0f ? x : -87.0f; /* NaN becomes -87 too: no undefined conversion below */
+    x = x < 88.0f ? x : 88.0f;
     /* n = round(x / ln 2) by the 1.5 * 2^23 trick: floorf does not vectorise
      * without -fno-trapping-math */
     float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
@@ -182,7 +184,9 @@ void gpt_zero_grad(Gpt *g)
 
 void gpt_backward(Gpt *g, const float *dvalues)
 {
+    assert(g->net.backward_ready && "gpt_backward needs a forward with targets (or a scalar head) just before");
     net_backward_f(&g->net, dvalues);
+    g->net.backward_ready = 0;
 }
 
 double gpt_clip_grad_norm(Gpt *g, double max_norm)
@@ -375,6 +379,10 @@ int gpt_load(Gpt *g, const char *path, gsl_rng *rng, cJSON **header, TlError *er
         tlerr_set(err, "%s: damaged checkpoint header (config)", path);
         goto done;
     }
+    if (strcmp(head->valuestring, "lm") != 0 && strcmp(head->valuestring, "scalar") != 0) {
+        tlerr_set(err, "%s: damaged checkpoint header (head '%s'; expected lm or scalar)", path, head->valuestring);
+        goto done;
+    }
     c.scalar_head = strcmp(head->valuestring, "scalar") == 0;
     if (gpt_config_check(&c, err) != 0)
         goto done;
@@ -450,7 +458,7 @@ static inline float dot_f(const float *restrict a, const float *restrict b, int 
  * scratch: 2V floats. */
 static int pick(const float *logits, int V, const GptSampler *s, double u, float *scratch)
 {
-    if (s->greedy || s->temperature <= 0) {
+    if (s->greedy || !(s->temperature > 1e-6f)) { /* a vanishing temperature is greedy */
         int best = 0;
         for (int i = 1; i < V; i++)
             if (logits[i] > logits[best])
@@ -529,11 +537,21 @@ static float log_softmax_at(const float *logits, int V, int tok, float *scratch)
     return (float)((double)(logits[tok] - mx) - log(sum));
 }
 
-void gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const GptSampler *s, gsl_rng *rng,
-                int32_t *out, float *logprobs, int *len)
+int gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const GptSampler *s, gsl_rng *rng,
+               int32_t *out, float *logprobs, int *len, TlError *err)
 {
     Net_f *n = &g->net;
     const GptConfig *c = &n->c;
+    if (B < 1 || P < 1 || max_new < 1 || P + max_new > c->T) {
+        tlerr_set(err, "sampling %d prompts of %d tokens and %d new tokens does not fit the model's context of %d", B,
+                  P, max_new, c->T);
+        return -1;
+    }
+    for (size_t i = 0; i < (size_t)B * P; i++)
+        if (prompts[i] < 0 || prompts[i] >= c->V) {
+            tlerr_set(err, "prompt token %d is outside the model's vocabulary of %d", prompts[i], c->V);
+            return -1;
+        }
     int L = c->L, C = c->C, NH = c->NH, V = c->V, hs = C / NH, Tm = P + max_new;
     /* prefill: one forward over all but the last prompt token, as far as
      * the last layer's keys and values (nothing after them is needed); the
@@ -589,7 +607,7 @@ void gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const
             /* the uniforms in sequence order (the same draws at any thread count),
              * then every row's pick in parallel */
             for (int b = 0; b < B; b++)
-                u[b] = done[b] || s->greedy || s->temperature <= 0 ? 0 : gsl_rng_uniform(rng);
+                u[b] = done[b] || s->greedy || !(s->temperature > 1e-6f) ? 0 : gsl_rng_uniform(rng);
 #pragma omp parallel for schedule(static)
             for (int b = 0; b < B; b++) {
                 const float *lg = logits + (size_t)b * V;
@@ -703,4 +721,5 @@ void gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const
     free(u);
     free(tok);
     free(done);
+    return 0;
 }

@@ -65,7 +65,8 @@ typedef struct {
 void gpt_init(Gpt *g, const GptConfig *c, uint64_t seed);
 void gpt_free(Gpt *g);
 
-/* Forward over inputs (B,T), T <= config T. LM: with targets (B,T), the
+/* Forward over inputs (B,T), T <= config T, ids below V (preconditions,
+ * checked by assert). LM: with targets (B,T), the
  * loss is the mean of -log p(target) over the positions weighted by mask
  * (B,T; NULL = every position), returned. Scalar head: values at pos (B)
  * in g->net.a.values; returns NaN. */
@@ -97,7 +98,10 @@ int gpt_save(const Gpt *g, const char *path, int with_optimizer, const gsl_rng *
  * file with a message naming the file. */
 int gpt_load(Gpt *g, const char *path, gsl_rng *rng, struct cJSON **header, TlError *err);
 
-/* Sampling. prompts (B,P), P + max_new <= config T. Per sequence: stops
+/* Sampling. prompts (B,P) of ids below V, P >= 1, P + max_new <= config
+ * T; returns 0, or -1 with err when an argument is out of range. It uses
+ * the model's activations: sampling between a forward and its backward
+ * spoils the backward. Per sequence: stops
  * after EOS (eos >= 0) or max_new tokens. out (B,max_new) gets the tokens
  * (pad after a sequence stops), logprobs (B,max_new) the model's log
  * probability of each (at temperature 1, as a full forward pass gives it),
@@ -107,7 +111,7 @@ typedef struct {
     float temperature, top_p;
     int greedy, eos, pad;
 } GptSampler;
-void gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const GptSampler *s, gsl_rng *rng,
-                int32_t *out, float *logprobs, int *len);
+int gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const GptSampler *s, gsl_rng *rng,
+               int32_t *out, float *logprobs, int *len, TlError *err);
 
 #endif

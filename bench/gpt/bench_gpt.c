@@ -116,7 +116,11 @@ int main(int argc, char **argv)
         for (int rep = 0; rep < 3; rep++) {
             gsl_rng *r = rng_alloc(1);
             double t0 = util_now();
-            gpt_sample(&g, prompts, B, P, N, &s, r, out, lp, len);
+            TlError err;
+            if (gpt_sample(&g, prompts, B, P, N, &s, r, out, lp, len, &err) != 0) {
+                fprintf(stderr, "bench_gpt: %s\n", err.msg);
+                return 2;
+            }
             double t = util_now() - t0;
             best = t < best ? t : best;
             rng_free(r);

@@ -8,6 +8,7 @@
 #include "common/rng.h"
 #include "common/util.h"
 
+#include <assert.h>
 #include <cblas.h>
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -509,11 +510,12 @@ void test_gpt_sampling(void)
     float lp[36], lp2[36];
     int len[3], len2[3];
     GptSampler s = {1.0f, 0.9f, 0, -1, 0};
+    TlError terr;
     gsl_rng *r = rng_alloc(42);
-    gpt_sample(&g, prompts, B, P, N, &s, r, out, lp, len);
+    gpt_sample(&g, prompts, B, P, N, &s, r, out, lp, len, &terr);
     rng_free(r);
     r = rng_alloc(42);
-    gpt_sample(&g, prompts, B, P, N, &s, r, out2, lp2, len2);
+    gpt_sample(&g, prompts, B, P, N, &s, r, out2, lp2, len2, &terr);
     rng_free(r);
     CHECK(memcmp(out, out2, sizeof out) == 0 && memcmp(lp, lp2, sizeof lp) == 0, "same seed, same samples");
     /* the KV-cache log-probs equal a full forward pass over prompt + sample,
@@ -523,7 +525,7 @@ void test_gpt_sampling(void)
     if (pass == 1) {
         GptSampler plain = {1.0f, 1.0f, 0, -1, 0};
         r = rng_alloc(43);
-        gpt_sample(&g, prompts, B, P, N, &plain, r, out, lp, len);
+        gpt_sample(&g, prompts, B, P, N, &plain, r, out, lp, len, &terr);
         rng_free(r);
     }
     for (int b = 0; b < B; b++) {
@@ -549,7 +551,7 @@ void test_gpt_sampling(void)
     /* greedy: the argmax of the full forward's logits */
     GptSampler gr = {0, 1, 1, -1, 0};
     r = rng_alloc(1);
-    gpt_sample(&g, prompts, 1, P, 5, &gr, r, out, lp, len);
+    gpt_sample(&g, prompts, 1, P, 5, &gr, r, out, lp, len, &terr);
     rng_free(r);
     int32_t seq[40];
     memcpy(seq, prompts, (size_t)P * sizeof *seq);
@@ -568,9 +570,35 @@ void test_gpt_sampling(void)
     /* EOS: make the greedy first token the EOS; the sequence stops there */
     GptSampler ge = {0, 1, 1, out[0], 49};
     r = rng_alloc(1);
-    gpt_sample(&g, prompts, 1, P, 5, &ge, r, out2, lp2, len2);
+    gpt_sample(&g, prompts, 1, P, 5, &ge, r, out2, lp2, len2, &terr);
     rng_free(r);
     CHECK_INT(len2[0], 1, "stops after EOS");
     CHECK_INT(out2[1], 49, "pad after EOS");
+    /* a one-token prompt, after a forward of another shape */
+    int32_t seq1[40] = {5};
+    gpt_forward(&g, prompts, NULL, NULL, NULL, 3, 7);
+    r = rng_alloc(5);
+    CHECK_INT(gpt_sample(&g, seq1, 1, 1, 6, &s, r, out, lp, len, &terr), 0, "a one-token prompt");
+    rng_free(r);
+    memcpy(seq1 + 1, out, 6 * sizeof *seq1);
+    gpt_forward(&g, seq1, NULL, NULL, NULL, 1, 7);
+    double w1 = 0;
+    for (int k = 0; k < 6; k++) {
+        const float *lg = g.net.a.logits + (size_t)k * c.V;
+        double mx = lg[0], sum = 0;
+        for (int v = 1; v < c.V; v++)
+            mx = fmax(mx, lg[v]);
+        for (int v = 0; v < c.V; v++)
+            sum += exp(lg[v] - mx);
+        w1 = fmax(w1, fabs(lg[seq1[1 + k]] - mx - log(sum) - lp[k]));
+    }
+    CHECK(w1 < 1e-4, "one-token prompt: KV-cache log-probs vs full forward %g", w1);
+    /* arguments out of range are refused, not read past */
+    r = rng_alloc(5);
+    CHECK_INT(gpt_sample(&g, seq1, 1, 0, 6, &s, r, out, lp, len, &terr), -1, "an empty prompt is refused");
+    CHECK_INT(gpt_sample(&g, prompts, 1, P, c.T, &s, r, out, lp, len, &terr), -1, "past the context is refused");
+    int32_t bad[1] = {c.V};
+    CHECK_INT(gpt_sample(&g, bad, 1, 1, 2, &s, r, out, lp, len, &terr), -1, "a token outside the vocabulary is refused");
+    rng_free(r);
     gpt_free(&g);
 }
