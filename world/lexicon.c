@@ -123,6 +123,7 @@ static int new_concept(Ld *d, const char *id, ConceptKind kind, int domain, int 
     if (lexicon_find(lx, id) >= 0)
         return fail(d, "id", "duplicate id '%s'", id), -1;
     GROW(lx->c, d->ncap, lx->nc + 1);
+    strpool_intern(&lx->ids, id); /* its id is lx->nc: ids are interned in concept order */
     Concept *c = &lx->c[lx->nc];
     memset(c, 0, sizeof *c);
     c->id = xstrdup(id);
@@ -144,10 +145,7 @@ int lexicon_group(const Lexicon *lx, const char *name)
 
 int lexicon_find(const Lexicon *lx, const char *id)
 {
-    for (size_t i = 0; i < lx->nc; i++)
-        if (strcmp(lx->c[i].id, id) == 0)
-            return (int)i;
-    return -1;
+    return (int)strpool_find(&lx->ids, id);
 }
 
 /* ---- keys ---- */
@@ -795,6 +793,7 @@ int lexicon_load_json(Lexicon *lx, cJSON *json, const char *name, TlError *err)
 {
     memset(lx, 0, sizeof *lx);
     strpool_init(&lx->tokens);
+    strpool_init(&lx->ids);
     lx->json = json;
     Ld d = {lx, name, "", err, 0};
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(json, "format");
@@ -1016,6 +1015,7 @@ void lexicon_free(Lexicon *lx)
     free(lx->by_first);
     free(lx->nby_first);
     strpool_free(&lx->tokens);
+    strpool_free(&lx->ids);
     cJSON_Delete(lx->json);
     memset(lx, 0, sizeof *lx);
 }

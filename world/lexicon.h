@@ -85,6 +85,7 @@ typedef struct {
     /* keys: tokens interned in tokens; by_first[t] lists keys starting
      * with token t, longest first */
     StrPool tokens;
+    StrPool ids;       /* concept ids: id k is concept k */
     Key *keys; size_t nkeys;
     uint32_t **by_first; size_t *nby_first;
     cJSON *json;       /* the merged lexicon (owned) */
@@ -102,7 +103,7 @@ void lexicon_free(Lexicon *lx);
 /* The merged lexicon as JSON text; the caller frees it. */
 char *lexicon_to_json(const Lexicon *lx);
 
-/* Concept index by id, or -1. */
+/* Concept index by id, or -1 (a hash lookup). */
 int lexicon_find(const Lexicon *lx, const char *id);
 int lexicon_group(const Lexicon *lx, const char *name); /* -1 if unknown */
 
