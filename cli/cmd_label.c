@@ -2,6 +2,7 @@
  * comparisons and axis evals in the released format. */
 #include "cli/cli.h"
 #include "common/atomic.h"
+#include "common/jsonl.h"
 #include "common/progress.h"
 #include "common/rng.h"
 #include "common/util.h"
@@ -25,17 +26,6 @@ static void doc_info(const World *w, size_t k, RecInfo *info)
         info->article = w->body[k];
         info->site = w->lx.sites[d->site];
     }
-}
-
-static void put_record(AtomicFile *af, cJSON *j)
-{
-    char *s = cJSON_PrintUnformatted(j);
-    cJSON_Delete(j);
-    if (!s)
-        tl_die(TL_EXIT_RUNTIME, "out of memory printing a record");
-    fputs(s, af->fp);
-    fputc('\n', af->fp);
-    free(s);
 }
 
 static void read_samples(CliOpts *o, const World *w, const char *path, SampleSet *ss)
@@ -146,7 +136,7 @@ static int label_compare(CliOpts *o, World *w, const WorldConfig *c, const Worke
                     rec.worker = "gold";
                     gold++;
                 }
-                put_record(af, record_comparison_to_json(&rec));
+                jsonl_write(af->fp, record_comparison_to_json(&rec));
                 records++;
             }
         }
@@ -208,7 +198,7 @@ static int label_rate(CliOpts *o, World *w, const WorkerPool *pool, Judge *j)
             const Worker *wk = &pool->w[who[k]];
             labeler_rate(wk, r, &gold[4 * i], util_count_words(ss.s[i].text), rec.axes);
             rec.worker = wk->id;
-            put_record(af, record_axis_to_json(&rec));
+            jsonl_write(af->fp, record_axis_to_json(&rec));
             records++;
         }
     }

@@ -513,11 +513,7 @@ static int world_cmd_judge(CliOpts *o)
                 cJSON_AddRawToObject(r, "repetition", num[5]);
                 cJSON_AddBoolToObject(r, "truncated", s->truncated);
                 cJSON_AddItemToObject(r, "facts", ex[i]);
-                char *line = cJSON_PrintUnformatted(r);
-                cJSON_Delete(r);
-                fputs(line, fp);
-                fputc('\n', fp);
-                free(line);
+                jsonl_write(fp, r);
             }
         }
         free(ex);

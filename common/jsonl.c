@@ -181,3 +181,27 @@ void jsonl_close(JsonlReader *r)
     free(r->name);
     memset(r, 0, sizeof *r);
 }
+
+void jsonl_write(FILE *fp, cJSON *j)
+{
+    char *s = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    if (!s)
+        tl_die(TL_EXIT_RUNTIME, "out of memory printing a JSON record");
+    fputs(s, fp);
+    fputc('\n', fp);
+    free(s);
+}
+
+cJSON *json_parse_text(const char *text, const char *name, TlError *err)
+{
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithOpts(text, &end, 1);
+    if (!j) {
+        long line = 1;
+        for (const char *p = text; end && p < end; p++)
+            line += *p == '\n';
+        tlerr_input(err, name, line, "json", "not valid JSON near here");
+    }
+    return j;
+}

@@ -69,4 +69,13 @@ cJSON *jsonl_parse(const char *file, long lineno, const char *text, size_t len, 
 /* Closes the file; accepts a zeroed reader. */
 void jsonl_close(JsonlReader *r);
 
+/* Writes j to fp as one line of JSON, then deletes j. Dies (exit 1) when
+ * out of memory; write errors show on the stream (ferror, atomic_commit). */
+void jsonl_write(FILE *fp, cJSON *j);
+
+/* Parses a whole JSON text (a file's contents). Returns the tree (caller
+ * frees with cJSON_Delete), or NULL with err = "name:line: json: not valid
+ * JSON near here". */
+cJSON *json_parse_text(const char *text, const char *name, TlError *err);
+
 #endif

@@ -4,6 +4,7 @@
 #include "world/example.h"
 #include "analysis/records.h"
 #include "common/atomic.h"
+#include "common/jsonl.h"
 #include "common/progress.h"
 #include "common/rng.h"
 #include "common/strbuf.h"
@@ -319,13 +320,7 @@ static void out_open(Out *o, const char *dir, const char *sub, const char *name)
 
 static void out_json(Out *o, cJSON *j)
 {
-    char *s = cJSON_PrintUnformatted(j);
-    if (!s)
-        tl_die(TL_EXIT_RUNTIME, "out of memory printing a record");
-    fputs(s, o->af->fp);
-    fputc('\n', o->af->fp);
-    free(s);
-    cJSON_Delete(j);
+    jsonl_write(o->af->fp, j);
     o->n++;
 }
 

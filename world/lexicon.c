@@ -2,6 +2,7 @@
  * the tokeniser the judge shares. */
 #include "world/lexicon.h"
 #include "world/lexicon_files.h"
+#include "common/jsonl.h"
 #include "common/util.h"
 
 #include <dirent.h>
@@ -857,13 +858,8 @@ static int merge(Lexicon *lx, const char *const *names, const char *const *texts
     cJSON *files = cJSON_CreateArray();
     int have_common = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *end = NULL;
-        cJSON *j = cJSON_ParseWithOpts(texts[i], &end, 1);
+        cJSON *j = json_parse_text(texts[i], names[i], err);
         if (!j) {
-            long line = 1;
-            for (const char *p = texts[i]; end && p < end; p++)
-                line += *p == '\n';
-            tlerr_input(err, names[i], line, "json", "not valid JSON near here");
             cJSON_Delete(files);
             cJSON_Delete(doc);
             return -1;

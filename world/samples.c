@@ -100,11 +100,5 @@ void samples_write(FILE *fp, const World *w, const char *policy, size_t doc, con
     cJSON_AddStringToObject(j, "text", text);
     cJSON_AddStringToObject(j, "split", split_name((Split)d->split));
     cJSON_AddStringToObject(j, "dataset", d->domain == WD_TLDR ? "tldr" : "news");
-    char *s = cJSON_PrintUnformatted(j);
-    cJSON_Delete(j);
-    if (!s)
-        tl_die(TL_EXIT_RUNTIME, "out of memory printing a sample");
-    fputs(s, fp);
-    fputc('\n', fp);
-    free(s);
+    jsonl_write(fp, j);
 }

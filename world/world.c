@@ -2,6 +2,7 @@
  * rendering posts, articles, titles and summaries, and the facts format. */
 #include "world/world.h"
 #include "world/render.h"
+#include "common/jsonl.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -293,14 +294,7 @@ cJSON *world_read_json(const char *path, const char *what, TlError *err)
         tlerr_set(err, "%s: cannot read the %s: %s", path, what, strerror(errno));
         return NULL;
     }
-    const char *end = NULL;
-    cJSON *j = cJSON_ParseWithOpts(text, &end, 1);
-    if (!j) {
-        long line = 1;
-        for (const char *p = text; end && p < end; p++)
-            line += *p == '\n';
-        tlerr_input(err, path, line, "json", "not valid JSON near here");
-    }
+    cJSON *j = json_parse_text(text, path, err);
     free(text);
     return j;
 }

@@ -64,17 +64,6 @@ static AtomicFile *open_out(const char *dir, const char *sub, const char *name)
     return af;
 }
 
-static void put_json_line(AtomicFile *af, cJSON *j)
-{
-    char *s = cJSON_PrintUnformatted(j);
-    if (!s)
-        tl_die(TL_EXIT_RUNTIME, "out of memory printing a record");
-    fputs(s, af->fp);
-    fputc('\n', af->fp);
-    free(s);
-    cJSON_Delete(j);
-}
-
 int world_generate(const WorldConfig *c, const Lexicon *lx, const char *dir, int progress, TlError *err)
 {
     if (util_mkdir_p(dir) != 0) {
@@ -156,8 +145,8 @@ int world_generate(const WorldConfig *c, const Lexicon *lx, const char *dir, int
                     cJSON_AddStringToObject(j, "article", sb_str(&t.body));
                     cJSON_AddStringToObject(j, "highlights", sb_str(&t.ref));
                 }
-                put_json_line(af, j);
-                put_json_line(facts, world_doc_to_json(lx, &d, t.tpl, t.ntpl));
+                jsonl_write(af->fp, j);
+                jsonl_write(facts->fp, world_doc_to_json(lx, &d, t.tpl, t.ntpl));
                 progress_update(&pr, (double)++done);
             }
         }
