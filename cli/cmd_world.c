@@ -9,6 +9,7 @@
 #include "world/samples.h"
 #include "world/world.h"
 
+#include <csv.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -389,22 +390,6 @@ static const TableCol JUDGE_COLS[] = {
     {"truncated", "truncated", COL_NUM, 3, 0},
 };
 
-static void put_csv_field(FILE *fp, const char *s)
-{
-    int q = strpbrk(s, ",\"\n\r") != NULL;
-    if (!q) {
-        fputs(s, fp);
-        return;
-    }
-    fputc('"', fp);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', fp);
-        fputc(*s, fp);
-    }
-    fputc('"', fp);
-}
-
 static int world_cmd_judge(CliOpts *o)
 {
     if (o->nfiles < 2)
@@ -487,9 +472,9 @@ static int world_cmd_judge(CliOpts *o)
             for (int k = 0; k < 6; k++)
                 util_format_double(isnan(v[k]) ? 0 : v[k], num[k], sizeof num[k]);
             if (o->format == FMT_CSV) {
-                put_csv_field(fp, d->id);
+                csv_fwrite(fp, d->id, strlen(d->id));
                 fputc(',', fp);
-                put_csv_field(fp, pol);
+                csv_fwrite(fp, pol, strlen(pol));
                 fprintf(fp, ",%s,%s,%s,%s,%s,%s,%zu,%d,%d,%s,%s,%d\n", split_name((Split)d->split),
                         d->domain == WD_TLDR ? "tldr" : "news", num[0], num[1], num[2], num[3], s->words,
                         s->invented, s->contradicted, isnan(s->lm_nll) ? "" : num[4], num[5], s->truncated);

@@ -510,27 +510,16 @@ static int pick(const float *logits, int V, const GptSampler *s, double u, float
     return V - 1;
 }
 
-/* After pick at temperature 1: scratch holds exp(logits - max); the log
- * probability of tok from it. */
-static float last_log_prob(const float *logits, int V, int tok, const float *scratch)
+/* log softmax(logits)[tok]; scratch: V floats. have_exp: scratch already
+ * holds exp(logits - max) (pick at temperature 1 left it there). */
+static float log_softmax_at(const float *logits, int V, int tok, float *scratch, int have_exp)
 {
     float mx = logits[0];
     for (int i = 1; i < V; i++)
         mx = logits[i] > mx ? logits[i] : mx;
-    double sum = 0;
-    for (int i = 0; i < V; i++)
-        sum += scratch[i];
-    return (float)((double)(logits[tok] - mx) - log(sum));
-}
-
-/* log softmax(logits)[tok]; scratch: V floats */
-static float log_softmax_at(const float *logits, int V, int tok, float *scratch)
-{
-    float mx = logits[0];
-    for (int i = 1; i < V; i++)
-        mx = logits[i] > mx ? logits[i] : mx;
-    for (int i = 0; i < V; i++)
-        scratch[i] = vexpf(logits[i] - mx);
+    if (!have_exp)
+        for (int i = 0; i < V; i++)
+            scratch[i] = vexpf(logits[i] - mx);
     double sum = 0;
     for (int i = 0; i < V; i++)
         sum += scratch[i];
@@ -621,10 +610,8 @@ int gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const 
                 int t = pick(lg, V, s, u[b], scratch);
                 out[(size_t)b * max_new + step] = t;
                 /* at temperature 1 without a nucleus, pick's probabilities are the model's */
-                logprobs[(size_t)b * max_new + step] =
-                    !s->greedy && s->temperature == 1.0f && !(s->top_p > 0 && s->top_p < 1)
-                        ? last_log_prob(lg, V, t, scratch)
-                        : log_softmax_at(lg, V, t, scratch);
+                logprobs[(size_t)b * max_new + step] = log_softmax_at(
+                    lg, V, t, scratch, !s->greedy && s->temperature == 1.0f && !(s->top_p > 0 && s->top_p < 1));
                 tok[b] = t;
             }
             for (int b = 0; b < B; b++) {

@@ -734,19 +734,6 @@ static void sent_free(Sentences *ss)
     free(ss->s);
 }
 
-static size_t words_of(const char *s)
-{
-    size_t n = 0;
-    int in = 0;
-    for (; *s; s++) {
-        int sp = *s == ' ' || *s == '\n' || *s == '\t';
-        if (!sp && !in)
-            n++;
-        in = !sp;
-    }
-    return n;
-}
-
 /* Prefixes a connector: "Also, " + the sentence with its first letter
  * lowered, unless it starts with "I" or a non-letter. */
 static void with_connector(const Lexicon *lx, int domain, gsl_rng *r, StrBuf *sent, DocText *sink)
@@ -884,7 +871,7 @@ void world_render_doc(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, const
     size_t target = (size_t)uniform_int(r, range[0], range[1]);
     size_t words = 0;
     for (size_t i = 0; i < ss.n; i++)
-        words += words_of(ss.s[i]);
+        words += util_count_words(ss.s[i]);
     const TplList *common_fill = tldr ? &lx->fillers : &lx->news_fillers, *sec_fill = &lx->sec[d->section].fillers;
     int tries = 0;
     while (words < target && tries++ < 120) {
@@ -920,7 +907,7 @@ void world_render_doc(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, const
         size_t at = after_event + gsl_rng_uniform_int(r, before_closing - after_event + 1);
         sent_insert(&ss, at, sb_str(&one));
         before_closing++;
-        words += words_of(sb_str(&one));
+        words += util_count_words(sb_str(&one));
     }
     /* paragraphs of 2-4 sentences */
     sb_clear(&t->body);
@@ -1095,7 +1082,7 @@ void world_write_summary(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, co
                 if ((out->s[i] == '.' || out->s[i] == '?') && out->s[i + 1] == ' ')
                     out->s[i + 1] = '\n';
         }
-        size_t w = words_of(sb_str(out));
+        size_t w = util_count_words(sb_str(out));
         if (!noisy || (w >= (size_t)c->ref_words[0] && w <= (size_t)c->ref_words[1]))
             break;
         if (w > (size_t)c->ref_words[1]) { /* drop the least important thing said */
