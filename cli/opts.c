@@ -688,13 +688,5 @@ void cli_check_stdout(void)
 
 AtomicFile *cli_open_out_file(const CliOpts *o)
 {
-    char *dir = xstrdup(o->out_dir);
-    char *slash = strrchr(dir, '/');
-    if (slash && slash != dir) {
-        *slash = '\0';
-        if (util_mkdir_p(dir) != 0)
-            tl_die(TL_EXIT_RUNTIME, "%s: cannot create the directory: %s", dir, strerror(errno));
-    }
-    free(dir);
-    return atomic_open(o->out_dir);
+    return atomic_open_mkdir(o->out_dir);
 }

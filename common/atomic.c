@@ -131,3 +131,16 @@ void atomic_write_string(const char *path, const char *text)
     if (atomic_commit(af) != 0)
         exit(TL_EXIT_RUNTIME);
 }
+
+AtomicFile *atomic_open_mkdir(const char *path)
+{
+    char *dir = xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        if (util_mkdir_p(dir) != 0)
+            tl_die(TL_EXIT_RUNTIME, "%s: cannot create the directory: %s", dir, strerror(errno));
+    }
+    free(dir);
+    return atomic_open(path);
+}

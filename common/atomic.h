@@ -21,6 +21,10 @@ typedef struct AtomicFile {
  * path when the directory is not writable. */
 AtomicFile *atomic_open(const char *path);
 
+/* As atomic_open, after creating path's folder (and its parents) when
+ * missing; dies (exit 1) naming the folder when it cannot. */
+AtomicFile *atomic_open_mkdir(const char *path);
+
 /* Flushes, syncs, closes and renames into place; frees af. Returns 0, or -1
  * after printing a message naming the path (the temporary is removed). */
 int atomic_commit(AtomicFile *af);

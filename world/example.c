@@ -308,11 +308,8 @@ typedef struct {
 
 static void out_open(Out *o, const char *dir, const char *sub, const char *name)
 {
-    char *d = util_path_join(dir, sub);
-    if (util_mkdir_p(d) != 0)
-        tl_die(TL_EXIT_RUNTIME, "%s: cannot create directory", d);
-    char *p = util_path_join(d, name);
-    o->af = atomic_open(p);
+    char *d = util_path_join(dir, sub), *p = util_path_join(d, name);
+    o->af = atomic_open_mkdir(p);
     o->n = 0;
     free(p);
     free(d);

@@ -54,11 +54,8 @@ typedef struct {
 
 static AtomicFile *open_out(const char *dir, const char *sub, const char *name)
 {
-    char *d = sub ? util_path_join(dir, sub) : xstrdup(dir);
-    if (util_mkdir_p(d) != 0)
-        tl_die(TL_EXIT_RUNTIME, "%s: cannot create the directory: %s", d, strerror(errno));
-    char *p = util_path_join(d, name);
-    AtomicFile *af = atomic_open(p);
+    char *d = sub ? util_path_join(dir, sub) : xstrdup(dir), *p = util_path_join(d, name);
+    AtomicFile *af = atomic_open_mkdir(p);
     free(p);
     free(d);
     return af;
