@@ -519,11 +519,14 @@ void judge_score(const Judge *j, size_t di, const char *text, JudgeScore *s, cJS
     }
 
     /* concepts named by their keys */
-    int found[512];
-    size_t nfound = lexicon_match(lx, text, found, 512);
     static _Thread_local RawToks raw;
+    static _Thread_local uint32_t rawid[MAX_TOK];
     raw.n = 0;
-    lexicon_tokenize(text, raw_push, &raw);
+    lexicon_tokenize(text, raw_push, &raw); /* once, for the keys and the numbers */
+    for (int i = 0; i < raw.n; i++)
+        rawid[i] = lexicon_token_id(lx, raw.t[i]);
+    int found[512];
+    size_t nfound = lexicon_match_ids(lx, rawid, (size_t)raw.n, found, 512);
     Numbers nb;
     find_numbers(&raw, &nb);
 

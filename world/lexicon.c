@@ -335,11 +335,25 @@ void lexicon_tokenize(const char *text, void (*fn)(const char *tok, size_t len, 
         fn(buf, n, arg);
 }
 
+uint32_t lexicon_token_id(const Lexicon *lx, const char *tok)
+{
+    long f = strpool_find(&lx->tokens, tok);
+    return f < 0 ? UINT32_MAX : (uint32_t)f;
+}
+
 size_t lexicon_match(const Lexicon *lx, const char *text, int *out, size_t cap)
 {
     TokVec v = {NULL, 0, 0, (StrPool *)&lx->tokens, 0};
     lexicon_tokenize(text, tok_push, &v);
+    size_t n = lexicon_match_ids(lx, v.tok, (size_t)v.n, out, cap);
+    free(v.tok);
+    return n;
+}
+
+size_t lexicon_match_ids(const Lexicon *lx, const uint32_t *tok, size_t ntok, int *out, size_t cap)
+{
     size_t found = 0;
+    TokVec v = {(uint32_t *)tok, (int)ntok, 0, NULL, 0};
     for (int i = 0; i < v.n;) {
         uint32_t t = v.tok[i];
         int adv = 1;
@@ -362,7 +376,6 @@ size_t lexicon_match(const Lexicon *lx, const char *text, int *out, size_t cap)
         }
         i += adv;
     }
-    free(v.tok);
     return found < cap ? found : cap;
 }
 

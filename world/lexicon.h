@@ -117,5 +117,9 @@ void lexicon_tokenize(const char *text, void (*fn)(const char *tok, size_t len, 
  * non-overlapping). Writes at most cap concept indices to out (duplicates
  * kept) and returns how many were found. */
 size_t lexicon_match(const Lexicon *lx, const char *text, int *out, size_t cap);
+/* The same on tokens already mapped by lexicon_token_id (UINT32_MAX for a
+ * token no key uses), for callers that tokenise once for several uses. */
+size_t lexicon_match_ids(const Lexicon *lx, const uint32_t *tok, size_t ntok, int *out, size_t cap);
+uint32_t lexicon_token_id(const Lexicon *lx, const char *tok);
 
 #endif
