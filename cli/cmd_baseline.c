@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "common/atomic.h"
 #include "common/rng.h"
+#include "world/probes.h"
 #include "world/samples.h"
 #include "world/world.h"
 
@@ -49,13 +50,13 @@ static size_t sentences(const char *text, size_t *starts, size_t *ends, size_t c
 
 int cmd_baseline(CliOpts *o)
 {
-    static const char *const KINDS[] = {"ref", "lead3", "title", "random-sentence", "author"};
+    static const char *const KINDS[] = {"ref", "lead3", "title", "random-sentence", "author", "probes"};
     int kind = -1;
-    for (int k = 0; k < 5; k++)
+    for (int k = 0; k < 6; k++)
         if (strcmp(o->files[0], KINDS[k]) == 0)
             kind = k;
     if (kind < 0)
-        cli_usage_error(o, "unknown baseline '%s': expected ref, lead3, title, random-sentence or author",
+        cli_usage_error(o, "unknown baseline '%s': expected ref, lead3, title, random-sentence, author or probes",
                         o->files[0]);
     if (o->nfiles > 1)
         cli_usage_error(o, "unexpected argument '%s' (see tldrlab baseline --help)", o->files[1]);
@@ -88,6 +89,14 @@ int cmd_baseline(CliOpts *o)
         if (d->split != want)
             continue;
         sb_clear(&text);
+        if (kind == 5) { /* the judge's probes: one sample of each per document */
+            for (int p = 0; p < PROBE_N; p++) {
+                probe_write(&w, k, (ProbeKind)p, r, &text);
+                samples_write(af->fp, &w, probe_name((ProbeKind)p), k, sb_str(&text));
+            }
+            n++;
+            continue;
+        }
         if (kind == 0) {
             sb_add(&text, w.ref[k]);
         } else if (kind == 2) {
@@ -120,7 +129,10 @@ int cmd_baseline(CliOpts *o)
     }
     if (atomic_commit(af) != 0)
         return TL_EXIT_RUNTIME;
-    printf("wrote %zu %s samples to %s\n", n, policy, o->out_dir);
+    if (kind == 5)
+        printf("wrote %d probes for each of %zu documents to %s\n", PROBE_N, n, o->out_dir);
+    else
+        printf("wrote %zu %s samples to %s\n", n, policy, o->out_dir);
     cli_check_stdout();
     return 0;
 }

@@ -388,6 +388,14 @@ static const TableCol JUDGE_COLS[] = {
     {"invented", "invented/summary", COL_NUM, 3, 0},
     {"contradicted", "contradicted/summary", COL_NUM, 3, 0},
     {"truncated", "truncated", COL_NUM, 3, 0},
+    {"copied", "copied", COL_NUM, 3, 0},
+    {"ceiling", "ceiling", COL_NUM, 3, 0},
+    {"lost_length", "-length", COL_NUM, 3, 0},
+    {"lost_invented", "-invented", COL_NUM, 3, 0},
+    {"lost_contradicted", "-contradicted", COL_NUM, 3, 0},
+    {"lost_repetition", "-repetition", COL_NUM, 3, 0},
+    {"lost_truncation", "-truncation", COL_NUM, 3, 0},
+    {"lost_incoherent", "-incoherent", COL_NUM, 3, 0},
 };
 
 static int world_cmd_judge(CliOpts *o)
@@ -395,7 +403,7 @@ static int world_cmd_judge(CliOpts *o)
     if (o->nfiles < 2)
         cli_usage_error(o, "judge: no samples files (tldrlab world judge --world DIR SAMPLES...)");
     World w;
-    cli_open_world(o, &w, 0);
+    cli_open_world(o, &w, 1); /* the texts: the share copied from each document */
     SampleSet ss;
     sampleset_init(&ss);
     TlError err;
@@ -426,7 +434,7 @@ static int world_cmd_judge(CliOpts *o)
         Table *t = output_table(&out, NULL, JUDGE_COLS, sizeof JUDGE_COLS / sizeof JUDGE_COLS[0]);
         for (int dom = 0; dom < WD_N; dom++)
             for (size_t p = 0; p < ss.policies.n; p++) {
-                double n = 0, sum[8] = {0}, sq = 0;
+                double n = 0, sum[10 + JP_N] = {0}, sq = 0;
                 for (size_t i = 0; i < ss.n; i++) {
                     if (ss.s[i].policy != p || w.docs[ss.s[i].doc].domain != dom)
                         continue;
@@ -436,6 +444,10 @@ static int world_cmd_judge(CliOpts *o)
                     sum[1] += s->accuracy, sum[2] += s->coverage, sum[3] += s->coherence;
                     sum[4] += (double)s->words, sum[5] += s->invented, sum[6] += s->contradicted;
                     sum[7] += s->truncated;
+                    sum[8] += isnan(s->copied) ? 0 : s->copied;
+                    sum[9] += s->ceiling;
+                    for (int q = 0; q < JP_N; q++)
+                        sum[10 + q] += s->pen[q];
                 }
                 if (n == 0)
                     continue;
@@ -446,13 +458,15 @@ static int world_cmd_judge(CliOpts *o)
                 table_int(t, (long long)n);
                 table_num(t, mean);
                 table_num(t, n > 1 ? sqrt(fmax(var, 0) / n) : NAN);
-                for (int k = 1; k < 8; k++)
+                for (int k = 1; k < 10 + JP_N; k++)
                     table_num(t, sum[k] / n);
             }
         cJSON_AddStringToObject(out.doc, "world", w.dir);
         cJSON_AddNumberToObject(out.doc, "samples", (double)ss.n);
         cJSON_AddItemToObject(out.doc, "policies", table_to_json(t));
-        output_md(&out, "Gold judge on %zu samples (world %s); means per dataset and policy, each axis in [0, 1]\n\n",
+        output_md(&out, "Gold judge on %zu samples (world %s); means per dataset and policy, each axis in [0, 1]. "
+                  "copied: share of words in 5-grams of the document; ceiling: overall without penalties; "
+                  "-length ... -incoherent: what each penalty took off overall (ceiling - their sum = overall)\n\n",
                   ss.n, w.dir);
         output_md_table(&out, t);
         cli_emit_output(o, &out);
@@ -460,9 +474,13 @@ static int world_cmd_judge(CliOpts *o)
     } else {
         AtomicFile *af = o->out_dir ? cli_open_out_file(o) : NULL;
         FILE *fp = af ? af->fp : stdout;
-        if (o->format == FMT_CSV)
+        if (o->format == FMT_CSV) {
             fputs("id,policy,split,dataset,overall,accuracy,coverage,coherence,words,invented,contradicted,"
-                  "lm_nll,repetition,truncated\n", fp);
+                  "lm_nll,repetition,truncated,negated,coverage_keys,copied,ceiling", fp);
+            for (int q = 0; q < JP_N; q++)
+                fprintf(fp, ",lost_%s", judge_penalty_name(q));
+            fputc('\n', fp);
+        }
         for (size_t i = 0; i < ss.n; i++) {
             const Doc *d = &w.docs[ss.s[i].doc];
             const JudgeScore *s = &sc[i];
@@ -475,9 +493,18 @@ static int world_cmd_judge(CliOpts *o)
                 csv_fwrite(fp, d->id, strlen(d->id));
                 fputc(',', fp);
                 csv_fwrite(fp, pol, strlen(pol));
-                fprintf(fp, ",%s,%s,%s,%s,%s,%s,%zu,%d,%d,%s,%s,%d\n", split_name((Split)d->split),
+                fprintf(fp, ",%s,%s,%s,%s,%s,%s,%zu,%d,%d,%s,%s,%d,%d", split_name((Split)d->split),
                         d->domain == WD_TLDR ? "tldr" : "news", num[0], num[1], num[2], num[3], s->words,
-                        s->invented, s->contradicted, isnan(s->lm_nll) ? "" : num[4], num[5], s->truncated);
+                        s->invented, s->contradicted, isnan(s->lm_nll) ? "" : num[4], num[5], s->truncated, s->negated);
+                double extra[3 + JP_N] = {s->coverage_keys, s->copied, s->ceiling};
+                for (int q = 0; q < JP_N; q++)
+                    extra[3 + q] = s->pen[q];
+                for (int q = 0; q < 3 + JP_N; q++) {
+                    char b[40];
+                    util_format_double(extra[q], b, sizeof b);
+                    fprintf(fp, ",%s", isnan(extra[q]) ? "" : b);
+                }
+                fputc('\n', fp);
                 cJSON_Delete(ex[i]);
             } else {
                 cJSON *r = cJSON_CreateObject();
@@ -497,6 +524,23 @@ static int world_cmd_judge(CliOpts *o)
                     cJSON_AddRawToObject(r, "lm_nll", num[4]);
                 cJSON_AddRawToObject(r, "repetition", num[5]);
                 cJSON_AddBoolToObject(r, "truncated", s->truncated);
+                cJSON_AddNumberToObject(r, "negated", s->negated);
+                double extra[3] = {s->coverage_keys, s->copied, s->ceiling};
+                static const char *const XN[] = {"coverage_keys", "copied", "ceiling"};
+                for (int q = 0; q < 3; q++) {
+                    char b[40];
+                    util_format_double(extra[q], b, sizeof b);
+                    if (isnan(extra[q]))
+                        cJSON_AddNullToObject(r, XN[q]);
+                    else
+                        cJSON_AddRawToObject(r, XN[q], b);
+                }
+                cJSON *lost = cJSON_AddObjectToObject(r, "lost");
+                for (int q = 0; q < JP_N; q++) {
+                    char b[40];
+                    util_format_double(s->pen[q], b, sizeof b);
+                    cJSON_AddRawToObject(lost, judge_penalty_name(q), b);
+                }
                 cJSON_AddItemToObject(r, "facts", ex[i]);
                 jsonl_write(fp, r);
             }

@@ -101,14 +101,18 @@ static const Command COMMANDS[] = {
      "            coherence, each gold axis through ordinal thresholds with the worker's noise\n"
      "The pool comes from the world's config (or --config FILE).",
      cmd_label, 2, "the records file to write (required)", "FILE"},
-    {"baseline", "summaries without a model: ref, lead3, title, random-sentence, author",
+    {"baseline", "summaries without a model: ref, lead3, title, random-sentence, author, probes",
      OPT_WORLDDIR | OPT_OUT | OPT_SEED | OPT_SPLIT,
-     "ref|lead3|title|random-sentence|author --world DIR --split S --out FILE",
+     "ref|lead3|title|random-sentence|author|probes --world DIR --split S --out FILE",
      "Writes samples ({\"id\",\"policy\",\"text\",\"split\",\"dataset\"} lines) for every\n"
      "document of a split: the human reference (ref), the first three sentences\n"
      "(lead3), the title (title), one sentence at random (random-sentence), or a fresh\n"
-     "draw of the noisy reference author (author: policy author_sSEED). The default\n"
-     "split is valid2 for TL;DR and test for news; --dataset keeps one dataset.",
+     "draw of the noisy reference author (author: policy author_sSEED). probes writes\n"
+     "the gold judge's crafted summaries, one of each per document (policies probe_*:\n"
+     "a bare key-phrase list, the reference plus that list, padded, repeated, with\n"
+     "candidate numbers or negated, and every fact fluently or in the document's longer\n"
+     "sentences; docs/world.md, \"Probes\"). The default split is valid2 for TL;DR and\n"
+     "test for news; --dataset keeps one dataset.",
      cmd_baseline, 1, "the samples file to write (required)", "FILE"},
     {"lm-train", "train a GPT language model on text or JSON lines (BPE tokenizer included)",
      OPT_LM | OPT_WORLD | OPT_OUT | OPT_SEED | OPT_PROGRESS,

@@ -14,7 +14,7 @@ for c in world label baseline; do
 done
 expect_err "world: unknown action" 2 "tldrlab world: unknown action 'frob': expected generate, stats, judge or lint (see tldrlab world --help)" $T world frob
 expect_err "generate needs --out" 2 "tldrlab world: generate: --out DIR is required: where to write the world" $T world generate
-expect_err "baseline: unknown kind" 2 "tldrlab baseline: unknown baseline 'lead4': expected ref, lead3, title, random-sentence or author" $T baseline lead4 --world x --out y
+expect_err "baseline: unknown kind" 2 "tldrlab baseline: unknown baseline 'lead4': expected ref, lead3, title, random-sentence, author or probes" $T baseline lead4 --world x --out y
 expect_err "world: not a world" 2 "$tmp/none: not a world (no world.json: No such file or directory); make one with tldrlab world generate --out $tmp/none" $T world stats "$tmp/none"
 
 # ---- the built-in lexicon is clean
@@ -79,13 +79,21 @@ get() { awk -F, -v d="$1" -v p="$2" -v c="$3" '{gsub(/"/, "")} NR==1{for(i=1;i<=
 in_range "lead-3 coverage is high on news" "$(get news lead3 coverage)" 0.6 1
 in_range "lead-3 coverage is low on posts" "$(get tldr lead3 coverage)" 0 0.4
 in_range "references state no invented fact" "$(get tldr ref invented)" 0 0
+in_range "lead-3 is copied from the document" "$(get news lead3 copied)" 1 1
+in_range "the ceiling less the amounts lost is overall (reference, posts)" "$(awk -F, '{gsub(/"/, "")} NR==1{for(i=1;i<=NF;i++)h[$i]=i;next} $1=="tldr" && $2=="ref" {s=$h["ceiling"]; for(k in h) if (k ~ /^lost_/) s-=$h[k]; printf "%.6f", s-$h["overall"]}' "$tmp/judged.csv")" -0.000001 0.000001
 ref_o=$(get tldr ref overall) title_o=$(get tldr title overall)
 in_range "the reference scores above the title on posts (overall difference)" "$(awk -v a="$ref_o" -v b="$title_o" 'BEGIN{print a-b}')" 0.1 1
+expect "baseline probes" 0 $T baseline probes --world "$tmp/w" --out "$tmp/p_probes.jsonl"
+in_range "probes: eight per document" "$(grep -c . "$tmp/p_probes.jsonl")" 12000 12000
+run $T world judge --world "$tmp/w" --summary --format csv "$tmp/p_probes.jsonl" "$tmp/b_ref.jsonl"
+cp "$tmp/out" "$tmp/judged.csv"
+in_range "probes: a key-phrase list scores far below the reference (difference)" "$(awk -v a="$(get tldr ref overall)" -v b="$(get tldr probe_keylist overall)" 'BEGIN{print a-b}')" 0.2 1
+in_range "probes: a negated reference loses to contradictions" "$(get tldr probe_ref_negated lost_contradicted)" 0.05 1
 run $T world judge --world "$tmp/w" "$tmp/b_ref.jsonl"
-if head -1 "$tmp/out" | grep -q '"facts":{"covered":\[.*\],"missed":\[.*\],"invented":\[\],"contradicted":\[\]}'; then
+if head -1 "$tmp/out" | grep -q '"facts":{"covered":\[.*\],"missed":\[.*\],"invented":\[\],"contradicted":\[\],"incoherent":\[.*\]}'; then
   ok "judge explains the facts"; else bad "judge explains the facts" "$(head -c 400 "$tmp/out")"; fi
 expect "judge --format csv" 0 $T world judge --world "$tmp/w" --format csv "$tmp/b_ref.jsonl"
-if [ "$(head -1 "$tmp/out")" = "id,policy,split,dataset,overall,accuracy,coverage,coherence,words,invented,contradicted,lm_nll,repetition,truncated" ]; then
+if [ "$(head -1 "$tmp/out")" = "id,policy,split,dataset,overall,accuracy,coverage,coherence,words,invented,contradicted,lm_nll,repetition,truncated,negated,coverage_keys,copied,ceiling,lost_length,lost_invented,lost_contradicted,lost_repetition,lost_truncation,lost_incoherent" ]; then
   ok "judge CSV header"; else bad "judge CSV header" "$(head -1 "$tmp/out")"; fi
 
 # ---- labelers: calibration over 5,000 pairs of two reference-author drafts

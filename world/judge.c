@@ -252,7 +252,31 @@ double judge_lm_nll(const CoherenceLM *lm, const char *text, size_t *ntok)
     return h;
 }
 
-static void lm_build(CoherenceLM *lm, const World *w, int domain, uint64_t seed)
+static void lm_calibrate_clauses(CoherenceLM *lm, char **texts, size_t n, gsl_rng *r);
+
+/* One text of the kind a model learns: a clean summary of a fresh
+ * document, or (docs) the document itself. */
+static const char *lm_text(const World *w, gsl_rng *r, int domain, int docs, Doc *d, StrBuf *s, DocText *dt)
+{
+    world_draw_doc(&w->lx, &w->cfg, r, domain, d);
+    if (docs) { /* the title, a line break, the body */
+        doctext_clear(dt);
+        world_render_doc(&w->lx, &w->cfg, r, d, dt);
+        sb_clear(s);
+        sb_add(s, sb_str(&dt->title));
+        sb_add(s, "\n");
+        sb_add(s, sb_str(&dt->body));
+        return sb_str(s);
+    }
+    sb_clear(s);
+    world_write_summary(&w->lx, &w->cfg, r, d, AUTHOR_CLEAN, s, NULL);
+    return sb_str(s);
+}
+
+/* Trains lm on clean summaries of the domain (docs = 0: the coherence
+ * model) or on its documents (docs = 1: what the world's own sentences read
+ * like, for judging clauses copied from a document). */
+static void lm_build(CoherenceLM *lm, const World *w, int domain, uint64_t seed, int docs)
 {
     memset(lm, 0, sizeof *lm);
     strpool_init(&lm->vocab);
@@ -263,38 +287,45 @@ static void lm_build(CoherenceLM *lm, const World *w, int domain, uint64_t seed)
     Doc d;
     StrBuf s;
     sb_init(&s);
+    DocText dt;
+    doctext_init(&dt);
     LmToks t = {0};
     t.pool = &lm->vocab;
     t.intern = 1;
-    size_t n = w->cfg.lm_docs;
+    /* documents are 7-17 times longer than summaries: fewer of them */
+    size_t n = docs ? w->cfg.lm_docs / (domain == WD_TLDR ? 8 : 16) + 1 : w->cfg.lm_docs;
     for (size_t i = 0; i < n; i++) {
-        world_draw_doc(&w->lx, &w->cfg, r, domain, &d);
-        sb_clear(&s);
-        world_write_summary(&w->lx, &w->cfg, r, &d, AUTHOR_CLEAN, &s, NULL);
+        const char *txt = lm_text(w, r, domain, docs, &d, &s, &dt);
         t.n = 0;
-        lm_tokenize(sb_str(&s), &t);
+        lm_tokenize(txt, &t);
         lm_count(lm, t.id, t.n);
     }
-    /* calibration on held-out clean summaries and their shuffled words */
+    /* calibration on held-out texts and their shuffled words */
     double good = 0, bad = 0;
-    const size_t held = 500;
+    const size_t held = docs ? 50 : 500;
     for (size_t i = 0; i < held; i++) {
-        world_draw_doc(&w->lx, &w->cfg, r, domain, &d);
-        sb_clear(&s);
-        world_write_summary(&w->lx, &w->cfg, r, &d, AUTHOR_CLEAN, &s, NULL);
+        const char *txt = lm_text(w, r, domain, docs, &d, &s, &dt);
         LmToks q = {0};
         q.pool = &lm->vocab;
-        lm_tokenize(sb_str(&s), &q);
+        lm_tokenize(txt, &q);
         good += lm_nll_ids(lm, q.id, q.n);
         if (q.n > 1) /* gsl_ran_shuffle needs n >= 1 */
             gsl_ran_shuffle(r, q.id, q.n, sizeof q.id[0]);
         bad += lm_nll_ids(lm, q.id, q.n);
         free(q.id);
     }
-    lm->h_good = good / held;
-    lm->h_bad = bad / held;
+    lm->h_good = good / (double)held;
+    lm->h_bad = bad / (double)held;
+    /* clause calibration on other held-out texts */
+    char *texts[500];
+    for (size_t i = 0; i < held; i++)
+        texts[i] = xstrdup(lm_text(w, r, domain, docs, &d, &s, &dt));
+    lm_calibrate_clauses(lm, texts, held, r);
+    for (size_t i = 0; i < held; i++)
+        free(texts[i]);
     free(t.id);
     sb_free(&s);
+    doctext_free(&dt);
     rng_free(r);
 }
 
@@ -314,18 +345,170 @@ static void lm_free(CoherenceLM *lm)
     memset(lm, 0, sizeof *lm);
 }
 
-void judge_init(Judge *j, World *w)
+/* ---- clauses ----
+ * A summary is read clause by clause: a clause ends at , ; : . ? ! or a
+ * line break (a comma or point between digits is part of a number). Facts
+ * earn coverage only inside clauses that read as the world's summary
+ * language, negation is judged per clause, and the coherence model scores
+ * each clause in its context. */
+
+#define MAX_CLAUSES 256
+
+typedef struct {
+    int b[MAX_CLAUSES + 1]; /* byte offsets: clause k is [b[k], b[k+1]) */
+    int n;
+} Clauses;
+
+static int is_digit_c(char c)
 {
-    memset(j, 0, sizeof *j);
-    j->w = w;
-    for (int dom = 0; dom < WD_N; dom++)
-        lm_build(&j->lm[dom], w, dom, rng_derive_seed(w->cfg.seed, 0x6a75646765ULL + (uint64_t)dom));
+    return c >= '0' && c <= '9';
 }
 
-void judge_free(Judge *j)
+static void split_clauses(const char *text, Clauses *c)
 {
-    for (int dom = 0; dom < WD_N; dom++)
-        lm_free(&j->lm[dom]);
+    c->n = 0;
+    c->b[0] = 0;
+    int len = (int)strlen(text), start = 0;
+    for (int i = 0; i < len; i++) {
+        char ch = text[i];
+        int end = ch == ';' || ch == ':' || ch == '?' || ch == '!' || ch == '\n';
+        if (ch == ',' || ch == '.')
+            end = !(i > 0 && is_digit_c(text[i - 1]) && is_digit_c(text[i + 1]));
+        if (!end)
+            continue;
+        while (i + 1 < len && (text[i + 1] == '.' || text[i + 1] == '?' || text[i + 1] == '!'))
+            i++;
+        if (c->n < MAX_CLAUSES - 1) {
+            c->n++;
+            c->b[c->n] = i + 1;
+            start = i + 1;
+        }
+    }
+    if (start < len || c->n == 0) {
+        c->n++;
+        c->b[c->n] = len;
+    }
+}
+
+/* Per-token NLL of the sequence <s> <s> id[0..n) </s>: nll[i] for token i,
+ * nll[n] for </s>. Returns the mean over the n + 1. */
+static double lm_nll_each(const CoherenceLM *lm, const uint32_t *id, size_t n, double *nll)
+{
+    uint32_t u = ID_BOS, v = ID_BOS;
+    double sum = 0;
+    for (size_t i = 0; i <= n; i++) {
+        uint32_t w = i < n ? id[i] : ID_EOS;
+        double h = -log(lm_prob(lm, u, v, w));
+        if (nll)
+            nll[i] = h;
+        sum += h;
+        u = v;
+        v = w;
+    }
+    return sum / (double)(n + 1);
+}
+
+/* The coherence model's tokens of text, clause by clause: t gets the
+ * tokens, start[k] the first token of clause k (start[c->n] = t->n). */
+static void lm_clause_tokens(const char *text, const Clauses *c, LmToks *t, int *start)
+{
+    char small[512];
+    for (int k = 0; k < c->n; k++) {
+        start[k] = (int)t->n;
+        int len = c->b[k + 1] - c->b[k];
+        char *buf = len < (int)sizeof small ? small : xmalloc((size_t)len + 1);
+        memcpy(buf, text + c->b[k], (size_t)len);
+        buf[len] = '\0';
+        lm_tokenize(buf, t);
+        if (buf != small)
+            free(buf);
+    }
+    start[c->n] = (int)t->n;
+}
+
+/* Mean NLL of each clause's tokens in context (NAN for a clause without
+ * tokens); the last clause also carries </s>. */
+static void clause_nll(const double *nll, size_t ntok, const int *start, int nclauses, double *out)
+{
+    for (int k = 0; k < nclauses; k++) {
+        int a = start[k], b = k == nclauses - 1 ? (int)ntok + 1 : start[k + 1];
+        double sum = 0;
+        for (int i = a; i < b; i++)
+            sum += nll[i];
+        out[k] = b > a ? sum / (b - a) : NAN;
+    }
+}
+
+/* Clause qualities in [0, 1] from per-token NLLs: 1 at or below the
+ * model's clause_good, 0 at or above its clause_bad. keep_max: q[k]
+ * becomes the larger of its old value and this model's. */
+static void clause_quality(const CoherenceLM *lm, const double *nll, size_t ntok, const int *start, int nclauses,
+                           double *q, int keep_max)
+{
+    double cn[MAX_CLAUSES];
+    if (ntok)
+        clause_nll(nll, ntok, start, nclauses, cn);
+    for (int k = 0; k < nclauses; k++) {
+        double h = ntok ? cn[k] : NAN;
+        double v = isnan(h) ? 0 : (lm->clause_bad - h) / (lm->clause_bad - lm->clause_good);
+        v = v < 0 ? 0 : v > 1 ? 1 : v;
+        q[k] = keep_max && q[k] > v ? q[k] : v;
+    }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Clause thresholds from held-out clean summaries: quality 1 up to the
+ * 90th percentile of clean clauses' NLL, 0 from the median of the same
+ * clauses with their words shuffled. */
+static void lm_calibrate_clauses(CoherenceLM *lm, char **texts, size_t n, gsl_rng *r)
+{
+    double *good = NULL, *bad = NULL;
+    size_t ng = 0, nb = 0, gcap = 0, bcap = 0;
+    Clauses c;
+    int start[MAX_CLAUSES + 1];
+    for (size_t i = 0; i < n; i++) {
+        split_clauses(texts[i], &c);
+        LmToks t = {0};
+        t.pool = &lm->vocab;
+        lm_clause_tokens(texts[i], &c, &t, start);
+        double *nll = xmalloc((t.n + 1) * sizeof *nll), cn[MAX_CLAUSES];
+        for (int pass = 0; pass < 2; pass++) {
+            if (pass == 1) /* shuffle within each clause, its final mark kept last */
+                for (int k = 0; k < c.n; k++) {
+                    int a = start[k], b = start[k + 1];
+                    if (b - a > 2)
+                        gsl_ran_shuffle(r, t.id + a, (size_t)(b - a - 1), sizeof t.id[0]);
+                }
+            lm_nll_each(lm, t.id, t.n, nll);
+            clause_nll(nll, t.n, start, c.n, cn);
+            for (int k = 0; k < c.n; k++) {
+                if (isnan(cn[k]))
+                    continue;
+                if (pass == 0) {
+                    GROW(good, gcap, ng + 1);
+                    good[ng++] = cn[k];
+                } else {
+                    GROW(bad, bcap, nb + 1);
+                    bad[nb++] = cn[k];
+                }
+            }
+        }
+        free(nll);
+        free(t.id);
+    }
+    qsort(good, ng, sizeof *good, cmp_double);
+    qsort(bad, nb, sizeof *bad, cmp_double);
+    lm->clause_good = ng ? good[ng * 9 / 10] : 0;
+    lm->clause_bad = nb ? bad[nb / 2] : 1;
+    if (lm->clause_bad <= lm->clause_good + 0.1)
+        lm->clause_bad = lm->clause_good + 0.1;
+    free(good);
+    free(bad);
 }
 
 /* ---- facts in a summary ---- */
@@ -381,16 +564,34 @@ static int tok_unit(const char *t)
     return 0;
 }
 
+/* A number stated in a summary. */
+typedef enum { NK_AGE, NK_BARE, NK_DUR, NK_MONEY } NumKind;
+
 typedef struct {
-    int age[16]; char ag[16]; int nage;        /* age mentions; ag 0 when no gender given */
-    int bare[16]; int nbare;                   /* other whole numbers ("a teacher, 34,") */
-    int dur_n[16], dur_u[16]; int ndur;
-    int64_t money[16]; int nmoney;
+    NumKind kind;
+    int64_t v;      /* the age, the bare number, the duration's count, the amount */
+    int unit;       /* NK_DUR */
+    char g;         /* NK_AGE: 'F', 'M' or 0 when no gender is given */
+    int at, end;    /* raw tokens [at, end) */
+    int run;        /* NK_AGE, NK_BARE, NK_MONEY: index of its run of candidates */
+} Num;
+
+#define MAX_NUMS 64
+
+typedef struct {
+    Num n[MAX_NUMS];
+    int nn;
 } Numbers;
+
+static void num_add(Numbers *nb, NumKind k, int64_t v, int unit, char g, int at, int end)
+{
+    if (nb->nn < MAX_NUMS)
+        nb->n[nb->nn++] = (Num){k, v, unit, g, at, end, -1};
+}
 
 static void find_numbers(const RawToks *r, Numbers *nb)
 {
-    memset(nb, 0, sizeof *nb);
+    nb->nn = 0;
     for (int i = 0; i < r->n; i++) {
         const char *t = r->t[i];
         size_t len = strlen(t);
@@ -401,25 +602,20 @@ static void find_numbers(const RawToks *r, Numbers *nb)
                 v *= 1000;
             else if (last == 'm')
                 v *= 1000000;
-            if (v > 0 && v < 1e15 && nb->nmoney < 16)
-                nb->money[nb->nmoney++] = (int64_t)llround(v);
+            if (v > 0 && v < 1e15)
+                num_add(nb, NK_MONEY, (int64_t)llround(v), 0, 0, i, i + 1);
             continue;
         }
         /* 24yo */
         if (len == 4 && t[0] >= '1' && t[0] <= '9' && t[1] >= '0' && t[1] <= '9' && t[2] == 'y' && t[3] == 'o') {
-            if (nb->nage < 16) {
-                nb->age[nb->nage] = (t[0] - '0') * 10 + (t[1] - '0');
-                nb->ag[nb->nage++] = 0;
-            }
+            num_add(nb, NK_AGE, (t[0] - '0') * 10 + (t[1] - '0'), 0, 0, i, i + 1);
             continue;
         }
         /* 24f, 24m */
         if (len >= 2 && len <= 3 && t[0] >= '1' && t[0] <= '9' && (t[len - 1] == 'f' || t[len - 1] == 'm') &&
             t[1] >= '0' && t[1] <= '9' && (len == 2 || (t[1] >= '0' && t[1] <= '9'))) {
-            if (len == 3 && nb->nage < 16) {
-                nb->age[nb->nage] = (t[0] - '0') * 10 + (t[1] - '0');
-                nb->ag[nb->nage++] = (char)(t[2] - 'a' + 'A');
-            }
+            if (len == 3)
+                num_add(nb, NK_AGE, (t[0] - '0') * 10 + (t[1] - '0'), 0, (char)(t[2] - 'a' + 'A'), i, i + 1);
             continue;
         }
         long v = tok_number(t);
@@ -429,19 +625,14 @@ static void find_numbers(const RawToks *r, Numbers *nb)
         const char *next2 = i + 2 < r->n ? r->t[i + 2] : "";
         int is_digits = t[0] >= '0' && t[0] <= '9';
         if (is_digits && v >= 10 && v <= 110 && (strcmp(next, "f") == 0 || strcmp(next, "m") == 0)) {
-            if (nb->nage < 16) {
-                nb->age[nb->nage] = (int)v;
-                nb->ag[nb->nage++] = (char)(next[0] - 'a' + 'A');
-            }
+            num_add(nb, NK_AGE, v, 0, (char)(next[0] - 'a' + 'A'), i, i + 2);
             i++;
             continue;
         }
         if ((tok_unit(next) == UNIT_YEAR && strcmp(next2, "old") == 0) || strcmp(next, "yo") == 0) {
-            if (nb->nage < 16) {
-                nb->age[nb->nage] = (int)v;
-                nb->ag[nb->nage++] = 0;
-            }
-            i += strcmp(next, "yo") == 0 ? 1 : 2;
+            int skip = strcmp(next, "yo") == 0 ? 1 : 2;
+            num_add(nb, NK_AGE, v, 0, 0, i, i + 1 + skip);
+            i += skip;
             continue;
         }
         int u = tok_unit(next);
@@ -450,15 +641,215 @@ static void find_numbers(const RawToks *r, Numbers *nb)
         if (u && not_a_fact) {
             i++; /* "one day", "a few weeks later": when, not how long */
         } else if (u && v > 0) {
-            if (nb->ndur < 16) {
-                nb->dur_n[nb->ndur] = (int)v;
-                nb->dur_u[nb->ndur++] = u;
-            }
+            num_add(nb, NK_DUR, v, u, 0, i, i + 2);
             i++;
-        } else if (!u && is_digits && nb->nbare < 16) {
-            nb->bare[nb->nbare++] = (int)v;
+        } else if (!u && is_digits) {
+            num_add(nb, NK_BARE, v, 0, 0, i, i + 1);
         }
     }
+    /* runs of candidates: ages, bare numbers or amounts next to each other,
+     * or joined by "or", "to", "and" ("27, 28, 29", "27F or 28F") */
+    int run = 0;
+    for (int k = 0; k < nb->nn; k++) {
+        Num *a = &nb->n[k];
+        if (a->kind == NK_DUR)
+            continue;
+        if (k > 0 && nb->n[k - 1].kind != NK_DUR && (nb->n[k - 1].kind == NK_MONEY) == (a->kind == NK_MONEY)) {
+            const Num *p = &nb->n[k - 1];
+            int gap = a->at - p->end;
+            int joined = gap == 0 || (gap == 1 && (strcmp(r->t[p->end], "or") == 0 || strcmp(r->t[p->end], "to") == 0 ||
+                                                   strcmp(r->t[p->end], "and") == 0));
+            if (joined) {
+                a->run = p->run;
+                continue;
+            }
+        }
+        a->run = run++;
+    }
+}
+
+/* ---- negation ---- */
+
+static const char *const NEG_CUES[] = {
+    "not", "never", "no", "nothing", "nobody", "none", "neither", "nor", "cannot", "dont", "doesnt", "didnt",
+    "isnt", "arent", "wasnt", "werent", "wont", "wouldnt", "cant", "couldnt", "shouldnt", "havent", "hasnt",
+    "hadnt", "aint", "false", "untrue", "maybe", "perhaps", "possibly", "supposedly", "allegedly", "unlikely"};
+
+static int is_neg_cue(const char *t)
+{
+    if (t[0] < 'a' || t[0] > 'z')
+        return 0;
+    for (size_t i = 0; i < sizeof NEG_CUES / sizeof NEG_CUES[0]; i++)
+        if (strcmp(t, NEG_CUES[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Licences: a negation cue in a summary is licensed when the lexicon's own
+ * sentences for a concept the summary's sentence names have that cue
+ * next to the same word ("he never cleans", "won't return"), so only
+ * negations the world itself writes pass. The pairs (cue, next word) come
+ * and (word before, cue) come from every rendering of a concept's
+ * templates; a slot reads as a wildcard, a sentence's edge as "". */
+
+#define SLOT_WORD "zzslotzz"
+#define MAX_EXPANSIONS 256
+
+static uint64_t cue_pair(const char *cue, const char *next)
+{
+    uint64_t h = util_fnv1a(UTIL_FNV_INIT, cue, strlen(cue));
+    h = util_fnv1a(h, "|", 1);
+    return util_fnv1a(h, next, strlen(next));
+}
+
+typedef struct {
+    char **s;
+    size_t n;
+} Expansions;
+
+static void exp_free(Expansions *e)
+{
+    for (size_t i = 0; i < e->n; i++)
+        free(e->s[i]);
+    free(e->s);
+    e->s = NULL;
+    e->n = 0;
+}
+
+/* Every rendering of [p, end) (at most MAX_EXPANSIONS), slots as SLOT_WORD. */
+static void tpl_expand(const char *p, const char *end, Expansions *out)
+{
+    out->s = xmalloc(sizeof *out->s);
+    out->s[0] = xstrdup("");
+    out->n = 1;
+    while (p < end) {
+        Expansions alt = {0};
+        if (*p == '{' || *p == '[') {
+            char open = *p;
+            int depth = 0;
+            const char *q = p, *from = p + 1;
+            alt.s = NULL;
+            for (; q < end; q++) {
+                if (*q == '{' || *q == '[')
+                    depth++;
+                else if (*q == '}' || *q == ']')
+                    depth--;
+                if ((open == '{' && depth == 1 && *q == '|') || depth == 0) {
+                    Expansions one;
+                    tpl_expand(from, q, &one);
+                    for (size_t i = 0; i < one.n; i++) {
+                        alt.s = xrealloc(alt.s, (alt.n + 1) * sizeof *alt.s);
+                        alt.s[alt.n++] = one.s[i];
+                    }
+                    free(one.s);
+                    from = q + 1;
+                }
+                if (depth == 0)
+                    break;
+            }
+            if (open == '[') { /* optional: also nothing */
+                alt.s = xrealloc(alt.s, (alt.n + 1) * sizeof *alt.s);
+                alt.s[alt.n++] = xstrdup("");
+            }
+            p = q < end ? q + 1 : end;
+        } else {
+            const char *q = p;
+            StrBuf lit;
+            sb_init(&lit);
+            while (q < end && *q != '{' && *q != '[') {
+                if (*q == '$') {
+                    sb_add(&lit, " " SLOT_WORD " ");
+                    q++;
+                    while (q < end && ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9')))
+                        q++;
+                } else {
+                    sb_addn(&lit, q, 1);
+                    q++;
+                }
+            }
+            alt.s = xmalloc(sizeof *alt.s);
+            alt.s[0] = xstrdup(sb_str(&lit));
+            alt.n = 1;
+            sb_free(&lit);
+            p = q;
+        }
+        /* the cross product, capped */
+        Expansions next = {0};
+        for (size_t i = 0; i < out->n; i++)
+            for (size_t k = 0; k < alt.n && next.n < MAX_EXPANSIONS; k++) {
+                size_t la = strlen(out->s[i]), lb = strlen(alt.s[k]);
+                char *c = xmalloc(la + lb + 1);
+                memcpy(c, out->s[i], la);
+                memcpy(c + la, alt.s[k], lb + 1);
+                next.s = xrealloc(next.s, (next.n + 1) * sizeof *next.s);
+                next.s[next.n++] = c;
+            }
+        exp_free(out);
+        exp_free(&alt);
+        *out = next;
+    }
+}
+
+typedef struct {
+    char t[64][24];
+    int n;
+} SmallToks;
+
+static void small_push(const char *tok, size_t len, void *arg)
+{
+    SmallToks *v = arg;
+    if (v->n == 64 || len > 23)
+        return;
+    memcpy(v->t[v->n], tok, len);
+    v->t[v->n][len] = '\0';
+    v->n++;
+}
+
+typedef struct {
+    uint64_t *h;
+    size_t n, cap;
+} PairSet;
+
+static void licence_add_list(const TplList *l, PairSet *ps)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        Expansions e;
+        tpl_expand(l->t[i], l->t[i] + strlen(l->t[i]), &e);
+        for (size_t k = 0; k < e.n; k++) {
+            SmallToks v = {.n = 0};
+            lexicon_tokenize(e.s[k], small_push, &v);
+            for (int q = 0; q < v.n; q++)
+                if (is_neg_cue(v.t[q])) {
+                    const char *nx = q + 1 < v.n && strcmp(v.t[q + 1], ".") ? v.t[q + 1] : "";
+                    const char *pv = q > 0 && strcmp(v.t[q - 1], ".") ? v.t[q - 1] : "";
+                    GROW(ps->h, ps->cap, ps->n + 2);
+                    ps->h[ps->n++] = cue_pair(v.t[q], nx);
+                    ps->h[ps->n++] = cue_pair(pv, v.t[q]) ^ 1; /* the word before, marked apart */
+                }
+        }
+        exp_free(&e);
+    }
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int pair_has(const uint64_t *h, size_t n, uint64_t key)
+{
+    return n && bsearch(&key, h, n, sizeof *h, cmp_u64) != NULL;
+}
+
+/* Is a cue between the words prev and next licensed by concept ci's
+ * sentences (the same word after it, or the same word before it)? */
+static int cue_licensed(const Judge *j, int ci, const char *prev, const char *cue, const char *next)
+{
+    const uint64_t *h = j->licence[ci];
+    size_t n = j->nlicence[ci];
+    return pair_has(h, n, cue_pair(cue, next)) || pair_has(h, n, cue_pair(cue, SLOT_WORD)) ||
+           pair_has(h, n, cue_pair(prev, cue) ^ 1) || pair_has(h, n, cue_pair(SLOT_WORD, cue) ^ 1);
 }
 
 /* ---- scoring ---- */
@@ -503,178 +894,475 @@ static int same_dur(int n1, int u1, int n2, int u2)
     return 0;
 }
 
+void judge_init(Judge *j, World *w)
+{
+    memset(j, 0, sizeof *j);
+    j->w = w;
+    for (int dom = 0; dom < WD_N; dom++) {
+        lm_build(&j->lm[dom], w, dom, rng_derive_seed(w->cfg.seed, 0x6a75646765ULL + (uint64_t)dom), 0);
+        lm_build(&j->doclm[dom], w, dom, rng_derive_seed(w->cfg.seed, 0x646f636c6dULL + (uint64_t)dom), 1);
+    }
+    const Lexicon *lx = &w->lx;
+    j->licence = xcalloc(lx->nc ? lx->nc : 1, sizeof *j->licence);
+    j->nlicence = xcalloc(lx->nc ? lx->nc : 1, sizeof *j->nlicence);
+    for (size_t i = 0; i < lx->nc; i++) {
+        PairSet ps = {0};
+        licence_add_list(&lx->c[i].post, &ps);
+        licence_add_list(&lx->c[i].summary, &ps);
+        licence_add_list(&lx->c[i].title, &ps);
+        if (ps.n)
+            qsort(ps.h, ps.n, sizeof *ps.h, cmp_u64);
+        j->licence[i] = ps.h;
+        j->nlicence[i] = ps.n;
+    }
+}
+
+void judge_free(Judge *j)
+{
+    for (int dom = 0; dom < WD_N; dom++) {
+        lm_free(&j->lm[dom]);
+        lm_free(&j->doclm[dom]);
+    }
+    for (size_t i = 0; j->licence && i < j->w->lx.nc; i++)
+        free(j->licence[i]);
+    free(j->licence);
+    free(j->nlicence);
+    j->licence = NULL;
+    j->nlicence = NULL;
+}
+
+const char *judge_penalty_name(int k)
+{
+    static const char *const N[JP_N] = {"length", "invented", "contradicted", "repetition", "truncation",
+                                        "incoherent"};
+    return k >= 0 && k < JP_N ? N[k] : "?";
+}
+
+/* The document's numbers: is v one of its ages, durations or amounts? */
+static int doc_has_number(const Doc *d, int64_t v)
+{
+    if ((d->domain == WD_TLDR && v == d->nar_age) || v == d->dur_n)
+        return 1;
+    for (int q = 0; q < 2; q++)
+        if (d->p[q].rel >= 0 && v == d->p[q].age)
+            return 1;
+    for (int q = 0; q < d->nf; q++)
+        if ((d->f[q].dur_n > 0 && v == d->f[q].dur_n) || (d->f[q].money > 0 && v == d->f[q].money))
+            return 1;
+    return 0;
+}
+
+/* Share of the summary's words that lie inside a 5-gram of words found in
+ * the document (sentence marks ignored). */
+#define COPY_N 5
+
+static void word_hash_push(const char *tok, size_t len, void *arg)
+{
+    struct { uint64_t *h; size_t n, cap; } *v = arg;
+    if (len == 1 && tok[0] == '.')
+        return;
+    GROW(v->h, v->cap, v->n + 1);
+    v->h[v->n++] = util_fnv1a(UTIL_FNV_INIT, tok, len);
+}
+
+/* The hash of the COPY_N word hashes from w (never 0), and its slot in an
+ * open-addressing set of cap (a power of two) entries. */
+static uint64_t gram_hash(const uint64_t *w)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL;
+    for (int q = 0; q < COPY_N; q++)
+        h = (h ^ w[q]) * 0x100000001B3ULL;
+    return h | 1;
+}
+
+static size_t gram_slot(const uint64_t *set, size_t cap, uint64_t h)
+{
+    size_t s = (size_t)(h >> 7) & (cap - 1);
+    while (set[s] && set[s] != h)
+        s = (s + 1) & (cap - 1);
+    return s;
+}
+
+static double copied_share(const char *doc, const char *text)
+{
+    struct { uint64_t *h; size_t n, cap; } dv = {0}, sv = {0};
+    lexicon_tokenize(doc, word_hash_push, &dv);
+    lexicon_tokenize(text, word_hash_push, &sv);
+    double share = 0;
+    if (sv.n > 0 && dv.n >= COPY_N) {
+        size_t ng = dv.n - COPY_N + 1, cap = 1;
+        while (cap < 2 * ng)
+            cap *= 2;
+        uint64_t *set = xcalloc(cap, sizeof *set);
+        for (size_t i = 0; i < ng; i++) {
+            uint64_t h = gram_hash(dv.h + i);
+            set[gram_slot(set, cap, h)] = h;
+        }
+        unsigned char *in = xcalloc(sv.n, 1);
+        for (size_t i = 0; i + COPY_N <= sv.n; i++) {
+            uint64_t h = gram_hash(sv.h + i);
+            if (set[gram_slot(set, cap, h)] == h)
+                memset(in + i, 1, COPY_N);
+        }
+        size_t k = 0;
+        for (size_t i = 0; i < sv.n; i++)
+            k += in[i];
+        share = (double)k / (double)sv.n;
+        free(in);
+        free(set);
+    }
+    free(dv.h);
+    free(sv.h);
+    return share;
+}
+
+/* The length factor: exp(-cost * scale * softplus((words - start) / scale)),
+ * smooth and strictly falling, nearly 1 well below start and losing about
+ * cost per word (in log) past it. */
+static double length_factor(const WorldConfig *c, int domain, size_t words)
+{
+    double x = ((double)words - c->length_start[domain]) / c->length_scale;
+    double sp = x > 30 ? x : log1p(exp(x));
+    return exp(-c->length_cost * c->length_scale * sp);
+}
+
 void judge_score(const Judge *j, size_t di, const char *text, JudgeScore *s, cJSON *ex)
 {
     const World *w = j->w;
     const Lexicon *lx = &w->lx;
     const WorldConfig *c = &w->cfg;
     const Doc *d = &w->docs[di];
+    const CoherenceLM *lm = &j->lm[d->domain];
     memset(s, 0, sizeof *s);
     s->words = util_count_words(text);
+    s->copied = w->texts && w->body ? copied_share(w->body[di], text) : NAN;
     if (ex) {
         cJSON_AddArrayToObject(ex, "covered");
         cJSON_AddArrayToObject(ex, "missed");
         cJSON_AddArrayToObject(ex, "invented");
         cJSON_AddArrayToObject(ex, "contradicted");
+        cJSON_AddArrayToObject(ex, "incoherent");
     }
 
-    /* concepts named by their keys */
+    /* clauses, their raw tokens (keys, numbers) and the model's tokens */
+    static _Thread_local Clauses cl;
     static _Thread_local RawToks raw;
     static _Thread_local uint32_t rawid[MAX_TOK];
+    static _Thread_local int rstart[MAX_CLAUSES + 1], lstart[MAX_CLAUSES + 1];
+    split_clauses(text, &cl);
     raw.n = 0;
-    lexicon_tokenize(text, raw_push, &raw); /* once, for the keys and the numbers */
+    LmToks t = {0};
+    t.pool = (StrPool *)&lm->vocab;
+    {
+        char small[512];
+        for (int k = 0; k < cl.n; k++) {
+            int len = cl.b[k + 1] - cl.b[k];
+            char *buf = len < (int)sizeof small ? small : xmalloc((size_t)len + 1);
+            memcpy(buf, text + cl.b[k], (size_t)len);
+            buf[len] = '\0';
+            rstart[k] = raw.n;
+            lexicon_tokenize(buf, raw_push, &raw);
+            lstart[k] = (int)t.n;
+            lm_tokenize(buf, &t);
+            if (buf != small)
+                free(buf);
+        }
+        rstart[cl.n] = raw.n;
+        lstart[cl.n] = (int)t.n;
+    }
     for (int i = 0; i < raw.n; i++)
         rawid[i] = lexicon_token_id(lx, raw.t[i]);
-    int found[512];
-    size_t nfound = lexicon_match_ids(lx, rawid, (size_t)raw.n, found, 512);
-    Numbers nb;
-    find_numbers(&raw, &nb);
 
-    int fact_cov[DOC_MAX_FACTS] = {0};
-    int p_cov[2] = {0, 0}, place_cov = 0, nar_cov = 0, age_cov = 0, dur_cov = 0;
+    /* the coherence model: the whole summary and each clause in context;
+     * a clause's quality is the better of how it reads as a summary and
+     * how it reads as a sentence of the document kind */
+    double q[MAX_CLAUSES];
+    double *nll = xmalloc((t.n + 1) * sizeof *nll);
+    s->lm_nll = t.n ? lm_nll_each(lm, t.id, t.n, nll) : NAN;
+    clause_quality(lm, nll, t.n, lstart, cl.n, q, 0);
+    free(nll);
+    {
+        const CoherenceLM *dl = &j->doclm[d->domain];
+        LmToks td = {0};
+        td.pool = (StrPool *)&dl->vocab;
+        static _Thread_local int dstart[MAX_CLAUSES + 1];
+        lm_clause_tokens(text, &cl, &td, dstart);
+        double *dn = xmalloc((td.n + 1) * sizeof *dn);
+        if (td.n)
+            lm_nll_each(dl, td.id, td.n, dn);
+        clause_quality(dl, dn, td.n, dstart, cl.n, q, 1);
+        free(dn);
+        free(td.id);
+    }
+
+    /* facts: credit[] is the best clause quality a fact is stated in,
+     * found[] whether it is named at all */
+    double cr_fact[DOC_MAX_FACTS] = {0}, cr_p[2] = {0}, cr_place = 0, cr_nar = 0, cr_age = 0, cr_dur = 0;
+    int fd_fact[DOC_MAX_FACTS] = {0}, fd_p[2] = {0}, fd_place = 0, fd_nar = 0, fd_age = 0, fd_dur = 0;
+#define CREDIT(cr, fd, k) do { fd = 1; if (q[k] > (cr)) (cr) = q[k]; } while (0)
     int seen_bad[512];
     size_t nbad = 0;
-    for (size_t k = 0; k < nfound; k++) {
-        int ci = found[k];
-        const Concept *cc = &lx->c[ci];
-        int ok = 0;
-        for (int q = 0; q < d->nf; q++)
-            if (d->f[q].concept == ci)
-                fact_cov[q] = ok = 1;
-        for (int q = 0; q < 2; q++)
-            if (d->p[q].rel == ci)
-                p_cov[q] = ok = 1;
-        if (d->place == ci)
-            place_cov = ok = 1;
-        for (int q = 0; q < d->ndis; q++)
-            ok |= d->dis[q] == ci;
-        if (ok)
+    static _Thread_local int clause_of[MAX_TOK + 1];
+    for (int k = 0; k < cl.n; k++)
+        for (int i = rstart[k]; i < rstart[k + 1]; i++)
+            clause_of[i] = k;
+    /* keys over the whole summary (a key may run across a comma: "with my
+     * best friend, of all people"); each belongs to the clause it starts in */
+    static _Thread_local int mfound[512], mat[512];
+    size_t nmatch = lexicon_match_at(lx, rawid, (size_t)raw.n, mfound, mat, NULL, 512);
+    /* negation, per sentence: a cue (not, never, maybe...) that none of
+     * the concepts the sentence names has in its own sentences, in a
+     * sentence that states a true fact */
+    static _Thread_local int sent_of[MAX_CLAUSES], neg_sent[MAX_CLAUSES];
+    int nsent = 0;
+    for (int k = 0; k < cl.n; k++) {
+        sent_of[k] = nsent;
+        char e = cl.b[k + 1] > cl.b[k] ? text[cl.b[k + 1] - 1] : 0;
+        if (e == '.' || e == '?' || e == '!' || e == '\n' || k == cl.n - 1)
+            nsent++;
+    }
+    for (int sn = 0, k0 = 0; sn < nsent; sn++) {
+        int k1 = k0;
+        while (k1 < cl.n && sent_of[k1] == sn)
+            k1++;
+        int states_fact = 0, unlicensed = 0;
+        for (size_t m = 0; m < nmatch; m++)
+            if (clause_of[mat[m]] >= k0 && clause_of[mat[m]] < k1)
+                for (int f = 0; f < d->nf; f++) /* persons and places alone are not negated */
+                    states_fact |= d->f[f].concept == mfound[m];
+        for (int i = rstart[k0]; i < rstart[k1] && states_fact && !unlicensed; i++) {
+            if (!is_neg_cue(raw.t[i]))
+                continue;
+            const char *nx = i + 1 < raw.n && strcmp(raw.t[i + 1], ".") ? raw.t[i + 1] : "";
+            const char *pv = i > 0 && strcmp(raw.t[i - 1], ".") ? raw.t[i - 1] : "";
+            int ok = 0;
+            for (size_t m = 0; m < nmatch && !ok; m++)
+                if (clause_of[mat[m]] >= k0 && clause_of[mat[m]] < k1)
+                    ok = cue_licensed(j, mfound[m], pv, raw.t[i], nx);
+            unlicensed = !ok;
+        }
+        neg_sent[sn] = states_fact && unlicensed;
+        if (neg_sent[sn]) {
+            s->contradicted++;
+            s->negated++;
+            int len = cl.b[k1] - cl.b[k0];
+            explain_add(ex, "contradicted", "negated or hedged: \"%.*s\"", len > 150 ? 150 : len, text + cl.b[k0]);
+        }
+        k0 = k1;
+    }
+    size_t mnext = 0;
+    for (int k = 0; k < cl.n; k++) {
+        int *found = mfound + mnext;
+        size_t nf = 0;
+        while (mnext < nmatch && clause_of[mat[mnext]] == k)
+            mnext++, nf++;
+        if (nf == 0)
             continue;
-        int dup = 0;
-        for (size_t q = 0; q < nbad; q++)
-            dup |= seen_bad[q] == ci;
-        if (dup)
-            continue;
-        seen_bad[nbad++] = ci;
-        if (cc->kind == CK_RELATION) {
-            int clash = -1;
-            for (int q = 0; q < 2; q++)
-                if (d->p[q].rel >= 0 && lx->c[d->p[q].rel].group == cc->group)
-                    clash = d->p[q].rel;
-            if (clash >= 0) {
-                s->contradicted++;
-                explain_add(ex, "contradicted", "relation %s (the document has %s)", cc->id, lx->c[clash].id);
+        int negated = neg_sent[sent_of[k]], states_fact = 0;
+        for (size_t m = 0; m < nf; m++) {
+            for (int f = 0; f < d->nf; f++)
+                states_fact |= d->f[f].concept == found[m];
+            states_fact |= found[m] == d->p[0].rel || found[m] == d->p[1].rel || found[m] == d->place;
+        }
+        if (q[k] < 0.5 && states_fact && !negated) {
+            char clause[160];
+            int len = cl.b[k + 1] - cl.b[k];
+            snprintf(clause, sizeof clause, "%.*s", len > 150 ? 150 : len, text + cl.b[k]);
+            explain_add(ex, "incoherent", "%.2f \"%s\"", q[k], clause);
+        }
+        for (size_t m = 0; m < nf; m++) {
+            int ci = found[m];
+            const Concept *cc = &lx->c[ci];
+            int ok = 0;
+            for (int f = 0; f < d->nf; f++)
+                if (d->f[f].concept == ci) {
+                    ok = 1;
+                    if (!negated)
+                        CREDIT(cr_fact[f], fd_fact[f], k);
+                }
+            for (int p = 0; p < 2; p++)
+                if (d->p[p].rel == ci) {
+                    ok = 1;
+                    if (!negated)
+                        CREDIT(cr_p[p], fd_p[p], k);
+                }
+            if (d->place == ci) {
+                ok = 1;
+                if (!negated)
+                    CREDIT(cr_place, fd_place, k);
+            }
+            for (int p = 0; p < d->ndis; p++)
+                ok |= d->dis[p] == ci;
+            if (ok)
+                continue;
+            int dup = 0;
+            for (size_t p = 0; p < nbad; p++)
+                dup |= seen_bad[p] == ci;
+            if (dup || nbad == 512)
+                continue;
+            seen_bad[nbad++] = ci;
+            if (cc->kind == CK_RELATION) {
+                int clash = -1;
+                for (int p = 0; p < 2; p++)
+                    if (d->p[p].rel >= 0 && lx->c[d->p[p].rel].group == cc->group)
+                        clash = d->p[p].rel;
+                if (clash >= 0) {
+                    s->contradicted++;
+                    explain_add(ex, "contradicted", "relation %s (the document has %s)", cc->id, lx->c[clash].id);
+                } else {
+                    s->invented++;
+                    explain_add(ex, "invented", "person %s (not in the document)", cc->id);
+                }
+            } else if (cc->kind == CK_PLACE) {
+                if (d->place >= 0) {
+                    s->contradicted++;
+                    explain_add(ex, "contradicted", "place %s (the document has %s)", cc->id, lx->c[d->place].id);
+                } else {
+                    s->invented++;
+                    explain_add(ex, "invented", "place %s (not in the document)", cc->id);
+                }
             } else {
                 s->invented++;
-                explain_add(ex, "invented", "person %s (not in the document)", cc->id);
+                explain_add(ex, "invented", "%s %s (not in the document)",
+                            cc->kind == CK_DISTRACTOR ? "aside" : cc->kind == CK_EVENT ? "event" : "fact", cc->id);
             }
-        } else if (cc->kind == CK_PLACE) {
-            if (d->place >= 0) {
-                s->contradicted++;
-                explain_add(ex, "contradicted", "place %s (the document has %s)", cc->id, lx->c[d->place].id);
-            } else {
-                s->invented++;
-                explain_add(ex, "invented", "place %s (not in the document)", cc->id);
-            }
-        } else {
-            s->invented++;
-            explain_add(ex, "invented", "%s %s (not in the document)",
-                        cc->kind == CK_DISTRACTOR ? "aside" : cc->kind == CK_EVENT ? "event" : "fact", cc->id);
-        }
-    }
-    /* numbers: ages, durations, amounts must be the document's */
-    for (int k = 0; k < nb.nage; k++) {
-        int a = nb.age[k];
-        char g = nb.ag[k];
-        int match = 0;
-        if (d->domain == WD_TLDR && a == d->nar_age && (!g || g == d->nar_g))
-            match = nar_cov = 1;
-        for (int q = 0; q < 2 && !match; q++)
-            if (d->p[q].rel >= 0 && a == d->p[q].age && (!g || g == d->p[q].gender)) {
-                match = 1;
-                if (q == 0)
-                    age_cov = 1;
-            }
-        if (!match) {
-            s->contradicted++;
-            explain_add(ex, "contradicted", "age %d%c (not an age in the document)", a, g ? g : ' ');
-        }
-    }
-    for (int k = 0; k < nb.nbare; k++) { /* a bare number is an age only when it is one */
-        if (d->domain == WD_TLDR && nb.bare[k] == d->nar_age)
-            nar_cov = 1;
-        if (d->p[0].rel >= 0 && nb.bare[k] == d->p[0].age)
-            age_cov = 1;
-    }
-    for (int k = 0; k < nb.ndur; k++) {
-        int match = 0;
-        if (d->dur_n > 0 && same_dur(nb.dur_n[k], nb.dur_u[k], d->dur_n, d->dur_unit))
-            match = dur_cov = 1;
-        for (int q = 0; q < d->nf && !match; q++)
-            match = d->f[q].dur_n > 0 && same_dur(nb.dur_n[k], nb.dur_u[k], d->f[q].dur_n, d->f[q].dur_unit);
-        if (!match) {
-            s->contradicted++;
-            explain_add(ex, "contradicted", "duration %d %s%s (not in the document)", nb.dur_n[k],
-                        world_unit_name(nb.dur_u[k]), nb.dur_n[k] == 1 ? "" : "s");
-        }
-    }
-    for (int k = 0; k < nb.nmoney; k++) {
-        int match = 0;
-        for (int q = 0; q < d->nf && !match; q++)
-            match = d->f[q].money > 0 && d->f[q].money == nb.money[k];
-        if (!match) {
-            s->contradicted++;
-            explain_add(ex, "contradicted", "amount %lld (not in the document)", (long long)nb.money[k]);
         }
     }
 
-    /* coverage: importance-weighted recall */
-    double have = 0, all = 0;
-#define FACT(cov, wt, ...)                                      \
+    /* numbers: ages, durations and amounts must be the document's; a bare
+     * number the document does not have is invented; several candidates
+     * for one fact ("27, 28, 29", "27F or 28F") contradict it */
+    static _Thread_local Numbers nb;
+    find_numbers(&raw, &nb);
+    /* a run is a hedge when its candidates differ and one of them is not
+     * the document's ("27, 28, 29"); a list of the document's own numbers
+     * ("31F, 34M") is not */
+    int hedge[MAX_NUMS] = {0};
+    for (int k = 0; k < nb.nn; k++) {
+        const Num *a = &nb.n[k];
+        if (a->run < 0 || (k > 0 && nb.n[k - 1].run == a->run))
+            continue;
+        int distinct = 0, unsupported = 0;
+        for (int m = k; m < nb.nn && nb.n[m].run == a->run; m++) {
+            distinct |= nb.n[m].v != a->v || nb.n[m].g != a->g;
+            unsupported |= !doc_has_number(d, nb.n[m].v);
+        }
+        hedge[a->run] = distinct && unsupported;
+    }
+    for (int k = 0; k < nb.nn; k++) {
+        const Num *a = &nb.n[k];
+        int ck = clause_of[a->at];
+        if (a->run >= 0 && hedge[a->run]) {
+            if (!(k > 0 && nb.n[k - 1].run == a->run)) { /* once, at the run's first number */
+                s->contradicted++;
+                explain_add(ex, "contradicted", "several candidates for one number, from %lld", (long long)a->v);
+            }
+            continue;
+        }
+        switch (a->kind) {
+        case NK_AGE: {
+            int match = 0;
+            if (d->domain == WD_TLDR && a->v == d->nar_age && (!a->g || a->g == d->nar_g)) {
+                match = 1;
+                CREDIT(cr_nar, fd_nar, ck);
+            }
+            for (int p = 0; p < 2 && !match; p++)
+                if (d->p[p].rel >= 0 && a->v == d->p[p].age && (!a->g || a->g == d->p[p].gender)) {
+                    match = 1;
+                    if (p == 0)
+                        CREDIT(cr_age, fd_age, ck);
+                }
+            if (!match) {
+                s->contradicted++;
+                explain_add(ex, "contradicted", "age %lld%c (not an age in the document)", (long long)a->v,
+                            a->g ? a->g : ' ');
+            }
+            break;
+        }
+        case NK_BARE:
+            if (!doc_has_number(d, a->v)) {
+                s->invented++;
+                explain_add(ex, "invented", "number %lld (not in the document)", (long long)a->v);
+                break;
+            }
+            if (d->domain == WD_TLDR && a->v == d->nar_age)
+                CREDIT(cr_nar, fd_nar, ck);
+            if (d->p[0].rel >= 0 && a->v == d->p[0].age)
+                CREDIT(cr_age, fd_age, ck);
+            break;
+        case NK_DUR: {
+            int match = 0;
+            if (d->dur_n > 0 && same_dur((int)a->v, a->unit, d->dur_n, d->dur_unit)) {
+                match = 1;
+                CREDIT(cr_dur, fd_dur, ck);
+            }
+            for (int f = 0; f < d->nf && !match; f++)
+                match = d->f[f].dur_n > 0 && same_dur((int)a->v, a->unit, d->f[f].dur_n, d->f[f].dur_unit);
+            if (!match) {
+                s->contradicted++;
+                explain_add(ex, "contradicted", "duration %lld %s%s (not in the document)", (long long)a->v,
+                            world_unit_name(a->unit), a->v == 1 ? "" : "s");
+            }
+            break;
+        }
+        case NK_MONEY: {
+            int match = 0;
+            for (int f = 0; f < d->nf && !match; f++)
+                match = d->f[f].money > 0 && d->f[f].money == a->v;
+            if (!match) {
+                s->contradicted++;
+                explain_add(ex, "contradicted", "amount %lld (not in the document)", (long long)a->v);
+            }
+            break;
+        }
+        }
+    }
+#undef CREDIT
+
+    /* coverage: importance-weighted recall, each fact credited with the
+     * quality of the best clause that states it */
+    double have = 0, have_keys = 0, all = 0;
+#define FACT(cr, fd, wt, ...)                                   \
     do {                                                        \
         double w_ = (wt);                                       \
         all += w_;                                              \
-        if (cov) {                                              \
-            have += w_;                                         \
+        have += w_ * (cr);                                      \
+        have_keys += (fd) ? w_ : 0;                             \
+        if ((cr) >= 0.5)                                        \
             explain_add(ex, "covered", __VA_ARGS__);            \
-        } else {                                                \
+        else                                                    \
             explain_add(ex, "missed", __VA_ARGS__);             \
-        }                                                       \
     } while (0)
-    for (int q = 0; q < d->nf; q++)
-        FACT(fact_cov[q], d->f[q].weight, "%s", lx->c[d->f[q].concept].id);
+    for (int f = 0; f < d->nf; f++)
+        FACT(cr_fact[f], fd_fact[f], d->f[f].weight, "%s", lx->c[d->f[f].concept].id);
     if (d->p[0].rel >= 0)
-        FACT(p_cov[0], c->fw_relation, "%s", lx->c[d->p[0].rel].id);
+        FACT(cr_p[0], fd_p[0], c->fw_relation, "%s", lx->c[d->p[0].rel].id);
     if (d->p[1].rel >= 0)
-        FACT(p_cov[1], c->fw_person2, "%s", lx->c[d->p[1].rel].id);
+        FACT(cr_p[1], fd_p[1], c->fw_person2, "%s", lx->c[d->p[1].rel].id);
     if (d->domain == WD_TLDR)
-        FACT(nar_cov, c->fw_narrator, "narrator %d%c", d->nar_age, d->nar_g);
+        FACT(cr_nar, fd_nar, c->fw_narrator, "narrator %d%c", d->nar_age, d->nar_g);
     if (d->p[0].rel >= 0)
-        FACT(age_cov, c->fw_age, "age %d%c", d->p[0].age, d->p[0].gender);
+        FACT(cr_age, fd_age, c->fw_age, "age %d%c", d->p[0].age, d->p[0].gender);
     if (d->place >= 0)
-        FACT(place_cov, c->fw_place[d->domain], "%s", lx->c[d->place].id);
+        FACT(cr_place, fd_place, c->fw_place[d->domain], "%s", lx->c[d->place].id);
     if (d->dur_n > 0)
-        FACT(dur_cov, c->fw_duration, "duration %d %s%s", d->dur_n, world_unit_name(d->dur_unit),
+        FACT(cr_dur, fd_dur, c->fw_duration, "duration %d %s%s", d->dur_n, world_unit_name(d->dur_unit),
              d->dur_n == 1 ? "" : "s");
 #undef FACT
     s->coverage = all > 0 ? have / all : 0;
-    s->accuracy = 1.0 / (1.0 + c->invent_penalty * s->invented + c->contra_penalty * s->contradicted);
+    s->coverage_keys = all > 0 ? have_keys / all : 0;
+    double f_inv = pow(1.0 + c->invent_penalty, -s->invented);
+    double f_con = pow(1.0 + c->contra_penalty, -s->contradicted);
+    s->accuracy = f_inv * f_con;
 
-    /* coherence: the n-gram model, then repetition and truncation */
-    const CoherenceLM *lm = &j->lm[d->domain];
-    LmToks t = {0};
-    t.pool = (StrPool *)&lm->vocab;
-    lm_tokenize(text, &t);
-    if (t.n == 0) {
-        s->coherence = 0;
-        s->lm_nll = NAN;
-    } else {
-        s->lm_nll = lm_nll_ids(lm, t.id, t.n);
-        double coh = (lm->h_bad - s->lm_nll) / (lm->h_bad - lm->h_good);
-        coh = coh < 0 ? 0 : coh > 1 ? 1 : coh;
-        /* repeated trigrams of the key tokens (sentence ends included) */
+    /* coherence: the model's fluency, then repetition and truncation */
+    double lmcoh = 0, f_rep = 1, f_trunc = 1;
+    if (t.n > 0) {
+        lmcoh = (lm->h_bad - s->lm_nll) / (lm->h_bad - lm->h_good);
+        lmcoh = lmcoh < 0 ? 0 : lmcoh > 1 ? 1 : lmcoh;
+        /* repeated word trigrams (sentence ends included); unknown words
+         * count as distinct, so the raw tokens are hashed */
         size_t tri = 0, rep = 0;
-        /* unknown words count as distinct: hash the raw tokens instead */
         uint64_t *seen = raw.n >= 3 ? xmalloc((size_t)raw.n * sizeof *seen) : NULL;
         size_t nraw = 0;
         for (int i = 0; i + 2 < raw.n; i++) {
@@ -684,15 +1372,15 @@ void judge_score(const Judge *j, size_t di, const char *text, JudgeScore *s, cJS
             h = util_fnv1a(h, " ", 1);
             h = util_fnv1a(h, raw.t[i + 2], strlen(raw.t[i + 2]));
             int dup = 0;
-            for (size_t q = 0; q < nraw && !dup; q++)
-                dup = seen && seen[q] == h;
+            for (size_t p = 0; p < nraw && !dup; p++)
+                dup = seen[p] == h;
             tri++;
             rep += dup;
             seen[nraw++] = h;
         }
         free(seen);
         s->repetition = tri ? (double)rep / (double)tri : 0;
-        coh *= 1.0 - fmin(1.0, 2.0 * s->repetition);
+        f_rep = 1.0 - fmin(1.0, 2.0 * s->repetition);
         /* truncation: the last word cannot end a summary */
         size_t last = t.n;
         while (last > 0) {
@@ -703,15 +1391,37 @@ void judge_score(const Judge *j, size_t di, const char *text, JudgeScore *s, cJS
         }
         const char *lastw = last > 0 && t.id[last - 1] != ID_UNK ? strpool_get(&lm->vocab, t.id[last - 1]) : "";
         s->truncated = last > 0 && is_dangling(lastw);
-        if (s->truncated)
-            coh *= 0.5;
-        s->coherence = coh;
+        f_trunc = s->truncated ? 0.5 : 1;
     }
     free(t.id);
+    s->coherence = lmcoh * f_rep * f_trunc;
 
+    /* overall: a weighted geometric mean of coverage and coherence (no
+     * amount of one makes up for none of the other), times accuracy and
+     * the length factor. The ceiling is what the summary's named facts
+     * and fluency would earn without any penalty. */
     double wsum = c->w_coverage + c->w_coherence;
-    double core = wsum > 0 ? (c->w_coverage * s->coverage + c->w_coherence * s->coherence) / wsum : 0;
-    double over = s->words > (size_t)c->max_words[d->domain] ? (double)(s->words - (size_t)c->max_words[d->domain]) : 0;
-    double o = s->accuracy * core - c->length_penalty * over;
-    s->overall = o < 0 ? 0 : o > 1 ? 1 : o;
+    double a = wsum > 0 ? c->w_coverage / wsum : 0.5, b = 1 - a;
+    double f_len = length_factor(c, d->domain, s->words);
+    double f_incoh = s->coverage_keys > 0 ? pow(s->coverage / s->coverage_keys, a) : 1;
+    s->ceiling = pow(s->coverage_keys, a) * pow(lmcoh, b);
+    s->overall = s->accuracy * pow(s->coverage, a) * pow(s->coherence, b) * f_len;
+    if (!(s->overall >= 0))
+        s->overall = 0;
+    /* the drop from the ceiling, shared among the penalties by their logs
+     * (exact: the amounts sum to ceiling - overall) */
+    double f[JP_N];
+    f[JP_LENGTH] = f_len, f[JP_INVENTED] = f_inv, f[JP_CONTRADICTED] = f_con;
+    f[JP_REPETITION] = pow(f_rep, b), f[JP_TRUNCATION] = pow(f_trunc, b), f[JP_INCOHERENT] = f_incoh;
+    double drop = s->ceiling - s->overall;
+    if (drop > 0) {
+        int zeros = 0;
+        double logsum = 0;
+        for (int k = 0; k < JP_N; k++) {
+            zeros += f[k] <= 0;
+            logsum += f[k] > 0 ? log(f[k]) : 0;
+        }
+        for (int k = 0; k < JP_N; k++)
+            s->pen[k] = zeros ? (f[k] <= 0 ? drop / zeros : 0) : logsum < 0 ? drop * log(f[k]) / logsum : 0;
+    }
 }

@@ -24,12 +24,19 @@ typedef struct {
     uint64_t *c2keys; uint32_t *c2tot, *c2typ; size_t c2cap, c2n; /* trigram contexts */
     double total;
     double h_good, h_bad;              /* calibration: mean NLL per token of clean / shuffled summaries */
+    double clause_good, clause_bad;    /* clause NLL: 90th percentile of clean clauses, median of shuffled ones */
 } CoherenceLM;
 
 typedef struct {
     World *w;                          /* borrowed */
-    CoherenceLM lm[WD_N];
+    CoherenceLM lm[WD_N];              /* clean summaries: the coherence axis and clause quality */
+    CoherenceLM doclm[WD_N];           /* documents: clause quality of copied sentences */
+    uint64_t **licence;                /* (nc) sorted hashes of (negation cue, next word) in a concept's sentences */
+    size_t *nlicence;                  /* (nc) */
 } Judge;
+
+/* What took overall down from its ceiling (docs/world.md, "The gold judge"). */
+enum { JP_LENGTH, JP_INVENTED, JP_CONTRADICTED, JP_REPETITION, JP_TRUNCATION, JP_INCOHERENT, JP_N };
 
 typedef struct {
     double overall, accuracy, coverage, coherence;
@@ -38,15 +45,24 @@ typedef struct {
     int truncated;      /* ends on a word that cannot end a summary */
     size_t words;
     int invented, contradicted;
+    int negated;        /* clauses that negate or hedge a true fact (counted in contradicted) */
+    double coverage_keys; /* coverage with every key credited wherever it stands */
+    double copied;      /* share of words inside 5-grams copied from the document; NAN without its text */
+    double ceiling;     /* overall without any penalty: coverage_keys^a * lm coherence^b */
+    double pen[JP_N];   /* the amount each penalty took off overall; ceiling - sum = overall */
 } JudgeScore;
+
+/* Names of the penalties, as columns: "length", "invented", ... */
+const char *judge_penalty_name(int k);
 
 /* Builds the coherence models for w (a fraction of a second per domain). */
 void judge_init(Judge *j, World *w);
 void judge_free(Judge *j);
 
 /* Scores text as a summary of document doc (an index in w->docs). When
- * explain is not NULL, adds "covered", "missed", "invented" and
- * "contradicted" arrays to it. */
+ * explain is not NULL, adds "covered", "missed", "invented",
+ * "contradicted" and "incoherent" arrays to it. copied is computed when the
+ * world's texts are loaded (world_load_texts), else NAN. Thread-safe. */
 void judge_score(const Judge *j, size_t doc, const char *text, JudgeScore *s, cJSON *explain);
 
 /* Mean NLL per token of text under lm (exposed for tests). */

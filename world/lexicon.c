@@ -352,22 +352,33 @@ size_t lexicon_match(const Lexicon *lx, const char *text, int *out, size_t cap)
 
 size_t lexicon_match_ids(const Lexicon *lx, const uint32_t *tok, size_t ntok, int *out, size_t cap)
 {
+    return lexicon_match_at(lx, tok, ntok, out, NULL, NULL, cap);
+}
+
+size_t lexicon_match_at(const Lexicon *lx, const uint32_t *tok, size_t ntok, int *out, int *at, int *len,
+                        size_t cap)
+{
     size_t found = 0;
-    TokVec v = {(uint32_t *)tok, (int)ntok, 0, NULL, 0};
-    for (int i = 0; i < v.n;) {
-        uint32_t t = v.tok[i];
+    int n = (int)ntok;
+    for (int i = 0; i < n;) {
+        uint32_t t = tok[i];
         int adv = 1;
         if (t != UINT32_MAX) {
             for (size_t j = 0; j < lx->nby_first[t]; j++) {
                 const Key *k = &lx->keys[lx->by_first[t][j]];
-                if (k->ntok > v.n - i)
+                if (k->ntok > n - i)
                     continue;
                 int ok = 1;
                 for (int q = 1; q < k->ntok && ok; q++)
-                    ok = v.tok[i + q] == k->tok[q];
+                    ok = tok[i + q] == k->tok[q];
                 if (ok) {
-                    if (found < cap)
+                    if (found < cap) {
                         out[found] = k->concept;
+                        if (at)
+                            at[found] = i;
+                        if (len)
+                            len[found] = k->ntok;
+                    }
                     found++;
                     adv = k->ntok;
                     break;

@@ -120,6 +120,10 @@ size_t lexicon_match(const Lexicon *lx, const char *text, int *out, size_t cap);
 /* The same on tokens already mapped by lexicon_token_id (UINT32_MAX for a
  * token no key uses), for callers that tokenise once for several uses. */
 size_t lexicon_match_ids(const Lexicon *lx, const uint32_t *tok, size_t ntok, int *out, size_t cap);
+/* The same, also giving each match's first token (at) and length in tokens
+ * (len); either may be NULL. */
+size_t lexicon_match_at(const Lexicon *lx, const uint32_t *tok, size_t ntok, int *out, int *at, int *len,
+                        size_t cap);
 uint32_t lexicon_token_id(const Lexicon *lx, const char *tok);
 
 #endif

@@ -37,8 +37,9 @@ void world_config_default(WorldConfig *c)
     c->highlights[0] = 2, c->highlights[1] = 4;
     c->w_coverage = 0.6, c->w_coherence = 0.4;
     c->invent_penalty = 0.5, c->contra_penalty = 1.0;
-    c->max_words[WD_TLDR] = 48, c->max_words[WD_NEWS] = 90;
-    c->length_penalty = 0.02;
+    c->length_start[WD_TLDR] = 30, c->length_start[WD_NEWS] = 45;
+    c->length_scale = 8;
+    c->length_cost = 0.01;
     c->fw_relation = 1.0, c->fw_person2 = 0.5, c->fw_narrator = 0.5, c->fw_age = 0.25;
     c->fw_place[WD_TLDR] = 0.5, c->fw_place[WD_NEWS] = 1.5;
     c->fw_duration = 0.3;
@@ -85,8 +86,9 @@ static const CfgItem CFG[] = {
     {"judge", "coherence_weight", CT_DBL, F(w_coherence), 1, 0, 100},
     {"judge", "invent_penalty", CT_DBL, F(invent_penalty), 1, 0, 100},
     {"judge", "contradict_penalty", CT_DBL, F(contra_penalty), 1, 0, 100},
-    {"judge", "max_words", CT_INT, F(max_words), 2, 1, 100000},
-    {"judge", "length_penalty", CT_DBL, F(length_penalty), 1, 0, 1},
+    {"judge", "length_start", CT_DBL, F(length_start), 2, 0, 100000},
+    {"judge", "length_scale", CT_DBL, F(length_scale), 1, 0.5, 1000},
+    {"judge", "length_cost", CT_DBL, F(length_cost), 1, 0, 1},
     {"judge", "relation_weight", CT_DBL, F(fw_relation), 1, 0, 10},
     {"judge", "second_person_weight", CT_DBL, F(fw_person2), 1, 0, 10},
     {"judge", "narrator_weight", CT_DBL, F(fw_narrator), 1, 0, 10},
@@ -157,7 +159,7 @@ static int cfg_set(WorldConfig *c, const CfgItem *it, const cJSON *v, const char
             ((size_t *)((char *)c + it->off))[k] = (size_t)x->valuedouble;
     }
     if (it->n >= 2 && it->type != CT_U64 && strcmp(it->key, "confidence_cuts") != 0 &&
-        strcmp(it->key, "place_weight") != 0 && strcmp(it->key, "max_words") != 0 &&
+        strcmp(it->key, "place_weight") != 0 && strcmp(it->key, "length_start") != 0 &&
         strcmp(it->key, "sharpness") != 0 && strcmp(it->key, "length_bias") != 0 &&
         strcmp(it->key, "rating_noise") != 0 && strcmp(it->key, "detail") != 0) {
         double a = it->type == CT_DBL ? ((double *)((char *)c + it->off))[0] : ((int *)((char *)c + it->off))[0];
@@ -965,8 +967,8 @@ void world_write_summary(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, co
     StrBuf one;
     sb_init(&one);
     double para = c->paraphrase;
-    int noisy = a == AUTHOR_NOISY, tldr = d->domain == WD_TLDR;
-    double extractive = tldr ? 0 : noisy ? 0.3 : 0.5;
+    int noisy = a == AUTHOR_NOISY, tldr = d->domain == WD_TLDR, every = a == AUTHOR_ALL || a == AUTHOR_ALL_LONG;
+    double extractive = a == AUTHOR_ALL_LONG ? 1 : tldr ? 0 : noisy ? 0.3 : 0.5;
     int closing = d->nf > 1 && (lx->c[d->f[d->nf - 1].concept].kind == CK_ASK ||
                                 lx->c[d->f[d->nf - 1].concept].kind == CK_OUTCOME) ? d->nf - 1 : -1;
     int ndet_end = closing >= 0 ? closing : d->nf;
@@ -983,6 +985,9 @@ void world_write_summary(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, co
             keep[k] = gsl_rng_uniform(r) < p;
             ndet += keep[k];
         }
+    } else if (every) {
+        for (int k = 1; k < ndet_end; k++)
+            keep[k] = 1, ndet++;
     } else {
         int want = uniform_int(r, 2, 3);
         for (int q = 0; q < want; q++) { /* the weightiest details */
@@ -995,7 +1000,7 @@ void world_write_summary(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, co
         }
     }
     int ask = closing >= 0 && (noisy ? gsl_rng_uniform(r) < (tldr ? c->ref_ask : c->ref_ask * 0.5)
-                                     : tldr || gsl_rng_uniform(r) < 0.5);
+                                     : tldr || every || gsl_rng_uniform(r) < 0.5);
     int drift = noisy && d->ndis > 0 && gsl_rng_uniform(r) < (tldr ? c->ref_drift : c->ref_drift * 2);
     int joke = noisy && tldr && gsl_rng_uniform(r) < c->ref_joke;
     if (!tldr && noisy) { /* 2-4 highlight sentences */
@@ -1041,7 +1046,7 @@ void world_write_summary(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, co
             slots_set(lx, r, d, f, 0, &ds);
             ds.s.rel_age_once = first && tldr && gsl_rng_uniform(r) < (noisy ? c->ref_age : 0.5);
             summary_clause(lx, &lx->c[f->concept], &ds, r, para, extractive, sink, &one);
-            int brk = !tldr || (q > 0 && gsl_rng_uniform(r) < 0.3);
+            int brk = !tldr || a == AUTHOR_ALL_LONG || (q > 0 && gsl_rng_uniform(r) < 0.3);
             if (tldr && !first && !brk && q == no - 1 && gsl_rng_uniform(r) < 0.5) {
                 sb_add(out, " and ");
                 sb_add(out, sb_str(&one));

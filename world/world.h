@@ -15,7 +15,7 @@
 #include "common/strpool.h"
 #include "world/lexicon.h"
 
-#define WORLD_FORMAT 1
+#define WORLD_FORMAT 2
 
 /* ---- configuration (docs/world.md lists every setting) ---- */
 
@@ -37,8 +37,9 @@ typedef struct {
     /* the judge */
     double w_coverage, w_coherence;
     double invent_penalty, contra_penalty;
-    int max_words[WD_N];
-    double length_penalty;
+    double length_start[WD_N];     /* words from which the length cost grows (posts, news) */
+    double length_scale;           /* softness of the length cost, in words */
+    double length_cost;            /* log of overall lost per word well past length_start */
     double fw_relation, fw_person2, fw_narrator, fw_age, fw_place[WD_N], fw_duration;
     size_t lm_docs;                /* clean summaries per domain for the coherence model */
     /* the labelers */
@@ -127,8 +128,10 @@ void world_render_doc(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, const
  *  AUTHOR_NOISY: the reference author (TL;DR) or highlight writer (news):
  *    good but imperfect, 8-40 words;
  *  AUTHOR_CLEAN: a careful author that states the event, the most
- *    important details and the ask; the coherence model learns from it. */
-typedef enum { AUTHOR_NOISY, AUTHOR_CLEAN } Author;
+ *    important details and the ask; the coherence model learns from it;
+ *  AUTHOR_ALL: the clean author stating every fact (the judge's probes);
+ *  AUTHOR_ALL_LONG: every fact in the document's own, longer sentences. */
+typedef enum { AUTHOR_NOISY, AUTHOR_CLEAN, AUTHOR_ALL, AUTHOR_ALL_LONG } Author;
 void world_write_summary(const Lexicon *lx, const WorldConfig *c, gsl_rng *r, const Doc *d, Author a,
                          StrBuf *out, DocText *tplsink);
 
