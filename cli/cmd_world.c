@@ -416,6 +416,7 @@ static int world_cmd_judge(CliOpts *o)
     Judge j;
     judge_init(&j, &w);
     JudgeScore *sc = xcalloc(ss.n, sizeof *sc);
+    double *copied = xcalloc(ss.n, sizeof *copied); /* beside the score: judge_copied */
     cJSON **ex = o->summary ? NULL : xcalloc(ss.n, sizeof *ex);
     Progress pr;
     progress_start(&pr, "judging", (double)ss.n, o->read.progress);
@@ -424,6 +425,7 @@ static int world_cmd_judge(CliOpts *o)
         if (ex)
             ex[i] = cJSON_CreateObject();
         judge_score(&j, ss.s[i].doc, ss.s[i].text, &sc[i], ex ? ex[i] : NULL);
+        copied[i] = judge_copied(&j, ss.s[i].doc, ss.s[i].text);
     }
     progress_finish(&pr);
     double secs = util_now() - t0;
@@ -444,7 +446,7 @@ static int world_cmd_judge(CliOpts *o)
                     sum[1] += s->accuracy, sum[2] += s->coverage, sum[3] += s->coherence;
                     sum[4] += (double)s->words, sum[5] += s->invented, sum[6] += s->contradicted;
                     sum[7] += s->truncated;
-                    sum[8] += isnan(s->copied) ? 0 : s->copied;
+                    sum[8] += isnan(copied[i]) ? 0 : copied[i];
                     sum[9] += s->ceiling;
                     for (int q = 0; q < JP_N; q++)
                         sum[10 + q] += s->pen[q];
@@ -496,7 +498,7 @@ static int world_cmd_judge(CliOpts *o)
                 fprintf(fp, ",%s,%s,%s,%s,%s,%s,%zu,%d,%d,%s,%s,%d,%d", split_name((Split)d->split),
                         d->domain == WD_TLDR ? "tldr" : "news", num[0], num[1], num[2], num[3], s->words,
                         s->invented, s->contradicted, isnan(s->lm_nll) ? "" : num[4], num[5], s->truncated, s->negated);
-                double extra[3 + JP_N] = {s->coverage_keys, s->copied, s->ceiling};
+                double extra[3 + JP_N] = {s->coverage_keys, copied[i], s->ceiling};
                 for (int q = 0; q < JP_N; q++)
                     extra[3 + q] = s->pen[q];
                 for (int q = 0; q < 3 + JP_N; q++) {
@@ -525,7 +527,7 @@ static int world_cmd_judge(CliOpts *o)
                 cJSON_AddRawToObject(r, "repetition", num[5]);
                 cJSON_AddBoolToObject(r, "truncated", s->truncated);
                 cJSON_AddNumberToObject(r, "negated", s->negated);
-                double extra[3] = {s->coverage_keys, s->copied, s->ceiling};
+                double extra[3] = {s->coverage_keys, copied[i], s->ceiling};
                 static const char *const XN[] = {"coverage_keys", "copied", "ceiling"};
                 for (int q = 0; q < 3; q++) {
                     char b[40];
@@ -556,6 +558,7 @@ static int world_cmd_judge(CliOpts *o)
     if (o->read.progress || o->out_dir)
         fprintf(stderr, "tldrlab world judge: %zu samples judged in %.2f s\n", ss.n, secs);
     free(sc);
+    free(copied);
     judge_free(&j);
     sampleset_free(&ss);
     world_close(&w);

@@ -87,19 +87,25 @@ static uint64_t k3(uint32_t a, uint32_t b, uint32_t c)
 typedef struct {
     uint32_t *id;
     size_t n, cap;
-    char **words;      /* when collecting strings (training) */
     StrPool *pool;     /* intern (training) or find (scoring) */
     int intern;
+    const StrPool *pool2; /* when not NULL: id2 gets the same words' ids in it (one lexing, two models) */
+    uint32_t *id2;
+    size_t cap2;
 } LmToks;
+
+static uint32_t lm_find(const StrPool *pool, const char *w)
+{
+    long f = strpool_find(pool, w);
+    return f < 0 ? ID_UNK : (uint32_t)f;
+}
 
 static void lm_push(LmToks *t, const char *w)
 {
-    uint32_t id;
-    if (t->intern) {
-        id = strpool_intern(t->pool, w);
-    } else {
-        long f = strpool_find(t->pool, w);
-        id = f < 0 ? ID_UNK : (uint32_t)f;
+    uint32_t id = t->intern ? strpool_intern(t->pool, w) : lm_find(t->pool, w);
+    if (t->pool2) {
+        GROW(t->id2, t->cap2, t->n + 1);
+        t->id2[t->n] = lm_find(t->pool2, w);
     }
     GROW(t->id, t->cap, t->n + 1);
     t->id[t->n++] = id;
@@ -227,17 +233,22 @@ static double lm_prob(const CoherenceLM *lm, uint32_t u, uint32_t v, uint32_t w)
     return p2;
 }
 
-static double lm_nll_ids(const CoherenceLM *lm, const uint32_t *id, size_t n)
+/* Per-token NLL of the sequence <s> <s> id[0..n) </s>: nll[i] for token i,
+ * nll[n] for </s>. Returns the mean over the n + 1. */
+static double lm_nll_each(const CoherenceLM *lm, const uint32_t *id, size_t n, double *nll)
 {
     uint32_t u = ID_BOS, v = ID_BOS;
-    double nll = 0;
+    double sum = 0;
     for (size_t i = 0; i <= n; i++) {
         uint32_t w = i < n ? id[i] : ID_EOS;
-        nll -= log(lm_prob(lm, u, v, w));
+        double h = -log(lm_prob(lm, u, v, w));
+        if (nll)
+            nll[i] = h;
+        sum += h;
         u = v;
         v = w;
     }
-    return nll / (double)(n + 1);
+    return sum / (double)(n + 1);
 }
 
 double judge_lm_nll(const CoherenceLM *lm, const char *text, size_t *ntok)
@@ -245,7 +256,7 @@ double judge_lm_nll(const CoherenceLM *lm, const char *text, size_t *ntok)
     LmToks t = {0};
     t.pool = (StrPool *)&lm->vocab;
     lm_tokenize(text, &t);
-    double h = lm_nll_ids(lm, t.id, t.n);
+    double h = lm_nll_each(lm, t.id, t.n, NULL);
     if (ntok)
         *ntok = t.n;
     free(t.id);
@@ -308,10 +319,10 @@ static void lm_build(CoherenceLM *lm, const World *w, int domain, uint64_t seed,
         LmToks q = {0};
         q.pool = &lm->vocab;
         lm_tokenize(txt, &q);
-        good += lm_nll_ids(lm, q.id, q.n);
+        good += lm_nll_each(lm, q.id, q.n, NULL);
         if (q.n > 1) /* gsl_ran_shuffle needs n >= 1 */
             gsl_ran_shuffle(r, q.id, q.n, sizeof q.id[0]);
-        bad += lm_nll_ids(lm, q.id, q.n);
+        bad += lm_nll_each(lm, q.id, q.n, NULL);
         free(q.id);
     }
     lm->h_good = good / (double)held;
@@ -388,24 +399,6 @@ static void split_clauses(const char *text, Clauses *c)
         c->n++;
         c->b[c->n] = len;
     }
-}
-
-/* Per-token NLL of the sequence <s> <s> id[0..n) </s>: nll[i] for token i,
- * nll[n] for </s>. Returns the mean over the n + 1. */
-static double lm_nll_each(const CoherenceLM *lm, const uint32_t *id, size_t n, double *nll)
-{
-    uint32_t u = ID_BOS, v = ID_BOS;
-    double sum = 0;
-    for (size_t i = 0; i <= n; i++) {
-        uint32_t w = i < n ? id[i] : ID_EOS;
-        double h = -log(lm_prob(lm, u, v, w));
-        if (nll)
-            nll[i] = h;
-        sum += h;
-        u = v;
-        v = w;
-    }
-    return sum / (double)(n + 1);
 }
 
 /* The coherence model's tokens of text, clause by clause: t gets the
@@ -675,26 +668,34 @@ static const char *const NEG_CUES[] = {
     "isnt", "arent", "wasnt", "werent", "wont", "wouldnt", "cant", "couldnt", "shouldnt", "havent", "hasnt",
     "hadnt", "aint", "false", "untrue", "maybe", "perhaps", "possibly", "supposedly", "allegedly", "unlikely"};
 
-static int is_neg_cue(const char *t)
+static int is_neg_cue(const Judge *j, const char *t)
 {
-    if (t[0] < 'a' || t[0] > 'z')
-        return 0;
-    for (size_t i = 0; i < sizeof NEG_CUES / sizeof NEG_CUES[0]; i++)
-        if (strcmp(t, NEG_CUES[i]) == 0)
-            return 1;
-    return 0;
+    return strpool_find(&j->cues, t) >= 0;
 }
 
 /* Licences: a negation cue in a summary is licensed when the lexicon's own
  * sentences for a concept the summary's sentence names have that cue
  * next to the same word ("he never cleans", "won't return"), so only
- * negations the world itself writes pass. The pairs (cue, next word) come
- * and (word before, cue) come from every rendering of a concept's
- * templates; a slot reads as a wildcard, a sentence's edge as "". */
+ * negations the world itself writes pass. The pairs (cue, next word) and
+ * (word before, cue) come from every rendering of a concept's templates;
+ * a slot reads as a wildcard, a sentence's edge as "". */
 
 #define SLOT_WORD "zzslotzz"
-#define MAX_EXPANSIONS 256
+#define MAX_RENDERINGS 256
 
+typedef struct {
+    uint64_t *h;
+    size_t n, cap;
+} U64Vec;
+
+static void u64_push(U64Vec *v, uint64_t h)
+{
+    GROW(v->h, v->cap, v->n + 1);
+    v->h[v->n++] = h;
+}
+
+/* (cue, next) pairs; (prev, cue) pairs are marked apart by flipping the
+ * lowest bit. */
 static uint64_t cue_pair(const char *cue, const char *next)
 {
     uint64_t h = util_fnv1a(UTIL_FNV_INIT, cue, strlen(cue));
@@ -702,133 +703,37 @@ static uint64_t cue_pair(const char *cue, const char *next)
     return util_fnv1a(h, next, strlen(next));
 }
 
-typedef struct {
-    char **s;
-    size_t n;
-} Expansions;
-
-static void exp_free(Expansions *e)
+static uint64_t cue_pair_before(const char *prev, const char *cue)
 {
-    for (size_t i = 0; i < e->n; i++)
-        free(e->s[i]);
-    free(e->s);
-    e->s = NULL;
-    e->n = 0;
+    return cue_pair(prev, cue) ^ 1;
 }
 
-/* Every rendering of [p, end) (at most MAX_EXPANSIONS), slots as SLOT_WORD. */
-static void tpl_expand(const char *p, const char *end, Expansions *out)
+typedef struct {
+    const Judge *j;
+    U64Vec *pairs;
+} LicenceCtx;
+
+/* One rendering of a template: its cues with their neighbours. */
+static void licence_rendering(const char *text, void *arg)
 {
-    out->s = xmalloc(sizeof *out->s);
-    out->s[0] = xstrdup("");
-    out->n = 1;
-    while (p < end) {
-        Expansions alt = {0};
-        if (*p == '{' || *p == '[') {
-            char open = *p;
-            int depth = 0;
-            const char *q = p, *from = p + 1;
-            alt.s = NULL;
-            for (; q < end; q++) {
-                if (*q == '{' || *q == '[')
-                    depth++;
-                else if (*q == '}' || *q == ']')
-                    depth--;
-                if ((open == '{' && depth == 1 && *q == '|') || depth == 0) {
-                    Expansions one;
-                    tpl_expand(from, q, &one);
-                    for (size_t i = 0; i < one.n; i++) {
-                        alt.s = xrealloc(alt.s, (alt.n + 1) * sizeof *alt.s);
-                        alt.s[alt.n++] = one.s[i];
-                    }
-                    free(one.s);
-                    from = q + 1;
-                }
-                if (depth == 0)
-                    break;
-            }
-            if (open == '[') { /* optional: also nothing */
-                alt.s = xrealloc(alt.s, (alt.n + 1) * sizeof *alt.s);
-                alt.s[alt.n++] = xstrdup("");
-            }
-            p = q < end ? q + 1 : end;
-        } else {
-            const char *q = p;
-            StrBuf lit;
-            sb_init(&lit);
-            while (q < end && *q != '{' && *q != '[') {
-                if (*q == '$') {
-                    sb_add(&lit, " " SLOT_WORD " ");
-                    q++;
-                    while (q < end && ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9')))
-                        q++;
-                } else {
-                    sb_addn(&lit, q, 1);
-                    q++;
-                }
-            }
-            alt.s = xmalloc(sizeof *alt.s);
-            alt.s[0] = xstrdup(sb_str(&lit));
-            alt.n = 1;
-            sb_free(&lit);
-            p = q;
+    LicenceCtx *x = arg;
+    static RawToks v; /* judge_init runs on one thread */
+    v.n = 0;
+    lexicon_tokenize(text, raw_push, &v);
+    for (int q = 0; q < v.n; q++)
+        if (is_neg_cue(x->j, v.t[q])) {
+            const char *nx = q + 1 < v.n && strcmp(v.t[q + 1], ".") ? v.t[q + 1] : "";
+            const char *pv = q > 0 && strcmp(v.t[q - 1], ".") ? v.t[q - 1] : "";
+            u64_push(x->pairs, cue_pair(v.t[q], nx));
+            u64_push(x->pairs, cue_pair_before(pv, v.t[q]));
         }
-        /* the cross product, capped */
-        Expansions next = {0};
-        for (size_t i = 0; i < out->n; i++)
-            for (size_t k = 0; k < alt.n && next.n < MAX_EXPANSIONS; k++) {
-                size_t la = strlen(out->s[i]), lb = strlen(alt.s[k]);
-                char *c = xmalloc(la + lb + 1);
-                memcpy(c, out->s[i], la);
-                memcpy(c + la, alt.s[k], lb + 1);
-                next.s = xrealloc(next.s, (next.n + 1) * sizeof *next.s);
-                next.s[next.n++] = c;
-            }
-        exp_free(out);
-        exp_free(&alt);
-        *out = next;
-    }
 }
 
-typedef struct {
-    char t[64][24];
-    int n;
-} SmallToks;
-
-static void small_push(const char *tok, size_t len, void *arg)
+static void licence_add_list(const Judge *j, const TplList *l, U64Vec *pairs)
 {
-    SmallToks *v = arg;
-    if (v->n == 64 || len > 23)
-        return;
-    memcpy(v->t[v->n], tok, len);
-    v->t[v->n][len] = '\0';
-    v->n++;
-}
-
-typedef struct {
-    uint64_t *h;
-    size_t n, cap;
-} PairSet;
-
-static void licence_add_list(const TplList *l, PairSet *ps)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        Expansions e;
-        tpl_expand(l->t[i], l->t[i] + strlen(l->t[i]), &e);
-        for (size_t k = 0; k < e.n; k++) {
-            SmallToks v = {.n = 0};
-            lexicon_tokenize(e.s[k], small_push, &v);
-            for (int q = 0; q < v.n; q++)
-                if (is_neg_cue(v.t[q])) {
-                    const char *nx = q + 1 < v.n && strcmp(v.t[q + 1], ".") ? v.t[q + 1] : "";
-                    const char *pv = q > 0 && strcmp(v.t[q - 1], ".") ? v.t[q - 1] : "";
-                    GROW(ps->h, ps->cap, ps->n + 2);
-                    ps->h[ps->n++] = cue_pair(v.t[q], nx);
-                    ps->h[ps->n++] = cue_pair(pv, v.t[q]) ^ 1; /* the word before, marked apart */
-                }
-        }
-        exp_free(&e);
-    }
+    LicenceCtx x = {j, pairs};
+    for (size_t i = 0; i < l->n; i++)
+        render_each(l->t[i], SLOT_WORD, MAX_RENDERINGS, licence_rendering, &x);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -849,7 +754,7 @@ static int cue_licensed(const Judge *j, int ci, const char *prev, const char *cu
     const uint64_t *h = j->licence[ci];
     size_t n = j->nlicence[ci];
     return pair_has(h, n, cue_pair(cue, next)) || pair_has(h, n, cue_pair(cue, SLOT_WORD)) ||
-           pair_has(h, n, cue_pair(prev, cue) ^ 1) || pair_has(h, n, cue_pair(SLOT_WORD, cue) ^ 1);
+           pair_has(h, n, cue_pair_before(prev, cue)) || pair_has(h, n, cue_pair_before(SLOT_WORD, cue));
 }
 
 /* ---- scoring ---- */
@@ -902,18 +807,21 @@ void judge_init(Judge *j, World *w)
         lm_build(&j->lm[dom], w, dom, rng_derive_seed(w->cfg.seed, 0x6a75646765ULL + (uint64_t)dom), 0);
         lm_build(&j->doclm[dom], w, dom, rng_derive_seed(w->cfg.seed, 0x646f636c6dULL + (uint64_t)dom), 1);
     }
+    strpool_init(&j->cues);
+    for (size_t i = 0; i < sizeof NEG_CUES / sizeof NEG_CUES[0]; i++)
+        strpool_intern(&j->cues, NEG_CUES[i]);
     const Lexicon *lx = &w->lx;
     j->licence = xcalloc(lx->nc ? lx->nc : 1, sizeof *j->licence);
     j->nlicence = xcalloc(lx->nc ? lx->nc : 1, sizeof *j->nlicence);
     for (size_t i = 0; i < lx->nc; i++) {
-        PairSet ps = {0};
-        licence_add_list(&lx->c[i].post, &ps);
-        licence_add_list(&lx->c[i].summary, &ps);
-        licence_add_list(&lx->c[i].title, &ps);
-        if (ps.n)
-            qsort(ps.h, ps.n, sizeof *ps.h, cmp_u64);
-        j->licence[i] = ps.h;
-        j->nlicence[i] = ps.n;
+        U64Vec pairs = {0};
+        licence_add_list(j, &lx->c[i].post, &pairs);
+        licence_add_list(j, &lx->c[i].summary, &pairs);
+        licence_add_list(j, &lx->c[i].title, &pairs);
+        if (pairs.n)
+            qsort(pairs.h, pairs.n, sizeof *pairs.h, cmp_u64);
+        j->licence[i] = pairs.h;
+        j->nlicence[i] = pairs.n;
     }
 }
 
@@ -923,6 +831,7 @@ void judge_free(Judge *j)
         lm_free(&j->lm[dom]);
         lm_free(&j->doclm[dom]);
     }
+    strpool_free(&j->cues);
     for (size_t i = 0; j->licence && i < j->w->lx.nc; i++)
         free(j->licence[i]);
     free(j->licence);
@@ -952,17 +861,17 @@ static int doc_has_number(const Doc *d, int64_t v)
     return 0;
 }
 
+/* ---- copying ---- */
+
 /* Share of the summary's words that lie inside a 5-gram of words found in
  * the document (sentence marks ignored). */
 #define COPY_N 5
 
 static void word_hash_push(const char *tok, size_t len, void *arg)
 {
-    struct { uint64_t *h; size_t n, cap; } *v = arg;
     if (len == 1 && tok[0] == '.')
         return;
-    GROW(v->h, v->cap, v->n + 1);
-    v->h[v->n++] = util_fnv1a(UTIL_FNV_INIT, tok, len);
+    u64_push(arg, util_fnv1a(UTIL_FNV_INIT, tok, len));
 }
 
 /* The hash of the COPY_N word hashes from w (never 0), and its slot in an
@@ -983,10 +892,13 @@ static size_t gram_slot(const uint64_t *set, size_t cap, uint64_t h)
     return s;
 }
 
-static double copied_share(const char *doc, const char *text)
+double judge_copied(const Judge *j, size_t doc, const char *text)
 {
-    struct { uint64_t *h; size_t n, cap; } dv = {0}, sv = {0};
-    lexicon_tokenize(doc, word_hash_push, &dv);
+    const World *w = j->w;
+    if (!w->texts || !w->body)
+        return NAN;
+    U64Vec dv = {0}, sv = {0};
+    lexicon_tokenize(w->body[doc], word_hash_push, &dv);
     lexicon_tokenize(text, word_hash_push, &sv);
     double share = 0;
     if (sv.n > 0 && dv.n >= COPY_N) {
@@ -1016,180 +928,199 @@ static double copied_share(const char *doc, const char *text)
     return share;
 }
 
-/* The length factor: exp(-cost * scale * softplus((words - start) / scale)),
- * smooth and strictly falling, nearly 1 well below start and losing about
- * cost per word (in log) past it. */
-static double length_factor(const WorldConfig *c, int domain, size_t words)
+/* ---- one summary, read ---- */
+
+/* What judge_score reads from a summary before it scores anything. One per
+ * thread (a few hundred kB), so scoring allocates only the model tokens. */
+typedef struct {
+    Clauses cl;
+    RawToks raw;                     /* keys, numbers, cues, repetition */
+    uint32_t rawid[MAX_TOK];         /* raw tokens as the lexicon's key token ids */
+    int rstart[MAX_CLAUSES + 1];     /* first raw token of each clause */
+    int clause_of[MAX_TOK + 1];      /* clause of each raw token */
+    LmToks lt;                       /* the coherence model's tokens (id) and the document model's (id2) */
+    int lstart[MAX_CLAUSES + 1];     /* first model token of each clause */
+    double q[MAX_CLAUSES];           /* clause quality */
+    int sent_of[MAX_CLAUSES];        /* sentence of each clause */
+    int negated[MAX_CLAUSES];        /* by sentence */
+    int found[512], at[512];         /* key matches: concept and first raw token */
+    size_t nmatch;
+} Reading;
+
+/* Cuts text into clauses and tokenises each once for the keys and once for
+ * both models; matches the keys over the whole text (a key may run across
+ * a comma: "with my best friend, of all people"), each belonging to the
+ * clause it starts in. */
+static void read_tokens(const Judge *j, const Doc *d, const char *text, Reading *R)
 {
-    double x = ((double)words - c->length_start[domain]) / c->length_scale;
-    double sp = x > 30 ? x : log1p(exp(x));
-    return exp(-c->length_cost * c->length_scale * sp);
+    const Lexicon *lx = &j->w->lx;
+    split_clauses(text, &R->cl);
+    R->raw.n = 0;
+    R->lt = (LmToks){.pool = (StrPool *)&j->lm[d->domain].vocab, .pool2 = &j->doclm[d->domain].vocab};
+    char small[512];
+    for (int k = 0; k < R->cl.n; k++) {
+        int len = R->cl.b[k + 1] - R->cl.b[k];
+        char *buf = len < (int)sizeof small ? small : xmalloc((size_t)len + 1);
+        memcpy(buf, text + R->cl.b[k], (size_t)len);
+        buf[len] = '\0';
+        R->rstart[k] = R->raw.n;
+        lexicon_tokenize(buf, raw_push, &R->raw);
+        R->lstart[k] = (int)R->lt.n;
+        lm_tokenize(buf, &R->lt);
+        if (buf != small)
+            free(buf);
+        for (int i = R->rstart[k]; i < R->raw.n; i++)
+            R->clause_of[i] = k;
+    }
+    R->rstart[R->cl.n] = R->raw.n;
+    R->lstart[R->cl.n] = (int)R->lt.n;
+    for (int i = 0; i < R->raw.n; i++)
+        R->rawid[i] = lexicon_token_id(lx, R->raw.t[i]);
+    R->nmatch = lexicon_match_at(lx, R->rawid, (size_t)R->raw.n, R->found, R->at, NULL, 512);
 }
 
-void judge_score(const Judge *j, size_t di, const char *text, JudgeScore *s, cJSON *ex)
+/* The coherence model on the whole summary (returns its mean NLL, NAN when
+ * it has no tokens) and each clause's quality: the better of how it reads
+ * as a summary and how it reads as a sentence of the document kind. */
+static double read_quality(const Judge *j, const Doc *d, Reading *R)
 {
-    const World *w = j->w;
-    const Lexicon *lx = &w->lx;
-    const WorldConfig *c = &w->cfg;
-    const Doc *d = &w->docs[di];
-    const CoherenceLM *lm = &j->lm[d->domain];
-    memset(s, 0, sizeof *s);
-    s->words = util_count_words(text);
-    s->copied = w->texts && w->body ? copied_share(w->body[di], text) : NAN;
-    if (ex) {
-        cJSON_AddArrayToObject(ex, "covered");
-        cJSON_AddArrayToObject(ex, "missed");
-        cJSON_AddArrayToObject(ex, "invented");
-        cJSON_AddArrayToObject(ex, "contradicted");
-        cJSON_AddArrayToObject(ex, "incoherent");
-    }
-
-    /* clauses, their raw tokens (keys, numbers) and the model's tokens */
-    static _Thread_local Clauses cl;
-    static _Thread_local RawToks raw;
-    static _Thread_local uint32_t rawid[MAX_TOK];
-    static _Thread_local int rstart[MAX_CLAUSES + 1], lstart[MAX_CLAUSES + 1];
-    split_clauses(text, &cl);
-    raw.n = 0;
-    LmToks t = {0};
-    t.pool = (StrPool *)&lm->vocab;
-    {
-        char small[512];
-        for (int k = 0; k < cl.n; k++) {
-            int len = cl.b[k + 1] - cl.b[k];
-            char *buf = len < (int)sizeof small ? small : xmalloc((size_t)len + 1);
-            memcpy(buf, text + cl.b[k], (size_t)len);
-            buf[len] = '\0';
-            rstart[k] = raw.n;
-            lexicon_tokenize(buf, raw_push, &raw);
-            lstart[k] = (int)t.n;
-            lm_tokenize(buf, &t);
-            if (buf != small)
-                free(buf);
-        }
-        rstart[cl.n] = raw.n;
-        lstart[cl.n] = (int)t.n;
-    }
-    for (int i = 0; i < raw.n; i++)
-        rawid[i] = lexicon_token_id(lx, raw.t[i]);
-
-    /* the coherence model: the whole summary and each clause in context;
-     * a clause's quality is the better of how it reads as a summary and
-     * how it reads as a sentence of the document kind */
-    double q[MAX_CLAUSES];
-    double *nll = xmalloc((t.n + 1) * sizeof *nll);
-    s->lm_nll = t.n ? lm_nll_each(lm, t.id, t.n, nll) : NAN;
-    clause_quality(lm, nll, t.n, lstart, cl.n, q, 0);
+    const LmToks *t = &R->lt;
+    double *nll = xmalloc((t->n + 1) * sizeof *nll);
+    double h = t->n ? lm_nll_each(&j->lm[d->domain], t->id, t->n, nll) : NAN;
+    clause_quality(&j->lm[d->domain], nll, t->n, R->lstart, R->cl.n, R->q, 0);
+    if (t->n)
+        lm_nll_each(&j->doclm[d->domain], t->id2, t->n, nll);
+    clause_quality(&j->doclm[d->domain], nll, t->n, R->lstart, R->cl.n, R->q, 1);
     free(nll);
-    {
-        const CoherenceLM *dl = &j->doclm[d->domain];
-        LmToks td = {0};
-        td.pool = (StrPool *)&dl->vocab;
-        static _Thread_local int dstart[MAX_CLAUSES + 1];
-        lm_clause_tokens(text, &cl, &td, dstart);
-        double *dn = xmalloc((td.n + 1) * sizeof *dn);
-        if (td.n)
-            lm_nll_each(dl, td.id, td.n, dn);
-        clause_quality(dl, dn, td.n, dstart, cl.n, q, 1);
-        free(dn);
-        free(td.id);
-    }
+    return h;
+}
 
-    /* facts: credit[] is the best clause quality a fact is stated in,
-     * found[] whether it is named at all */
-    double cr_fact[DOC_MAX_FACTS] = {0}, cr_p[2] = {0}, cr_place = 0, cr_nar = 0, cr_age = 0, cr_dur = 0;
-    int fd_fact[DOC_MAX_FACTS] = {0}, fd_p[2] = {0}, fd_place = 0, fd_nar = 0, fd_age = 0, fd_dur = 0;
-#define CREDIT(cr, fd, k) do { fd = 1; if (q[k] > (cr)) (cr) = q[k]; } while (0)
-    int seen_bad[512];
-    size_t nbad = 0;
-    static _Thread_local int clause_of[MAX_TOK + 1];
-    for (int k = 0; k < cl.n; k++)
-        for (int i = rstart[k]; i < rstart[k + 1]; i++)
-            clause_of[i] = k;
-    /* keys over the whole summary (a key may run across a comma: "with my
-     * best friend, of all people"); each belongs to the clause it starts in */
-    static _Thread_local int mfound[512], mat[512];
-    size_t nmatch = lexicon_match_at(lx, rawid, (size_t)raw.n, mfound, mat, NULL, 512);
-    /* negation, per sentence: a cue (not, never, maybe...) that none of
-     * the concepts the sentence names has in its own sentences, in a
-     * sentence that states a true fact */
-    static _Thread_local int sent_of[MAX_CLAUSES], neg_sent[MAX_CLAUSES];
+/* Index of concept ci among the document's facts (event, details, ask or
+ * outcome), or -1. */
+static int doc_fact(const Doc *d, int ci)
+{
+    for (int f = 0; f < d->nf; f++)
+        if (d->f[f].concept == ci)
+            return f;
+    return -1;
+}
+
+static void explain_clause(cJSON *ex, const char *key, const char *what, const char *text, int from, int to)
+{
+    int len = to - from;
+    explain_add(ex, key, "%s\"%.*s\"", what, len > 150 ? 150 : len, text + from);
+}
+
+/* Negation, per sentence: a cue (not, never, maybe...) that none of the
+ * concepts the sentence names has next to the same word in its own
+ * sentences, in a sentence that states one of the document's facts (a
+ * person or place alone is not negated). Each negated sentence is one
+ * contradiction. */
+static void read_negation(const Judge *j, const Doc *d, const char *text, Reading *R, JudgeScore *s, cJSON *ex)
+{
+    const Clauses *cl = &R->cl;
     int nsent = 0;
-    for (int k = 0; k < cl.n; k++) {
-        sent_of[k] = nsent;
-        char e = cl.b[k + 1] > cl.b[k] ? text[cl.b[k + 1] - 1] : 0;
-        if (e == '.' || e == '?' || e == '!' || e == '\n' || k == cl.n - 1)
+    for (int k = 0; k < cl->n; k++) {
+        R->sent_of[k] = nsent;
+        char e = cl->b[k + 1] > cl->b[k] ? text[cl->b[k + 1] - 1] : 0;
+        if (e == '.' || e == '?' || e == '!' || e == '\n' || k == cl->n - 1)
             nsent++;
     }
     for (int sn = 0, k0 = 0; sn < nsent; sn++) {
         int k1 = k0;
-        while (k1 < cl.n && sent_of[k1] == sn)
+        while (k1 < cl->n && R->sent_of[k1] == sn)
             k1++;
+        /* the matches of this sentence: [m0, m1) */
+        size_t m0 = 0, m1;
+        while (m0 < R->nmatch && R->clause_of[R->at[m0]] < k0)
+            m0++;
+        for (m1 = m0; m1 < R->nmatch && R->clause_of[R->at[m1]] < k1; m1++)
+            ;
         int states_fact = 0, unlicensed = 0;
-        for (size_t m = 0; m < nmatch; m++)
-            if (clause_of[mat[m]] >= k0 && clause_of[mat[m]] < k1)
-                for (int f = 0; f < d->nf; f++) /* persons and places alone are not negated */
-                    states_fact |= d->f[f].concept == mfound[m];
-        for (int i = rstart[k0]; i < rstart[k1] && states_fact && !unlicensed; i++) {
-            if (!is_neg_cue(raw.t[i]))
+        for (size_t m = m0; m < m1; m++)
+            states_fact |= doc_fact(d, R->found[m]) >= 0;
+        for (int i = R->rstart[k0]; i < R->rstart[k1] && states_fact && !unlicensed; i++) {
+            if (!is_neg_cue(j, R->raw.t[i]))
                 continue;
-            const char *nx = i + 1 < raw.n && strcmp(raw.t[i + 1], ".") ? raw.t[i + 1] : "";
-            const char *pv = i > 0 && strcmp(raw.t[i - 1], ".") ? raw.t[i - 1] : "";
+            const char *nx = i + 1 < R->raw.n && strcmp(R->raw.t[i + 1], ".") ? R->raw.t[i + 1] : "";
+            const char *pv = i > 0 && strcmp(R->raw.t[i - 1], ".") ? R->raw.t[i - 1] : "";
             int ok = 0;
-            for (size_t m = 0; m < nmatch && !ok; m++)
-                if (clause_of[mat[m]] >= k0 && clause_of[mat[m]] < k1)
-                    ok = cue_licensed(j, mfound[m], pv, raw.t[i], nx);
+            for (size_t m = m0; m < m1 && !ok; m++)
+                ok = cue_licensed(j, R->found[m], pv, R->raw.t[i], nx);
             unlicensed = !ok;
         }
-        neg_sent[sn] = states_fact && unlicensed;
-        if (neg_sent[sn]) {
+        R->negated[sn] = states_fact && unlicensed;
+        if (R->negated[sn]) {
             s->contradicted++;
             s->negated++;
-            int len = cl.b[k1] - cl.b[k0];
-            explain_add(ex, "contradicted", "negated or hedged: \"%.*s\"", len > 150 ? 150 : len, text + cl.b[k0]);
+            explain_clause(ex, "contradicted", "negated or hedged: ", text, cl->b[k0], cl->b[k1]);
         }
         k0 = k1;
     }
-    size_t mnext = 0;
-    for (int k = 0; k < cl.n; k++) {
-        int *found = mfound + mnext;
-        size_t nf = 0;
-        while (mnext < nmatch && clause_of[mat[mnext]] == k)
-            mnext++, nf++;
-        if (nf == 0)
+}
+
+/* The facts a summary can be credited with: the document's facts, then
+ * its people, place, the narrator's and the main person's ages and the
+ * intro's duration. credit is the best clause quality a fact is stated in,
+ * named whether it is stated at all. */
+enum { CR_P0 = DOC_MAX_FACTS, CR_P1, CR_PLACE, CR_NAR, CR_AGE, CR_DUR, CR_N };
+
+typedef struct {
+    double credit[CR_N];
+    int named[CR_N];
+} Credits;
+
+static void credit(Credits *c, int slot, double q)
+{
+    c->named[slot] = 1;
+    if (q > c->credit[slot])
+        c->credit[slot] = q;
+}
+
+/* Keys, clause by clause: the document's facts, people and place earn the
+ * clause's quality unless the sentence is negated; another concept is
+ * invented, or contradicted when it clashes with the document's (another
+ * relation of the same group, another place). */
+static void read_keys(const Judge *j, const Doc *d, const char *text, const Reading *R, Credits *cr, JudgeScore *s,
+                      cJSON *ex)
+{
+    const Lexicon *lx = &j->w->lx;
+    int seen_bad[512];
+    size_t nbad = 0, m = 0;
+    for (int k = 0; k < R->cl.n; k++) {
+        size_t m0 = m;
+        while (m < R->nmatch && R->clause_of[R->at[m]] == k)
+            m++;
+        if (m == m0)
             continue;
-        int negated = neg_sent[sent_of[k]], states_fact = 0;
-        for (size_t m = 0; m < nf; m++) {
-            for (int f = 0; f < d->nf; f++)
-                states_fact |= d->f[f].concept == found[m];
-            states_fact |= found[m] == d->p[0].rel || found[m] == d->p[1].rel || found[m] == d->place;
+        int negated = R->negated[R->sent_of[k]], states_fact = 0;
+        for (size_t i = m0; i < m; i++) {
+            int ci = R->found[i];
+            states_fact |= doc_fact(d, ci) >= 0 || ci == d->p[0].rel || ci == d->p[1].rel || ci == d->place;
         }
-        if (q[k] < 0.5 && states_fact && !negated) {
-            char clause[160];
-            int len = cl.b[k + 1] - cl.b[k];
-            snprintf(clause, sizeof clause, "%.*s", len > 150 ? 150 : len, text + cl.b[k]);
-            explain_add(ex, "incoherent", "%.2f \"%s\"", q[k], clause);
+        if (R->q[k] < 0.5 && states_fact && !negated) {
+            char what[16];
+            snprintf(what, sizeof what, "%.2f ", R->q[k]);
+            explain_clause(ex, "incoherent", what, text, R->cl.b[k], R->cl.b[k + 1]);
         }
-        for (size_t m = 0; m < nf; m++) {
-            int ci = found[m];
+        for (size_t i = m0; i < m; i++) {
+            int ci = R->found[i], f = doc_fact(d, ci), ok = 0;
             const Concept *cc = &lx->c[ci];
-            int ok = 0;
-            for (int f = 0; f < d->nf; f++)
-                if (d->f[f].concept == ci) {
-                    ok = 1;
-                    if (!negated)
-                        CREDIT(cr_fact[f], fd_fact[f], k);
-                }
+            if (f >= 0) {
+                ok = 1;
+                if (!negated)
+                    credit(cr, f, R->q[k]);
+            }
             for (int p = 0; p < 2; p++)
                 if (d->p[p].rel == ci) {
                     ok = 1;
                     if (!negated)
-                        CREDIT(cr_p[p], fd_p[p], k);
+                        credit(cr, CR_P0 + p, R->q[k]);
                 }
             if (d->place == ci) {
                 ok = 1;
                 if (!negated)
-                    CREDIT(cr_place, fd_place, k);
+                    credit(cr, CR_PLACE, R->q[k]);
             }
             for (int p = 0; p < d->ndis; p++)
                 ok |= d->dis[p] == ci;
@@ -1228,15 +1159,17 @@ void judge_score(const Judge *j, size_t di, const char *text, JudgeScore *s, cJS
             }
         }
     }
+}
 
-    /* numbers: ages, durations and amounts must be the document's; a bare
-     * number the document does not have is invented; several candidates
-     * for one fact ("27, 28, 29", "27F or 28F") contradict it */
+/* Numbers: ages, durations and amounts must be the document's; a bare
+ * number the document does not have is invented; a run of candidates is a
+ * hedge when they differ and one of them is not the document's ("27, 28,
+ * 29", "27F or 28F": one contradiction), while a list of the document's
+ * own numbers ("31F, 34M") is not. */
+static void read_numbers(const Doc *d, const Reading *R, Credits *cr, JudgeScore *s, cJSON *ex)
+{
     static _Thread_local Numbers nb;
-    find_numbers(&raw, &nb);
-    /* a run is a hedge when its candidates differ and one of them is not
-     * the document's ("27, 28, 29"); a list of the document's own numbers
-     * ("31F, 34M") is not */
+    find_numbers(&R->raw, &nb);
     int hedge[MAX_NUMS] = {0};
     for (int k = 0; k < nb.nn; k++) {
         const Num *a = &nb.n[k];
@@ -1251,7 +1184,7 @@ void judge_score(const Judge *j, size_t di, const char *text, JudgeScore *s, cJS
     }
     for (int k = 0; k < nb.nn; k++) {
         const Num *a = &nb.n[k];
-        int ck = clause_of[a->at];
+        double q = R->q[R->clause_of[a->at]];
         if (a->run >= 0 && hedge[a->run]) {
             if (!(k > 0 && nb.n[k - 1].run == a->run)) { /* once, at the run's first number */
                 s->contradicted++;
@@ -1259,18 +1192,18 @@ void judge_score(const Judge *j, size_t di, const char *text, JudgeScore *s, cJS
             }
             continue;
         }
+        int match = 0;
         switch (a->kind) {
-        case NK_AGE: {
-            int match = 0;
+        case NK_AGE:
             if (d->domain == WD_TLDR && a->v == d->nar_age && (!a->g || a->g == d->nar_g)) {
                 match = 1;
-                CREDIT(cr_nar, fd_nar, ck);
+                credit(cr, CR_NAR, q);
             }
             for (int p = 0; p < 2 && !match; p++)
                 if (d->p[p].rel >= 0 && a->v == d->p[p].age && (!a->g || a->g == d->p[p].gender)) {
                     match = 1;
                     if (p == 0)
-                        CREDIT(cr_age, fd_age, ck);
+                        credit(cr, CR_AGE, q);
                 }
             if (!match) {
                 s->contradicted++;
@@ -1278,7 +1211,6 @@ void judge_score(const Judge *j, size_t di, const char *text, JudgeScore *s, cJS
                             a->g ? a->g : ' ');
             }
             break;
-        }
         case NK_BARE:
             if (!doc_has_number(d, a->v)) {
                 s->invented++;
@@ -1286,15 +1218,14 @@ void judge_score(const Judge *j, size_t di, const char *text, JudgeScore *s, cJS
                 break;
             }
             if (d->domain == WD_TLDR && a->v == d->nar_age)
-                CREDIT(cr_nar, fd_nar, ck);
+                credit(cr, CR_NAR, q);
             if (d->p[0].rel >= 0 && a->v == d->p[0].age)
-                CREDIT(cr_age, fd_age, ck);
+                credit(cr, CR_AGE, q);
             break;
-        case NK_DUR: {
-            int match = 0;
+        case NK_DUR:
             if (d->dur_n > 0 && same_dur((int)a->v, a->unit, d->dur_n, d->dur_unit)) {
                 match = 1;
-                CREDIT(cr_dur, fd_dur, ck);
+                credit(cr, CR_DUR, q);
             }
             for (int f = 0; f < d->nf && !match; f++)
                 match = d->f[f].dur_n > 0 && same_dur((int)a->v, a->unit, d->f[f].dur_n, d->f[f].dur_unit);
@@ -1304,9 +1235,7 @@ void judge_score(const Judge *j, size_t di, const char *text, JudgeScore *s, cJS
                             world_unit_name(a->unit), a->v == 1 ? "" : "s");
             }
             break;
-        }
-        case NK_MONEY: {
-            int match = 0;
+        case NK_MONEY:
             for (int f = 0; f < d->nf && !match; f++)
                 match = d->f[f].money > 0 && d->f[f].money == a->v;
             if (!match) {
@@ -1315,86 +1244,136 @@ void judge_score(const Judge *j, size_t di, const char *text, JudgeScore *s, cJS
             }
             break;
         }
-        }
     }
-#undef CREDIT
+}
 
-    /* coverage: importance-weighted recall, each fact credited with the
-     * quality of the best clause that states it */
+/* Coverage: importance-weighted recall, each fact credited with the
+ * quality of the best clause that states it; coverage_keys credits every
+ * named fact in full. */
+static void score_coverage(const Judge *j, const Doc *d, const Credits *cr, JudgeScore *s, cJSON *ex)
+{
+    const Lexicon *lx = &j->w->lx;
+    const WorldConfig *c = &j->w->cfg;
     double have = 0, have_keys = 0, all = 0;
-#define FACT(cr, fd, wt, ...)                                   \
+#define FACT(slot, wt, ...)                                     \
     do {                                                        \
         double w_ = (wt);                                       \
         all += w_;                                              \
-        have += w_ * (cr);                                      \
-        have_keys += (fd) ? w_ : 0;                             \
-        if ((cr) >= 0.5)                                        \
+        have += w_ * cr->credit[slot];                          \
+        have_keys += cr->named[slot] ? w_ : 0;                  \
+        if (cr->credit[slot] >= 0.5)                            \
             explain_add(ex, "covered", __VA_ARGS__);            \
         else                                                    \
             explain_add(ex, "missed", __VA_ARGS__);             \
     } while (0)
     for (int f = 0; f < d->nf; f++)
-        FACT(cr_fact[f], fd_fact[f], d->f[f].weight, "%s", lx->c[d->f[f].concept].id);
+        FACT(f, d->f[f].weight, "%s", lx->c[d->f[f].concept].id);
     if (d->p[0].rel >= 0)
-        FACT(cr_p[0], fd_p[0], c->fw_relation, "%s", lx->c[d->p[0].rel].id);
+        FACT(CR_P0, c->fw_relation, "%s", lx->c[d->p[0].rel].id);
     if (d->p[1].rel >= 0)
-        FACT(cr_p[1], fd_p[1], c->fw_person2, "%s", lx->c[d->p[1].rel].id);
+        FACT(CR_P1, c->fw_person2, "%s", lx->c[d->p[1].rel].id);
     if (d->domain == WD_TLDR)
-        FACT(cr_nar, fd_nar, c->fw_narrator, "narrator %d%c", d->nar_age, d->nar_g);
+        FACT(CR_NAR, c->fw_narrator, "narrator %d%c", d->nar_age, d->nar_g);
     if (d->p[0].rel >= 0)
-        FACT(cr_age, fd_age, c->fw_age, "age %d%c", d->p[0].age, d->p[0].gender);
+        FACT(CR_AGE, c->fw_age, "age %d%c", d->p[0].age, d->p[0].gender);
     if (d->place >= 0)
-        FACT(cr_place, fd_place, c->fw_place[d->domain], "%s", lx->c[d->place].id);
+        FACT(CR_PLACE, c->fw_place[d->domain], "%s", lx->c[d->place].id);
     if (d->dur_n > 0)
-        FACT(cr_dur, fd_dur, c->fw_duration, "duration %d %s%s", d->dur_n, world_unit_name(d->dur_unit),
+        FACT(CR_DUR, c->fw_duration, "duration %d %s%s", d->dur_n, world_unit_name(d->dur_unit),
              d->dur_n == 1 ? "" : "s");
 #undef FACT
     s->coverage = all > 0 ? have / all : 0;
     s->coverage_keys = all > 0 ? have_keys / all : 0;
+}
+
+/* Share of repeated word trigrams (sentence ends included); unknown words
+ * count as distinct, so the raw tokens are hashed. */
+static double repetition(const RawToks *raw)
+{
+    if (raw->n < 3)
+        return 0;
+    uint64_t *seen = xmalloc((size_t)raw->n * sizeof *seen);
+    size_t tri = 0, rep = 0;
+    for (int i = 0; i + 2 < raw->n; i++) {
+        uint64_t h = util_fnv1a(UTIL_FNV_INIT, raw->t[i], strlen(raw->t[i]));
+        h = util_fnv1a(h, " ", 1);
+        h = util_fnv1a(h, raw->t[i + 1], strlen(raw->t[i + 1]));
+        h = util_fnv1a(h, " ", 1);
+        h = util_fnv1a(h, raw->t[i + 2], strlen(raw->t[i + 2]));
+        int dup = 0;
+        for (size_t p = 0; p < tri && !dup; p++)
+            dup = seen[p] == h;
+        rep += dup;
+        seen[tri++] = h;
+    }
+    free(seen);
+    return (double)rep / (double)tri;
+}
+
+/* Does the summary end on a word that cannot end one ("the", "and", a
+ * comma...), final marks aside? */
+static int ends_dangling(const CoherenceLM *lm, const LmToks *t)
+{
+    size_t last = t->n;
+    while (last > 0) {
+        const char *ws = strpool_get(&lm->vocab, t->id[last - 1]);
+        if (strcmp(ws, ".") && strcmp(ws, "?") && strcmp(ws, "!"))
+            break;
+        last--;
+    }
+    return last > 0 && t->id[last - 1] != ID_UNK && is_dangling(strpool_get(&lm->vocab, t->id[last - 1]));
+}
+
+/* The length factor: exp(-cost * scale * softplus((words - start) / scale)),
+ * smooth and strictly falling, nearly 1 well below start and losing about
+ * cost per word (in log) past it. */
+static double length_factor(const WorldConfig *c, int domain, size_t words)
+{
+    double x = ((double)words - c->length_start[domain]) / c->length_scale;
+    double sp = x > 30 ? x : log1p(exp(x));
+    return exp(-c->length_cost * c->length_scale * sp);
+}
+
+void judge_score(const Judge *j, size_t di, const char *text, JudgeScore *s, cJSON *ex)
+{
+    const WorldConfig *c = &j->w->cfg;
+    const Doc *d = &j->w->docs[di];
+    const CoherenceLM *lm = &j->lm[d->domain];
+    memset(s, 0, sizeof *s);
+    s->words = util_count_words(text);
+    if (ex) {
+        cJSON_AddArrayToObject(ex, "covered");
+        cJSON_AddArrayToObject(ex, "missed");
+        cJSON_AddArrayToObject(ex, "invented");
+        cJSON_AddArrayToObject(ex, "contradicted");
+        cJSON_AddArrayToObject(ex, "incoherent");
+    }
+    static _Thread_local Reading R;
+    read_tokens(j, d, text, &R);
+    s->lm_nll = read_quality(j, d, &R);
+    read_negation(j, d, text, &R, s, ex);
+    Credits cr;
+    memset(&cr, 0, sizeof cr);
+    read_keys(j, d, text, &R, &cr, s, ex);
+    read_numbers(d, &R, &cr, s, ex);
+    score_coverage(j, d, &cr, s, ex);
     double f_inv = pow(1.0 + c->invent_penalty, -s->invented);
     double f_con = pow(1.0 + c->contra_penalty, -s->contradicted);
     s->accuracy = f_inv * f_con;
 
-    /* coherence: the model's fluency, then repetition and truncation */
-    double lmcoh = 0, f_rep = 1, f_trunc = 1;
-    if (t.n > 0) {
-        lmcoh = (lm->h_bad - s->lm_nll) / (lm->h_bad - lm->h_good);
-        lmcoh = lmcoh < 0 ? 0 : lmcoh > 1 ? 1 : lmcoh;
-        /* repeated word trigrams (sentence ends included); unknown words
-         * count as distinct, so the raw tokens are hashed */
-        size_t tri = 0, rep = 0;
-        uint64_t *seen = raw.n >= 3 ? xmalloc((size_t)raw.n * sizeof *seen) : NULL;
-        size_t nraw = 0;
-        for (int i = 0; i + 2 < raw.n; i++) {
-            uint64_t h = util_fnv1a(UTIL_FNV_INIT, raw.t[i], strlen(raw.t[i]));
-            h = util_fnv1a(h, " ", 1);
-            h = util_fnv1a(h, raw.t[i + 1], strlen(raw.t[i + 1]));
-            h = util_fnv1a(h, " ", 1);
-            h = util_fnv1a(h, raw.t[i + 2], strlen(raw.t[i + 2]));
-            int dup = 0;
-            for (size_t p = 0; p < nraw && !dup; p++)
-                dup = seen[p] == h;
-            tri++;
-            rep += dup;
-            seen[nraw++] = h;
-        }
-        free(seen);
-        s->repetition = tri ? (double)rep / (double)tri : 0;
+    /* coherence: the model's fluency F, then repetition and truncation */
+    double fluency = 0, f_rep = 1, f_trunc = 1;
+    if (R.lt.n > 0) {
+        fluency = (lm->h_bad - s->lm_nll) / (lm->h_bad - lm->h_good);
+        fluency = fluency < 0 ? 0 : fluency > 1 ? 1 : fluency;
+        s->repetition = repetition(&R.raw);
         f_rep = 1.0 - fmin(1.0, 2.0 * s->repetition);
-        /* truncation: the last word cannot end a summary */
-        size_t last = t.n;
-        while (last > 0) {
-            const char *ws = strpool_get(&lm->vocab, t.id[last - 1]);
-            if (strcmp(ws, ".") && strcmp(ws, "?") && strcmp(ws, "!"))
-                break;
-            last--;
-        }
-        const char *lastw = last > 0 && t.id[last - 1] != ID_UNK ? strpool_get(&lm->vocab, t.id[last - 1]) : "";
-        s->truncated = last > 0 && is_dangling(lastw);
+        s->truncated = ends_dangling(lm, &R.lt);
         f_trunc = s->truncated ? 0.5 : 1;
     }
-    free(t.id);
-    s->coherence = lmcoh * f_rep * f_trunc;
+    free(R.lt.id);
+    free(R.lt.id2);
+    s->coherence = fluency * f_rep * f_trunc;
 
     /* overall: a weighted geometric mean of coverage and coherence (no
      * amount of one makes up for none of the other), times accuracy and
@@ -1404,7 +1383,7 @@ void judge_score(const Judge *j, size_t di, const char *text, JudgeScore *s, cJS
     double a = wsum > 0 ? c->w_coverage / wsum : 0.5, b = 1 - a;
     double f_len = length_factor(c, d->domain, s->words);
     double f_incoh = s->coverage_keys > 0 ? pow(s->coverage / s->coverage_keys, a) : 1;
-    s->ceiling = pow(s->coverage_keys, a) * pow(lmcoh, b);
+    s->ceiling = pow(s->coverage_keys, a) * pow(fluency, b);
     s->overall = s->accuracy * pow(s->coverage, a) * pow(s->coherence, b) * f_len;
     if (!(s->overall >= 0))
         s->overall = 0;

@@ -23,7 +23,8 @@ typedef struct {
     uint64_t *tkeys; uint32_t *tvals; size_t tcap, tn;   /* trigram counts */
     uint64_t *c2keys; uint32_t *c2tot, *c2typ; size_t c2cap, c2n; /* trigram contexts */
     double total;
-    double h_good, h_bad;              /* calibration: mean NLL per token of clean / shuffled summaries */
+    double h_good, h_bad;              /* calibration: mean NLL per token of clean / shuffled texts (only the
+                                        * summary model's are used: the coherence axis) */
     double clause_good, clause_bad;    /* clause NLL: 90th percentile of clean clauses, median of shuffled ones */
 } CoherenceLM;
 
@@ -31,6 +32,7 @@ typedef struct {
     World *w;                          /* borrowed */
     CoherenceLM lm[WD_N];              /* clean summaries: the coherence axis and clause quality */
     CoherenceLM doclm[WD_N];           /* documents: clause quality of copied sentences */
+    StrPool cues;                      /* negation and hedging cue words */
     uint64_t **licence;                /* (nc) sorted hashes of (negation cue, next word) in a concept's sentences */
     size_t *nlicence;                  /* (nc) */
 } Judge;
@@ -47,7 +49,6 @@ typedef struct {
     int invented, contradicted;
     int negated;        /* clauses that negate or hedge a true fact (counted in contradicted) */
     double coverage_keys; /* coverage with every key credited wherever it stands */
-    double copied;      /* share of words inside 5-grams copied from the document; NAN without its text */
     double ceiling;     /* overall without any penalty: coverage_keys^a * lm coherence^b */
     double pen[JP_N];   /* the amount each penalty took off overall; ceiling - sum = overall */
 } JudgeScore;
@@ -61,9 +62,13 @@ void judge_free(Judge *j);
 
 /* Scores text as a summary of document doc (an index in w->docs). When
  * explain is not NULL, adds "covered", "missed", "invented",
- * "contradicted" and "incoherent" arrays to it. copied is computed when the
- * world's texts are loaded (world_load_texts), else NAN. Thread-safe. */
+ * "contradicted" and "incoherent" arrays to it. Thread-safe. */
 void judge_score(const Judge *j, size_t doc, const char *text, JudgeScore *s, cJSON *explain);
+
+/* Share of text's words inside a run of 5 words found in document doc
+ * (sentence marks ignored): how much a summary copies. NAN when the
+ * world's texts are not loaded (world_load_texts). Thread-safe. */
+double judge_copied(const Judge *j, size_t doc, const char *text);
 
 /* Mean NLL per token of text under lm (exposed for tests). */
 double judge_lm_nll(const CoherenceLM *lm, const char *text, size_t *ntok);

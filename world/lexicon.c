@@ -335,6 +335,12 @@ void lexicon_tokenize(const char *text, void (*fn)(const char *tok, size_t len, 
         fn(buf, n, arg);
 }
 
+void lexicon_key_text(const Lexicon *lx, const Key *k, StrBuf *out)
+{
+    for (int q = 0; q < k->ntok; q++)
+        sb_printf(out, "%s%s", q ? " " : "", strpool_get(&lx->tokens, k->tok[q]));
+}
+
 uint32_t lexicon_token_id(const Lexicon *lx, const char *tok)
 {
     long f = strpool_find(&lx->tokens, tok);

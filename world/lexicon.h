@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/err.h"
+#include "common/strbuf.h"
 #include "common/strpool.h"
 
 enum { WD_TLDR, WD_NEWS, WD_N }; /* domains, as Domain in analysis/records.h */
@@ -125,5 +126,8 @@ size_t lexicon_match_ids(const Lexicon *lx, const uint32_t *tok, size_t ntok, in
 size_t lexicon_match_at(const Lexicon *lx, const uint32_t *tok, size_t ntok, int *out, int *at, int *len,
                         size_t cap);
 uint32_t lexicon_token_id(const Lexicon *lx, const char *tok);
+
+/* Appends key k as its tokens joined by spaces ("flirty texts"). */
+void lexicon_key_text(const Lexicon *lx, const Key *k, StrBuf *out);
 
 #endif

@@ -158,20 +158,7 @@ static const char *group_open(const char *tpl, const char *p)
  * unbalanced (render_check reports that). */
 static const char *group_close(const char *p, const char **alts, int *nalts, int cap)
 {
-    int depth = 0;
-    *nalts = 0;
-    alts[(*nalts)++] = p + 1;
-    for (p++; *p; p++) {
-        if (*p == '{' || *p == '[') {
-            depth++;
-        } else if (*p == '}' || *p == ']') {
-            if (depth-- == 0)
-                return p;
-        } else if (*p == '|' && depth == 0 && *nalts < cap) {
-            alts[(*nalts)++] = p + 1;
-        }
-    }
-    return NULL;
+    return render_group_end(p + 1, *p == '{' ? '}' : ']', alts, nalts, cap);
 }
 
 /* 1 when the text at p may begin a sentence in some rendering: at the start
@@ -502,8 +489,7 @@ static size_t static_checks(const Lexicon *lx, StrBuf *msgs)
             x.owner = lx->c[ka->concept].id;
             StrBuf k;
             sb_init(&k);
-            for (int q = 0; q < ka->ntok; q++)
-                sb_printf(&k, "%s%s", q ? " " : "", strpool_get(&lx->tokens, ka->tok[q]));
+            lexicon_key_text(lx, ka, &k);
             problem(&x, "key \"%s\" is also a key of %s", sb_str(&k), lx->c[kb->concept].id);
             sb_free(&k);
         }

@@ -19,8 +19,7 @@ static void first_key(const Lexicon *lx, int ci, StrBuf *out)
     for (size_t k = 0; k < lx->nkeys; k++) {
         if (lx->keys[k].concept != ci)
             continue;
-        for (int q = 0; q < lx->keys[k].ntok; q++)
-            sb_printf(out, "%s%s", q ? " " : "", strpool_get(&lx->tokens, lx->keys[k].tok[q]));
+        lexicon_key_text(lx, &lx->keys[k], out);
         return;
     }
 }

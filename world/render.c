@@ -25,10 +25,7 @@ static int is_name(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-/* Returns the end of the group that starts at p (p points just after the
- * opening '{' or '['), i.e. the matching closer, or NULL. alts: when not
- * NULL, receives the start of each top-level alternative ('|'-separated). */
-static const char *group_end(const char *p, char close, const char **alts, int *nalts, int cap)
+const char *render_group_end(const char *p, char close, const char **alts, int *nalts, int cap)
 {
     int depth = 0;
     if (alts) {
@@ -57,7 +54,7 @@ static int expand(const char *p, const char *end, Slots *s, gsl_rng *r, double p
         if (*p == '{') {
             const char *alts[32];
             int n = 0;
-            const char *e = group_end(p + 1, '}', alts, &n, 32);
+            const char *e = render_group_end(p + 1, '}', alts, &n, 32);
             if (!e || e > end)
                 return -1;
             int k = 0;
@@ -68,7 +65,7 @@ static int expand(const char *p, const char *end, Slots *s, gsl_rng *r, double p
                 return -1;
             p = e + 1;
         } else if (*p == '[') {
-            const char *e = group_end(p + 1, ']', NULL, NULL, 0);
+            const char *e = render_group_end(p + 1, ']', NULL, NULL, 0);
             if (!e || e > end)
                 return -1;
             if (gsl_rng_uniform(r) < 0.5 && expand(p + 1, e, s, r, para, out) != 0)
@@ -104,6 +101,79 @@ static int expand(const char *p, const char *end, Slots *s, gsl_rng *r, double p
         }
     }
     return 0;
+}
+
+/* ---- every rendering ---- */
+
+typedef struct EachCont {
+    const char *p, *end;          /* what follows the part being expanded */
+    const struct EachCont *next;
+} EachCont;
+
+typedef struct {
+    const char *slot_word;
+    size_t max, n;
+    void (*fn)(const char *text, void *arg);
+    void *arg;
+} EachCtx;
+
+/* Expands [p, end) after what acc holds, then the continuations k. */
+static void each(EachCtx *x, const char *p, const char *end, StrBuf *acc, const EachCont *k)
+{
+    while (x->n < x->max) {
+        if (p >= end) {
+            if (!k) {
+                x->fn(sb_str(acc), x->arg);
+                x->n++;
+                return;
+            }
+            p = k->p, end = k->end, k = k->next;
+            continue;
+        }
+        size_t mark = acc->len;
+        if (*p == '{' || *p == '[') {
+            const char *alts[32];
+            int n = 0;
+            const char *e = render_group_end(p + 1, *p == '{' ? '}' : ']', alts, &n, 32);
+            if (!e || e > end)
+                return;
+            EachCont after = {e + 1, end, k};
+            if (*p == '[') {
+                each(x, p + 1, e, acc, &after); /* kept */
+                acc->len = mark, acc->s[mark] = '\0';
+                each(x, e + 1, end, acc, k);     /* dropped */
+            } else {
+                for (int a = 0; a < n; a++) {
+                    each(x, alts[a], a + 1 < n ? alts[a + 1] - 1 : e, acc, &after);
+                    acc->len = mark, acc->s[mark] = '\0';
+                }
+            }
+            return;
+        }
+        if (*p == '$' && p + 1 < end && is_name(p[1])) {
+            sb_printf(acc, " %s ", x->slot_word);
+            for (p++; p < end && is_name(*p); p++)
+                ;
+            continue;
+        }
+        const char *q = p + 1;
+        while (q < end && *q != '{' && *q != '[' && *q != '$')
+            q++;
+        sb_addn(acc, p, (size_t)(q - p));
+        p = q;
+    }
+}
+
+size_t render_each(const char *tpl, const char *slot_word, size_t max, void (*fn)(const char *text, void *arg),
+                   void *arg)
+{
+    EachCtx x = {slot_word, max, 0, fn, arg};
+    StrBuf acc;
+    sb_init(&acc);
+    sb_add(&acc, "");
+    each(&x, tpl, tpl + strlen(tpl), &acc, NULL);
+    sb_free(&acc);
+    return x.n;
 }
 
 int render_template(const char *tpl, Slots *s, gsl_rng *r, double para, StrBuf *out)

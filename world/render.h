@@ -28,6 +28,19 @@ const char *render_slot_name(Slot s);
  * when tpl is malformed (unbalanced braces or brackets). */
 int render_template(const char *tpl, Slots *s, gsl_rng *r, double para, StrBuf *out);
 
+/* Calls fn(text, arg) for every rendering of tpl: each alternative of
+ * every {a|b}, each optional [x] kept and dropped, every slot written as
+ * slot_word between spaces; at most max renderings, in order. The text is
+ * raw (not tidied). Returns how many were made. */
+size_t render_each(const char *tpl, const char *slot_word, size_t max, void (*fn)(const char *text, void *arg),
+                   void *arg);
+
+/* The end of the group whose opener is just before p (p points just after
+ * the '{' or '['): the matching closer, or NULL when the closer is not
+ * close or the text is unbalanced. alts (may be NULL) receives the start of
+ * each top-level '|'-separated alternative, at most cap; *nalts their count. */
+const char *render_group_end(const char *p, char close, const char **alts, int *nalts, int cap);
+
 /* Calls fn for each slot a template uses (for lint). */
 void render_slots_used(const char *tpl, void (*fn)(int slot, const char *name, size_t len, void *arg), void *arg);
 

@@ -189,30 +189,56 @@ static int small_world(World *w, const char *name)
     return 0;
 }
 
+/* The small world every test below shares: generated, opened and judged
+ * once (300 posts, 200 articles), freed at exit. NULL if it could not be
+ * made. */
+static World shared_w;
+static Judge shared_j;
+static int shared_state; /* 0: not made yet, 1: ready, -1: failed */
+
+static void shared_free(void)
+{
+    judge_free(&shared_j);
+    world_close(&shared_w);
+}
+
+static World *shared_world(Judge **j)
+{
+    if (shared_state == 0) {
+        shared_state = small_world(&shared_w, "w_small") == 0 ? 1 : -1;
+        if (shared_state == 1) {
+            judge_init(&shared_j, &shared_w);
+            atexit(shared_free);
+        }
+    }
+    if (j)
+        *j = &shared_j;
+    return shared_state == 1 ? &shared_w : NULL;
+}
+
 void test_world_facts_round_trip(void)
 {
-    World w;
-    if (small_world(&w, "w_facts") != 0) {
+    World *w = shared_world(NULL);
+    if (!w) {
         CHECK(0, "could not make a world");
         return;
     }
     gsl_rng *r = rng_alloc(3);
     for (size_t k = 0; k < 50; k++) {
-        const Doc *d = &w.docs[k * 7 % w.ndocs];
-        cJSON *j0 = world_doc_to_json(&w.lx, d, NULL, 0);
+        const Doc *d = &w->docs[k * 7 % w->ndocs];
+        cJSON *j0 = world_doc_to_json(&w->lx, d, NULL, 0);
         char *txt = cJSON_PrintUnformatted(j0); /* through text, as facts.jsonl is */
         cJSON *j = cJSON_Parse(txt);
         free(txt);
         cJSON_Delete(j0);
         Doc back;
         TlError err;
-        int rc = world_doc_from_json(&w.lx, j, &back, "f", 1, &err);
+        int rc = world_doc_from_json(&w->lx, j, &back, "f", 1, &err);
         CHECK(rc == 0, "facts read back: %s", rc ? err.msg : "");
         CHECK(memcmp(d, &back, sizeof back) == 0, "doc %s: facts round trip exactly", d->id);
         cJSON_Delete(j);
     }
     rng_free(r);
-    world_close(&w);
 }
 
 static void text_shuffle(gsl_rng *r, const char *in, StrBuf *out)
@@ -231,26 +257,25 @@ static void text_shuffle(gsl_rng *r, const char *in, StrBuf *out)
 
 void test_world_judge_orders(void)
 {
-    World w;
-    if (small_world(&w, "w_judge") != 0) {
+    Judge *j;
+    World *w = shared_world(&j);
+    if (!w) {
         CHECK(0, "could not make a world");
         return;
     }
-    Judge j;
-    judge_init(&j, &w);
     gsl_rng *r = rng_alloc(11);
     StrBuf t;
     sb_init(&t);
     size_t n = 0, beat_overall = 0, beat_cov = 0, acc_ge = 0, acc_gt = 0, inv_lower = 0, inv_n = 0;
     size_t age_con = 0, shuf_lower = 0, rep_lower = 0, cov_up = 0, cov_n = 0, self_clean = 0;
-    for (size_t k = 0; k < w.ndocs; k++) {
-        const Doc *d = &w.docs[k];
-        size_t o = (k + 1) % w.ndocs; /* another document of the same dataset and another event */
-        while (w.docs[o].domain != d->domain || w.docs[o].f[0].concept == d->f[0].concept)
-            o = (o + 1) % w.ndocs;
+    for (size_t k = 0; k < w->ndocs; k++) {
+        const Doc *d = &w->docs[k];
+        size_t o = (k + 1) % w->ndocs; /* another document of the same dataset and another event */
+        while (w->docs[o].domain != d->domain || w->docs[o].f[0].concept == d->f[0].concept)
+            o = (o + 1) % w->ndocs;
         JudgeScore ref, other, s;
-        judge_score(&j, k, w.ref[k], &ref, NULL);
-        judge_score(&j, k, w.ref[o], &other, NULL);
+        judge_score(j, k, w->ref[k], &ref, NULL);
+        judge_score(j, k, w->ref[o], &other, NULL);
         n++;
         beat_overall += ref.overall > other.overall;
         beat_cov += ref.coverage > other.coverage;
@@ -259,8 +284,8 @@ void test_world_judge_orders(void)
         self_clean += ref.invented == 0 && ref.contradicted == 0;
         /* an invented fact: another document's reference appended */
         sb_clear(&t);
-        sb_printf(&t, "%s Also, %s", w.ref[k], w.ref[o]);
-        judge_score(&j, k, sb_str(&t), &s, NULL);
+        sb_printf(&t, "%s Also, %s", w->ref[k], w->ref[o]);
+        judge_score(j, k, sb_str(&t), &s, NULL);
         if (other.invented + other.contradicted > 0) {
             inv_n++;
             inv_lower += s.accuracy < ref.accuracy;
@@ -271,33 +296,33 @@ void test_world_judge_orders(void)
             int age = d->nar_age + 7;
             while (age == d->p[0].age || age == d->p[1].age)
                 age++;
-            sb_printf(&t, "%s I'm %d%c.", w.ref[k], age, d->nar_g);
-            judge_score(&j, k, sb_str(&t), &s, NULL);
+            sb_printf(&t, "%s I'm %d%c.", w->ref[k], age, d->nar_g);
+            judge_score(j, k, sb_str(&t), &s, NULL);
             age_con += s.contradicted > ref.contradicted && s.accuracy < ref.accuracy;
         }
         /* shuffled and repeated */
-        text_shuffle(r, w.ref[k], &t);
-        judge_score(&j, k, sb_str(&t), &s, NULL);
+        text_shuffle(r, w->ref[k], &t);
+        judge_score(j, k, sb_str(&t), &s, NULL);
         shuf_lower += s.coherence < ref.coherence;
         sb_clear(&t);
-        sb_printf(&t, "%s %s", w.ref[k], w.ref[k]);
-        judge_score(&j, k, sb_str(&t), &s, NULL);
+        sb_printf(&t, "%s %s", w->ref[k], w->ref[k]);
+        judge_score(j, k, sb_str(&t), &s, NULL);
         rep_lower += s.coherence < ref.coherence;
         /* true important facts added: the whole document after the reference */
         if (ref.coverage < 1) {
             sb_clear(&t);
-            size_t rl = strlen(w.ref[k]);
-            char last = rl ? w.ref[k][rl - 1] : '.';
+            size_t rl = strlen(w->ref[k]);
+            char last = rl ? w->ref[k][rl - 1] : '.';
             /* a sentence of its own: a reference without a final mark would
              * run on into the post's first sentence */
-            sb_printf(&t, "%s%s %s", w.ref[k], last == '.' || last == '?' || last == '!' ? "" : ".", w.body[k]);
-            judge_score(&j, k, sb_str(&t), &s, NULL);
+            sb_printf(&t, "%s%s %s", w->ref[k], last == '.' || last == '?' || last == '!' ? "" : ".", w->body[k]);
+            judge_score(j, k, sb_str(&t), &s, NULL);
             cov_n++;
             int up = s.coverage > ref.coverage && s.invented == 0 && s.contradicted == 0;
             cov_up += up;
             if (!up && cov_n - cov_up <= 2) {
                 cJSON *e1 = cJSON_CreateObject();
-                judge_score(&j, k, sb_str(&t), &s, e1);
+                judge_score(j, k, sb_str(&t), &s, e1);
                 char *e = cJSON_PrintUnformatted(e1);
                 printf("  doc %s: reference coverage %.3f, with the document %.3f, %d invented, %d contradicted: %s\n",
                        d->id, ref.coverage, s.coverage, s.invented, s.contradicted, e);
@@ -325,25 +350,23 @@ void test_world_judge_orders(void)
     /* explanations name the facts */
     cJSON *ex = cJSON_CreateObject();
     JudgeScore s;
-    judge_score(&j, 0, "My landlord kept my security deposit in Chicago.", &s, ex);
+    judge_score(j, 0, "My landlord kept my security deposit in Chicago.", &s, ex);
     char *e = cJSON_PrintUnformatted(ex);
     CHECK(strstr(e, "\"invented\":[") != NULL && (s.invented + s.contradicted) > 0,
           "an unrelated summary has invented facts: %s", e);
     free(e);
     cJSON_Delete(ex);
-    judge_score(&j, 0, "", &s, NULL);
+    judge_score(j, 0, "", &s, NULL);
     CHECK(s.overall == 0 && s.coherence == 0 && s.coverage == 0, "an empty summary scores 0");
     /* when, not how long: no duration to contradict */
     JudgeScore base;
-    judge_score(&j, 0, w.ref[0], &base, NULL);
+    judge_score(j, 0, w->ref[0], &base, NULL);
     sb_clear(&t);
-    sb_printf(&t, "%s One day I checked again, and a few weeks later, 2 weeks later, it took 1.5 years.", w.ref[0]);
-    judge_score(&j, 0, sb_str(&t), &s, NULL);
+    sb_printf(&t, "%s One day I checked again, and a few weeks later, 2 weeks later, it took 1.5 years.", w->ref[0]);
+    judge_score(j, 0, sb_str(&t), &s, NULL);
     CHECK_INT(s.contradicted, base.contradicted, "'one day', '2 weeks later' and '1.5 years' contradict nothing");
     sb_free(&t);
     rng_free(r);
-    judge_free(&j);
-    world_close(&w);
 }
 
 void test_world_labelers(void)
@@ -403,26 +426,25 @@ void test_world_labelers(void)
  * dataset, against the reference. */
 void test_world_judge_probes(void)
 {
-    World w;
-    if (small_world(&w, "w_probes") != 0) {
+    Judge *j;
+    World *w = shared_world(&j);
+    if (!w) {
         CHECK(0, "could not make a world");
         return;
     }
-    Judge j;
-    judge_init(&j, &w);
     gsl_rng *r = rng_alloc(12);
     StrBuf t;
     sb_init(&t);
     double mean[WD_N][PROBE_N + 1] = {{0}}, pen[WD_N][PROBE_N][JP_N] = {{{0}}};
     size_t n[WD_N] = {0}, sums_ok = 0, total = 0;
-    for (size_t k = 0; k < w.ndocs; k++) {
-        int dom = w.docs[k].domain;
+    for (size_t k = 0; k < w->ndocs; k++) {
+        int dom = w->docs[k].domain;
         JudgeScore s;
-        judge_score(&j, k, w.ref[k], &s, NULL);
+        judge_score(j, k, w->ref[k], &s, NULL);
         mean[dom][PROBE_N] += s.overall;
         for (int p = 0; p < PROBE_N; p++) {
-            probe_write(&w, k, (ProbeKind)p, r, &t);
-            judge_score(&j, k, sb_str(&t), &s, NULL);
+            probe_write(w, k, (ProbeKind)p, r, &t);
+            judge_score(j, k, sb_str(&t), &s, NULL);
             mean[dom][p] += s.overall;
             double sum = 0;
             for (int q = 0; q < JP_N; q++) {
@@ -475,17 +497,17 @@ void test_world_judge_probes(void)
     }
     /* numbers are facts; negation of a true fact contradicts it */
     size_t d0 = 0;
-    while (w.docs[d0].domain != WD_TLDR)
+    while (w->docs[d0].domain != WD_TLDR)
         d0++;
-    const Doc *d = &w.docs[d0];
+    const Doc *d = &w->docs[d0];
     JudgeScore base, s;
-    judge_score(&j, d0, w.ref[d0], &base, NULL);
+    judge_score(j, d0, w->ref[d0], &base, NULL);
     int other = 97;
     while (other == d->nar_age || other == d->p[0].age || other == d->p[1].age || other == d->dur_n)
         other--;
     sb_clear(&t);
-    sb_printf(&t, "%s. It cost %d.", w.ref[d0], other);
-    judge_score(&j, d0, sb_str(&t), &s, NULL);
+    sb_printf(&t, "%s. It cost %d.", w->ref[d0], other);
+    judge_score(j, d0, sb_str(&t), &s, NULL);
     CHECK_INT(s.invented, base.invented + 1, "a bare number the document does not have is invented");
     sb_clear(&t);
     int alt = d->nar_age + 1, clash = 1; /* an age no one in the document has */
@@ -495,14 +517,12 @@ void test_world_judge_probes(void)
             clash |= alt == d->f[f].dur_n || alt == d->f[f].money;
         alt += clash;
     }
-    sb_printf(&t, "%s. I'm %d%c or %d%c.", w.ref[d0], d->nar_age, d->nar_g, alt, d->nar_g);
-    judge_score(&j, d0, sb_str(&t), &s, NULL);
+    sb_printf(&t, "%s. I'm %d%c or %d%c.", w->ref[d0], d->nar_age, d->nar_g, alt, d->nar_g);
+    judge_score(j, d0, sb_str(&t), &s, NULL);
     CHECK(s.contradicted == base.contradicted + 1, "two candidate ages for the narrator are one contradiction: "
           "expected %d, got %d in \"%s\"", base.contradicted + 1, s.contradicted, sb_str(&t));
     sb_free(&t);
     rng_free(r);
-    judge_free(&j);
-    world_close(&w);
 }
 
 /* The labelers' length bias on pairs of equal gold quality: two drafts of
@@ -511,29 +531,28 @@ void test_world_judge_probes(void)
  * the longer should win about 55-65% of the time (the issue's target). */
 void test_world_labeler_length_bias(void)
 {
-    World w;
-    if (small_world(&w, "w_lenbias") != 0) {
+    Judge *j;
+    World *w = shared_world(&j);
+    if (!w) {
         CHECK(0, "could not make a world");
         return;
     }
-    Judge j;
-    judge_init(&j, &w);
     WorkerPool pool;
-    pool_init(&pool, &w.cfg);
+    pool_init(&pool, &w->cfg);
     gsl_rng *r = rng_alloc(13);
     enum { DRAFTS = 8 };
     StrBuf t[DRAFTS];
     for (int k = 0; k < DRAFTS; k++)
         sb_init(&t[k]);
     size_t labels = 0, longer = 0, pairs = 0;
-    for (size_t k = 0; k < w.ndocs; k++) {
+    for (size_t k = 0; k < w->ndocs; k++) {
         double ov[DRAFTS];
         size_t words[DRAFTS];
         for (int q = 0; q < DRAFTS; q++) {
             sb_clear(&t[q]);
-            world_write_summary(&w.lx, &w.cfg, r, &w.docs[k], AUTHOR_NOISY, &t[q], NULL);
+            world_write_summary(&w->lx, &w->cfg, r, &w->docs[k], AUTHOR_NOISY, &t[q], NULL);
             JudgeScore s;
-            judge_score(&j, k, sb_str(&t[q]), &s, NULL);
+            judge_score(j, k, sb_str(&t[q]), &s, NULL);
             ov[q] = s.overall;
             words[q] = s.words;
         }
@@ -542,13 +561,13 @@ void test_world_labeler_length_bias(void)
                 if (fabs(ov[a] - ov[b]) >= 0.03 || (words[a] > words[b] ? words[a] - words[b] : words[b] - words[a]) < 3)
                     continue;
                 pairs++;
-                double seen[2] = {ov[a] + w.cfg.shared_taste * labeler_taste(&w.cfg, sb_str(&t[a])),
-                                  ov[b] + w.cfg.shared_taste * labeler_taste(&w.cfg, sb_str(&t[b]))};
+                double seen[2] = {ov[a] + w->cfg.shared_taste * labeler_taste(&w->cfg, sb_str(&t[a])),
+                                  ov[b] + w->cfg.shared_taste * labeler_taste(&w->cfg, sb_str(&t[b]))};
                 size_t wd[2] = {words[a], words[b]};
                 for (int l = 0; l < 4; l++) {
                     size_t who;
                     pool_pick(&pool, r, 1, &who);
-                    int conf, ch = labeler_compare(&pool.w[who], &w.cfg, r, seen, wd, &conf);
+                    int conf, ch = labeler_compare(&pool.w[who], &w->cfg, r, seen, wd, &conf);
                     labels++;
                     longer += wd[ch] > wd[1 - ch];
                 }
@@ -563,6 +582,4 @@ void test_world_labeler_length_bias(void)
         sb_free(&t[k]);
     rng_free(r);
     pool_free(&pool);
-    judge_free(&j);
-    world_close(&w);
 }
