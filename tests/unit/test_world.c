@@ -53,6 +53,13 @@ void test_world_tokenize(void)
     CHECK_STR(buf, "my|fiance|he|bf|for|1.5|years|.", "dashes, curly quotes, no-break space, decimals, ellipsis");
 }
 
+/* render_each collects every rendering, joined by '|'. */
+static void each_collect(const char *text, void *arg)
+{
+    StrBuf *b = arg;
+    sb_printf(b, "%s%s", b->len ? "|" : "", text);
+}
+
 void test_world_render(void)
 {
     gsl_rng *r = rng_alloc(7);
@@ -64,6 +71,18 @@ void test_world_render(void)
     s.v[S_HE] = "he";
     StrBuf b;
     sb_init(&b);
+    /* every rendering: each alternative, optional parts kept then dropped, slots as a word */
+    size_t ne = render_each("{my|our} $rel said [{very|so} ]{much|little}", "X", 100, each_collect, &b);
+    CHECK(ne == 12 && strcmp(sb_str(&b), "my  X  said very much|my  X  said very little|my  X  said so much|"
+                                        "my  X  said so little|my  X  said much|my  X  said little|"
+                                        "our  X  said very much|our  X  said very little|our  X  said so much|"
+                                        "our  X  said so little|our  X  said much|our  X  said little") == 0,
+          "render_each: expected the 12 renderings in order, got %zu: %s", ne, sb_str(&b));
+    sb_clear(&b);
+    ne = render_each("{a|b|c} {d|e}", "X", 4, each_collect, &b);
+    CHECK(ne == 4 && strcmp(sb_str(&b), "a d|a e|b d|b e") == 0, "render_each stops at max: got %zu: %s", ne,
+          sb_str(&b));
+    sb_clear(&b);
     CHECK_INT(render_template("{my|our} $rel said [really ]{nothing|little}", &s, r, 0.0, &b), 0, "renders");
     CHECK(strncmp(sb_str(&b), "my boyfriend said ", 18) == 0, "paraphrase rate 0 takes the first alternative, got '%s'",
           sb_str(&b));
