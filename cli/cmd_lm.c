@@ -483,7 +483,7 @@ int cmd_lm_sample(CliOpts *o)
     float *lp = xmalloc((size_t)K * N * sizeof *lp);
     int *len = xmalloc((size_t)K * sizeof *len);
     GptSampler s = {isnan(o->temperature) ? 1.0f : (float)o->temperature, isnan(o->top_p) ? 1.0f : (float)o->top_p,
-                    o->greedy, tok.eos, tok.pad};
+                    o->greedy, tok.eos, tok.pad, 0};
     gsl_rng *r = rng_alloc(o->seed);
     if (gpt_sample(&g, prompts, K, (int)P, N, &s, r, out, lp, len, &err) != 0)
         cli_usage_error(o, "%s", err.msg);

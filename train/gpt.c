@@ -170,11 +170,40 @@ void gpt_free(Gpt *g)
     memset(g, 0, sizeof *g);
 }
 
-double gpt_forward(Gpt *g, const int32_t *inputs, const int32_t *targets, const float *mask, const int32_t *pos,
+double gpt_forward(Gpt *g, const int32_t *inputs, const int32_t *targets, const float *mask, const int32_t *start,
                    int B, int T)
 {
-    net_forward_f(&g->net, inputs, targets, mask, pos, B, T);
+    g->net.inv_temp = 1;
+    net_forward_f(&g->net, inputs, targets, mask, start, B, T);
     return g->net.loss;
+}
+
+void gpt_logprobs(Gpt *g, const int32_t *inputs, const int32_t *targets, const int32_t *start, int B, int T,
+                  float temperature, float *logp)
+{
+    assert(!g->net.c.scalar_head && targets);
+    g->net.inv_temp = temperature > 0 ? 1.0f / temperature : 1.0f;
+    net_forward_f(&g->net, inputs, targets, NULL, start, B, T);
+    for (size_t i = 0; i < (size_t)B * T; i++)
+        logp[i] = -g->net.a.losses[i];
+}
+
+double gpt_entropy_at(const Gpt *g, int b, int t)
+{
+    const Net_f *n = &g->net;
+    assert(n->backward_ready && !n->c.scalar_head && b < n->curB && t < n->curT);
+    const float *p = n->a.probs + ((size_t)b * n->curT + t) * n->c.V;
+    double h = 0;
+    for (int v = 0; v < n->c.V; v++)
+        if (p[v] > 0)
+            h -= (double)p[v] * log((double)p[v]);
+    return h;
+}
+
+const float *gpt_values(const Gpt *g)
+{
+    assert(g->net.c.scalar_head);
+    return g->net.a.values;
 }
 
 void gpt_zero_grad(Gpt *g)
@@ -182,11 +211,45 @@ void gpt_zero_grad(Gpt *g)
     net_zero_grad_f(&g->net);
 }
 
-void gpt_backward(Gpt *g, const float *dvalues)
+void gpt_backward(Gpt *g, const float *d)
 {
     assert(g->net.backward_ready && "gpt_backward needs a forward with targets (or a scalar head) just before");
-    net_backward_f(&g->net, dvalues);
+    assert(d || !g->net.c.scalar_head);
+    net_backward_f(&g->net, d);
     g->net.backward_ready = 0;
+}
+
+void gpt_init_scalar_from(Gpt *g, const Gpt *lm, uint64_t seed)
+{
+    GptConfig c = lm->net.c;
+    c.scalar_head = 1;
+    memset(g, 0, sizeof *g);
+    net_init_f(&g->net, &c);
+    /* the tensors up to lnfb are the body, in the same order in both */
+    size_t body = 0;
+    for (int i = 0; i < 16; i++)
+        body += g->net.sizes[i];
+    memcpy(g->net.params_mem, lm->net.params_mem, body * sizeof(float));
+    if (lm->net.c.scalar_head) {
+        memcpy(g->net.params_mem + body, lm->net.params_mem + body, (size_t)(c.C + 1) * sizeof(float));
+        return;
+    }
+    gsl_rng *r = rng_alloc(seed);
+    double sd = 1.0 / sqrt((double)c.C + 1);
+    for (int i = 0; i < c.C; i++)
+        g->net.p.headw[i] = (float)normal(r, sd);
+    g->net.p.headb[0] = 0;
+    rng_free(r);
+}
+
+void gpt_copy_params(Gpt *g, const Gpt *src)
+{
+    assert(g->net.nparams == src->net.nparams);
+    memcpy(g->net.params_mem, src->net.params_mem, g->net.nparams * sizeof(float));
+    free(g->m);
+    free(g->v);
+    g->m = g->v = NULL;
+    g->step = 0;
 }
 
 double gpt_clip_grad_norm(Gpt *g, double max_norm)
@@ -510,24 +573,30 @@ static int pick(const float *logits, int V, const GptSampler *s, double u, float
     return V - 1;
 }
 
-/* log softmax(logits)[tok]; scratch: V floats. have_exp: scratch already
- * holds exp(logits - max) (pick at temperature 1 left it there). */
-static float log_softmax_at(const float *logits, int V, int tok, float *scratch, int have_exp)
+/* log softmax(logits * inv_t)[tok]; scratch: V floats. have_exp: scratch
+ * already holds exp((logits - max) * inv_t) (pick left it there). */
+static float log_softmax_at(const float *logits, int V, int tok, float inv_t, float *scratch, int have_exp)
 {
     float mx = logits[0];
     for (int i = 1; i < V; i++)
         mx = logits[i] > mx ? logits[i] : mx;
     if (!have_exp)
         for (int i = 0; i < V; i++)
-            scratch[i] = vexpf(logits[i] - mx);
+            scratch[i] = vexpf((logits[i] - mx) * inv_t);
     double sum = 0;
     for (int i = 0; i < V; i++)
         sum += scratch[i];
-    return (float)((double)(logits[tok] - mx) - log(sum));
+    return (float)((double)((logits[tok] - mx) * inv_t) - log(sum));
 }
 
 int gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const GptSampler *s, gsl_rng *rng,
                int32_t *out, float *logprobs, int *len, TlError *err)
+{
+    return gpt_sample_ragged(g, prompts, NULL, B, P, max_new, s, rng, out, logprobs, len, err);
+}
+
+int gpt_sample_ragged(Gpt *g, const int32_t *prompts, const int32_t *start, int B, int P, int max_new,
+                      const GptSampler *s, gsl_rng *rng, int32_t *out, float *logprobs, int *len, TlError *err)
 {
     Net_f *n = &g->net;
     const GptConfig *c = &n->c;
@@ -539,6 +608,11 @@ int gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const 
     for (size_t i = 0; i < (size_t)B * P; i++)
         if (prompts[i] < 0 || prompts[i] >= c->V) {
             tlerr_set(err, "prompt token %d is outside the model's vocabulary of %d", prompts[i], c->V);
+            return -1;
+        }
+    for (int b = 0; start && b < B; b++)
+        if (start[b] < 0 || start[b] >= P) {
+            tlerr_set(err, "prompt %d: %d tokens of left padding in a prompt of %d leave no token", b, start[b], P);
             return -1;
         }
     int L = c->L, C = c->C, NH = c->NH, V = c->V, hs = C / NH, Tm = P + max_new;
@@ -557,9 +631,18 @@ int gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const 
     for (int b = 0; b < B && P0 > 0; b++)
         memcpy(head + (size_t)b * P0, prompts + (size_t)b * P, (size_t)P0 * sizeof *head);
     if (P0 > 0) {
+        /* a row whose padding covers the whole head: its head positions are
+         * padding, which the decoding steps never attend to */
+        int32_t *st0 = NULL;
+        if (start) {
+            st0 = xmalloc((size_t)B * sizeof *st0);
+            for (int b = 0; b < B; b++)
+                st0[b] = start[b] < P0 ? start[b] : P0 - 1;
+        }
         n->prefill = 1;
-        net_forward_f(n, head, NULL, NULL, NULL, B, P0);
+        net_forward_f(n, head, NULL, NULL, st0, B, P0);
         n->prefill = 0;
+        free(st0);
     }
     free(head);
     for (int l = 0; l < L; l++)
@@ -609,9 +692,12 @@ int gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const 
                 }
                 int t = pick(lg, V, s, u[b], scratch);
                 out[(size_t)b * max_new + step] = t;
-                /* at temperature 1 without a nucleus, pick's probabilities are the model's */
-                logprobs[(size_t)b * max_new + step] = log_softmax_at(
-                    lg, V, t, scratch, !s->greedy && s->temperature == 1.0f && !(s->top_p > 0 && s->top_p < 1));
+                /* without a nucleus, pick left exp((logits - max) / temperature) in scratch */
+                int sampled = !s->greedy && s->temperature > 1e-6f, plain = !(s->top_p > 0 && s->top_p < 1);
+                float inv_t = sampled && s->lp_at_temperature ? 1.0f / s->temperature : 1.0f;
+                logprobs[(size_t)b * max_new + step] =
+                    log_softmax_at(lg, V, t, inv_t, scratch,
+                                   sampled && plain && (s->temperature == 1.0f || s->lp_at_temperature));
                 tok[b] = t;
             }
             for (int b = 0; b < B; b++) {
@@ -626,11 +712,14 @@ int gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const 
             if (step == max_new - 1 || active == 0)
                 break;
         }
-        /* one position for every row: the token at position P + step */
+        /* one index for every row: the token at index P + step, position
+         * P + step - start[b] */
         int pos = P + step;
-        for (int b = 0; b < B; b++)
+        for (int b = 0; b < B; b++) {
+            int rp = pos - (start ? start[b] : 0);
             for (int i = 0; i < C; i++)
-                x[(size_t)b * C + i] = n->p.wte[(size_t)tok[b] * C + i] + n->p.wpe[(size_t)pos * C + i];
+                x[(size_t)b * C + i] = n->p.wte[(size_t)tok[b] * C + i] + n->p.wpe[(size_t)rp * C + i];
+        }
         for (int l = 0; l < L; l++) {
             layernorm_forward_f(ln, mean, rstd, x, n->p.ln1w + (size_t)l * C, n->p.ln1b + (size_t)l * C, (size_t)B,
                                 C);
@@ -651,20 +740,21 @@ int gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const 
                     const float *q = qkv + (size_t)b * 3 * C + h * hs;
                     const float *kb = kc + (((size_t)l * B + b) * NH + h) * Tm * hs;
                     const float *vb = vc + (((size_t)l * B + b) * NH + h) * Tm * hs;
-                    /* scores = K q over the pos + 1 cached rows, then y = V^T p */
-                    for (int t2 = 0; t2 <= pos; t2++)
+                    /* scores = K q over the cached rows after the padding, then y = V^T p */
+                    int lo = start ? start[b] : 0;
+                    for (int t2 = lo; t2 <= pos; t2++)
                         att[t2] = dot_f(q, kb + (size_t)t2 * hs, hs) * scale;
-                    float mx = att[0], sum = 0;
-                    for (int t2 = 1; t2 <= pos; t2++)
+                    float mx = att[lo], sum = 0;
+                    for (int t2 = lo + 1; t2 <= pos; t2++)
                         mx = att[t2] > mx ? att[t2] : mx;
-                    for (int t2 = 0; t2 <= pos; t2++)
+                    for (int t2 = lo; t2 <= pos; t2++)
                         att[t2] = vexpf(att[t2] - mx);
-                    for (int t2 = 0; t2 <= pos; t2++)
+                    for (int t2 = lo; t2 <= pos; t2++)
                         sum += att[t2];
                     float *restrict yo = y + (size_t)b * C + h * hs, inv = 1 / sum;
                     for (int i = 0; i < hs; i++)
                         yo[i] = 0;
-                    for (int t2 = 0; t2 <= pos; t2++) {
+                    for (int t2 = lo; t2 <= pos; t2++) {
                         const float *restrict vr = vb + (size_t)t2 * hs;
                         float w = att[t2] * inv;
                         for (int i = 0; i < hs; i++)

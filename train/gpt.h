@@ -66,16 +66,37 @@ void gpt_init(Gpt *g, const GptConfig *c, uint64_t seed);
 void gpt_free(Gpt *g);
 
 /* Forward over inputs (B,T), T <= config T, ids below V (preconditions,
- * checked by assert). LM: with targets (B,T), the
- * loss is the mean of -log p(target) over the positions weighted by mask
- * (B,T; NULL = every position), returned. Scalar head: values at pos (B)
- * in g->net.a.values; returns NaN. */
-double gpt_forward(Gpt *g, const int32_t *inputs, const int32_t *targets, const float *mask, const int32_t *pos,
+ * checked by assert). start (B; NULL = none): row b is left-padded by
+ * start[b] tokens, which no other position attends to and which shift its
+ * positions (a row alone without its padding gives the same numbers). LM:
+ * with targets (B,T), the loss is the mean of -log p(target) over the
+ * positions weighted by mask (B,T; NULL = every position), returned.
+ * Scalar head: a value at every position, gpt_values(g) (B,T); returns NaN. */
+double gpt_forward(Gpt *g, const int32_t *inputs, const int32_t *targets, const float *mask, const int32_t *start,
                    int B, int T);
+/* LM forward that writes logp (B,T) = log softmax(logits / temperature)
+ * [target] at every position; gpt_backward(g, dlogp) may follow. */
+void gpt_logprobs(Gpt *g, const int32_t *inputs, const int32_t *targets, const int32_t *start, int B, int T,
+                  float temperature, float *logp);
+/* The entropy (nats) of position (b, t)'s next-token distribution at the
+ * last forward's temperature; needs a forward with targets just before. */
+double gpt_entropy_at(const Gpt *g, int b, int t);
+/* A scalar head's values of the last forward, (B,T). */
+const float *gpt_values(const Gpt *g);
 void gpt_zero_grad(Gpt *g);
-/* Accumulates the gradients of the last forward: of its loss (LM), or of
- * sum_b dvalues[b] * value[b] (scalar head). */
-void gpt_backward(Gpt *g, const float *dvalues);
+/* Accumulates the gradients of the last forward. LM: d NULL = of its mean
+ * masked loss; otherwise d (B,T) holds d objective / d log p(target) per
+ * position (SFT: -mask/sum; PPO: the clipped ratio's weight; 0 = none).
+ * Scalar head: d (B,T) = d objective / d value per position (the reward
+ * model puts its weight at EOS, the value model at each response token). */
+void gpt_backward(Gpt *g, const float *d);
+
+/* A scalar-head model with lm's tokenizer, body and config (lm may itself
+ * have a scalar head: then its head is copied too); a new head is drawn
+ * from N(0, 1/(C+1)) (as N+ initialises the reward head) with bias 0. */
+void gpt_init_scalar_from(Gpt *g, const Gpt *lm, uint64_t seed);
+/* Copies src's parameters into g (the same config); optimiser state is reset. */
+void gpt_copy_params(Gpt *g, const Gpt *src);
 
 /* Scales the gradients so their global L2 norm is at most max_norm (no
  * clipping when max_norm <= 0); returns the norm before clipping. */
@@ -99,19 +120,26 @@ int gpt_save(const Gpt *g, const char *path, int with_optimizer, const gsl_rng *
 int gpt_load(Gpt *g, const char *path, gsl_rng *rng, struct cJSON **header, TlError *err);
 
 /* Sampling. prompts (B,P) of ids below V, P >= 1, P + max_new <= config
- * T; returns 0, or -1 with err when an argument is out of range. It uses
+ * T, left-padded by start[b] tokens (gpt_sample_ragged; start[b] < P);
+ * returns 0, or -1 with err when an argument is out of range. It uses
  * the model's activations: sampling between a forward and its backward
  * spoils the backward. Per sequence: stops
  * after EOS (eos >= 0) or max_new tokens. out (B,max_new) gets the tokens
  * (pad after a sequence stops), logprobs (B,max_new) the model's log
  * probability of each (at temperature 1, as a full forward pass gives it),
  * len (B) how many were generated. temperature <= 0 or greedy: argmax;
- * top_p in (0,1]: nucleus sampling. Deterministic in rng. */
+ * top_p in (0,1]: nucleus sampling. lp_at_temperature: the log-probs of
+ * logits / temperature instead (PPO's, as TRL and N+ compute them).
+ * Deterministic in rng; a row's tokens do not depend on the other rows'
+ * prompts or padding (its draws do: they come from one stream in row order). */
 typedef struct {
     float temperature, top_p;
     int greedy, eos, pad;
+    int lp_at_temperature;
 } GptSampler;
 int gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const GptSampler *s, gsl_rng *rng,
                int32_t *out, float *logprobs, int *len, TlError *err);
+int gpt_sample_ragged(Gpt *g, const int32_t *prompts, const int32_t *start, int B, int P, int max_new,
+                      const GptSampler *s, gsl_rng *rng, int32_t *out, float *logprobs, int *len, TlError *err);
 
 #endif

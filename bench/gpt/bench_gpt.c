@@ -111,7 +111,7 @@ int main(int argc, char **argv)
         int *len = xmalloc((size_t)B * sizeof *len);
         for (int i = 0; i < B * P; i++)
             prompts[i] = (i * 7919) % c.V;
-        GptSampler s = {1.0f, 1.0f, 0, -1, 0};
+        GptSampler s = {1.0f, 1.0f, 0, -1, 0, 0};
         double best = 1e30;
         for (int rep = 0; rep < 3; rep++) {
             gsl_rng *r = rng_alloc(1);

@@ -133,14 +133,14 @@ void test_gpt_layers_fd(void)
             qkv[i] = urand(r);
         for (int i = 0; i < 80; i++)
             R[i] = urand(r);
-        attention_forward_d(out, att, qkv, B, T, C, NH);
+        attention_forward_d(out, att, qkv, NULL, B, T, C, NH);
         attention_backward_d(dqkv, scratch, R, qkv, att, B, T, C, NH);
         FdStat st = {0};
         for (int i = 0; i < 240; i++) {
             double keep = qkv[i], f[2];
             for (int s = 0; s < 2; s++) {
                 qkv[i] = keep + (s ? -FD_H : FD_H);
-                attention_forward_d(out, att, qkv, B, T, C, NH);
+                attention_forward_d(out, att, qkv, NULL, B, T, C, NH);
                 f[s] = 0;
                 for (int q = 0; q < 80; q++)
                     f[s] += out[q] * R[q];
@@ -190,8 +190,8 @@ void test_gpt_layers_fd(void)
         for (int i = 0; i < 40; i++)
             wpe[i] = urand(r);
         (void)V;
-        encoder_forward_d(out, inp, wte, wpe, B, T, C);
-        encoder_backward_d(dwte, dwpe, R, inp, B, T, C);
+        encoder_forward_d(out, inp, NULL, wte, wpe, B, T, C);
+        encoder_backward_d(dwte, dwpe, R, inp, NULL, B, T, C);
         FdStat st = {0};
         double *targets[2] = {wte, wpe}, *grads[2] = {dwte, dwpe};
         int lens[2] = {80, 40};
@@ -200,7 +200,7 @@ void test_gpt_layers_fd(void)
                 double keep = targets[k][i], f[2];
                 for (int s = 0; s < 2; s++) {
                     targets[k][i] = keep + (s ? -FD_H : FD_H);
-                    encoder_forward_d(out, inp, wte, wpe, B, T, C);
+                    encoder_forward_d(out, inp, NULL, wte, wpe, B, T, C);
                     f[s] = 0;
                     for (int q = 0; q < 80; q++)
                         f[s] += out[q] * R[q];
@@ -233,7 +233,7 @@ static void tiny_pair(const GptConfig *c, Gpt *g, Net_d *d, uint64_t seed)
 }
 
 static void tiny_batch(const GptConfig *c, int B, int T, int32_t *in, int32_t *tg, float *maskf, double *maskd,
-                       int32_t *pos, uint64_t seed)
+                       int32_t *start, uint64_t seed)
 {
     gsl_rng *r = rng_alloc(seed);
     for (int i = 0; i < B * T; i++) {
@@ -244,55 +244,75 @@ static void tiny_batch(const GptConfig *c, int B, int T, int32_t *in, int32_t *t
     }
     maskf[0] = 1, maskd[0] = 1;
     for (int b = 0; b < B; b++)
-        pos[b] = (int32_t)gsl_rng_uniform_int(r, (unsigned long)T);
+        start[b] = (int32_t)gsl_rng_uniform_int(r, (unsigned long)(T - 1));
     rng_free(r);
 }
 
-/* d loss / d theta for every parameter of every tensor (at most 12 per
- * tensor), against central differences of the double model. */
-static void model_fd(int scalar)
+/* The three ways the stages use the engine: 0, an LM's mean masked loss
+ * (pretraining, SFT); 1, a scalar head with a weight per position and left
+ * padding (reward and value models); 2, an LM at temperature 0.7 with a
+ * signed weight on each position's log-prob and left padding (PPO). */
+static const char *const FD_MODE[] = {"LM mean loss", "scalar head", "LM per-token log-prob weights at T=0.7"};
+
+static double fd_objective(Net_d *d, int mode, const double *w, int n)
+{
+    if (mode == 0)
+        return d->loss;
+    double f = 0;
+    for (int i = 0; i < n; i++)
+        f += w[i] * (mode == 1 ? d->a.values[i] : -d->a.losses[i]);
+    return f;
+}
+
+/* d objective / d theta for every parameter of every tensor (at most 12
+ * per tensor), against central differences of the double model. */
+static void model_fd(int mode)
 {
     GptConfig c = TINY;
-    c.scalar_head = scalar;
+    c.scalar_head = mode == 1;
     Gpt g;
     Net_d d;
     tiny_pair(&c, &g, &d, 7);
     int B = 2, T = 5;
-    int32_t in[10], tg[10], pos[2];
+    int32_t in[10], tg[10], start[2];
     float mf[10];
-    double md[10], dvals[2] = {0.7, -1.3};
-    tiny_batch(&c, B, T, in, tg, mf, md, pos, 9);
-    net_forward_d(&d, in, scalar ? NULL : tg, md, pos, B, T);
+    double md[10], w[10];
+    tiny_batch(&c, B, T, in, tg, mf, md, start, 9);
+    for (int i = 0; i < B * T; i++)
+        w[i] = md[i] * (0.3 + 0.2 * i) * (i % 3 == 1 ? -1 : 1);
+    const int32_t *st = mode ? start : NULL;
+    d.inv_temp = mode == 2 ? 1 / 0.7 : 1;
+    net_forward_d(&d, in, mode == 1 ? NULL : tg, md, st, B, T);
     net_zero_grad_d(&d);
-    net_backward_d(&d, dvals);
+    net_backward_d(&d, mode ? w : NULL);
     gsl_rng *r = rng_alloc(3);
     FdStat worst = {0};
     size_t off = 0;
     for (int t = 0; t < GPT_NTENSORS; t++) {
         size_t len = d.sizes[t];
-        FdStat st = {0};
+        FdStat stat = {0};
         for (int k = 0; k < 12 && len; k++) {
             size_t i = off + (len <= 12 ? (size_t)k % len : gsl_rng_uniform_int(r, (unsigned long)len));
             double keep = d.params_mem[i], f[2];
             for (int s = 0; s < 2; s++) {
                 d.params_mem[i] = keep + (s ? -FD_H : FD_H);
-                net_forward_d(&d, in, scalar ? NULL : tg, md, pos, B, T);
-                f[s] = scalar ? dvals[0] * d.a.values[0] + dvals[1] * d.a.values[1] : d.loss;
+                net_forward_d(&d, in, mode == 1 ? NULL : tg, md, st, B, T);
+                f[s] = fd_objective(&d, mode, w, B * T);
             }
             d.params_mem[i] = keep;
-            fd_note(&st, d.grads_mem[i], (f[0] - f[1]) / (2 * FD_H));
+            fd_note(&stat, d.grads_mem[i], (f[0] - f[1]) / (2 * FD_H));
         }
         if (len) {
-            CHECK(st.worst < 1e-5, "%s head, tensor %s: gradient vs finite differences, worst relative error %g "
-                  "(tolerance 1e-5)", scalar ? "scalar" : "LM", gpt_tensor_name(t), st.worst);
-            if (st.worst > worst.worst)
-                worst.worst = st.worst;
-            worst.n += st.n;
+            CHECK(stat.worst < 1e-5, "%s, tensor %s: gradient vs finite differences, worst relative error %g "
+                  "(tolerance 1e-5)", FD_MODE[mode], gpt_tensor_name(t), stat.worst);
+            if (stat.worst > worst.worst)
+                worst.worst = stat.worst;
+            worst.n += stat.n;
         }
         off += len;
     }
-    printf("  %s head: %zu parameter derivatives over every tensor, worst relative error %.2e (tolerance 1e-5)\n",
-           scalar ? "scalar" : "LM", worst.n, worst.worst);
+    printf("  %s: %zu parameter derivatives over every tensor, worst relative error %.2e (tolerance 1e-5)\n",
+           FD_MODE[mode], worst.n, worst.worst);
     rng_free(r);
     net_free_d(&d);
     gpt_free(&g);
@@ -300,8 +320,8 @@ static void model_fd(int scalar)
 
 void test_gpt_model_fd(void)
 {
-    model_fd(0);
-    model_fd(1);
+    for (int mode = 0; mode < 3; mode++)
+        model_fd(mode);
 }
 
 /* fp32 engine (BLAS and naive) against the fp64 reference */
@@ -316,17 +336,19 @@ void test_gpt_float_matches_double(void)
             tiny_pair(&c, &g, &d, 11);
             int B = 2, T = 6;
             int32_t in[12], tg[12], pos[2];
-            float mf[12], dvf[2] = {0.5f, 2.0f};
-            double md[12], dvd[2] = {0.5, 2.0};
+            float mf[12], dvf[12];
+            double md[12], dvd[12];
             tiny_batch(&c, B, T, in, tg, mf, md, pos, 5);
+            for (int i = 0; i < 12; i++)
+                dvf[i] = (float)(dvd[i] = i == 5 ? 0.5 : i == 9 ? 2.0 : 0);
             gpt_naive_matmul = naive;
-            double lf = gpt_forward(&g, in, scalar ? NULL : tg, mf, pos, B, T);
+            double lf = gpt_forward(&g, in, scalar ? NULL : tg, mf, scalar ? pos : NULL, B, T);
             gpt_zero_grad(&g);
-            gpt_backward(&g, dvf);
+            gpt_backward(&g, scalar ? dvf : NULL);
             gpt_naive_matmul = 0;
-            net_forward_d(&d, in, scalar ? NULL : tg, md, pos, B, T);
+            net_forward_d(&d, in, scalar ? NULL : tg, md, scalar ? pos : NULL, B, T);
             net_zero_grad_d(&d);
-            net_backward_d(&d, dvd);
+            net_backward_d(&d, scalar ? dvd : NULL);
             double gmax = 0, err = 0;
             for (size_t i = 0; i < d.nparams; i++)
                 gmax = fmax(gmax, fabs(d.grads_mem[i]));
@@ -335,7 +357,7 @@ void test_gpt_float_matches_double(void)
             if (!scalar)
                 CHECK_REL(lf, d.loss, 1e-6, "fp32 loss vs fp64");
             else
-                CHECK_ABS(g.net.a.values[1], d.a.values[1], 1e-6, "fp32 value vs fp64");
+                CHECK_ABS(g.net.a.values[9], d.a.values[9], 1e-6, "fp32 value vs fp64");
             CHECK(err < 1e-5, "%s head (%s kernels): fp32 gradients vs fp64, max error / max gradient %g "
                   "(tolerance 1e-5)", scalar ? "scalar" : "LM", naive ? "naive" : "BLAS", err);
             net_free_d(&d);
@@ -509,7 +531,7 @@ void test_gpt_sampling(void)
     int32_t out[36], out2[36];
     float lp[36], lp2[36];
     int len[3], len2[3];
-    GptSampler s = {1.0f, 0.9f, 0, -1, 0};
+    GptSampler s = {1.0f, 0.9f, 0, -1, 0, 0};
     TlError terr;
     gsl_rng *r = rng_alloc(42);
     gpt_sample(&g, prompts, B, P, N, &s, r, out, lp, len, &terr);
@@ -523,7 +545,7 @@ void test_gpt_sampling(void)
     double worst = 0;
     for (int pass = 0; pass < 2; pass++) {
     if (pass == 1) {
-        GptSampler plain = {1.0f, 1.0f, 0, -1, 0};
+        GptSampler plain = {1.0f, 1.0f, 0, -1, 0, 0};
         r = rng_alloc(43);
         gpt_sample(&g, prompts, B, P, N, &plain, r, out, lp, len, &terr);
         rng_free(r);
@@ -549,7 +571,7 @@ void test_gpt_sampling(void)
     printf("  KV-cache log-probs vs a full forward pass: max difference %.2e (tolerance 1e-4)\n", worst);
     CHECK(worst < 1e-4, "KV-cache log-probs vs full forward: %g", worst);
     /* greedy: the argmax of the full forward's logits */
-    GptSampler gr = {0, 1, 1, -1, 0};
+    GptSampler gr = {0, 1, 1, -1, 0, 0};
     r = rng_alloc(1);
     gpt_sample(&g, prompts, 1, P, 5, &gr, r, out, lp, len, &terr);
     rng_free(r);
@@ -568,7 +590,7 @@ void test_gpt_sampling(void)
     }
     CHECK(ok, "greedy sampling takes the argmax");
     /* EOS: make the greedy first token the EOS; the sequence stops there */
-    GptSampler ge = {0, 1, 1, out[0], 49};
+    GptSampler ge = {0, 1, 1, out[0], 49, 0};
     r = rng_alloc(1);
     gpt_sample(&g, prompts, 1, P, 5, &ge, r, out2, lp2, len2, &terr);
     rng_free(r);
@@ -600,5 +622,79 @@ void test_gpt_sampling(void)
     int32_t bad[1] = {c.V};
     CHECK_INT(gpt_sample(&g, bad, 1, 1, 2, &s, r, out, lp, len, &terr), -1, "a token outside the vocabulary is refused");
     rng_free(r);
+    gpt_free(&g);
+}
+
+/* Prompts of different lengths, left-padded into one batch: each row's
+ * greedy tokens and log-probs equal those of sampling it alone; a padded
+ * forward pass gives the row's log-probs at any temperature; sampled
+ * log-probs at the sampling temperature equal the forward's at that
+ * temperature. */
+void test_gpt_ragged(void)
+{
+    GptConfig c = {2, 32, 4, 40, 50, 0};
+    Gpt g;
+    gpt_init(&g, &c, 5);
+    enum { B = 4, P = 9, N = 10 };
+    int plen[B] = {9, 3, 6, 1};
+    int32_t prompts[B * P], start[B], out[B * N], out1[N];
+    float lp[B * N], lp1[N];
+    int len[B], len1[1];
+    for (int b = 0; b < B; b++) {
+        start[b] = P - plen[b];
+        for (int t = 0; t < P; t++)
+            prompts[b * P + t] = t < start[b] ? 49 : (b * 7 + t * 3 + 1) % 48;
+    }
+    TlError terr;
+    GptSampler gr = {0, 1, 1, -1, 49, 0};
+    CHECK_INT(gpt_sample_ragged(&g, prompts, start, B, P, N, &gr, NULL, out, lp, len, &terr), 0, "ragged greedy");
+    double worst = 0;
+    int same = 1;
+    for (int b = 0; b < B; b++) {
+        gpt_sample(&g, prompts + b * P + start[b], 1, plen[b], N, &gr, NULL, out1, lp1, len1, &terr);
+        same &= memcmp(out1, out + b * N, sizeof out1) == 0;
+        for (int k = 0; k < N; k++)
+            worst = fmax(worst, fabs(lp1[k] - lp[b * N + k]));
+    }
+    CHECK(same, "each padded row's greedy tokens equal those of the row sampled alone");
+    CHECK(worst < 1e-5, "padded vs alone: log-probs differ by %g (tolerance 1e-5)", worst);
+    printf("  ragged batch of prompts of 9, 3, 6 and 1 tokens: tokens equal, log-probs within %.1e of one by one\n",
+           worst);
+    /* temperature 0.7, log-probs at 0.7: a padded forward at 0.7 over prompt + response */
+    GptSampler s7 = {0.7f, 1, 0, -1, 49, 1};
+    gsl_rng *r = rng_alloc(8);
+    gpt_sample_ragged(&g, prompts, start, B, P, N, &s7, r, out, lp, len, &terr);
+    rng_free(r);
+    int32_t seq[B * (P + N)], tg[B * (P + N)];
+    float flp[B * (P + N)];
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < P + N; t++) {
+            seq[b * (P + N) + t] = t < P ? prompts[b * P + t] : out[b * N + t - P];
+            tg[b * (P + N) + t] = 0;
+        }
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t + 1 < P + N; t++)
+            tg[b * (P + N) + t] = seq[b * (P + N) + t + 1];
+    gpt_logprobs(&g, seq, tg, start, B, P + N, 0.7f, flp);
+    double w7 = 0;
+    for (int b = 0; b < B; b++)
+        for (int k = 0; k < N; k++)
+            w7 = fmax(w7, fabs(flp[b * (P + N) + P - 1 + k] - lp[b * N + k]));
+    CHECK(w7 < 1e-4, "log-probs at temperature 0.7: sampler vs padded forward differ by %g (tolerance 1e-4)", w7);
+    /* the padded forward equals the unpadded forward of each row, at temperature 1 */
+    double wf = 0;
+    float one[P + N];
+    for (int b = 0; b < B; b++) {
+        int n = P + N - start[b];
+        gpt_logprobs(&g, seq + b * (P + N) + start[b], tg + b * (P + N) + start[b], NULL, 1, n, 1.0f, one);
+        float padded[B * (P + N)];
+        gpt_logprobs(&g, seq, tg, start, B, P + N, 1.0f, padded);
+        for (int t = 0; t + 1 < n; t++)
+            wf = fmax(wf, fabs(one[t] - padded[b * (P + N) + start[b] + t]));
+    }
+    CHECK(wf < 1e-5, "padded forward vs each row alone: log-probs differ by %g (tolerance 1e-5)", wf);
+    int32_t badst[B] = {0, 0, 0, P};
+    CHECK_INT(gpt_sample_ragged(&g, prompts, badst, B, P, N, &gr, NULL, out, lp, len, &terr), -1,
+              "padding that covers a whole prompt is refused");
     gpt_free(&g);
 }
