@@ -53,11 +53,11 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-san
 # The built-in lexicon: world/lexicon/*.json compiled in as bytes.
 LEX_JSON := $(sort $(wildcard world/lexicon/*.json))
 LEX_C    := build/lexicon_data.c
-LIB_SRC := $(wildcard common/*.c analysis/*.c world/*.c train/*.c) $(LEX_C)
+LIB_SRC := $(wildcard common/*.c analysis/*.c world/*.c train/*.c eval/*.c) $(LEX_C)
 CLI_SRC := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard tests/unit/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
-HDRS    := $(wildcard common/*.h analysis/*.h world/*.h train/*.h train/*.inc cli/*.h tests/unit/*.h)
+HDRS    := $(wildcard common/*.h analysis/*.h world/*.h train/*.h train/*.inc eval/*.h cli/*.h tests/unit/*.h)
 
 REL_OBJ := $(patsubst %.c,build/rel/%.o,$(LIB_SRC) $(CLI_SRC))
 DBG_OBJ := $(patsubst %.c,build/dbg/%.o,$(LIB_SRC) $(CLI_SRC))

@@ -39,6 +39,21 @@ static double size_token(const char *tok)
     if (strcmp(tok, "3b") == 0) return 2.7e9;
     if (strcmp(tok, "6b") == 0) return 6.7e9;
     if (strcmp(tok, "12b") == 0) return 12.9e9;
+    /* tldrlab's own runs: the parameter count in millions, "0.41m", "3.2m" */
+    size_t n = strlen(tok);
+    if (n >= 2 && tok[n - 1] == 'm' && (isdigit((unsigned char)tok[0]) || tok[0] == '.')) {
+        char buf[32];
+        double v;
+        if (n - 1 >= sizeof buf)
+            return NAN;
+        memcpy(buf, tok, n - 1);
+        buf[n - 1] = '\0';
+        for (const char *p = buf; *p; p++)
+            if (!isdigit((unsigned char)*p) && *p != '.')
+                return NAN;
+        if (util_parse_double(buf, &v) == 0 && v > 0)
+            return v * 1e6;
+    }
     return NAN;
 }
 
@@ -117,7 +132,7 @@ static void reward_model(char **tok, int n, PolicyMeta *m)
         }
     }
     for (int i = 0; i < n; i++) {
-        if (tagged_int(tok[i], "rm")) {
+        if (tagged_int(tok[i], "rm") || strcmp(tok[i], "rm") == 0) {
             if (i + 1 < n && !isnan(size_token(tok[i + 1])))
                 snprintf(m->rm, sizeof m->rm, "%s_%s", tok[i], tok[i + 1]);
             else
@@ -160,6 +175,8 @@ void policy_parse_name(const char *name, PolicyMeta *m)
             double v;
             if (num_token(tok[i], "kl", &v))
                 m->kl = v;
+            else if (num_token(tok[i], "b", &v))
+                m->beta = v;
         }
         apply_common_tokens(tok + i_ppo + 1, n - i_ppo - 1, m, 0);
         return;
@@ -181,7 +198,7 @@ void policy_parse_name(const char *name, PolicyMeta *m)
         apply_common_tokens(tok + 1, n - 1, m, 1);
         return;
     }
-    if (tagged_int(tok[0], "sup") || tagged_int(tok[0], "supcnndm")) {
+    if (tagged_int(tok[0], "sup") || tagged_int(tok[0], "supcnndm") || strcmp(tok[0], "sup") == 0) {
         m->method = METHOD_SUPERVISED;
         source_info(tok, 1, m);
         apply_common_tokens(tok + 1, n - 1, m, 1);

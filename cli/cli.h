@@ -43,7 +43,9 @@ enum {
     OPT_LEXICON = 1 << 23,  /* --lexicon */
     OPT_LM = 1 << 24,       /* lm-train: --data, the model and training flags */
     OPT_SAMPLE = 1 << 25,   /* lm-sample: --model --prompt --max-new --temperature --top-p --greedy --samples */
-    OPT_CKPT = 1 << 26      /* --checkpoint --batch (lm-dump) */
+    OPT_CKPT = 1 << 26,     /* --checkpoint --batch (lm-dump) */
+    OPT_STAGE = 1 << 27,    /* training stages: --from --rm --beta ... and the shared training flags */
+    OPT_GEN = 1 << 28       /* sample, bon: --model/--from --temperature --name --batch-size */
 };
 
 typedef enum { FMT_MD, FMT_CSV, FMT_JSON } OutFormat;
@@ -84,6 +86,10 @@ typedef struct {
     long layers, channels, heads, context, vocab, batch, steps, warmup, ckpt_every, eval_every, max_new, nsamples, until;
     double lr, weight_decay, clip, temperature, top_p;
     int resume, greedy;
+    /* training stages (-1 / NaN: not given) */
+    const char *from_dir, *rm_dir, *name;
+    double beta, kl_target, no_eos_penalty;
+    long epochs, minibatches, bon_n, kl_samples;
     /* example generator */
     long posts, comparisons, articles, workers;
     double dup_rate, length_coef;
@@ -234,6 +240,12 @@ int cmd_label(CliOpts *o);
 int cmd_baseline(CliOpts *o);
 int cmd_lm_train(CliOpts *o);
 int cmd_lm_sample(CliOpts *o);
+int cmd_pretrain(CliOpts *o);
+int cmd_sft(CliOpts *o);
+int cmd_rm(CliOpts *o);
+int cmd_ppo(CliOpts *o);
+int cmd_bon(CliOpts *o);
+int cmd_sample(CliOpts *o);
 int cmd_lm_dump(CliOpts *o);
 
 #endif

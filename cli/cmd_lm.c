@@ -6,6 +6,7 @@
 #include "common/rng.h"
 #include "common/util.h"
 #include "train/gpt.h"
+#include "train/stage.h"
 #include "train/tokenizer.h"
 #include "world/world.h"
 
@@ -267,11 +268,47 @@ static void lm_config(CliOpts *o)
     cJSON_Delete(root);
 }
 
+/* The pretraining corpus: the world's training posts in the paper's
+ * format and its training articles, without any TL;DR or highlight. */
+static size_t world_corpus(CliOpts *o, StrBuf *text)
+{
+    World w;
+    TlError err;
+    if (world_open(&w, o->world_dir, &err) != 0 || world_load_texts(&w, &err) != 0)
+        cli_input_error(&err);
+    size_t n = 0;
+    for (size_t i = 0; i < w.ndocs; i++) {
+        if (w.docs[i].split != SPLIT_TRAIN)
+            continue;
+        stage_prompt_text(&w, i, SIZE_MAX, 0, text);
+        sb_addn(text, "", 1);
+        n++;
+    }
+    world_close(&w);
+    return n;
+}
+
+static int lm_train(CliOpts *o, int pretrain);
+
 int cmd_lm_train(CliOpts *o)
+{
+    return lm_train(o, 0);
+}
+
+int cmd_pretrain(CliOpts *o)
+{
+    if (!o->world_dir)
+        cli_usage_error(o, "--world DIR is required: the world whose posts and articles to train on");
+    if (o->context < 0)
+        o->context = 256;
+    return lm_train(o, 1);
+}
+
+static int lm_train(CliOpts *o, int pretrain)
 {
     if (o->config_path)
         lm_config(o);
-    if (!o->data_path)
+    if (!pretrain && !o->data_path)
         cli_usage_error(o, "--data FILE is required: the text to train on");
     if (!o->out_dir)
         cli_usage_error(o, "--out DIR is required: where to write the model");
@@ -327,9 +364,11 @@ int cmd_lm_train(CliOpts *o)
     /* the corpus, the tokenizer and every check before anything is written */
     StrBuf text;
     sb_init(&text);
-    size_t docs = read_corpus(o, o->data_path, &text);
+    char data_name[4200];
+    snprintf(data_name, sizeof data_name, pretrain ? "world:%s" : "%s", pretrain ? o->world_dir : o->data_path);
+    size_t docs = pretrain ? world_corpus(o, &text) : read_corpus(o, o->data_path, &text);
     if (text.len == 0)
-        cli_usage_error(o, "%s holds no text to train on", o->data_path);
+        cli_usage_error(o, "%s holds no text to train on", data_name);
     if (!o->resume) {
         if (gpt_config_check(&c, &err) != 0)
             cli_usage_error(o, "%s", err.msg);
@@ -345,7 +384,7 @@ int cmd_lm_train(CliOpts *o)
     if (hold < (size_t)c.T * 2 + 2)
         hold = (size_t)c.T * 2 + 2;
     if (ntok < hold + (size_t)c.T + 2)
-        cli_usage_error(o, "%s is too short: %zu tokens for a context of %d (and a held-out part)", o->data_path,
+        cli_usage_error(o, "%s is too short: %zu tokens for a context of %d (and a held-out part)", data_name,
                         ntok, c.T);
     if (!o->resume) {
         if (util_mkdir_p(o->out_dir) != 0)
@@ -377,7 +416,7 @@ int cmd_lm_train(CliOpts *o)
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
     cJSON_AddStringToObject(extra, "seed", seed);
     cJSON_AddStringToObject(extra, "tokenizer", hash);
-    cJSON_AddStringToObject(extra, "data", o->data_path);
+    cJSON_AddStringToObject(extra, "data", data_name);
     cJSON *tr = cJSON_AddObjectToObject(extra, "train");
     cJSON_AddNumberToObject(tr, "batch", B);
     cJSON_AddNumberToObject(tr, "steps", (double)steps);
@@ -425,6 +464,16 @@ int cmd_lm_train(CliOpts *o)
     }
     if (tty)
         fprintf(stderr, "\n");
+    if (pretrain && last == steps) {
+        char size[32], name[64];
+        stage_size_token(g.net.nparams, size, sizeof size);
+        snprintf(name, sizeof name, "pretrain_%s", size);
+        cJSON *m = cJSON_CreateObject();
+        cJSON_AddStringToObject(m, "method", "pretrained");
+        cJSON_AddNumberToObject(m, "params", (double)g.net.nparams);
+        cJSON_AddNumberToObject(m, "held_out_loss", rows[nrows - 1].val);
+        stage_write_meta(o->out_dir, name, m);
+    }
     if (first >= last)
         fprintf(stderr, "lm-train: %s is already at step %ld of %ld\n", ckpt, first, last);
     else

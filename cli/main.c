@@ -126,6 +126,78 @@ static const Command COMMANDS[] = {
      "\"model\": {L, C, NH, T, V}, \"train\": {batch, steps, lr, warmup, weight_decay, clip,\n"
      "checkpoint_every, eval_every}}; flags given on the command line win.",
      cmd_lm_train, 0, "where to write tokenizer.bin, model.ckpt and log.csv (required)", NULL},
+    {"pretrain", "train the pretrained LM on the world's posts and articles (no TL;DRs)",
+     OPT_LM | OPT_WORLD | OPT_WORLDDIR | OPT_OUT | OPT_SEED | OPT_PROGRESS,
+     "--world W --out DIR [--config FILE] [options]",
+     "lm-train on the world's training posts, in the paper's format without the TL;DR\n"
+     "(\"SUBREDDIT: r/...\\n\\nTITLE: ...\\n\\nPOST: ...\"), and its training articles\n"
+     "(\"TITLE: ...\\n\\nARTICLE: ...\"): no reference summary or highlight is seen. The\n"
+     "context defaults to 256 tokens (a post and a 48-token summary). Writes what\n"
+     "lm-train writes plus DIR/meta.json (policy pretrain_<size>, size in millions of\n"
+     "parameters). --resume continues exactly.",
+     cmd_pretrain, 0, "the stage folder to write (required)", NULL},
+    {"sft", "supervised fine-tuning on the world's reference TL;DRs",
+     OPT_STAGE | OPT_WORLDDIR | OPT_OUT | OPT_SEED | OPT_PROGRESS,
+     "--world W --from PRETRAINED --out DIR [options]",
+     "Fine-tunes the pretrained model on every training post of the world with its\n"
+     "reference: prompt + reference + EOS, the loss on the reference and EOS only;\n"
+     "a post too long for the context is cut at its last newline that fits, and a\n"
+     "reference longer than 48 tokens is left out. News is never seen. Defaults: one\n"
+     "epoch, batch 16, lr 5e-4 (warm-up steps/20, cosine to a tenth), clip 1, no\n"
+     "weight decay. Writes DIR/model.ckpt, tokenizer.bin, log.csv (step, loss,\n"
+     "val_loss on valid1, lr, grad_norm, tokens_per_s, elapsed_s) and meta.json\n"
+     "(policy sup_<size>). --until STEP stops early; --resume continues exactly.",
+     cmd_sft, 0, "the stage folder to write (required)", NULL},
+    {"sample", "a policy's summaries of a split of the world (the world's sample format)",
+     OPT_GEN | OPT_WORLDDIR | OPT_OUT | OPT_SEED | OPT_SPLIT | OPT_PROGRESS,
+     "--world W --model DIR --out FILE [--temperature X] [--split S] [--dataset D]",
+     "Writes one summary per document of the split ({\"id\",\"policy\",\"text\",\"split\",\n"
+     "\"dataset\"} lines, what world judge, label compare and rm score read): greedy by\n"
+     "default (the paper's evaluation), or sampled at --temperature. The policy name\n"
+     "is DIR/meta.json's, with _t<X> for a temperature, or --name. The default split\n"
+     "is valid2 for TL;DR and test for news.",
+     cmd_sample, 0, "the samples file to write (required)", "FILE"},
+    {"rm", "the reward model: train on comparisons, or score samples",
+     OPT_STAGE | OPT_WORLDDIR | OPT_OUT | OPT_SEED | OPT_PROGRESS,
+     "train --world W --from SFT --out DIR COMPARISONS... | score --world W --rm DIR --out FILE SAMPLES...",
+     "rm train: the supervised model with a scalar head read at EOS (head drawn from\n"
+     "N(0, 1/(C+1))), trained on comparisons in the released format (the labelers'\n"
+     "choices; tldrlab label compare writes them) by -log sigma(r(chosen) - r(other)),\n"
+     "one epoch by default (batch 16 pairs, lr 1e-4). Records of split train train it;\n"
+     "the others are held out (without any, the pairs of one post in 20). Afterwards a\n"
+     "bias makes the references of 2048 training posts score mean 0. It reports its\n"
+     "held-out accuracy against the labelers and against the gold judge (used for\n"
+     "nothing else). Writes DIR/model.ckpt, tokenizer.bin, log.csv (step, loss,\n"
+     "accuracy, val_loss, val_accuracy, lr, grad_norm, pairs_per_s, elapsed_s) and\n"
+     "meta.json. A post the world lacks or a news record is refused.\n"
+     "rm score: CSV policy,post_id,rm_policy,rm_ref for every sample of the files and\n"
+     "the reference of its post (what plot overopt --rm-scores reads).",
+     cmd_rm, 1, "train: the stage folder to write; score: the CSV file to write", NULL},
+    {"ppo", "PPO against a reward model with a per-token KL penalty towards the supervised policy",
+     OPT_STAGE | OPT_WORLDDIR | OPT_OUT | OPT_SEED | OPT_PROGRESS,
+     "--world W --from SFT --rm RM --out DIR [--beta X | --kl-target NATS] [options]",
+     "The policy starts from the supervised model; each iteration rolls out --batch-size\n"
+     "episodes (default 64) on the world's training posts at --temperature (0.7), scores\n"
+     "them with the reward model at EOS (a response without EOS scores\n"
+     "--no-eos-penalty, -1), subtracts beta (log pi - log pi_sft) per token (k1; k3\n"
+     "reported), takes GAE (gamma 1, lambda 0.95) from a value network initialised\n"
+     "from the reward model, whitens the advantages and runs --epochs (4) x\n"
+     "--minibatches (4) of clipped (0.2) policy and value updates (AdamW, lr 1e-5).\n"
+     "--steps is the number of iterations (default 100). Writes DIR/model.ckpt, DIR/value/,\n"
+     "DIR/log.csv (iteration, episodes, rm_score, kl, kl_k3, nonscore_reward, entropy,\n"
+     "clipfrac, approxkl, pg_loss, value_loss, explained_var, resp_len, no_eos, beta,\n"
+     "lr, rollout_s, score_s, optimise_s, seconds, elapsed_s) and meta.json (policy\n"
+     "sup_<size>_ppo_rm_<size>_b<beta>, with the KL measured on valid2 prompts at\n"
+     "temperature 1). A NaN or exploding loss stops the run, the last checkpoint kept.",
+     cmd_ppo, 0, "the stage folder to write (required)", NULL},
+    {"bon", "best-of-N: N samples from the supervised policy, the reward model's best",
+     OPT_GEN | OPT_WORLDDIR | OPT_OUT | OPT_SEED | OPT_SPLIT | OPT_PROGRESS,
+     "--world W --from SFT --rm RM --out DIR [--n N] [--split S] [--dataset D]",
+     "Samples --n (16) summaries per document of the split at --temperature (0.7) from the\n"
+     "supervised policy and keeps the one the reward model scores highest (a summary\n"
+     "without EOS scores -1). Writes DIR/<dataset>_<split>.jsonl (samples of policy\n"
+     "sup_<size>_bo<N>_rm_<size>) and DIR/meta.json, whose KL is log N - (N-1)/N.",
+     cmd_bon, 0, "the folder to write (required)", NULL},
     {"lm-sample", "print continuations from a model trained by lm-train",
      OPT_SAMPLE | OPT_SEED,
      "--model DIR [--prompt TEXT] [options]",

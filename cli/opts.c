@@ -21,7 +21,8 @@ enum {
     O_DATASET, O_LENCTLD, O_BOTH, O_RMSCORES, O_CONFIG, O_WORLD, O_LEXICON, O_LABELS, O_GOLD, O_BATCHNAME,
     O_SUMMARY, O_EXPERT, O_DATA, O_MODEL, O_CHECKPOINT, O_LAYERS, O_CHANNELS, O_HEADS, O_CONTEXT, O_VOCAB, O_BATCH_SIZE,
     O_STEPS, O_LR, O_WARMUP, O_WD, O_CLIP, O_RESUME, O_CKPT_EVERY, O_EVAL_EVERY, O_PROMPT, O_MAXNEW, O_TEMP, O_TOPP,
-    O_GREEDY, O_NSAMPLES, O_UNTIL
+    O_GREEDY, O_NSAMPLES, O_UNTIL, O_FROM, O_RMDIR, O_NAME, O_BETA, O_KLTARGET, O_NOEOS, O_EPOCHS, O_MINIBATCHES,
+    O_BON_N, O_KLSAMPLES
 };
 
 typedef struct {
@@ -80,29 +81,43 @@ static const OptSpec SPECS[] = {
     {{"context", required_argument, 0, O_CONTEXT}, OPT_LM, "T", "context length in tokens (default 128)"},
     {{"vocab", required_argument, 0, O_VOCAB}, OPT_LM, "V",
      "BPE vocabulary, EOS and PAD included (default 4096; fewer when the corpus runs out of pairs)"},
-    {{"batch-size", required_argument, 0, O_BATCH_SIZE}, OPT_LM | OPT_CKPT, "B",
+    {{"batch-size", required_argument, 0, O_BATCH_SIZE}, OPT_LM | OPT_CKPT | OPT_STAGE | OPT_GEN, "B",
      "sequences per step (lm-train default 4096/T; lm-dump default 2)"},
-    {{"steps", required_argument, 0, O_STEPS}, OPT_LM, "N", "optimiser steps in all (default 200)"},
-    {{"lr", required_argument, 0, O_LR}, OPT_LM, "X", "peak learning rate (default 3e-3; cosine to a tenth)"},
-    {{"warmup", required_argument, 0, O_WARMUP}, OPT_LM, "N", "warm-up steps (default steps/20)"},
-    {{"weight-decay", required_argument, 0, O_WD}, OPT_LM, "X", "AdamW weight decay on matrices (default 0.1)"},
-    {{"clip", required_argument, 0, O_CLIP}, OPT_LM, "X", "global gradient-norm clip (default 1; 0 = none)"},
-    {{"checkpoint-every", required_argument, 0, O_CKPT_EVERY}, OPT_LM, "N",
+    {{"steps", required_argument, 0, O_STEPS}, OPT_LM | OPT_STAGE, "N", "optimiser steps in all (default 200)"},
+    {{"lr", required_argument, 0, O_LR}, OPT_LM | OPT_STAGE, "X", "peak learning rate (default 3e-3; cosine to a tenth)"},
+    {{"warmup", required_argument, 0, O_WARMUP}, OPT_LM | OPT_STAGE, "N", "warm-up steps (default steps/20)"},
+    {{"weight-decay", required_argument, 0, O_WD}, OPT_LM | OPT_STAGE, "X", "AdamW weight decay on matrices (default 0.1)"},
+    {{"clip", required_argument, 0, O_CLIP}, OPT_LM | OPT_STAGE, "X", "global gradient-norm clip (default 1; 0 = none)"},
+    {{"checkpoint-every", required_argument, 0, O_CKPT_EVERY}, OPT_LM | OPT_STAGE, "N",
      "write DIR/model.ckpt every N steps (default: at the end only)"},
-    {{"eval-every", required_argument, 0, O_EVAL_EVERY}, OPT_LM, "N",
+    {{"eval-every", required_argument, 0, O_EVAL_EVERY}, OPT_LM | OPT_STAGE, "N",
      "held-out loss every N steps (default steps/10)"},
-    {{"until", required_argument, 0, O_UNTIL}, OPT_LM, "STEP",
+    {{"until", required_argument, 0, O_UNTIL}, OPT_LM | OPT_STAGE, "STEP",
      "stop after this step of the --steps schedule (a checkpoint is written; --resume goes on)"},
-    {{"resume", no_argument, 0, O_RESUME}, OPT_LM, NULL,
+    {{"resume", no_argument, 0, O_RESUME}, OPT_LM | OPT_STAGE, NULL,
      "continue from DIR/model.ckpt: same data order, optimiser and random state"},
-    {{"model", required_argument, 0, O_MODEL}, OPT_SAMPLE, "DIR", "a folder made by lm-train (model.ckpt, tokenizer.bin)"},
+    {{"model", required_argument, 0, O_MODEL}, OPT_SAMPLE | OPT_GEN, "DIR", "a folder made by lm-train (model.ckpt, tokenizer.bin)"},
     {{"checkpoint", required_argument, 0, O_CHECKPOINT}, OPT_CKPT, "FILE", "a checkpoint (model.ckpt)"},
     {{"prompt", required_argument, 0, O_PROMPT}, OPT_SAMPLE, "TEXT", "the text to continue (default: start of a document)"},
     {{"max-new", required_argument, 0, O_MAXNEW}, OPT_SAMPLE, "N", "tokens to generate at most (default 64)"},
-    {{"temperature", required_argument, 0, O_TEMP}, OPT_SAMPLE, "X", "sampling temperature (default 1; 0 = greedy)"},
+    {{"temperature", required_argument, 0, O_TEMP}, OPT_SAMPLE | OPT_GEN | OPT_STAGE, "X", "sampling temperature (default 1; 0 = greedy)"},
     {{"top-p", required_argument, 0, O_TOPP}, OPT_SAMPLE, "P", "nucleus sampling mass (default 1 = off)"},
-    {{"greedy", no_argument, 0, O_GREEDY}, OPT_SAMPLE, NULL, "take the most likely token each time"},
+    {{"greedy", no_argument, 0, O_GREEDY}, OPT_SAMPLE | OPT_GEN, NULL, "take the most likely token each time"},
     {{"samples", required_argument, 0, O_NSAMPLES}, OPT_SAMPLE, "N", "continuations to print (default 3)"},
+    {{"from", required_argument, 0, O_FROM}, OPT_STAGE | OPT_GEN, "DIR",
+     "the stage folder to start from (sft: the pretrained model; rm train, ppo, bon: the supervised one)"},
+    {{"rm", required_argument, 0, O_RMDIR}, OPT_STAGE | OPT_GEN, "DIR", "the reward model's folder (tldrlab rm train)"},
+    {{"name", required_argument, 0, O_NAME}, OPT_GEN, "NAME", "the policy name written into the samples"},
+    {{"beta", required_argument, 0, O_BETA}, OPT_STAGE, "X", "ppo: KL coefficient (default 0.05; the start value with --kl-target)"},
+    {{"kl-target", required_argument, 0, O_KLTARGET}, OPT_STAGE, "NATS",
+     "ppo: adapt beta towards this KL per episode (Ziegler et al.; default: beta fixed)"},
+    {{"no-eos-penalty", required_argument, 0, O_NOEOS}, OPT_STAGE, "X",
+     "ppo: the score of a response that never ends (default -1)"},
+    {{"epochs", required_argument, 0, O_EPOCHS}, OPT_STAGE, "N", "ppo: passes over each batch of rollouts (default 4)"},
+    {{"minibatches", required_argument, 0, O_MINIBATCHES}, OPT_STAGE, "N", "ppo: minibatches per pass (default 4)"},
+    {{"kl-samples", required_argument, 0, O_KLSAMPLES}, OPT_STAGE, "N",
+     "ppo: valid2 prompts for the final KL measurement (default 1000)"},
+    {{"n", required_argument, 0, O_BON_N}, OPT_GEN, "N", "bon: samples per prompt (default 16)"},
     {{"summary", no_argument, 0, O_SUMMARY}, OPT_SUMMARY, NULL,
      "judge: a table of means per dataset and policy instead of one line per sample"},
     {{"level", required_argument, 0, O_LEVEL}, OPT_LEVEL, "X", "interval level (default 0.95)"},
@@ -227,6 +242,8 @@ void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
     o->layers = o->channels = o->heads = o->context = o->vocab = o->batch = o->steps = o->warmup = -1;
     o->ckpt_every = o->eval_every = o->max_new = o->nsamples = o->until = -1;
     o->lr = o->weight_decay = o->clip = o->temperature = o->top_p = NAN;
+    o->beta = o->kl_target = o->no_eos_penalty = NAN;
+    o->epochs = o->minibatches = o->bon_n = o->kl_samples = -1;
     StrBuf line;
     sb_init(&line);
     sb_add(&line, "tldrlab");
@@ -353,6 +370,20 @@ void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
         case O_TEMP: o->temperature = parse_real(o, "temperature", optarg, 0, 100); break;
         case O_TOPP: o->top_p = parse_real(o, "top-p", optarg, 1e-6, 1); break;
         case O_GREEDY: o->greedy = 1; break;
+        case O_FROM: o->from_dir = optarg; break;
+        case O_RMDIR: o->rm_dir = optarg; break;
+        case O_NAME:
+            if (!*optarg || strpbrk(optarg, " \t\n\"\\/"))
+                cli_usage_error(o, "--name: expected a policy name without spaces, quotes or slashes, got '%s'", optarg);
+            o->name = optarg;
+            break;
+        case O_BETA: o->beta = parse_real(o, "beta", optarg, 0, 100); break;
+        case O_KLTARGET: o->kl_target = parse_real(o, "kl-target", optarg, 1e-6, 1e6); break;
+        case O_NOEOS: o->no_eos_penalty = parse_real(o, "no-eos-penalty", optarg, -1e6, 1e6); break;
+        case O_EPOCHS: o->epochs = parse_count(o, "epochs", optarg, 1, 1000); break;
+        case O_MINIBATCHES: o->minibatches = parse_count(o, "minibatches", optarg, 1, 100000); break;
+        case O_BON_N: o->bon_n = parse_count(o, "n", optarg, 1, 4096); break;
+        case O_KLSAMPLES: o->kl_samples = parse_count(o, "kl-samples", optarg, 1, 10000000); break;
         case O_NSAMPLES: o->nsamples = parse_count(o, "samples", optarg, 1, 100000); break;
         case O_FORMAT:
             if (strcmp(optarg, "md") == 0 || strcmp(optarg, "markdown") == 0)

@@ -5,6 +5,7 @@
  * sampling against a full forward pass. */
 #include "tests/unit/test.h"
 #include "train/gpt.h"
+#include "train/stages.h"
 #include "common/rng.h"
 #include "common/util.h"
 
@@ -697,4 +698,98 @@ void test_gpt_ragged(void)
     CHECK_INT(gpt_sample_ragged(&g, prompts, badst, B, P, N, &gr, NULL, out, lp, len, &terr), -1,
               "padding that covers a whole prompt is refused");
     gpt_free(&g);
+}
+
+/* The stages' losses through the whole fp64 model, against finite
+ * differences: PPO's clipped surrogate (tokens on both sides of the clip,
+ * at temperature 0.7, with left padding) and the reward model's
+ * -log sigma(r_chosen - r_other) read at each row's last token. */
+void test_gpt_stage_losses_fd(void)
+{
+    for (int which = 0; which < 2; which++) {
+        GptConfig c = TINY;
+        c.scalar_head = which == 1;
+        Gpt g;
+        Net_d d;
+        tiny_pair(&c, &g, &d, 21);
+        int B = 2, T = 6;
+        int32_t in[12], tg[12], start[2] = {0, 2};
+        float mf[12];
+        double md[12], lp_old[12], adv[12], grad[12];
+        int32_t dummy[2];
+        tiny_batch(&c, B, T, in, tg, mf, md, dummy, 13);
+        d.inv_temp = 1 / 0.7;
+        /* reference log-probs a little away from the current ones, so that some
+         * tokens are clipped (|ratio - 1| > 0.2) and some are not */
+        net_forward_d(&d, in, which ? NULL : tg, NULL, start, B, T);
+        for (int i = 0; i < B * T; i++) {
+            lp_old[i] = -d.a.losses[i] + (i % 4 == 0 ? 0.5 : i % 4 == 1 ? -0.4 : 0.05 * (i % 3));
+            adv[i] = (i % 2 ? 1.0 : -0.7) * (1 + 0.1 * i);
+        }
+        int last[2] = {T - 1, T - 2}, chosen = 1;
+#define OBJ(out)                                                                                                   \
+    do {                                                                                                           \
+        double f_ = 0;                                                                                             \
+        if (which == 0) {                                                                                          \
+            for (int q_ = 0; q_ < B * T; q_++) {                                                                   \
+                grad[q_] = 0;                                                                                      \
+                if (q_ % T < start[q_ / T])                                                                        \
+                    continue;                                                                                      \
+                double dl_;                                                                                        \
+                int cl_;                                                                                           \
+                f_ += ppo_pg_loss(-d.a.losses[q_], lp_old[q_], adv[q_], 0.2, &dl_, &cl_);                          \
+                grad[q_] = dl_;                                                                                    \
+            }                                                                                                      \
+        } else {                                                                                                   \
+            double dw_, do_;                                                                                       \
+            f_ = rm_pair_loss(d.a.values[chosen * T + last[chosen]], d.a.values[(1 - chosen) * T + last[1 - chosen]], \
+                              &dw_, &do_);                                                                         \
+            for (int q_ = 0; q_ < B * T; q_++)                                                                     \
+                grad[q_] = 0;                                                                                      \
+            grad[chosen * T + last[chosen]] = dw_;                                                                 \
+            grad[(1 - chosen) * T + last[1 - chosen]] = do_;                                                       \
+        }                                                                                                          \
+        out = f_;                                                                                                  \
+    } while (0)
+        double f0;
+        net_forward_d(&d, in, which ? NULL : tg, NULL, start, B, T);
+        OBJ(f0);
+        int nclip = 0;
+        for (int i = 0; i < B * T && which == 0; i++) {
+            double dl;
+            int cl;
+            if (i % T >= start[i / T]) {
+                ppo_pg_loss(-d.a.losses[i], lp_old[i], adv[i], 0.2, &dl, &cl);
+                nclip += cl;
+            }
+        }
+        net_zero_grad_d(&d);
+        net_backward_d(&d, grad);
+        FdStat st = {0};
+        gsl_rng *r = rng_alloc(5);
+        for (int k = 0; k < 60; k++) {
+            size_t i = gsl_rng_uniform_int(r, (unsigned long)d.nparams);
+            double keep = d.params_mem[i], f[2];
+            for (int s = 0; s < 2; s++) {
+                d.params_mem[i] = keep + (s ? -FD_H : FD_H);
+                net_forward_d(&d, in, which ? NULL : tg, NULL, start, B, T);
+                OBJ(f[s]);
+            }
+            d.params_mem[i] = keep;
+            fd_note(&st, d.grads_mem[i], (f[0] - f[1]) / (2 * FD_H));
+        }
+#undef OBJ
+        rng_free(r);
+        if (which == 0)
+            CHECK(nclip > 0 && nclip < B * T - 2, "the clipped objective's test needs clipped and unclipped tokens: %d "
+                  "clipped", nclip);
+        CHECK(st.worst < 1e-5, "%s: gradient vs finite differences, worst relative error %g (tolerance 1e-5)",
+              which ? "reward model loss" : "PPO clipped objective", st.worst);
+        printf("  %s: %zu derivatives, worst relative error %.2e (tolerance 1e-5)%s\n",
+               which ? "reward model -log sigma(r_w - r_l)" : "PPO clipped surrogate at T=0.7", st.n, st.worst,
+               which ? "" : " (clipped and unclipped tokens)");
+        (void)f0;
+        net_free_d(&d);
+        gpt_free(&g);
+    }
 }

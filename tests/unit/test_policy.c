@@ -32,6 +32,13 @@ static const NameCase NAMES[] = {
     {"sup4_bo16_rouge", METHOD_BEST_OF_N, 1.3e9, 1.8350887222397811, U, U, 16, "rouge", "sup4", "tldr"},
     {"supcnndm3_6b_t.3", METHOD_SUPERVISED, 6.7e9, U, 0.3, U, U, "", "", "cnndm"},
     {"t5_11b_cnndm", METHOD_OTHER, U, U, U, U, U, "", "", ""},
+    /* tldrlab's own runs (train/stage.h): sizes in millions of parameters */
+    {"pretrain_0.41m", METHOD_PRETRAINED, 0.41e6, U, U, U, U, "", "", ""},
+    {"sup_0.41m", METHOD_SUPERVISED, 0.41e6, U, U, U, U, "", "", "tldr"},
+    {"sup_3.2m_t0.7", METHOD_SUPERVISED, 3.2e6, U, 0.7, U, U, "", "", "tldr"},
+    {"sup_0.41m_ppo_rm_0.41m_b0.05", METHOD_RL, 0.41e6, U, U, U, U, "rm_0.41m", "sup_0.41m", "tldr"},
+    {"sup_0.41m_bo16_rm_0.41m", METHOD_BEST_OF_N, 0.41e6, 1.8350887222397811, U, U, 16, "rm_0.41m", "sup_0.41m",
+     "tldr"},
 };
 
 static void check_num(double got, double want, const char *what, const char *name)

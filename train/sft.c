@@ -1,0 +1,260 @@
+/* sft.c — supervised fine-tuning (PAPER.md, step 1): the pretrained LM on
+ * whole examples, prompt + reference + EOS, the loss on the reference and
+ * EOS only. */
+#include "train/stages.h"
+#include "train/stage.h"
+#include "common/rng.h"
+#include "common/util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    int32_t *p, *s;  /* prompt, summary + EOS */
+    int np, ns;
+} Example;
+
+/* Encodes the references of a split; skips (and counts) those longer than
+ * STAGE_MAX_SUMMARY tokens. */
+static size_t encode_examples(const StageModel *m, const World *w, const char *split, Example **out, size_t *toolong,
+                              size_t *cut)
+{
+    TlError err;
+    size_t *docs, nd = stage_docs(w, "tldr", split, &docs, &err);
+    if (!nd)
+        tl_die(TL_EXIT_INPUT, "%s", err.msg);
+    int T = m->g.net.c.T, maxp = T - STAGE_MAX_SUMMARY - 1;
+    Example *ex = xmalloc(nd * sizeof *ex);
+    size_t n = 0;
+    *toolong = *cut = 0;
+    int32_t sbuf[STAGE_MAX_SUMMARY + 1], *pbuf = xmalloc((size_t)maxp * sizeof *pbuf);
+    for (size_t i = 0; i < nd; i++) {
+        int ns = stage_encode_summary(&m->tok, w->ref[docs[i]], sbuf), c;
+        if (ns < 0) {
+            (*toolong)++;
+            continue;
+        }
+        int np = stage_encode_prompt(&m->tok, w, docs[i], maxp, pbuf, &c);
+        if (np < 1) {
+            (*toolong)++;
+            continue;
+        }
+        *cut += (size_t)c;
+        ex[n].np = np, ex[n].ns = ns;
+        ex[n].p = xmalloc((size_t)np * sizeof *pbuf);
+        ex[n].s = xmalloc((size_t)ns * sizeof *sbuf);
+        memcpy(ex[n].p, pbuf, (size_t)np * sizeof *pbuf);
+        memcpy(ex[n].s, sbuf, (size_t)ns * sizeof *sbuf);
+        n++;
+    }
+    free(pbuf);
+    free(docs);
+    *out = ex;
+    return n;
+}
+
+static void free_examples(Example *ex, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(ex[i].p);
+        free(ex[i].s);
+    }
+    free(ex);
+}
+
+/* The episodes of examples idx[0..n): prompts left-padded, summaries as responses. */
+static void pack(const StageModel *m, const Example *ex, const size_t *idx, int n, Episodes *e)
+{
+    int P = 1, R = 1;
+    for (int i = 0; i < n; i++) {
+        P = ex[idx[i]].np > P ? ex[idx[i]].np : P;
+        R = ex[idx[i]].ns > R ? ex[idx[i]].ns : R;
+    }
+    episodes_init(e, n, P, R, &m->tok);
+    for (int i = 0; i < n; i++) {
+        episodes_prompt(e, i, ex[idx[i]].p, ex[idx[i]].np);
+        episodes_response(e, i, ex[idx[i]].s, ex[idx[i]].ns);
+    }
+}
+
+/* Mean loss per summary token of the episodes; with grad, the gradient
+ * of it is accumulated. */
+static double sft_loss(Gpt *g, const Episodes *e, int grad)
+{
+    size_t BW = (size_t)e->B * e->W;
+    float *lp = xmalloc(BW * sizeof *lp), *d = xcalloc(BW, sizeof *d);
+    gpt_logprobs(g, e->tok, e->tg, e->start, e->B, e->W, 1.0f, lp);
+    double ntok = 0, sum = 0;
+    for (int b = 0; b < e->B; b++)
+        ntok += e->rlen[b];
+    for (int b = 0; b < e->B; b++)
+        for (int k = 0; k < e->rlen[b]; k++) {
+            size_t i = (size_t)b * e->W + e->P - 1 + k;
+            sum -= lp[i];
+            d[i] = (float)(-1.0 / ntok);
+        }
+    if (grad)
+        gpt_backward(g, d);
+    free(lp);
+    free(d);
+    return sum / ntok;
+}
+
+/* Example order: a permutation per epoch, drawn from the seed and the epoch. */
+static void epoch_order(uint64_t seed, long epoch, size_t n, size_t *perm)
+{
+    gsl_rng *r = rng_alloc(rng_derive_seed(seed, 1000 + (uint64_t)epoch));
+    for (size_t i = 0; i < n; i++)
+        perm[i] = i;
+    for (size_t i = n; i > 1; i--) {
+        size_t j = gsl_rng_uniform_int(r, (unsigned long)i), t = perm[i - 1];
+        perm[i - 1] = perm[j];
+        perm[j] = t;
+    }
+    rng_free(r);
+}
+
+static const char *const SFT_COLS[] = {"step", "loss", "val_loss", "lr", "grad_norm", "tokens_per_s", "elapsed_s"};
+
+int sft_run(const StageOpts *o)
+{
+    TlError err;
+    World w;
+    if (world_open(&w, o->world_dir, &err) != 0 || world_load_texts(&w, &err) != 0)
+        tl_die(TL_EXIT_INPUT, "%s", err.msg);
+    StageModel m;
+    gsl_rng *r = rng_alloc(o->seed);
+    const char *src = o->resume ? o->out_dir : o->from_dir;
+    if (stage_load(&m, src, 0, o->resume ? r : NULL, &err) != 0)
+        tl_die(TL_EXIT_INPUT, "%s", err.msg);
+    if (m.g.net.c.T < STAGE_MAX_SUMMARY + 32)
+        tl_die(TL_EXIT_INPUT, "%s: the model's context of %d tokens leaves no room for a post and a summary of %d",
+               src, m.g.net.c.T, STAGE_MAX_SUMMARY);
+    if (!o->resume) {
+        /* a fresh optimiser: the pretrained model's moments belong to another objective */
+        free(m.g.m);
+        free(m.g.v);
+        m.g.m = m.g.v = NULL;
+        m.g.step = 0;
+    }
+    size_t toolong, cut, vtoolong, vcut;
+    Example *ex, *vex;
+    size_t n = encode_examples(&m, &w, "train", &ex, &toolong, &cut);
+    size_t nv = encode_examples(&m, &w, "valid1", &vex, &vtoolong, &vcut);
+    if (n == 0)
+        tl_die(TL_EXIT_INPUT, "%s: no training post has a reference of at most %d tokens", o->world_dir,
+               STAGE_MAX_SUMMARY);
+    int B = o->batch > 0 ? (int)o->batch : 16;
+    long per_epoch = (long)((n + (size_t)B - 1) / (size_t)B);
+    long steps = o->steps > 0 ? o->steps : per_epoch;
+    float lr = isnan(o->lr) ? 5e-4f : (float)o->lr;
+    long warmup = o->warmup >= 0 ? o->warmup : steps / 20;
+    AdamW opt = {lr, 0.9f, 0.95f, 1e-8f, isnan(o->weight_decay) ? 0.0f : (float)o->weight_decay};
+    double clip = isnan(o->clip) ? 1.0 : o->clip;
+    long eval_every = o->eval_every > 0 ? o->eval_every : (steps / 10 > 0 ? steps / 10 : 1);
+    long last = o->until > 0 && o->until < steps ? o->until : steps;
+    fprintf(stderr, "sft: %zu training examples (%zu references longer than %d tokens left out, %zu posts cut at a "
+                    "newline), %zu held out (valid1); %ld steps of %d (%.2f epochs) from %s\n",
+            n, toolong, STAGE_MAX_SUMMARY, cut, nv, steps, B, (double)steps * B / (double)n, src);
+    /* a fixed held-out batch */
+    size_t nvb = nv < 64 ? nv : 64, *vidx = xmalloc((nvb + 1) * sizeof *vidx);
+    for (size_t i = 0; i < nvb; i++)
+        vidx[i] = i;
+    Episodes ve;
+    pack(&m, vex, vidx, (int)nvb, &ve);
+    size_t *perm = xmalloc(n * sizeof *perm);
+    long cur_epoch = -1;
+    StageLog log;
+    stagelog_init(&log, SFT_COLS, 7);
+    if (o->resume)
+        stagelog_read(&log, o->out_dir, (double)m.g.step);
+    double secs0 = log.n ? log.v[(log.n - 1) * 7 + 6] : 0, t0 = util_now();
+    cJSON *extra = cJSON_CreateObject();
+    char seed[24];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
+    cJSON_AddStringToObject(extra, "stage", "sft");
+    cJSON_AddStringToObject(extra, "seed", seed);
+    cJSON_AddStringToObject(extra, "world", o->world_dir);
+    cJSON_AddStringToObject(extra, "from", o->resume ? "" : o->from_dir);
+    cJSON *tr = cJSON_AddObjectToObject(extra, "train");
+    cJSON_AddNumberToObject(tr, "batch", B);
+    cJSON_AddNumberToObject(tr, "steps", (double)steps);
+    cJSON_AddNumberToObject(tr, "lr", lr);
+    cJSON_AddNumberToObject(tr, "warmup", (double)warmup);
+    cJSON_AddNumberToObject(tr, "clip", clip);
+    if (o->resume) { /* the saved "from" is kept */
+        const cJSON *f = cJSON_GetObjectItemCaseSensitive(m.hdr, "from");
+        if (cJSON_IsString(f))
+            cJSON_ReplaceItemInObjectCaseSensitive(extra, "from", cJSON_CreateString(f->valuestring));
+    }
+    long first = m.g.step;
+    size_t *idx = xmalloc((size_t)B * sizeof *idx);
+    for (long s = m.g.step; s < last; s++) {
+        double ts = util_now();
+        long epoch = s / per_epoch, off = (s % per_epoch) * B;
+        if (epoch != cur_epoch) {
+            epoch_order(o->seed, epoch, n, perm);
+            cur_epoch = epoch;
+        }
+        int nb = 0;
+        for (; nb < B && (size_t)(off + nb) < n; nb++)
+            idx[nb] = perm[off + nb];
+        Episodes e;
+        pack(&m, ex, idx, nb, &e);
+        gpt_zero_grad(&m.g);
+        double loss = sft_loss(&m.g, &e, 1);
+        if (!isfinite(loss)) {
+            fprintf(stderr, "\nsft: the loss is %g at step %ld; stopping (the last checkpoint, if any, is kept)\n",
+                    loss, s + 1);
+            return TL_EXIT_RUNTIME;
+        }
+        double norm = gpt_clip_grad_norm(&m.g, clip);
+        float rate = gpt_lr(s, warmup, steps, lr, lr / 10);
+        gpt_adamw_step(&m.g, &opt, rate);
+        double row[7] = {(double)(s + 1), loss, NAN, rate, norm, (double)e.B * e.W / (util_now() - ts),
+                         secs0 + util_now() - t0};
+        episodes_free(&e);
+        if ((s + 1) % eval_every == 0 || s + 1 == last)
+            row[2] = sft_loss(&m.g, &ve, 0);
+        stagelog_add(&log, row);
+        char extra_s[96];
+        snprintf(extra_s, sizeof extra_s, "loss %.4f%s", loss, "");
+        stage_progress(o->progress, "sft step", s + 1 - first, last - first, t0, extra_s);
+        if ((o->ckpt_every > 0 && (s + 1) % o->ckpt_every == 0) || s + 1 == last) {
+            stage_save(o->out_dir, &m.g, &m.tok, 1, r, extra);
+            stagelog_write(&log, o->out_dir);
+        }
+    }
+    if (first >= last) {
+        fprintf(stderr, "sft: %s is already at step %ld of %ld\n", o->out_dir, first, last);
+    } else {
+        double vl = log.v[(log.n - 1) * 7 + 2];
+        printf("sft: steps %ld-%ld of %ld in %.1f s: loss %.4f, held-out loss %.4f per summary token; wrote %s\n",
+               first + 1, last, steps, util_now() - t0, log.v[(log.n - 1) * 7 + 1], vl, o->out_dir);
+        if (last == steps) {
+            char size[32], name[64];
+            stage_size_token(m.g.net.nparams, size, sizeof size);
+            snprintf(name, sizeof name, "sup_%s", size);
+            cJSON *mj = cJSON_CreateObject();
+            cJSON_AddStringToObject(mj, "method", "supervised");
+            cJSON_AddNumberToObject(mj, "params", (double)m.g.net.nparams);
+            cJSON_AddNumberToObject(mj, "kl", 0);
+            cJSON_AddStringToObject(mj, "trained_on", "tldr");
+            cJSON_AddNumberToObject(mj, "held_out_loss", vl);
+            cJSON_AddNumberToObject(mj, "examples", (double)n);
+            stage_write_meta(o->out_dir, name, mj);
+        }
+    }
+    cJSON_Delete(extra);
+    stagelog_free(&log);
+    episodes_free(&ve);
+    free(idx), free(perm), free(vidx);
+    free_examples(ex, n);
+    free_examples(vex, nv);
+    stage_free(&m);
+    rng_free(r);
+    world_close(&w);
+    return 0;
+}
