@@ -179,11 +179,13 @@ double gpt_forward(Gpt *g, const int32_t *inputs, const int32_t *targets, const 
 }
 
 void gpt_logprobs(Gpt *g, const int32_t *inputs, const int32_t *targets, const int32_t *start, int B, int T,
-                  float temperature, float *logp)
+                  int from, float temperature, float *logp)
 {
     assert(!g->net.c.scalar_head && targets);
     g->net.inv_temp = temperature > 0 ? 1.0f / temperature : 1.0f;
+    g->net.head_from = from;
     net_forward_f(&g->net, inputs, targets, NULL, start, B, T);
+    g->net.head_from = 0;
     for (size_t i = 0; i < (size_t)B * T; i++)
         logp[i] = -g->net.a.losses[i];
 }
@@ -192,6 +194,7 @@ double gpt_entropy_at(const Gpt *g, int b, int t)
 {
     const Net_f *n = &g->net;
     assert(n->backward_ready && !n->c.scalar_head && b < n->curB && t < n->curT);
+    assert(t >= n->cur_head_from);
     const float *p = n->a.probs + ((size_t)b * n->curT + t) * n->c.V;
     double h = 0;
     for (int v = 0; v < n->c.V; v++)

@@ -75,9 +75,10 @@ void gpt_free(Gpt *g);
 double gpt_forward(Gpt *g, const int32_t *inputs, const int32_t *targets, const float *mask, const int32_t *start,
                    int B, int T);
 /* LM forward that writes logp (B,T) = log softmax(logits / temperature)
- * [target] at every position; gpt_backward(g, dlogp) may follow. */
+ * [target] at positions from.. of each row (0 before: the LM head skips
+ * them); gpt_backward(g, dlogp) may follow, with dlogp 0 before from. */
 void gpt_logprobs(Gpt *g, const int32_t *inputs, const int32_t *targets, const int32_t *start, int B, int T,
-                  float temperature, float *logp);
+                  int from, float temperature, float *logp);
 /* The entropy (nats) of position (b, t)'s next-token distribution at the
  * last forward's temperature; needs a forward with targets just before. */
 double gpt_entropy_at(const Gpt *g, int b, int t);

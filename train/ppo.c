@@ -168,7 +168,7 @@ int ppo_iteration(PpoCtx *c, const Prompts *pr, const size_t *idx, int n, const 
                 continue;
             }
             float *lpn = xmalloc((size_t)mn * W * sizeof *lpn), *d = xcalloc((size_t)mn * W, sizeof *d);
-            gpt_logprobs(c->pol, sub.tok, sub.tg, sub.start, mn, W, (float)c->temperature, lpn);
+            gpt_logprobs(c->pol, sub.tok, sub.tg, sub.start, mn, W, sub.P - 1, (float)c->temperature, lpn);
             double pg = 0, akl = 0;
             for (int i = 0; i < mn; i++) {
                 int b = perm[m0 + i];

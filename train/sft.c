@@ -85,7 +85,7 @@ static double sft_loss(Gpt *g, const Episodes *e, int grad)
 {
     size_t BW = (size_t)e->B * e->W;
     float *lp = xmalloc(BW * sizeof *lp), *d = xcalloc(BW, sizeof *d);
-    gpt_logprobs(g, e->tok, e->tg, e->start, e->B, e->W, 1.0f, lp);
+    gpt_logprobs(g, e->tok, e->tg, e->start, e->B, e->W, e->P - 1, 1.0f, lp);
     double ntok = 0, sum = 0;
     for (int b = 0; b < e->B; b++)
         ntok += e->rlen[b];

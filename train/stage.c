@@ -464,7 +464,7 @@ void episodes_logprobs(Gpt *g, const Episodes *e, float temperature, int chunk, 
     float *buf = xmalloc((size_t)chunk * W * sizeof *buf);
     for (int b0 = 0; b0 < e->B; b0 += chunk) {
         int n = e->B - b0 < chunk ? e->B - b0 : chunk;
-        gpt_logprobs(g, e->tok + (size_t)b0 * W, e->tg + (size_t)b0 * W, e->start + b0, n, W, temperature, buf);
+        gpt_logprobs(g, e->tok + (size_t)b0 * W, e->tg + (size_t)b0 * W, e->start + b0, n, W, e->P - 1, temperature, buf);
         for (int i = 0; i < n; i++) {
             int b = b0 + i;
             for (int k = 0; k < e->R; k++) {

@@ -676,7 +676,7 @@ void test_gpt_ragged(void)
     for (int b = 0; b < B; b++)
         for (int t = 0; t + 1 < P + N; t++)
             tg[b * (P + N) + t] = seq[b * (P + N) + t + 1];
-    gpt_logprobs(&g, seq, tg, start, B, P + N, 0.7f, flp);
+    gpt_logprobs(&g, seq, tg, start, B, P + N, 0, 0.7f, flp);
     double w7 = 0;
     for (int b = 0; b < B; b++)
         for (int k = 0; k < N; k++)
@@ -687,13 +687,41 @@ void test_gpt_ragged(void)
     float one[P + N];
     for (int b = 0; b < B; b++) {
         int n = P + N - start[b];
-        gpt_logprobs(&g, seq + b * (P + N) + start[b], tg + b * (P + N) + start[b], NULL, 1, n, 1.0f, one);
+        gpt_logprobs(&g, seq + b * (P + N) + start[b], tg + b * (P + N) + start[b], NULL, 1, n, 0, 1.0f, one);
         float padded[B * (P + N)];
-        gpt_logprobs(&g, seq, tg, start, B, P + N, 1.0f, padded);
+        gpt_logprobs(&g, seq, tg, start, B, P + N, 0, 1.0f, padded);
         for (int t = 0; t + 1 < n; t++)
             wf = fmax(wf, fabs(one[t] - padded[b * (P + N) + start[b] + t]));
     }
     CHECK(wf < 1e-5, "padded forward vs each row alone: log-probs differ by %g (tolerance 1e-5)", wf);
+    /* the LM head on the response only (from P - 1): the same log-probs there and
+     * the same gradients of an objective that weighs only those positions */
+    {
+        size_t BT = (size_t)B * (P + N), np = g.net.nparams;
+        float *lpa = xmalloc(BT * sizeof *lpa), *lpb = xmalloc(BT * sizeof *lpb), *d = xcalloc(BT, sizeof *d);
+        float *ga = xmalloc(np * sizeof *ga);
+        for (int b = 0; b < B; b++)
+            for (int t = P - 1; t < P + N; t++)
+                d[(size_t)b * (P + N) + t] = 0.1f * (float)((b + t) % 5) - 0.2f;
+        gpt_logprobs(&g, seq, tg, start, B, P + N, 0, 0.7f, lpa);
+        gpt_zero_grad(&g);
+        gpt_backward(&g, d);
+        memcpy(ga, g.net.grads_mem, np * sizeof *ga);
+        gpt_logprobs(&g, seq, tg, start, B, P + N, P - 1, 0.7f, lpb);
+        gpt_zero_grad(&g);
+        gpt_backward(&g, d);
+        double wl = 0, wg = 0, gm = 0;
+        for (int b = 0; b < B; b++)
+            for (int t = P - 1; t < P + N; t++)
+                wl = fmax(wl, fabs(lpa[(size_t)b * (P + N) + t] - lpb[(size_t)b * (P + N) + t]));
+        for (size_t i = 0; i < np; i++) {
+            gm = fmax(gm, fabs(ga[i]));
+            wg = fmax(wg, fabs(ga[i] - g.net.grads_mem[i]));
+        }
+        CHECK(wl < 1e-6 && wg <= 1e-5 * gm, "LM head from P-1 vs everywhere: log-probs differ by %g, gradients by %g "
+              "(max gradient %g)", wl, wg, gm);
+        free(lpa), free(lpb), free(d), free(ga);
+    }
     int32_t badst[B] = {0, 0, 0, P};
     CHECK_INT(gpt_sample_ragged(&g, prompts, badst, B, P, N, &gr, NULL, out, lp, len, &terr), -1,
               "padding that covers a whole prompt is refused");
