@@ -11,9 +11,14 @@ same run (make bench, after bench/run.sh's analysis benchmarks):
    own rate on a 2048^3 product;
 3. sampling: 64 prompts of 200 tokens plus 48 new tokens with the KV cache
    (L=4, C=128), both sides;
-4. the cross-check: a model trained by lm-train, dumped by lm-dump, loaded
+4. PPO: whole iterations (rollout, scoring by the four networks, 4 epochs x
+   4 minibatches of policy and value updates) of 64 episodes of 192 prompt +
+   48 new tokens, L=4 C=128: bin/tldrlab-gptbench ppo against
+   bench/ppo_peer.py (PyTorch at its best of the two environments),
+   alternating, --ppo-reps (3) times each; the best of each side counts;
+5. the cross-check: a model trained by lm-train, dumped by lm-dump, loaded
    into PyTorch by bench/gpt_crosscheck.py (logits, loss, every gradient);
-5. appends the section "GPT engine" to docs/benchmarks.md (temp file, then
+6. appends the section "GPT engine" to docs/benchmarks.md (temp file, then
    rename) and writes bench/out/gpt.json.
 """
 import argparse
@@ -26,7 +31,9 @@ import tempfile
 TRAIN = [(2, 64, 128), (4, 128, 256), (6, 256, 256)]
 V = 4096
 HEAD = 32
-TRAIN_GOAL, EFF_GOAL, SAMPLE_GOAL = 1.5, 0.5, 3.0
+TRAIN_GOAL, EFF_GOAL, SAMPLE_GOAL, PPO_GOAL = 1.5, 0.5, 3.0, 2.0
+# the PPO benchmark's model and batch: 64 episodes of 192 prompt + 48 new tokens
+PPO = {"L": 4, "C": 128, "NH": 4, "T": 256, "V": V, "episodes": 64, "prompt": 192, "new": 48}
 
 
 def run_json(argv, env=None):
@@ -36,10 +43,59 @@ def run_json(argv, env=None):
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
+def ppo_bench(gb, py, cfg, reps, iters):
+    """tldrlab's and PyTorch's PPO iterations on cfg (PPO's keys), alternating,
+    reps runs each (PyTorch's each the best of the environment as is and
+    OMP_WAIT_POLICY=PASSIVE); the best of each side, by episodes/s, counts.
+    Each run is one warm-up iteration then the median of iters."""
+    dims = [str(cfg[k]) for k in ("L", "C", "NH", "T", "V", "episodes", "prompt", "new")]
+    ours, peer = [], []
+    for _ in range(reps):
+        ours.append(run_json([gb, "ppo"] + dims + [str(iters)]))
+        peer.append(run_json([py, "bench/ppo_peer.py", "--L", dims[0], "--C", dims[1], "--NH", dims[2], "--T", dims[3],
+                              "--V", dims[4], "--episodes", dims[5], "--prompt", dims[6], "--new", dims[7],
+                              "--iters", str(iters), "--both"]))
+    o = max(ours, key=lambda r: r["episodes_per_s"])
+    p = max(peer, key=lambda r: r["episodes_per_s"])
+    split = ("rollout_s", "score_s", "optimise_s")
+    return dict(cfg, iters=iters, reps=reps, tldrlab=o["episodes_per_s"], pytorch=p["episodes_per_s"],
+                ratio=o["episodes_per_s"] / p["episodes_per_s"], pytorch_setting=p.get("omp_wait_policy"),
+                tldrlab_split={k: o[k] for k in split}, pytorch_split={k: p[k] for k in split},
+                tldrlab_runs=[r["episodes_per_s"] for r in ours],
+                pytorch_runs=[x["episodes_per_s"] for r in peer for x in r.get("runs", [r])])
+
+
+def ppo_lines(r):
+    """The PPO paragraph and table of the section, from ppo_bench's result."""
+    def split(s):
+        return " / ".join("%.2f" % s[k] for k in ("rollout_s", "score_s", "optimise_s"))
+    return [f"PPO (train/ppo.c's iteration against bench/ppo_peer.py, written as TRL and the N+ reproduction write it): "
+            f"{r['episodes']} episodes of {r['prompt']} random prompt tokens + {r['new']} new tokens, L={r['L']} "
+            f"C={r['C']} T={r['T']} V={r['V']}, random weights; one iteration is the rollout (KV cache, temperature "
+            f"0.7, no EOS), scoring by the policy, the reference, the value model and the reward model (chunks of 16 "
+            f"rows), rewards and GAE, then 4 epochs x 4 minibatches of a policy and a value update (AdamW, separate "
+            f"optimisers). Median of {r['iters']} iterations after one warm-up; each side's best of {r['reps']} "
+            f"alternating runs; the split is the counted run's rollout / scoring / optimisation seconds.", "",
+            "| episodes | prompt + new | tldrlab episodes/s | PyTorch episodes/s | ratio | goal 2x "
+            "| tldrlab rollout / score / optimise s | PyTorch rollout / score / optimise s |",
+            "|--:|--:|--:|--:|--:|:--|--:|--:|",
+            f"| {r['episodes']} | {r['prompt']} + {r['new']} | {r['tldrlab']:.2f} | {r['pytorch']:.2f} | "
+            f"{r['ratio']:.2f}x | {met(r['ratio'] >= PPO_GOAL)} | {split(r['tldrlab_split'])} | "
+            f"{split(r['pytorch_split'])} |", "",
+            "PPO runs (episodes/s): tldrlab " + ", ".join("%.2f" % x for x in r["tldrlab_runs"]) + " / PyTorch "
+            + ", ".join("%.2f" % x for x in r["pytorch_runs"]) + ".", ""]
+
+
+def met(ok):
+    return "met" if ok else "**not met**"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=2)
     ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--ppo-reps", type=int, default=3, help="PPO: alternating runs of each side")
+    ap.add_argument("--ppo-iters", type=int, default=3, help="PPO: timed iterations per run")
     ap.add_argument("--doc", default="docs/benchmarks.md")
     ap.add_argument("--out", default="bench/out")
     a = ap.parse_args()
@@ -78,6 +134,10 @@ def main():
     sratio = so["new_tokens_per_s"] / sp["tokens_per_s"]
     print(f"gpt_bench: sample: tldrlab {so['new_tokens_per_s']:.0f} new tokens/s, PyTorch {sp['tokens_per_s']:.0f} "
           f"({sratio:.2f}x)", file=sys.stderr)
+
+    ppo = ppo_bench(gb, py, PPO, a.ppo_reps, a.ppo_iters)
+    print(f"gpt_bench: ppo: tldrlab {ppo['tldrlab']:.2f} episodes/s, PyTorch {ppo['pytorch']:.2f} "
+          f"({ppo['ratio']:.2f}x)", file=sys.stderr)
 
     # the tokenizer: 10 MB of the world's posts and articles to vocabulary 4096
     with tempfile.TemporaryDirectory() as d:
@@ -120,14 +180,11 @@ def main():
     summary = {"train": rows, "sgemm_gflops": sg["gflops"], "efficiency": eff,
                "sample": {"tldrlab": so["new_tokens_per_s"], "pytorch": sp["tokens_per_s"], "ratio": sratio,
                           "pytorch_setting": sp.get("omp_wait_policy")},
-               "crosscheck": cross, "tokenizer": tk, "torch": torch_v, "reps": a.reps,
-               "goals": {"train": TRAIN_GOAL, "efficiency": EFF_GOAL, "sample": SAMPLE_GOAL}}
+               "ppo": ppo, "crosscheck": cross, "tokenizer": tk, "torch": torch_v, "reps": a.reps,
+               "goals": {"train": TRAIN_GOAL, "efficiency": EFF_GOAL, "sample": SAMPLE_GOAL, "ppo": PPO_GOAL}}
     with open(os.path.join(a.out, "gpt.json"), "w") as f:
         json.dump(summary, f, indent=1)
         f.write("\n")
-
-    def met(ok):
-        return "met" if ok else "**not met**"
 
     L_ = ["## GPT engine (issue 5)", "",
           f"tldrlab's fp32 GPT (OpenBLAS {'OpenMP' if os.path.isdir('/usr/lib/x86_64-linux-gnu/openblas-openmp') else 'pthread'} "
@@ -151,7 +208,7 @@ def main():
            f"Sampling (64 prompts of 200 tokens + 48 new tokens, L=4 C=128, KV cache, temperature 1): tldrlab "
            f"{so['new_tokens_per_s']:.0f} new tokens/s, PyTorch {sp['tokens_per_s']:.0f} "
            f"(its own KV cache): **{sratio:.2f}x** (goal 3x: {met(sratio >= SAMPLE_GOAL)}). Both count the "
-           "prefill and the cache.", "",
+           "prefill and the cache.", ""] + ppo_lines(ppo) + [
            f"Tokenizer: byte-level BPE trained on {tk['bytes'] / 1e6:.1f} MB of the world's posts and articles in "
            f"{tk['train_s']:.2f} s (to {tk['vocab']} tokens: the templated corpus runs out of pairs before 4096), "
            f"encoded in {tk['encode_s']:.2f} s ({tk['tokens']} tokens); one thread. No peer: the issue asks for "
@@ -172,7 +229,7 @@ def main():
     os.replace(tmp, a.doc)
     ratios = ", ".join("%.2fx" % r["ratio"] for r in rows)
     print(f"gpt_bench: train {ratios}; efficiency {100 * eff:.0f}%; "
-          f"sampling {sratio:.2f}x; cross-check exit {cross['exit']}; wrote {a.doc}")
+          f"sampling {sratio:.2f}x; PPO {ppo['ratio']:.2f}x; cross-check exit {cross['exit']}; wrote {a.doc}")
 
 
 if __name__ == "__main__":

@@ -89,7 +89,7 @@ typedef struct {
     /* training stages (-1 / NaN: not given) */
     const char *from_dir, *rm_dir, *name;
     double beta, kl_target, no_eos_penalty;
-    long epochs, minibatches, bon_n, kl_samples;
+    long epochs, minibatches, bon_n, kl_samples, limit;
     /* example generator */
     long posts, comparisons, articles, workers;
     double dup_rate, length_coef;

@@ -51,7 +51,8 @@ int cmd_sample(CliOpts *o)
     SampleOpts s = {o->world_dir, o->model_dir, o->out_dir,
                     o->read.split ? o->read.split : (o->read.dataset && strcmp(o->read.dataset, "news") == 0 ? "test" : "valid2"),
                     o->read.dataset ? o->read.dataset : "tldr", o->name,
-                    o->greedy || isnan(o->temperature) ? 0 : o->temperature, o->batch, o->seed, o->read.progress};
+                    o->greedy || isnan(o->temperature) ? 0 : o->temperature, o->batch, o->limit, o->seed,
+                    o->read.progress};
     int rc = eval_sample(&s);
     cli_check_stdout();
     return rc;
@@ -108,7 +109,7 @@ int cmd_bon(CliOpts *o)
     BonOpts b = {o->world_dir, o->from_dir, o->rm_dir, o->out_dir,
                  o->read.split ? o->read.split : (o->read.dataset && strcmp(o->read.dataset, "news") == 0 ? "test" : "valid2"),
                  o->read.dataset ? o->read.dataset : "tldr", o->name, o->bon_n > 0 ? (int)o->bon_n : 16,
-                 isnan(o->temperature) ? 0.7 : o->temperature, o->batch, o->seed, o->read.progress};
+                 isnan(o->temperature) ? 0.7 : o->temperature, o->batch, o->limit, o->seed, o->read.progress};
     if (!(b.temperature > 0))
         cli_usage_error(o, "--temperature: best-of-N samples; expected a temperature above 0");
     int rc = bon_run(&b);

@@ -22,7 +22,7 @@ enum {
     O_SUMMARY, O_EXPERT, O_DATA, O_MODEL, O_CHECKPOINT, O_LAYERS, O_CHANNELS, O_HEADS, O_CONTEXT, O_VOCAB, O_BATCH_SIZE,
     O_STEPS, O_LR, O_WARMUP, O_WD, O_CLIP, O_RESUME, O_CKPT_EVERY, O_EVAL_EVERY, O_PROMPT, O_MAXNEW, O_TEMP, O_TOPP,
     O_GREEDY, O_NSAMPLES, O_UNTIL, O_FROM, O_RMDIR, O_NAME, O_BETA, O_KLTARGET, O_NOEOS, O_EPOCHS, O_MINIBATCHES,
-    O_BON_N, O_KLSAMPLES
+    O_BON_N, O_KLSAMPLES, O_LIMIT
 };
 
 typedef struct {
@@ -117,6 +117,7 @@ static const OptSpec SPECS[] = {
     {{"minibatches", required_argument, 0, O_MINIBATCHES}, OPT_STAGE, "N", "ppo: minibatches per pass (default 4)"},
     {{"kl-samples", required_argument, 0, O_KLSAMPLES}, OPT_STAGE, "N",
      "ppo: valid2 prompts for the final KL measurement (default 1000)"},
+    {{"limit", required_argument, 0, O_LIMIT}, OPT_GEN, "N", "only the first N documents of the split"},
     {{"n", required_argument, 0, O_BON_N}, OPT_GEN, "N", "bon: samples per prompt (default 16)"},
     {{"summary", no_argument, 0, O_SUMMARY}, OPT_SUMMARY, NULL,
      "judge: a table of means per dataset and policy instead of one line per sample"},
@@ -243,7 +244,7 @@ void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
     o->ckpt_every = o->eval_every = o->max_new = o->nsamples = o->until = -1;
     o->lr = o->weight_decay = o->clip = o->temperature = o->top_p = NAN;
     o->beta = o->kl_target = o->no_eos_penalty = NAN;
-    o->epochs = o->minibatches = o->bon_n = o->kl_samples = -1;
+    o->epochs = o->minibatches = o->bon_n = o->kl_samples = o->limit = -1;
     StrBuf line;
     sb_init(&line);
     sb_add(&line, "tldrlab");
@@ -382,6 +383,7 @@ void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
         case O_NOEOS: o->no_eos_penalty = parse_real(o, "no-eos-penalty", optarg, -1e6, 1e6); break;
         case O_EPOCHS: o->epochs = parse_count(o, "epochs", optarg, 1, 1000); break;
         case O_MINIBATCHES: o->minibatches = parse_count(o, "minibatches", optarg, 1, 100000); break;
+        case O_LIMIT: o->limit = parse_count(o, "limit", optarg, 1, 100000000); break;
         case O_BON_N: o->bon_n = parse_count(o, "n", optarg, 1, 4096); break;
         case O_KLSAMPLES: o->kl_samples = parse_count(o, "kl-samples", optarg, 1, 10000000); break;
         case O_NSAMPLES: o->nsamples = parse_count(o, "samples", optarg, 1, 100000); break;

@@ -106,14 +106,11 @@ int eval_sample(const SampleOpts *o)
 {
     TlError err;
     World w;
-    if (world_open(&w, o->world_dir, &err) != 0 || world_load_texts(&w, &err) != 0)
-        tl_die(TL_EXIT_INPUT, "%s", err.msg);
+    stage_open_world(&w, o->world_dir);
     StageModel m;
     if (stage_load(&m, o->model_dir, 0, NULL, &err) != 0)
         tl_die(TL_EXIT_INPUT, "%s", err.msg);
-    size_t *docs, nd = stage_docs(&w, o->dataset, o->split, &docs, &err);
-    if (!nd)
-        tl_die(TL_EXIT_INPUT, "%s", err.msg);
+    size_t *docs, nd = stage_docs_or_die(&w, o->dataset, o->split, o->limit, &docs);
     char name[256];
     if (o->name) {
         snprintf(name, sizeof name, "%s", o->name);
@@ -176,8 +173,7 @@ int eval_rm_score(const char *world_dir, const char *rm_dir, const char *out_pat
 {
     TlError err;
     World w;
-    if (world_open(&w, world_dir, &err) != 0 || world_load_texts(&w, &err) != 0)
-        tl_die(TL_EXIT_INPUT, "%s", err.msg);
+    stage_open_world(&w, world_dir);
     StageModel rm;
     if (stage_load(&rm, rm_dir, 1, NULL, &err) != 0)
         tl_die(TL_EXIT_INPUT, "%s", err.msg);

@@ -46,7 +46,7 @@ void rm_score_texts(StageModel *rm, const World *w, const size_t *docs, const ch
 typedef struct {
     const char *world_dir, *model_dir, *out_path, *split, *dataset, *name;
     double temperature;   /* 0 = greedy */
-    long batch;
+    long batch, limit;    /* limit > 0: the first documents of the split only */
     uint64_t seed;
     int progress;
 } SampleOpts;

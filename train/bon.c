@@ -19,15 +19,12 @@ int bon_run(const BonOpts *o)
 {
     TlError err;
     World w;
-    if (world_open(&w, o->world_dir, &err) != 0 || world_load_texts(&w, &err) != 0)
-        tl_die(TL_EXIT_INPUT, "%s", err.msg);
+    stage_open_world(&w, o->world_dir);
     StageModel pol, rm;
     if (stage_load(&pol, o->from_dir, 0, NULL, &err) != 0 || stage_load(&rm, o->rm_dir, 1, NULL, &err) != 0 ||
         stage_same_tokenizer(&pol, &rm, &err) != 0)
         tl_die(TL_EXIT_INPUT, "%s", err.msg);
-    size_t *docs, nd = stage_docs(&w, o->dataset, o->split, &docs, &err);
-    if (!nd)
-        tl_die(TL_EXIT_INPUT, "%s", err.msg);
+    size_t *docs, nd = stage_docs_or_die(&w, o->dataset, o->split, o->limit, &docs);
     int N = o->n > 0 ? o->n : 16;
     double temp = o->temperature > 0 ? o->temperature : 0.7;
     char size[32], rsize[32], name[160];

@@ -299,8 +299,7 @@ int ppo_run(const PpoOpts *po)
     const StageOpts *o = &po->s;
     TlError err;
     World w;
-    if (world_open(&w, o->world_dir, &err) != 0 || world_load_texts(&w, &err) != 0)
-        tl_die(TL_EXIT_INPUT, "%s", err.msg);
+    stage_open_world(&w, o->world_dir);
     gsl_rng *r = rng_alloc(o->seed);
     StageModel pol, val, ref, rm;
     char *valdir = util_path_join(o->out_dir, "value");
@@ -341,9 +340,7 @@ int ppo_run(const PpoOpts *po)
     if (pol.g.net.nparams != ref.g.net.nparams)
         tl_die(TL_EXIT_INPUT, "%s and %s are models of different sizes; the policy starts from the supervised model",
                o->out_dir, from);
-    size_t *docs, nd = stage_docs(&w, "tldr", "train", &docs, &err);
-    if (!nd)
-        tl_die(TL_EXIT_INPUT, "%s", err.msg);
+    size_t *docs, nd = stage_docs_or_die(&w, "tldr", "train", 0, &docs);
     Prompts pr;
     prompts_build(&pr, &pol, &w, docs, nd);
     int E = o->batch > 0 ? (int)o->batch : 64;
@@ -382,15 +379,7 @@ int ppo_run(const PpoOpts *po)
             size_t pos = (size_t)it * (size_t)E + (size_t)i;
             long epoch = (long)(pos / nd);
             if (epoch != cur_epoch) {
-                gsl_rng *pr2 = rng_alloc(rng_derive_seed(o->seed, 3000 + (uint64_t)epoch));
-                for (size_t q = 0; q < nd; q++)
-                    perm[q] = q;
-                for (size_t q = nd; q > 1; q--) {
-                    size_t k = gsl_rng_uniform_int(pr2, (unsigned long)q), t = perm[q - 1];
-                    perm[q - 1] = perm[k];
-                    perm[k] = t;
-                }
-                rng_free(pr2);
+                stage_epoch_order(o->seed, 3000, epoch, nd, perm);
                 cur_epoch = epoch;
             }
             idx[i] = perm[pos % nd];
@@ -442,9 +431,7 @@ int ppo_run(const PpoOpts *po)
     } else {
         /* the measured KL from the supervised policy on valid2 prompts: the policy's own samples at temperature 1,
          * sum over tokens of log pi - log pi_sft, averaged over prompts; and the RM's mean score of them */
-        size_t *vd, nv = stage_docs(&w, "tldr", "valid2", &vd, &err);
-        if (po->kl_samples > 0 && (size_t)po->kl_samples < nv)
-            nv = (size_t)po->kl_samples;
+        size_t *vd, nv = stage_docs_or_die(&w, "tldr", "valid2", po->kl_samples, &vd);
         Prompts vp;
         prompts_build(&vp, &pol, &w, vd, nv);
         gsl_rng *kr = rng_alloc(rng_derive_seed(o->seed, 77));

@@ -207,8 +207,7 @@ int rm_train_run(const StageOpts *o, char *const *files, int nfiles)
 {
     TlError err;
     World w;
-    if (world_open(&w, o->world_dir, &err) != 0 || world_load_texts(&w, &err) != 0)
-        tl_die(TL_EXIT_INPUT, "%s", err.msg);
+    stage_open_world(&w, o->world_dir);
     gsl_rng *r = rng_alloc(o->seed);
     StageModel m;
     if (o->resume) {
@@ -290,15 +289,7 @@ int rm_train_run(const StageOpts *o, char *const *files, int nfiles)
         double ts = util_now();
         long epoch = s / per_epoch, off = (s % per_epoch) * B;
         if (epoch != cur_epoch) {
-            gsl_rng *pr = rng_alloc(rng_derive_seed(o->seed, 2000 + (uint64_t)epoch));
-            for (size_t i = 0; i < tr.n; i++)
-                perm[i] = i;
-            for (size_t i = tr.n; i > 1; i--) {
-                size_t k = gsl_rng_uniform_int(pr, (unsigned long)i), t = perm[i - 1];
-                perm[i - 1] = perm[k];
-                perm[k] = t;
-            }
-            rng_free(pr);
+            stage_epoch_order(o->seed, 2000, epoch, tr.n, perm);
             cur_epoch = epoch;
         }
         int nb = 0;
@@ -339,9 +330,7 @@ int rm_train_run(const StageOpts *o, char *const *files, int nfiles)
                util_now() - t0, o->out_dir);
     } else {
         /* the bias: the references of (up to 2048) training posts score mean 0 */
-        size_t *docs, nd = stage_docs(&w, "tldr", "train", &docs, &err);
-        if (nd > 2048)
-            nd = 2048;
+        size_t *docs, nd = stage_docs_or_die(&w, "tldr", "train", 2048, &docs);
         const char **texts = xmalloc(nd * sizeof *texts);
         for (size_t i = 0; i < nd; i++)
             texts[i] = w.ref[docs[i]];

@@ -21,10 +21,7 @@ typedef struct {
 static size_t encode_examples(const StageModel *m, const World *w, const char *split, Example **out, size_t *toolong,
                               size_t *cut)
 {
-    TlError err;
-    size_t *docs, nd = stage_docs(w, "tldr", split, &docs, &err);
-    if (!nd)
-        tl_die(TL_EXIT_INPUT, "%s", err.msg);
+    size_t *docs, nd = stage_docs_or_die(w, "tldr", split, 0, &docs);
     int T = m->g.net.c.T, maxp = T - STAGE_MAX_SUMMARY - 1;
     Example *ex = xmalloc(nd * sizeof *ex);
     size_t n = 0;
@@ -102,28 +99,13 @@ static double sft_loss(Gpt *g, const Episodes *e, int grad)
     return sum / ntok;
 }
 
-/* Example order: a permutation per epoch, drawn from the seed and the epoch. */
-static void epoch_order(uint64_t seed, long epoch, size_t n, size_t *perm)
-{
-    gsl_rng *r = rng_alloc(rng_derive_seed(seed, 1000 + (uint64_t)epoch));
-    for (size_t i = 0; i < n; i++)
-        perm[i] = i;
-    for (size_t i = n; i > 1; i--) {
-        size_t j = gsl_rng_uniform_int(r, (unsigned long)i), t = perm[i - 1];
-        perm[i - 1] = perm[j];
-        perm[j] = t;
-    }
-    rng_free(r);
-}
-
 static const char *const SFT_COLS[] = {"step", "loss", "val_loss", "lr", "grad_norm", "tokens_per_s", "elapsed_s"};
 
 int sft_run(const StageOpts *o)
 {
     TlError err;
     World w;
-    if (world_open(&w, o->world_dir, &err) != 0 || world_load_texts(&w, &err) != 0)
-        tl_die(TL_EXIT_INPUT, "%s", err.msg);
+    stage_open_world(&w, o->world_dir);
     StageModel m;
     gsl_rng *r = rng_alloc(o->seed);
     const char *src = o->resume ? o->out_dir : o->from_dir;
@@ -195,7 +177,7 @@ int sft_run(const StageOpts *o)
         double ts = util_now();
         long epoch = s / per_epoch, off = (s % per_epoch) * B;
         if (epoch != cur_epoch) {
-            epoch_order(o->seed, epoch, n, perm);
+            stage_epoch_order(o->seed, 1000, epoch, n, perm);
             cur_epoch = epoch;
         }
         int nb = 0;

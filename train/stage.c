@@ -1,6 +1,7 @@
 /* stage.c — a stage's folder, prompts, logs and progress (stage.h). */
 #include "train/stage.h"
 #include "common/atomic.h"
+#include "common/rng.h"
 #include "common/util.h"
 
 #include <assert.h>
@@ -218,6 +219,35 @@ size_t stage_docs(const World *w, const char *dataset, const char *split, size_t
     if (n == 0)
         tlerr_set(err, "%s: the world has no %s documents in split %s", w->dir, dataset, split);
     return n;
+}
+
+size_t stage_docs_or_die(const World *w, const char *dataset, const char *split, long limit, size_t **docs)
+{
+    TlError err;
+    size_t n = stage_docs(w, dataset, split, docs, &err);
+    if (!n)
+        tl_die(TL_EXIT_INPUT, "%s", err.msg);
+    return limit > 0 && (size_t)limit < n ? (size_t)limit : n;
+}
+
+void stage_open_world(World *w, const char *dir)
+{
+    TlError err;
+    if (world_open(w, dir, &err) != 0 || world_load_texts(w, &err) != 0)
+        tl_die(TL_EXIT_INPUT, "%s", err.msg);
+}
+
+void stage_epoch_order(uint64_t seed, uint64_t base, long epoch, size_t n, size_t *perm)
+{
+    gsl_rng *r = rng_alloc(rng_derive_seed(seed, base + (uint64_t)epoch));
+    for (size_t i = 0; i < n; i++)
+        perm[i] = i;
+    for (size_t i = n; i > 1; i--) {
+        size_t j = gsl_rng_uniform_int(r, (unsigned long)i), t = perm[i - 1];
+        perm[i - 1] = perm[j];
+        perm[j] = t;
+    }
+    rng_free(r);
 }
 
 /* ---- logs ---- */

@@ -69,9 +69,19 @@ int stage_encode_summary(const Tokenizer *tok, const char *text, int32_t *out);
 /* Decodes a response (stopping at EOS or PAD) into out, trimmed. */
 void stage_decode(const Tokenizer *tok, const int32_t *ids, int n, StrBuf *out);
 
+/* Opens the world with its texts; exits with the message on failure. */
+void stage_open_world(World *w, const char *dir);
+
+/* The order of n items in epoch `epoch` of a stage: a permutation drawn from
+ * rng_derive_seed(seed, base + epoch), so a resumed run sees the same order. */
+void stage_epoch_order(uint64_t seed, uint64_t base, long epoch, size_t n, size_t *perm);
+
 /* The documents of a dataset ("tldr" or "news") and split; returns how
  * many, *docs (caller frees) their indices in w. */
 size_t stage_docs(const World *w, const char *dataset, const char *split, size_t **docs, TlError *err);
+/* stage_docs that exits with the message when there are none; limit > 0
+ * keeps the first limit documents. */
+size_t stage_docs_or_die(const World *w, const char *dataset, const char *split, long limit, size_t **docs);
 
 /* A training log: rows of numbers under named columns; the first column is
  * the step. NaN is written as an empty field. */

@@ -97,7 +97,7 @@ typedef struct {
     const char *world_dir, *from_dir, *rm_dir, *out_path, *split, *dataset, *name;
     int n;                /* samples per prompt (default 16) */
     double temperature;   /* default 0.7 */
-    long batch;
+    long batch, limit;    /* limit > 0: the first documents of the split only */
     uint64_t seed;
     int progress;
 } BonOpts;

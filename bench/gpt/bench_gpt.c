@@ -6,9 +6,19 @@
  *   bin/tldrlab-gptbench train L C NH T V B STEPS
  *   bin/tldrlab-gptbench sgemm N
  *   bin/tldrlab-gptbench sample L C NH T V PROMPTS PROMPT_LEN NEW
- *   bin/tldrlab-gptbench tokenizer FILE VOCAB   (BPE training and encoding time) */
+ *   bin/tldrlab-gptbench tokenizer FILE VOCAB   (BPE training and encoding time)
+ *   bin/tldrlab-gptbench ppo L C NH T V EPISODES PROMPT NEW [ITERS]
+ *       whole PPO iterations (train/ppo.c's ppo_iteration: rollout at T=0.7,
+ *       reference/RM/value scoring, 4 epochs x 4 minibatches of policy and
+ *       value updates) on random weights and random prompts of PROMPT
+ *       tokens; no EOS can be drawn, so every response has NEW tokens (the
+ *       peer, bench/ppo_peer.py, does the same work). One warm-up iteration,
+ *       then the median of ITERS (default 3). */
 #include "train/gpt.h"
 #include "train/tokenizer.h"
+#include "train/stage.h"
+#include "train/stages.h"
+#include "eval/generate.h"
 #include "common/rng.h"
 #include "common/util.h"
 
@@ -48,7 +58,8 @@ static double train_flops_per_token(const GptConfig *c, int T)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_gpt train L C NH T V B STEPS | sgemm N | sample L C NH T V PROMPTS PLEN NEW\n");
+        fprintf(stderr, "usage: bench_gpt train L C NH T V B STEPS | sgemm N | sample L C NH T V PROMPTS PLEN NEW | "
+                        "tokenizer FILE VOCAB | ppo L C NH T V EPISODES PROMPT NEW [ITERS]\n");
         return 2;
     }
     if (strcmp(argv[1], "sgemm") == 0 && argc == 3) {
@@ -129,6 +140,76 @@ int main(int argc, char **argv)
                "\"new_tokens_per_s\":%.0f}\n", c.L, c.C, B, P, N, best, (double)B * N / best);
         free(prompts), free(out), free(lp), free(len);
         gpt_free(&g);
+        return 0;
+    }
+    if (strcmp(argv[1], "ppo") == 0 && (argc == 10 || argc == 11)) {
+        GptConfig c = {arg(argv, 2), arg(argv, 3), arg(argv, 4), arg(argv, 5), arg(argv, 6), 0}, cs;
+        int E = arg(argv, 7), P = arg(argv, 8), N = arg(argv, 9), iters = argc == 11 ? arg(argv, 10) : 3;
+        if (N != STAGE_MAX_SUMMARY || P + N > c.T) {
+            fprintf(stderr, "bench_gpt ppo: NEW must be %d (the stages' summary length) and PROMPT + NEW <= T\n",
+                    STAGE_MAX_SUMMARY);
+            return 2;
+        }
+        TlError cerr;
+        if (gpt_config_check(&c, &cerr) != 0) {
+            fprintf(stderr, "bench_gpt ppo: %s\n", cerr.msg);
+            return 2;
+        }
+        cs = c;
+        cs.scalar_head = 1;
+        Gpt pol, ref, val, rm;
+        gpt_init(&pol, &c, 1);
+        gpt_init(&ref, &c, 1);
+        gpt_init(&rm, &cs, 2);
+        gpt_init(&val, &cs, 2);
+        Tokenizer tok;
+        memset(&tok, 0, sizeof tok);
+        tok.eos = -1; /* never drawn: every response runs to NEW tokens */
+        tok.pad = c.V - 1;
+        Prompts pr;
+        memset(&pr, 0, sizeof pr);
+        pr.p = xmalloc((size_t)E * sizeof *pr.p);
+        pr.n = xmalloc((size_t)E * sizeof *pr.n);
+        pr.count = (size_t)E;
+        size_t *idx = xmalloc((size_t)E * sizeof *idx);
+        gsl_rng *r = rng_alloc(7);
+        for (int i = 0; i < E; i++) {
+            pr.n[i] = P;
+            pr.p[i] = xmalloc((size_t)P * sizeof *pr.p[i]);
+            for (int k = 0; k < P; k++)
+                pr.p[i][k] = (int32_t)gsl_rng_uniform_int(r, (unsigned long)(c.V - 2));
+            idx[i] = (size_t)i;
+        }
+        PpoCtx ctx = {&pol, &ref, &val, &rm, 1e-5f, 1e-5f, 1.0, 0.05, 0.7, -1.0, 0.2, 0.2, 1.0, 0.95, 4, 4, 16,
+                      tok.eos, tok.pad};
+        double *tot = xmalloc((size_t)iters * sizeof *tot), *ro = xmalloc((size_t)iters * sizeof *ro);
+        double *sc = xmalloc((size_t)iters * sizeof *sc), *op = xmalloc((size_t)iters * sizeof *op);
+        for (int it = -1; it < iters; it++) {
+            PpoStats st;
+            double t0 = util_now();
+            if (ppo_iteration(&ctx, &pr, idx, E, &tok, r, &st) != 0) {
+                fprintf(stderr, "bench_gpt ppo: %s\n", st.bad);
+                return 1;
+            }
+            if (it >= 0) {
+                tot[it] = util_now() - t0;
+                ro[it] = st.rollout_s, sc[it] = st.score_s, op[it] = st.optimise_s;
+            }
+        }
+        qsort(tot, (size_t)iters, sizeof *tot, cmp_double);
+        qsort(ro, (size_t)iters, sizeof *ro, cmp_double);
+        qsort(sc, (size_t)iters, sizeof *sc, cmp_double);
+        qsort(op, (size_t)iters, sizeof *op, cmp_double);
+        int m = iters / 2;
+        printf("{\"bench\": \"ppo\", \"L\": %d, \"C\": %d, \"NH\": %d, \"T\": %d, \"V\": %d, \"episodes\": %d, "
+               "\"prompt\": %d, \"new\": %d, \"iterations\": %d, \"threads\": %d, \"iteration_s\": %.4f, "
+               "\"episodes_per_s\": %.3f, \"rollout_s\": %.4f, \"score_s\": %.4f, \"optimise_s\": %.4f}\n",
+               c.L, c.C, c.NH, c.T, c.V, E, P, N, iters, gpt_max_threads(), tot[m], E / tot[m], ro[m], sc[m], op[m]);
+        for (int i = 0; i < E; i++)
+            free(pr.p[i]);
+        free(pr.p), free(pr.n), free(idx), free(tot), free(ro), free(sc), free(op);
+        rng_free(r);
+        gpt_free(&pol), gpt_free(&ref), gpt_free(&val), gpt_free(&rm);
         return 0;
     }
     if (strcmp(argv[1], "tokenizer") == 0 && argc == 4) {
