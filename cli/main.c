@@ -183,10 +183,10 @@ static const Command COMMANDS[] = {
      "reported), takes GAE (gamma 1, lambda 0.95) from a value network initialised\n"
      "from the reward model, whitens the advantages and runs --epochs (4) x\n"
      "--minibatches (4) of clipped (0.2) policy and value updates (AdamW, lr 1e-5).\n"
-     "--steps is the number of iterations (default 100). Writes DIR/model.ckpt, DIR/value/,\n"
-     "DIR/log.csv (iteration, episodes, rm_score, kl, kl_k3, nonscore_reward, entropy,\n"
-     "clipfrac, approxkl, pg_loss, value_loss, explained_var, resp_len, no_eos, beta,\n"
-     "lr, rollout_s, score_s, optimise_s, seconds, elapsed_s) and meta.json (policy\n"
+     "--steps is the number of iterations (default 100). Writes DIR/model.ckpt,\n"
+     "DIR/value/, DIR/log.csv (one row per iteration: the RM score of the rollouts, the\n"
+     "gold judge's score of the same rollouts, for evaluation only, the KL, entropy,\n"
+     "clip fraction, losses, lengths, timings: docs/formats.md) and meta.json (policy\n"
      "sup_<size>_ppo_rm_<size>_b<beta>, with the KL measured on valid2 prompts at\n"
      "temperature 1). A NaN or exploding loss stops the run, the last checkpoint kept.",
      cmd_ppo, 0, "the stage folder to write (required)", NULL},

@@ -37,7 +37,7 @@ n=${CMP_POSTS:-8000}
 for t in 0.7 1; do
   f="$R/samples/sup_train_t$t.jsonl"
   [ -s "$f" ] || { say "samples at T=$t"; $T sample --world "$W" --model "$R/sft" --split train --limit "$n" \
-                   --temperature $t --seed 1$t --out "$f"; }
+                   --temperature $t --seed "${#t}" --out "$f"; }
 done
 [ -s "$R/samples/ref_train.jsonl" ] || $T baseline ref --world "$W" --split train --dataset tldr --out "$R/samples/ref_train.jsonl"
 head -n "$n" "$R/samples/ref_train.jsonl" >"$R/samples/ref_train_$n.jsonl"

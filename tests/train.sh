@@ -73,10 +73,10 @@ in_range "rm: references of training posts score mean 0" \
 # PPO: two iterations; the first one's KL is exactly 0; resume byte-identical
 ppo="--world $W --from $tmp/sft --rm $tmp/rm --batch-size 8 --minibatches 2 --epochs 2 --steps 2 --kl-samples 8 --quiet"
 expect "ppo" 0 $T ppo $ppo --out "$tmp/ppo" --beta 0.1
-h="iteration,episodes,rm_score,kl,kl_k3,nonscore_reward,entropy,clipfrac,approxkl,pg_loss,value_loss,explained_var,resp_len,no_eos,beta,lr,rollout_s,score_s,optimise_s,seconds,elapsed_s"
+h="iteration,episodes,rm_score,gold,kl,kl_k3,nonscore_reward,entropy,clipfrac,approxkl,pg_loss,value_loss,explained_var,resp_len,no_eos,beta,lr,rollout_s,score_s,optimise_s,seconds,elapsed_s"
 if [ "$(head -1 "$tmp/ppo/log.csv")" = "$h" ] && [ "$(wc -l <"$tmp/ppo/log.csv")" = 3 ]; then ok "ppo: log.csv, a row per iteration"
 else bad "ppo: log.csv" "$(head -2 "$tmp/ppo/log.csv")"; fi
-k1=$(awk -F, 'NR==2{print $4}' "$tmp/ppo/log.csv")
+k1=$(awk -F, 'NR==2{print $5}' "$tmp/ppo/log.csv")
 if [ "$k1" = 0 ]; then ok "ppo: KL of the first iteration's rollouts is exactly 0"; else bad "ppo: first KL" "got '$k1'"; fi
 if grep -q '"sup_[0-9.]*m_ppo_rm_[0-9.]*m_b0.1"' "$tmp/ppo/meta.json" && grep -q '"kl":' "$tmp/ppo/meta.json"; then
   ok "ppo: meta.json (sup_<size>_ppo_rm_<size>_b0.1, measured KL)"; else bad "ppo: meta.json" "$(cat "$tmp/ppo/meta.json")"; fi

@@ -12,6 +12,7 @@
 #include "common/rng.h"
 #include "common/util.h"
 #include "eval/generate.h"
+#include "world/judge.h"
 
 #include <errno.h>
 #include <math.h>
@@ -125,6 +126,21 @@ int ppo_iteration(PpoCtx *c, const Prompts *pr, const size_t *idx, int n, const 
         st->kl_k3 += k3;
         st->resp_len += m;
         st->no_eos += !e.eos[b];
+    }
+    if (c->judge) { /* evaluation only: nothing below reads it */
+        StrBuf sb;
+        sb_init(&sb);
+        for (int b = 0; b < n; b++) {
+            JudgeScore js;
+            sb_clear(&sb);
+            stage_decode(tok, e.tok + (size_t)b * e.W + e.P, e.rlen[b], &sb);
+            judge_score(c->judge, c->docs[idx[b]], sb.s ? sb.s : "", &js, NULL);
+            st->gold += js.overall;
+        }
+        sb_free(&sb);
+        st->gold /= n;
+    } else {
+        st->gold = NAN;
     }
     st->rm_score /= n, st->kl_k1 /= n, st->kl_k3 /= n, st->resp_len /= n, st->no_eos /= n;
     st->nonscore = -c->beta * st->kl_k1;
@@ -254,11 +270,11 @@ out:
 
 /* ---- the stage ---- */
 
-static const char *const PPO_COLS[] = {"iteration", "episodes", "rm_score", "kl", "kl_k3", "nonscore_reward", "entropy",
+static const char *const PPO_COLS[] = {"iteration", "episodes", "rm_score", "gold", "kl", "kl_k3", "nonscore_reward", "entropy",
                                        "clipfrac", "approxkl", "pg_loss", "value_loss", "explained_var", "resp_len",
                                        "no_eos", "beta", "lr", "rollout_s", "score_s", "optimise_s", "seconds",
                                        "elapsed_s"};
-#define PPO_NCOLS 21
+#define PPO_NCOLS 22
 
 static double hdr_num(const cJSON *h, const char *k, double dflt)
 {
@@ -343,6 +359,8 @@ int ppo_run(const PpoOpts *po)
     size_t *docs, nd = stage_docs_or_die(&w, "tldr", "train", 0, &docs);
     Prompts pr;
     prompts_build(&pr, &pol, &w, docs, nd);
+    Judge judge;
+    judge_init(&judge, &w);
     int E = o->batch > 0 ? (int)o->batch : 64;
     long iters = o->steps > 0 ? o->steps : 100;
     long last = o->until > 0 && o->until < iters ? o->until : iters;
@@ -350,7 +368,7 @@ int ppo_run(const PpoOpts *po)
                 isnan(o->clip) ? 1.0 : o->clip, beta, isnan(po->temperature) ? 0.7 : po->temperature,
                 isnan(po->no_eos_penalty) ? -1.0 : po->no_eos_penalty, 0.2, 0.2, 1.0, 0.95,
                 po->epochs > 0 ? (int)po->epochs : 4, po->minibatches > 0 ? (int)po->minibatches : 4, 16,
-                pol.tok.eos, pol.tok.pad};
+                pol.tok.eos, pol.tok.pad, &judge, docs};
     long ckpt_every = o->ckpt_every > 0 ? o->ckpt_every : 10;
     char size[32], rsize[32], name[160];
     stage_size_token(pol.g.net.nparams, size, sizeof size);
@@ -391,7 +409,7 @@ int ppo_run(const PpoOpts *po)
                     it + 1, st.bad, log.n ? (long)log.v[(log.n - 1) * PPO_NCOLS] : iter0, o->out_dir);
             return TL_EXIT_RUNTIME;
         }
-        double row[PPO_NCOLS] = {(double)(it + 1), (double)(it + 1) * E, st.rm_score, st.kl_k1, st.kl_k3, st.nonscore,
+        double row[PPO_NCOLS] = {(double)(it + 1), (double)(it + 1) * E, st.rm_score, st.gold, st.kl_k1, st.kl_k3, st.nonscore,
                                  st.entropy, st.clipfrac, st.approxkl, st.pg_loss, st.vf_loss, st.explained_var,
                                  st.resp_len, st.no_eos, c.beta, c.lr, st.rollout_s, st.score_s, st.optimise_s,
                                  util_now() - ts, secs0 + util_now() - t0};
@@ -402,7 +420,7 @@ int ppo_run(const PpoOpts *po)
             c.beta *= 1 + e * E / 10000.0;
         }
         char ex[160];
-        snprintf(ex, sizeof ex, "rm %.3f  kl %.2f  len %.1f", st.rm_score, st.kl_k1, st.resp_len);
+        snprintf(ex, sizeof ex, "rm %.3f  gold %.3f  kl %.2f  len %.1f", st.rm_score, st.gold, st.kl_k1, st.resp_len);
         stage_progress(o->progress, "ppo iteration", it + 1 - iter0, last - iter0, t0, ex);
         if ((it + 1) % ckpt_every == 0 || it + 1 == last) {
             cJSON *extra = cJSON_CreateObject();
@@ -487,12 +505,13 @@ int ppo_run(const PpoOpts *po)
         printf("ppo %s: %ld iterations in %.1f s; last iteration: RM score %.3f, KL %.2f nats; measured on %zu valid2 "
                "prompts at T=1: KL %.2f nats, RM score %.3f; wrote %s\n",
                name, last - iter0, util_now() - t0, log.v[(log.n - 1) * PPO_NCOLS + 2],
-               log.v[(log.n - 1) * PPO_NCOLS + 3], nv, kl, rms, o->out_dir);
+               log.v[(log.n - 1) * PPO_NCOLS + 4], nv, kl, rms, o->out_dir);
         free(bi), free(vd);
         rng_free(kr);
         prompts_free(&vp);
     }
     stagelog_free(&log);
+    judge_free(&judge);
     free(perm), free(idx), free(docs), free(valdir);
     prompts_free(&pr);
     stage_free(&pol), stage_free(&val), stage_free(&ref), stage_free(&rm);

@@ -58,10 +58,14 @@ typedef struct {
     double beta, temperature, no_eos_penalty, cliprange, cliprange_value, gamma, lambda;
     int epochs, minibatches, chunk; /* chunk: rows per scoring forward */
     int32_t eos, pad;
+    /* evaluation only (may be NULL): the gold judge's mean overall score of
+     * the rollouts, logged beside the RM's; docs maps prompts to documents */
+    const struct Judge *judge;
+    const size_t *docs;
 } PpoCtx;
 
 typedef struct {
-    double rm_score, kl_k1, kl_k3, nonscore, entropy, clipfrac, approxkl, pg_loss, vf_loss, explained_var, resp_len,
+    double rm_score, gold, kl_k1, kl_k3, nonscore, entropy, clipfrac, approxkl, pg_loss, vf_loss, explained_var, resp_len,
         no_eos, ratio_max, grad_norm;
     double rollout_s, score_s, optimise_s;
     char bad[160];            /* non-empty: what went wrong (NaN or exploding), no update was kept */

@@ -28,7 +28,7 @@ typedef struct {
     double clause_good, clause_bad;    /* clause NLL: 90th percentile of clean clauses, median of shuffled ones */
 } CoherenceLM;
 
-typedef struct {
+typedef struct Judge {
     World *w;                          /* borrowed */
     CoherenceLM lm[WD_N];              /* clean summaries: the coherence axis and clause quality */
     CoherenceLM doclm[WD_N];           /* documents: clause quality of copied sentences */

@@ -181,7 +181,7 @@ int main(int argc, char **argv)
             idx[i] = (size_t)i;
         }
         PpoCtx ctx = {&pol, &ref, &val, &rm, 1e-5f, 1e-5f, 1.0, 0.05, 0.7, -1.0, 0.2, 0.2, 1.0, 0.95, 4, 4, 16,
-                      tok.eos, tok.pad};
+                      tok.eos, tok.pad, NULL, NULL};
         double *tot = xmalloc((size_t)iters * sizeof *tot), *ro = xmalloc((size_t)iters * sizeof *ro);
         double *sc = xmalloc((size_t)iters * sizeof *sc), *op = xmalloc((size_t)iters * sizeof *op);
         for (int it = -1; it < iters; it++) {

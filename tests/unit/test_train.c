@@ -104,7 +104,7 @@ static void tiny_ppo(int eos_reachable, PpoStats *st, double *moved)
         idx[i] = (size_t)i;
     }
     PpoCtx ctx = {&pol, &ref, &val, &rm, 1e-3f, 1e-3f, 1.0, 0.1, 0.7, -1.0, 0.2, 0.2, 1.0, 0.95, 2, 2, 4,
-                  tok.eos, tok.pad};
+                  tok.eos, tok.pad, NULL, NULL};
     gsl_rng *r = rng_alloc(9);
     float before = pol.net.params_mem[100];
     int rc = ppo_iteration(&ctx, &pr, idx, N, &tok, r, st);
