@@ -64,4 +64,29 @@ $T baseline ref --world "$W" --out "$R/samples/ref_eval.jsonl"
 $T world judge --world "$W" --summary "$R"/samples/*_tldr.jsonl "$R"/samples/*_news.jsonl "$R/bon/tldr_valid2.jsonl" \
   "$R/samples/ref_eval.jsonl" | tee "$R/gold.md"
 $T rm score --world "$W" --rm "$R/rm" --out "$R/rm_scores.csv" "$R"/samples/*_tldr.jsonl "$R/bon/tldr_valid2.jsonl"
+
+# the labelers compare every policy's greedy valid2 summaries with the references
+pols="pretrain sft $(for b in $BETAS; do echo ppo_b$b; done)"
+$T baseline ref --world "$W" --dataset tldr --out "$R/samples/ref_valid2.jsonl"
+for p in $pols; do
+  c="$R/comparisons/eval_$p.json"
+  [ -s "$c" ] || $T label compare --world "$W" --labels 3 --batch-name "eval_$p" --seed 7 --out "$c" \
+                   "$R/samples/${p}_tldr.jsonl" "$R/samples/ref_valid2.jsonl"
+done
+[ -s "$R/comparisons/eval_bon.json" ] || $T label compare --world "$W" --labels 3 --batch-name eval_bon --seed 7 \
+  --out "$R/comparisons/eval_bon.json" "$R/bon/tldr_valid2.jsonl" "$R/samples/ref_valid2.jsonl"
+# one --meta file for every policy of the run (each stage's meta.json, merged)
+{
+  echo '{"policies": {'
+  first=1
+  for d in $pols bon; do
+    [ $first = 1 ] || echo ','
+    first=0
+    sed '1,2d' "$R/$d/meta.json" | sed '$d' | sed '$d'
+  done
+  echo '}}'
+} >"$R/meta.json"
+$T winrate --meta "$R/meta.json" --out "$R/report" "$R"/comparisons/eval_*.json | tee "$R/winrate.md"
+$T plot overopt --meta "$R/meta.json" --rm-scores "$R/rm_scores.csv" --out "$R/report" "$R"/comparisons/eval_*.json
+say "wrote $R/winrate.md and $R/report/overopt.png"
 say "done: $R"

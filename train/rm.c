@@ -351,7 +351,8 @@ int rm_train_run(const StageOpts *o, char *const *files, int nfiles)
         stage_size_token(m.g.net.nparams, size, sizeof size);
         snprintf(name, sizeof name, "rm_%s", size);
         cJSON *mj = cJSON_CreateObject();
-        cJSON_AddStringToObject(mj, "method", "reward model");
+        cJSON_AddStringToObject(mj, "method", "other");
+        cJSON_AddStringToObject(mj, "kind", "reward model");
         cJSON_AddNumberToObject(mj, "params", (double)m.g.net.nparams);
         cJSON_AddNumberToObject(mj, "train_comparisons", (double)tr.n);
         cJSON_AddNumberToObject(mj, "heldout_comparisons", (double)va.n);

@@ -495,6 +495,7 @@ void episodes_logprobs(Gpt *g, const Episodes *e, float temperature, int chunk, 
     for (int b0 = 0; b0 < e->B; b0 += chunk) {
         int n = e->B - b0 < chunk ? e->B - b0 : chunk;
         gpt_logprobs(g, e->tok + (size_t)b0 * W, e->tg + (size_t)b0 * W, e->start + b0, n, W, e->P - 1, temperature, buf);
+#pragma omp parallel for schedule(static) if (ent != NULL)
         for (int i = 0; i < n; i++) {
             int b = b0 + i;
             for (int k = 0; k < e->R; k++) {
