@@ -75,8 +75,16 @@ void test_train_losses(void)
     CHECK_ABS(rl, 800, 1e-9, "reward model loss stays finite far out");
 }
 
-/* A whole PPO iteration on tiny random models. */
+/* A whole PPO iteration on tiny random models; poison: 1 puts a NaN in the
+ * reward model's bias. */
+static int tiny_ppo_rc(int eos_reachable, int poison, PpoStats *st, double *moved);
 static void tiny_ppo(int eos_reachable, PpoStats *st, double *moved)
+{
+    int rc = tiny_ppo_rc(eos_reachable, 0, st, moved);
+    CHECK_INT(rc, 0, "a PPO iteration on tiny models");
+}
+
+static int tiny_ppo_rc(int eos_reachable, int poison, PpoStats *st, double *moved)
 {
     GptConfig c = {1, 16, 2, 64, 30, 0}, cs = c;
     cs.scalar_head = 1;
@@ -107,14 +115,16 @@ static void tiny_ppo(int eos_reachable, PpoStats *st, double *moved)
                   tok.eos, tok.pad, NULL, NULL};
     gsl_rng *r = rng_alloc(9);
     float before = pol.net.params_mem[100];
+    if (poison)
+        rm.net.p.headb[0] = NAN;
     int rc = ppo_iteration(&ctx, &pr, idx, N, &tok, r, st);
-    CHECK_INT(rc, 0, "a PPO iteration on tiny models");
     *moved = fabs((double)pol.net.params_mem[100] - before);
     rng_free(r);
     for (int i = 0; i < N; i++)
         free(pr.p[i]);
     free(pr.p), free(pr.n);
     gpt_free(&pol), gpt_free(&ref), gpt_free(&val), gpt_free(&rm);
+    return rc;
 }
 
 void test_train_ppo_iteration(void)
@@ -132,4 +142,9 @@ void test_train_ppo_iteration(void)
     CHECK(st.no_eos == 1, "no response can end: share without EOS expected 1, got %g", st.no_eos);
     CHECK_ABS(st.rm_score, -1.0, 0, "every score is the no-EOS penalty");
     CHECK_ABS(st.resp_len, STAGE_MAX_SUMMARY, 0, "responses run to the limit");
+    /* a NaN stops the iteration before any update, saying which quantity */
+    int rc = tiny_ppo_rc(1, 1, &st, &moved);
+    CHECK(rc == -1 && strstr(st.bad, "the reward model's score is nan") && moved == 0,
+          "a NaN score: expected -1, no update and a message naming the score; got %d, moved %g, '%s'", rc, moved,
+          st.bad);
 }
