@@ -93,12 +93,7 @@ int bon_run(const BonOpts *o)
     cJSON_AddNumberToObject(mj, "temperature", temp);
     cJSON_AddNumberToObject(mj, "rm_score", best_sum / (double)nd);
     cJSON_AddNumberToObject(mj, "rm_score_of_all_samples", all_sum / ((double)nd * N));
-    char rmname[64], srcname[64];
-    snprintf(rmname, sizeof rmname, "rm_%s", rsize);
-    snprintf(srcname, sizeof srcname, "sup_%s", size);
-    cJSON_AddStringToObject(mj, "rm", rmname);
-    cJSON_AddStringToObject(mj, "source", srcname);
-    cJSON_AddStringToObject(mj, "trained_on", "tldr");
+    stage_meta_lineage(mj, size, rsize);
     stage_write_meta(o->out_path, name, mj);
     fprintf(stderr, "bon %s: %zu %s %s prompts x %d samples at T=%g in %.1f s; mean RM score of the best %.3f (of all "
                     "%.3f); KL %.3f nats (log N - (N-1)/N); %zu chosen without an end; wrote %s and meta.json\n",

@@ -493,12 +493,7 @@ int ppo_run(const PpoOpts *po)
         cJSON_AddNumberToObject(mj, "kl_prompts", (double)nv);
         cJSON_AddNumberToObject(mj, "rm_score", rms);
         cJSON_AddNumberToObject(mj, "no_eos_share", noeos / (double)nv);
-        char rmname[64], srcname[64];
-        snprintf(rmname, sizeof rmname, "rm_%s", rsize);
-        snprintf(srcname, sizeof srcname, "sup_%s", size);
-        cJSON_AddStringToObject(mj, "rm", rmname);
-        cJSON_AddStringToObject(mj, "source", srcname);
-        cJSON_AddStringToObject(mj, "trained_on", "tldr");
+        stage_meta_lineage(mj, size, rsize);
         cJSON_AddNumberToObject(mj, "iterations", (double)iters);
         cJSON_AddNumberToObject(mj, "episodes", (double)iters * E);
         stage_write_meta(o->out_dir, name, mj);

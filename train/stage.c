@@ -351,6 +351,16 @@ void stage_write_meta(const char *dir, const char *name, cJSON *fields)
     cJSON_Delete(root);
 }
 
+void stage_meta_lineage(cJSON *fields, const char *size, const char *rsize)
+{
+    char rm[64], src[64];
+    snprintf(rm, sizeof rm, "rm_%s", rsize);
+    snprintf(src, sizeof src, "sup_%s", size);
+    cJSON_AddStringToObject(fields, "rm", rm);
+    cJSON_AddStringToObject(fields, "source", src);
+    cJSON_AddStringToObject(fields, "trained_on", "tldr");
+}
+
 char *stage_read_name(const char *dir)
 {
     char *p = util_path_join(dir, "meta.json");

@@ -106,6 +106,9 @@ void stage_size_token(size_t params, char *buf, size_t cap);
 
 /* Writes DIR/meta.json: {"policies": {name: fields}} (takes fields). */
 void stage_write_meta(const char *dir, const char *name, cJSON *fields);
+/* Adds "rm" (rm_<rsize>), "source" (sup_<size>) and "trained_on" (tldr) to
+ * a policy's meta fields: a PPO or best-of-N policy's lineage. */
+void stage_meta_lineage(cJSON *fields, const char *size, const char *rsize);
 /* The policy name in DIR/meta.json, or NULL (caller frees). */
 char *stage_read_name(const char *dir);
 
