@@ -310,6 +310,7 @@ static int lm_train(CliOpts *o, int pretrain)
         lm_config(o);
     if (!pretrain && !o->data_path)
         cli_usage_error(o, "--data FILE is required: the text to train on");
+    stage_catch_signals();
     if (!o->out_dir)
         cli_usage_error(o, "--out DIR is required: where to write the model");
     char *ckpt = util_path_join(o->out_dir, "model.ckpt"), *tokp = util_path_join(o->out_dir, "tokenizer.bin");
@@ -456,10 +457,12 @@ static int lm_train(CliOpts *o, int pretrain)
                 snprintf(v, sizeof v, "  held-out %.4f", row.val);
             fprintf(stderr, "\rstep %ld/%ld  loss %.4f%s  %.0f tok/s  ETA %s   ", s + 1, steps, loss, v, tps, e);
         }
-        if ((o->ckpt_every > 0 && (s + 1) % o->ckpt_every == 0) || s + 1 == last) {
+        if ((o->ckpt_every > 0 && (s + 1) % o->ckpt_every == 0) || s + 1 == last || stage_stop) {
             if (gpt_save(&g, ckpt, 1, r, extra, &err) != 0)
                 tl_die(TL_EXIT_RUNTIME, "%s", err.msg);
             write_log(o->out_dir, rows, nrows);
+            if (stage_stop && s + 1 < last)
+                return stage_stopped(pretrain ? "pretrain" : "lm-train", "step", s + 1, o->out_dir);
         }
     }
     if (tty)

@@ -12,6 +12,7 @@
 
 static AtomicFile *open_files; /* files not yet committed, removed at exit */
 static int cleanup_installed;
+static volatile sig_atomic_t *graceful; /* atomic_graceful_stop's flag */
 
 static void cleanup_at_exit(void)
 {
@@ -21,6 +22,10 @@ static void cleanup_at_exit(void)
 
 static void cleanup_on_signal(int sig)
 {
+    if (graceful && !*graceful && sig != SIGHUP) {
+        *graceful = sig; /* the first SIGINT or SIGTERM: the program stops at its next safe point */
+        return;
+    }
     cleanup_at_exit();
     signal(sig, SIG_DFL);
     raise(sig);
@@ -35,6 +40,12 @@ static void install_cleanup(void)
     signal(SIGINT, cleanup_on_signal);
     signal(SIGTERM, cleanup_on_signal);
     signal(SIGHUP, cleanup_on_signal);
+}
+
+void atomic_graceful_stop(volatile sig_atomic_t *flag)
+{
+    install_cleanup();
+    graceful = flag;
 }
 
 static void unregister(AtomicFile *af)

@@ -8,6 +8,7 @@
 #ifndef TL_ATOMIC_H
 #define TL_ATOMIC_H
 
+#include <signal.h>
 #include <stdio.h>
 
 typedef struct AtomicFile {
@@ -37,6 +38,12 @@ int atomic_sync(AtomicFile *af);
 
 /* Closes and removes the temporary file; frees af. Accepts NULL. */
 void atomic_abort(AtomicFile *af);
+
+/* Long work that can stop cleanly: after this call the first SIGINT or
+ * SIGTERM only sets *flag to the signal number (the program checks it at
+ * safe points, writes a checkpoint and exits); a second one, or SIGHUP,
+ * removes unfinished outputs and ends the process as before. */
+void atomic_graceful_stop(volatile sig_atomic_t *flag);
 
 /* Writes a whole string to path atomically; dies on failure. */
 void atomic_write_string(const char *path, const char *text);

@@ -34,6 +34,23 @@ expect "sft --resume" 0 $T sft $sft --out "$tmp/sft2" --resume
 if cmp -s "$tmp/sft/model.ckpt" "$tmp/sft2/model.ckpt"; then ok "sft: stopped and resumed = straight through (byte-identical checkpoint)"
 else bad "sft: resumed checkpoint differs from straight through"; fi
 
+# a SIGTERM stops training at the next step with a checkpoint and the log; --resume then finishes
+# the same run as one straight through
+long="--world $W --from $tmp/pt --batch-size 4 --steps 300 --eval-every 100"
+$T sft $long --quiet --out "$tmp/sftA" >/dev/null 2>&1
+$T sft $long --progress --out "$tmp/sftB" >/dev/null 2>"$tmp/sig.err" &
+pid=$!
+for _ in $(seq 400); do grep -q "sft step [0-9]*/300" "$tmp/sig.err" 2>/dev/null && break; sleep 0.02; done
+kill -TERM "$pid"; wait "$pid"; rc=$?
+stopped=$(grep -o "stopped by signal 15 after step [0-9]*" "$tmp/sig.err")
+if [ "$rc" = 143 ] && [ -n "$stopped" ] && [ -s "$tmp/sftB/model.ckpt" ] && [ -s "$tmp/sftB/log.csv" ]; then
+  ok "sft: SIGTERM writes a checkpoint and the log, exit 143 ($stopped)"
+else bad "sft: SIGTERM writes a checkpoint" "exit $rc" "$(tail -c 300 "$tmp/sig.err")"; fi
+expect "sft --resume after SIGTERM" 0 $T sft $long --quiet --out "$tmp/sftB" --resume
+if cmp -s "$tmp/sftA/model.ckpt" "$tmp/sftB/model.ckpt" && ! ls "$tmp/sftB" | grep -q tmp; then
+  ok "sft: stopped by a signal and resumed = straight through (byte-identical), no temporary files left"
+else bad "sft: resumed after SIGTERM differs from straight through" "$(ls "$tmp/sftB")"; fi
+
 # sampling: greedy is deterministic; a temperature names the policy _t<X>
 expect "sample (greedy)" 0 $T sample --world "$W" --model "$tmp/sft" --out "$tmp/g1.jsonl" --quiet
 $T sample --world "$W" --model "$tmp/sft" --out "$tmp/g2.jsonl" --quiet 2>/dev/null

@@ -315,6 +315,7 @@ int ppo_run(const PpoOpts *po)
     const StageOpts *o = &po->s;
     TlError err;
     World w;
+    stage_catch_signals();
     stage_open_world(&w, o->world_dir);
     gsl_rng *r = rng_alloc(o->seed);
     StageModel pol, val, ref, rm;
@@ -422,7 +423,7 @@ int ppo_run(const PpoOpts *po)
         char ex[160];
         snprintf(ex, sizeof ex, "rm %.3f  gold %.3f  kl %.2f  len %.1f", st.rm_score, st.gold, st.kl_k1, st.resp_len);
         stage_progress(o->progress, "ppo iteration", it + 1 - iter0, last - iter0, t0, ex);
-        if ((it + 1) % ckpt_every == 0 || it + 1 == last) {
+        if ((it + 1) % ckpt_every == 0 || it + 1 == last || stage_stop) {
             cJSON *extra = cJSON_CreateObject();
             cJSON_AddStringToObject(extra, "stage", "ppo");
             cJSON_AddStringToObject(extra, "seed", seed);
@@ -438,6 +439,8 @@ int ppo_run(const PpoOpts *po)
             stage_save(o->out_dir, &pol.g, &pol.tok, 1, r, extra);
             stagelog_write(&log, o->out_dir);
             cJSON_Delete(extra);
+            if (stage_stop && it + 1 < last)
+                return stage_stopped("ppo", "iteration", it + 1, o->out_dir);
         }
     }
     int rc = 0;

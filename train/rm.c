@@ -207,6 +207,7 @@ int rm_train_run(const StageOpts *o, char *const *files, int nfiles)
 {
     TlError err;
     World w;
+    stage_catch_signals();
     stage_open_world(&w, o->world_dir);
     gsl_rng *r = rng_alloc(o->seed);
     StageModel m;
@@ -316,10 +317,12 @@ int rm_train_run(const StageOpts *o, char *const *files, int nfiles)
         char ex[96];
         snprintf(ex, sizeof ex, "loss %.4f", loss);
         stage_progress(o->progress, "rm train step", s + 1 - first, last - first, t0, ex);
-        if ((o->ckpt_every > 0 && (s + 1) % o->ckpt_every == 0) || s + 1 == last) {
+        if ((o->ckpt_every > 0 && (s + 1) % o->ckpt_every == 0) || s + 1 == last || stage_stop) {
             if (s + 1 < steps) {
                 stage_save(o->out_dir, &m.g, &m.tok, 1, r, extra);
                 stagelog_write(&log, o->out_dir);
+                if (stage_stop && s + 1 < last)
+                    return stage_stopped("rm train", "step", s + 1, o->out_dir);
             }
         }
     }

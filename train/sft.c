@@ -105,6 +105,7 @@ int sft_run(const StageOpts *o)
 {
     TlError err;
     World w;
+    stage_catch_signals();
     stage_open_world(&w, o->world_dir);
     StageModel m;
     gsl_rng *r = rng_alloc(o->seed);
@@ -204,9 +205,11 @@ int sft_run(const StageOpts *o)
         char extra_s[96];
         snprintf(extra_s, sizeof extra_s, "loss %.4f%s", loss, "");
         stage_progress(o->progress, "sft step", s + 1 - first, last - first, t0, extra_s);
-        if ((o->ckpt_every > 0 && (s + 1) % o->ckpt_every == 0) || s + 1 == last) {
+        if ((o->ckpt_every > 0 && (s + 1) % o->ckpt_every == 0) || s + 1 == last || stage_stop) {
             stage_save(o->out_dir, &m.g, &m.tok, 1, r, extra);
             stagelog_write(&log, o->out_dir);
+            if (stage_stop && s + 1 < last)
+                return stage_stopped("sft", "step", s + 1, o->out_dir);
         }
     }
     if (first >= last) {

@@ -377,6 +377,20 @@ char *stage_read_name(const char *dir)
     return name;
 }
 
+volatile sig_atomic_t stage_stop;
+
+void stage_catch_signals(void)
+{
+    atomic_graceful_stop(&stage_stop);
+}
+
+int stage_stopped(const char *what, const char *unit, long step, const char *dir)
+{
+    fprintf(stderr, "\n%s: stopped by signal %d after %s %ld; the checkpoint is %s/model.ckpt (--resume goes on)\n",
+            what, (int)stage_stop, unit, step, dir);
+    return 128 + (int)stage_stop;
+}
+
 void stage_fmt_secs(double s, char *buf, size_t cap)
 {
     if (!(s >= 0) || s > 1e7)

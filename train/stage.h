@@ -13,6 +13,7 @@
 #define TL_STAGE_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
 
@@ -111,6 +112,15 @@ void stage_write_meta(const char *dir, const char *name, cJSON *fields);
 void stage_meta_lineage(cJSON *fields, const char *size, const char *rsize);
 /* The policy name in DIR/meta.json, or NULL (caller frees). */
 char *stage_read_name(const char *dir);
+
+/* Set to the signal's number by the first SIGINT or SIGTERM once
+ * stage_catch_signals has run: training loops check it after each step,
+ * write their checkpoint and stop (stage_stopped says so). */
+extern volatile sig_atomic_t stage_stop;
+void stage_catch_signals(void);
+/* Prints where the run stopped and how to go on; returns the exit code
+ * (128 + the signal's number). */
+int stage_stopped(const char *what, const char *unit, long step, const char *dir);
 
 /* A progress line on stderr when enabled: "what done/total  extra  ETA". */
 void stage_progress(int enabled, const char *what, long done, long total, double t0, const char *extra);
