@@ -44,6 +44,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 MAGIC = b"TLDRGPT\0"
 TRAILER = b"TLDREND\0"
 VERSION = 1
+READS = (1, 2)  # version 2 adds the tensors' checksum to the header (train/FORMAT.md)
 
 
 class FormatError(Exception):
@@ -65,8 +66,8 @@ def read_checkpoint(path):
     if n < 16 or data[:8] != MAGIC:
         raise FormatError(f"{path}: not a tldrlab GPT checkpoint (bad magic)")
     version, hlen = struct.unpack_from("<II", data, 8)
-    if version != VERSION:
-        raise FormatError(f"{path}: checkpoint version {version}, this script reads version {VERSION}")
+    if version not in READS:
+        raise FormatError(f"{path}: checkpoint version {version}, this script reads versions 1 and 2")
     if 16 + hlen > n:
         raise FormatError(f"{path}: truncated (JSON header of {hlen} bytes runs past the end)")
     try:
@@ -393,7 +394,7 @@ def selftest(tol):
         # truncated checkpoint, wrong version, bad magic are refused
         raw = open(ck, "rb").read()
         for what, blob in [("truncated checkpoint", raw[:-20]), ("checkpoint missing only its trailer", raw[:-8]),
-                           ("wrong version", raw[:8] + struct.pack("<I", 2) + raw[12:]),
+                           ("wrong version", raw[:8] + struct.pack("<I", 3) + raw[12:]),
                            ("bad magic", b"XLDRGPT\0" + raw[8:]), ("trailing garbage", raw + b"\0")]:
             p = os.path.join(tmp, "bad.ckpt")
             open(p, "wb").write(blob)

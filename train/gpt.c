@@ -317,7 +317,7 @@ float gpt_lr(long step, long warmup, long total, float lr_max, float lr_min)
 
 static const char MAGIC[8] = {'T', 'L', 'D', 'R', 'G', 'P', 'T', 0};
 static const char TRAILER[8] = {'T', 'L', 'D', 'R', 'E', 'N', 'D', 0};
-#define CKPT_VERSION 1u
+#define CKPT_VERSION 2u /* 2 adds the tensors' checksum; version 1 is still read */
 
 static cJSON *config_json(const GptConfig *c)
 {
@@ -356,6 +356,17 @@ int gpt_save(const Gpt *g, const char *path, int with_optimizer, const gsl_rng *
     cJSON_AddNumberToObject(h, "step", (double)g->step);
     cJSON_AddStringToObject(h, "tldrlab", TLDRLAB_VERSION);
     cJSON_AddStringToObject(h, "commit", TLDRLAB_COMMIT);
+    {
+        /* FNV-1a 64 of the tensor bytes: the parameters, then the moments */
+        uint64_t sum = util_fnv1a(UTIL_FNV_INIT, n->params_mem, n->nparams * sizeof(float));
+        if (opt) {
+            sum = util_fnv1a(sum, g->m, n->nparams * sizeof(float));
+            sum = util_fnv1a(sum, g->v, n->nparams * sizeof(float));
+        }
+        char hex[24];
+        snprintf(hex, sizeof hex, "%016llx", (unsigned long long)sum);
+        cJSON_AddStringToObject(h, "checksum", hex);
+    }
     const cJSON *x;
     cJSON_ArrayForEach(x, extra) {
         cJSON_DeleteItemFromObjectCaseSensitive(h, x->string);
@@ -427,8 +438,9 @@ int gpt_load(Gpt *g, const char *path, gsl_rng *rng, cJSON **header, TlError *er
     }
     memcpy(&ver, buf + 8, 4);
     memcpy(&len, buf + 12, 4);
-    if (ver != CKPT_VERSION) {
-        tlerr_set(err, "%s: checkpoint version %u; this build of tldrlab reads version %u", path, ver, CKPT_VERSION);
+    if (ver != 1 && ver != CKPT_VERSION) {
+        tlerr_set(err, "%s: checkpoint version %u; this build of tldrlab reads versions 1 and %u", path, ver,
+                  CKPT_VERSION);
         goto done;
     }
     if (16 + (size_t)len > size) {
@@ -472,6 +484,30 @@ int gpt_load(Gpt *g, const char *path, gsl_rng *rng, cJSON **header, TlError *er
         tlerr_set(err, "%s: truncated or damaged checkpoint (%zu bytes, expected %zu ending in TLDREND)", path, size,
                   need);
         goto done;
+    }
+    if (ver >= 2) { /* the tensors' checksum, then every value finite */
+        const cJSON *cs = cJSON_GetObjectItemCaseSensitive(h, "checksum");
+        char hex[24];
+        snprintf(hex, sizeof hex, "%016llx",
+                 (unsigned long long)util_fnv1a(UTIL_FNV_INIT, buf + at, np * 4 * (opt ? 3 : 1)));
+        if (!cJSON_IsString(cs) || strcmp(cs->valuestring, hex) != 0) {
+            tlerr_set(err, "%s: damaged checkpoint: the tensors' checksum is %s, the header says %s", path, hex,
+                      cJSON_IsString(cs) ? cs->valuestring : "nothing");
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < np * (opt ? 3 : 1); i++) {
+        float x;
+        memcpy(&x, buf + at + i * 4, 4);
+        if (!isfinite(x)) {
+            size_t j = i % np, t = 0, off = 0;
+            while (t + 1 < GPT_NTENSORS && j >= off + sizes[t])
+                off += sizes[t++];
+            tlerr_set(err, "%s: damaged checkpoint: %s value %zu of tensor %s is %g", path,
+                      i < np ? "parameter" : i < 2 * np ? "first-moment" : "second-moment", j - off, TENSOR_NAMES[t],
+                      (double)x);
+            goto done;
+        }
     }
     net_init_f(&g->net, &c);
     memcpy(g->net.params_mem, buf + at, np * 4);

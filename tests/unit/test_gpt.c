@@ -504,20 +504,41 @@ void test_gpt_checkpoints(void)
     CHECK_INT(gpt_load(&b, bad, NULL, NULL, &err), -1, "a truncated checkpoint is refused");
     CHECK(strstr(err.msg, "truncated") && strstr(err.msg, bad), "message names the file and says truncated: %s",
           err.msg);
-    bytes[8] = 2; /* version 2 */
+    /* one flipped bit in the tensors: the checksum refuses it */
+    uint32_t hlen;
+    memcpy(&hlen, bytes + 12, 4);
+    size_t tensors = 16 + hlen + (8 - (16 + hlen) % 8) % 8;
+    bytes[tensors + 1001] ^= 0x10;
+    f = fopen(bad, "wb");
+    fwrite(bytes, 1, size, f);
+    fclose(f);
+    CHECK_INT(gpt_load(&b, bad, NULL, NULL, &err), -1, "a flipped bit in the tensors is refused");
+    CHECK(strstr(err.msg, bad) && strstr(err.msg, "damaged checkpoint: the tensors' checksum is"),
+          "message names the file and the checksum: %s", err.msg);
+    bytes[tensors + 1001] ^= 0x10;
+    bytes[8] = 3; /* version 3 */
     f = fopen(bad, "wb");
     fwrite(bytes, 1, size, f);
     fclose(f);
     CHECK_INT(gpt_load(&b, bad, NULL, NULL, &err), -1, "another version is refused");
     char want[600];
-    snprintf(want, sizeof want, "%s: checkpoint version 2; this build of tldrlab reads version 1", bad);
+    snprintf(want, sizeof want, "%s: checkpoint version 3; this build of tldrlab reads versions 1 and 2", bad);
     CHECK_STR(err.msg, want, "version message");
+    bytes[8] = 2;
     bytes[0] = 'X';
     f = fopen(bad, "wb");
     fwrite(bytes, 1, size, f);
     fclose(f);
     CHECK_INT(gpt_load(&b, bad, NULL, NULL, &err), -1, "not a checkpoint");
     free(bytes);
+    /* a NaN weight saved with a correct checksum is still refused, naming the tensor */
+    Gpt nanm;
+    gpt_init(&nanm, &c, 5);
+    nanm.net.p.qkvw[7] = NAN;
+    CHECK_INT(gpt_save(&nanm, bad, 0, NULL, NULL, &err), 0, "save a model with a NaN");
+    CHECK_INT(gpt_load(&b, bad, NULL, NULL, &err), -1, "a NaN weight is refused");
+    CHECK(strstr(err.msg, "parameter value 7 of tensor qkvw is nan") != NULL, "NaN message names the tensor: %s", err.msg);
+    gpt_free(&nanm);
 }
 
 void test_gpt_sampling(void)
