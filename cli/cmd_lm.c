@@ -545,6 +545,7 @@ int cmd_lm_sample(CliOpts *o)
         for (int i = 0; i < len[k]; i++)
             sum += lp[(size_t)k * N + i];
         size_t nb = tok_decode(&tok, out + (size_t)k * N, (size_t)len[k], buf, (size_t)N * 300);
+        nb = util_utf8_clean((char *)buf, nb); /* whole characters only */
         printf("--- sample %d (%d tokens, log-prob %.2f)\n%s%.*s\n", k + 1, len[k], sum, prompt, (int)nb, buf);
     }
     free(buf), free(prompts), free(out), free(lp), free(len), free(pid), free(ckpt), free(tokp);

@@ -256,3 +256,32 @@ char *util_read_file(const char *path, size_t *len)
         *len = n;
     return buf;
 }
+
+size_t util_utf8_clean(char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t r = 0, w = 0;
+    while (r < n) {
+        unsigned c = u[r];
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        int ok = len > 0 && r + len <= n;
+        for (size_t k = 1; ok && k < len; k++)
+            ok = (u[r + k] & 0xC0) == 0x80;
+        if (ok && len > 1) { /* no overlong forms, surrogates or code points above U+10FFFF */
+            unsigned cp = len == 2 ? ((c & 0x1F) << 6) | (u[r + 1] & 0x3F)
+                        : len == 3 ? ((c & 0x0F) << 12) | ((u[r + 1] & 0x3F) << 6) | (u[r + 2] & 0x3F)
+                                   : ((c & 0x07) << 18) | ((u[r + 1] & 0x3F) << 12) | ((u[r + 2] & 0x3F) << 6) |
+                                         (u[r + 3] & 0x3F);
+            ok = !(len == 2 && cp < 0x80) && !(len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) &&
+                 !(len == 4 && (cp < 0x10000 || cp > 0x10FFFF));
+        }
+        if (!ok) {
+            r++; /* drop one byte and look again */
+            continue;
+        }
+        memmove(s + w, s + r, len);
+        w += len;
+        r += len;
+    }
+    return w;
+}

@@ -17,6 +17,11 @@ int util_parse_long(const char *s, long min, long max, long *out);
 /* Same for unsigned 64-bit values (seeds). */
 int util_parse_u64(const char *s, uint64_t *out);
 
+/* Keeps the valid UTF-8 of s[0..n) in place (drops stray continuation
+ * bytes, overlong or surrogate forms and sequences cut short, as a BPE
+ * token boundary can leave them); returns the new length. */
+size_t util_utf8_clean(char *s, size_t n);
+
 /* 64-bit FNV-1a hash of n bytes, chained from h (start with UTIL_FNV_INIT). */
 #define UTIL_FNV_INIT 0xcbf29ce484222325ULL
 uint64_t util_fnv1a(uint64_t h, const void *data, size_t n);

@@ -190,7 +190,7 @@ void stage_decode(const Tokenizer *tok, const int32_t *ids, int n, StrBuf *out)
     size_t need = tok_decode(tok, ids, (size_t)k, NULL, 0);
     unsigned char *buf = xmalloc(need + 1);
     tok_decode(tok, ids, (size_t)k, buf, need);
-    size_t a = 0, b = need;
+    size_t a = 0, b = util_utf8_clean((char *)buf, need); /* a token boundary may cut a character */
     while (a < b && (buf[a] == ' ' || buf[a] == '\n' || buf[a] == '\t'))
         a++;
     while (b > a && (buf[b - 1] == ' ' || buf[b - 1] == '\n' || buf[b - 1] == '\t'))

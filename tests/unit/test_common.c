@@ -185,3 +185,30 @@ void test_jsonl_reader(void)
     CHECK(jsonl_open(&r, "/nonexistent/x.json", &err) == -1, "missing file");
     CHECK_STR(err.msg, "/nonexistent/x.json: cannot open: No such file or directory", "missing file message");
 }
+
+/* Decoded BPE tokens can cut a character; what we print and write must be
+ * valid UTF-8. */
+void test_utf8_clean(void)
+{
+    static const struct {
+        const char *in, *want;
+    } C[] = {
+        {"plain ascii", "plain ascii"},
+        {"\xc2\xa3" "40 and caf\xc3\xa9", "\xc2\xa3" "40 and caf\xc3\xa9"}, /* whole characters kept */
+        {"cost \xc2", "cost "},                                         /* cut after a lead byte */
+        {"\xe2\x82 euro", " euro"},                                      /* a 3-byte sequence cut short */
+        {"a\x80" "b", "ab"},                                             /* a stray continuation byte */
+        {"\xc0\xaf", ""},                                                /* an overlong '/' */
+        {"\xed\xa0\x80x", "x"},                                          /* a surrogate */
+        {"\xf0\x9f\x98\x80!", "\xf0\x9f\x98\x80!"},                      /* 4 bytes, U+1F600 */
+        {"\xf4\x90\x80\x80", ""},                                        /* above U+10FFFF */
+    };
+    for (size_t i = 0; i < sizeof C / sizeof C[0]; i++) {
+        char buf[64];
+        size_t n = strlen(C[i].in);
+        memcpy(buf, C[i].in, n);
+        n = util_utf8_clean(buf, n);
+        buf[n] = '\0';
+        CHECK_STR(buf, C[i].want, "util_utf8_clean");
+    }
+}
