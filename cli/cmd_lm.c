@@ -428,14 +428,16 @@ static int lm_train(CliOpts *o, int pretrain)
     int tty = o->read.progress;
     double t0 = util_now(), secs0 = nrows ? rows[nrows - 1].secs : 0;
     long first = g.step, last = o->until > 0 && o->until < steps ? o->until : steps;
-    for (long s = g.step; s < last; s++) {
+    int rc = 0;
+    for (long s = g.step; s < last && rc == 0; s++) {
         double ts = util_now();
         fill_batch(r, ids, 0, train_end, B, c.T, in, tg);
         double loss = gpt_forward(&g, in, tg, NULL, NULL, B, c.T);
         if (!isfinite(loss)) {
             fprintf(stderr, "\nlm-train: the loss is %g at step %ld; stopping (the last checkpoint, if any, is kept)\n",
                     loss, s + 1);
-            return TL_EXIT_RUNTIME;
+            rc = TL_EXIT_RUNTIME;
+            break;
         }
         gpt_zero_grad(&g);
         gpt_backward(&g, NULL);
@@ -462,12 +464,12 @@ static int lm_train(CliOpts *o, int pretrain)
                 tl_die(TL_EXIT_RUNTIME, "%s", err.msg);
             write_log(o->out_dir, rows, nrows);
             if (stage_stop && s + 1 < last)
-                return stage_stopped(pretrain ? "pretrain" : "lm-train", "step", s + 1, o->out_dir);
+                rc = stage_stopped(pretrain ? "pretrain" : "lm-train", "step", s + 1, o->out_dir);
         }
     }
-    if (tty)
+    if (tty && rc == 0)
         fprintf(stderr, "\n");
-    if (pretrain && last == steps) {
+    if (rc == 0 && pretrain && last == steps) {
         char size[32], name[64];
         stage_size_token(g.net.nparams, size, sizeof size);
         snprintf(name, sizeof name, "pretrain_%s", size);
@@ -477,7 +479,9 @@ static int lm_train(CliOpts *o, int pretrain)
         cJSON_AddNumberToObject(m, "held_out_loss", rows[nrows - 1].val);
         stage_write_meta(o->out_dir, name, m);
     }
-    if (first >= last)
+    if (rc != 0)
+        ; /* stopped: the message is out */
+    else if (first >= last)
         fprintf(stderr, "lm-train: %s is already at step %ld of %ld\n", ckpt, first, last);
     else
         printf("trained steps %ld-%ld of %ld in %.1f s: loss %.4f, held-out %.4f; wrote %s, %s and %s/log.csv\n",
@@ -491,7 +495,7 @@ static int lm_train(CliOpts *o, int pretrain)
     gpt_free(&g);
     rng_free(r);
     cli_check_stdout();
-    return 0;
+    return rc;
 }
 
 /* ---- lm-sample ---- */

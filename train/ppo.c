@@ -392,7 +392,8 @@ int ppo_run(const PpoOpts *po)
     long cur_epoch = -1;
     char seed[24];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
-    for (long it = iter0; it < last; it++) {
+    int rc = 0;
+    for (long it = iter0; it < last && rc == 0; it++) {
         double ts = util_now();
         for (int i = 0; i < E; i++) {
             size_t pos = (size_t)it * (size_t)E + (size_t)i;
@@ -408,7 +409,8 @@ int ppo_run(const PpoOpts *po)
             fprintf(stderr, "\nppo: iteration %ld: %s; stopping. The last good checkpoint (iteration %ld) is kept in "
                             "%s; the models in memory are not saved\n",
                     it + 1, st.bad, log.n ? (long)log.v[(log.n - 1) * PPO_NCOLS] : iter0, o->out_dir);
-            return TL_EXIT_RUNTIME;
+            rc = TL_EXIT_RUNTIME;
+            break;
         }
         double row[PPO_NCOLS] = {(double)(it + 1), (double)(it + 1) * E, st.rm_score, st.gold, st.kl_k1, st.kl_k3, st.nonscore,
                                  st.entropy, st.clipfrac, st.approxkl, st.pg_loss, st.vf_loss, st.explained_var,
@@ -440,11 +442,12 @@ int ppo_run(const PpoOpts *po)
             stagelog_write(&log, o->out_dir);
             cJSON_Delete(extra);
             if (stage_stop && it + 1 < last)
-                return stage_stopped("ppo", "iteration", it + 1, o->out_dir);
+                rc = stage_stopped("ppo", "iteration", it + 1, o->out_dir);
         }
     }
-    int rc = 0;
-    if (iter0 >= last) {
+    if (rc != 0) {
+        /* stopped: the message is out, the checkpoint (if any) kept */
+    } else if (iter0 >= last) {
         fprintf(stderr, "ppo: %s is already at iteration %ld of %ld\n", o->out_dir, iter0, last);
     } else if (last < iters) {
         printf("ppo: iterations %ld-%ld of %ld in %.1f s; wrote %s (--resume goes on)\n", iter0 + 1, last, iters,

@@ -286,7 +286,8 @@ int rm_train_run(const StageOpts *o, char *const *files, int nfiles)
     cJSON_AddStringToObject(extra, "seed", seed);
     cJSON_AddStringToObject(extra, "world", o->world_dir);
     long first = m.g.step;
-    for (long s = m.g.step; s < last; s++) {
+    int rc = 0;
+    for (long s = m.g.step; s < last && rc == 0; s++) {
         double ts = util_now();
         long epoch = s / per_epoch, off = (s % per_epoch) * B;
         if (epoch != cur_epoch) {
@@ -301,7 +302,8 @@ int rm_train_run(const StageOpts *o, char *const *files, int nfiles)
         if (!isfinite(loss)) {
             fprintf(stderr, "\nrm train: the loss is %g at step %ld; stopping (the last checkpoint, if any, is kept)\n",
                     loss, s + 1);
-            return TL_EXIT_RUNTIME;
+            rc = TL_EXIT_RUNTIME;
+            break;
         }
         double norm = gpt_clip_grad_norm(&m.g, clip);
         float rate = gpt_lr(s, warmup, steps, lr, lr / 10);
@@ -322,11 +324,13 @@ int rm_train_run(const StageOpts *o, char *const *files, int nfiles)
                 stage_save(o->out_dir, &m.g, &m.tok, 1, r, extra);
                 stagelog_write(&log, o->out_dir);
                 if (stage_stop && s + 1 < last)
-                    return stage_stopped("rm train", "step", s + 1, o->out_dir);
+                    rc = stage_stopped("rm train", "step", s + 1, o->out_dir);
             }
         }
     }
-    if (first >= last) {
+    if (rc != 0) {
+        /* stopped: the message is out, the checkpoint (if any) kept */
+    } else if (first >= last) {
         fprintf(stderr, "rm train: %s is already at step %ld of %ld\n", o->out_dir, first, last);
     } else if (last < steps) {
         printf("rm train: steps %ld-%ld of %ld in %.1f s; wrote %s (--resume goes on)\n", first + 1, last, steps,
@@ -380,6 +384,6 @@ int rm_train_run(const StageOpts *o, char *const *files, int nfiles)
     stage_free(&m);
     rng_free(r);
     world_close(&w);
-    return 0;
+    return rc;
 }
 

@@ -174,7 +174,8 @@ int sft_run(const StageOpts *o)
     }
     long first = m.g.step;
     size_t *idx = xmalloc((size_t)B * sizeof *idx);
-    for (long s = m.g.step; s < last; s++) {
+    int rc = 0;
+    for (long s = m.g.step; s < last && rc == 0; s++) {
         double ts = util_now();
         long epoch = s / per_epoch, off = (s % per_epoch) * B;
         if (epoch != cur_epoch) {
@@ -191,7 +192,9 @@ int sft_run(const StageOpts *o)
         if (!isfinite(loss)) {
             fprintf(stderr, "\nsft: the loss is %g at step %ld; stopping (the last checkpoint, if any, is kept)\n",
                     loss, s + 1);
-            return TL_EXIT_RUNTIME;
+            episodes_free(&e);
+            rc = TL_EXIT_RUNTIME;
+            break;
         }
         double norm = gpt_clip_grad_norm(&m.g, clip);
         float rate = gpt_lr(s, warmup, steps, lr, lr / 10);
@@ -209,10 +212,12 @@ int sft_run(const StageOpts *o)
             stage_save(o->out_dir, &m.g, &m.tok, 1, r, extra);
             stagelog_write(&log, o->out_dir);
             if (stage_stop && s + 1 < last)
-                return stage_stopped("sft", "step", s + 1, o->out_dir);
+                rc = stage_stopped("sft", "step", s + 1, o->out_dir);
         }
     }
-    if (first >= last) {
+    if (rc != 0) {
+        /* stopped: the message is out, the checkpoint (if any) kept */
+    } else if (first >= last) {
         fprintf(stderr, "sft: %s is already at step %ld of %ld\n", o->out_dir, first, last);
     } else {
         double vl = log.v[(log.n - 1) * 7 + 2];
@@ -241,5 +246,5 @@ int sft_run(const StageOpts *o)
     stage_free(&m);
     rng_free(r);
     world_close(&w);
-    return 0;
+    return rc;
 }
