@@ -428,6 +428,8 @@ static int lm_train(CliOpts *o, int pretrain)
     int tty = o->read.progress;
     double t0 = util_now(), secs0 = nrows ? rows[nrows - 1].secs : 0;
     long first = g.step, last = o->until > 0 && o->until < steps ? o->until : steps;
+    /* periodic checkpoints (and the log with them) by default: an interrupted run keeps its work */
+    long ckpt_every = o->ckpt_every > 0 ? o->ckpt_every : (steps / 10 > 0 ? steps / 10 : 1);
     int rc = 0;
     for (long s = g.step; s < last && rc == 0; s++) {
         double ts = util_now();
@@ -459,7 +461,7 @@ static int lm_train(CliOpts *o, int pretrain)
                 snprintf(v, sizeof v, "  held-out %.4f", row.val);
             fprintf(stderr, "\rstep %ld/%ld  loss %.4f%s  %.0f tok/s  ETA %s   ", s + 1, steps, loss, v, tps, e);
         }
-        if ((o->ckpt_every > 0 && (s + 1) % o->ckpt_every == 0) || s + 1 == last || stage_stop) {
+        if ((s + 1) % ckpt_every == 0 || s + 1 == last || stage_stop) {
             if (gpt_save(&g, ckpt, 1, r, extra, &err) != 0)
                 tl_die(TL_EXIT_RUNTIME, "%s", err.msg);
             write_log(o->out_dir, rows, nrows);

@@ -89,7 +89,7 @@ static const OptSpec SPECS[] = {
     {{"weight-decay", required_argument, 0, O_WD}, OPT_LM | OPT_STAGE, "X", "AdamW weight decay on matrices (default 0.1)"},
     {{"clip", required_argument, 0, O_CLIP}, OPT_LM | OPT_STAGE, "X", "global gradient-norm clip (default 1; 0 = none)"},
     {{"checkpoint-every", required_argument, 0, O_CKPT_EVERY}, OPT_LM | OPT_STAGE, "N",
-     "write DIR/model.ckpt every N steps (default: at the end only)"},
+     "write DIR/model.ckpt and log.csv every N steps (default: a tenth of the steps; ppo: 10 iterations)"},
     {{"eval-every", required_argument, 0, O_EVAL_EVERY}, OPT_LM | OPT_STAGE, "N",
      "held-out loss every N steps (default steps/10)"},
     {{"until", required_argument, 0, O_UNTIL}, OPT_LM | OPT_STAGE, "STEP",

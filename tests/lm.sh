@@ -84,4 +84,23 @@ printf '{"post": 5}\n' >"$tmp/bad.jsonl"
 expect_err "lm-train: bad JSON lines" 2 "$tmp/bad.jsonl:1: post: expected a string" $T lm-train --data "$tmp/bad.jsonl" --out "$tmp/x" --quiet
 expect_err "lm-train: heads must divide channels" 2 "tldrlab lm-train: model config L=1 C=32 NH=3 T=32 V=400: expected L 1-96, C 1-8192 divisible by NH, T 2-65536, V 2-1048576" $T lm-train --data "$data" --out "$tmp/x" --layers 1 --channels 32 --heads 3 --context 32 --vocab 400 --quiet
 
+# an interrupted run keeps its work: periodic checkpoints and the log by default (kill -9 loses at
+# most a tenth of the steps), and a first SIGINT checkpoints at once; --resume then ends where a run
+# straight through does
+long="--layers 1 --channels 32 --heads 2 --context 32 --vocab 400 --batch-size 4 --steps 200 --eval-every 50"
+$T lm-train --data "$data" --out "$tmp/k0" $long --quiet >/dev/null 2>&1
+for how in KILL INT; do
+  $T lm-train --data "$data" --out "$tmp/k$how" $long --progress >/dev/null 2>"$tmp/k.err" &
+  pid=$!
+  for _ in $(seq 600); do grep -q "step [4-9][0-9]/200\|step 1[0-9][0-9]/200" "$tmp/k.err" 2>/dev/null && break; sleep 0.02; done
+  kill -$how "$pid"; wait "$pid" 2>/dev/null; krc=$?
+  rows=$(($(wc -l <"$tmp/k$how/log.csv" 2>/dev/null || echo 1) - 1))
+  if [ -s "$tmp/k$how/model.ckpt" ] && [ "$rows" -ge 20 ] && { [ $how = KILL ] || { [ "$krc" = 130 ] && grep -q "stopped by signal 2 after step" "$tmp/k.err"; }; }; then
+    ok "lm-train: after SIG$how at step 40 or later the checkpoint and $rows rows of log.csv are there (exit $krc)"
+  else bad "lm-train: SIG$how keeps the work" "exit $krc, $rows log rows" "$(ls "$tmp/k$how" 2>&1)"; fi
+  run $T lm-train --data "$data" --out "$tmp/k$how" --resume --quiet
+  if [ "$rc" = 0 ] && cmp -s "$tmp/k0/model.ckpt" "$tmp/k$how/model.ckpt"; then ok "lm-train: resumed after SIG$how = straight through"
+  else bad "lm-train: resumed after SIG$how = straight through" "exit $rc"; fi
+done
+
 finish lm

@@ -286,6 +286,7 @@ int rm_train_run(const StageOpts *o, char *const *files, int nfiles)
     cJSON_AddStringToObject(extra, "seed", seed);
     cJSON_AddStringToObject(extra, "world", o->world_dir);
     long first = m.g.step;
+    long ckpt_every = o->ckpt_every > 0 ? o->ckpt_every : (steps / 10 > 0 ? steps / 10 : 1);
     int rc = 0;
     for (long s = m.g.step; s < last && rc == 0; s++) {
         double ts = util_now();
@@ -319,7 +320,7 @@ int rm_train_run(const StageOpts *o, char *const *files, int nfiles)
         char ex[96];
         snprintf(ex, sizeof ex, "loss %.4f", loss);
         stage_progress(o->progress, "rm train step", s + 1 - first, last - first, t0, ex);
-        if ((o->ckpt_every > 0 && (s + 1) % o->ckpt_every == 0) || s + 1 == last || stage_stop) {
+        if ((s + 1) % ckpt_every == 0 || s + 1 == last || stage_stop) {
             if (s + 1 < steps) {
                 stage_save(o->out_dir, &m.g, &m.tok, 1, r, extra);
                 stagelog_write(&log, o->out_dir);

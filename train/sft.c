@@ -173,6 +173,7 @@ int sft_run(const StageOpts *o)
             cJSON_ReplaceItemInObjectCaseSensitive(extra, "from", cJSON_CreateString(f->valuestring));
     }
     long first = m.g.step;
+    long ckpt_every = o->ckpt_every > 0 ? o->ckpt_every : (steps / 10 > 0 ? steps / 10 : 1);
     size_t *idx = xmalloc((size_t)B * sizeof *idx);
     int rc = 0;
     for (long s = m.g.step; s < last && rc == 0; s++) {
@@ -208,7 +209,7 @@ int sft_run(const StageOpts *o)
         char extra_s[96];
         snprintf(extra_s, sizeof extra_s, "loss %.4f%s", loss, "");
         stage_progress(o->progress, "sft step", s + 1 - first, last - first, t0, extra_s);
-        if ((o->ckpt_every > 0 && (s + 1) % o->ckpt_every == 0) || s + 1 == last || stage_stop) {
+        if ((s + 1) % ckpt_every == 0 || s + 1 == last || stage_stop) {
             stage_save(o->out_dir, &m.g, &m.tok, 1, r, extra);
             stagelog_write(&log, o->out_dir);
             if (stage_stop && s + 1 < last)
