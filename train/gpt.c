@@ -418,6 +418,65 @@ static int json_int(const cJSON *o, const char *k, int *out)
     return 0;
 }
 
+/* The header's own keys beside the config: the format, the tensors' names
+ * and shapes in file order, the parameter count, the optimizer and rng
+ * flags and the step. Other keys (the stages' settings) are the writer's. */
+static int check_header(const cJSON *h, const GptConfig *c, size_t np, uint32_t ver, const char *path, TlError *err)
+{
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(h, "format"), *t = cJSON_GetObjectItemCaseSensitive(h, "tensors");
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(h, "params"), *st = cJSON_GetObjectItemCaseSensitive(h, "step");
+    if (!cJSON_IsNumber(f) || f->valuedouble != ver) {
+        tlerr_set(err, "%s: damaged checkpoint header: format: expected %u (the file's version)", path, ver);
+        return -1;
+    }
+    if (!cJSON_IsNumber(p) || p->valuedouble != (double)np) {
+        tlerr_set(err, "%s: damaged checkpoint header: params: expected %zu for its config", path, np);
+        return -1;
+    }
+    static const char *const FLAGS[] = {"optimizer", "rng"};
+    for (int k = 0; k < 2; k++)
+        if (!cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(h, FLAGS[k]))) {
+            tlerr_set(err, "%s: damaged checkpoint header: %s: expected true or false", path, FLAGS[k]);
+            return -1;
+        }
+    if (!cJSON_IsNumber(st) || st->valuedouble < 0 || st->valuedouble != floor(st->valuedouble) ||
+        st->valuedouble > 1e15) {
+        tlerr_set(err, "%s: damaged checkpoint header: step: expected a whole number from 0", path);
+        return -1;
+    }
+    if (!cJSON_IsArray(t)) {
+        tlerr_set(err, "%s: damaged checkpoint header: tensors: expected a list", path);
+        return -1;
+    }
+    const cJSON *e = t->child;
+    for (int i = 0; i < GPT_NTENSORS; i++) {
+        int d[3], nd = gpt_tensor_shape(c, i, d);
+        size_t n = 1;
+        for (int k = 0; k < nd; k++)
+            n *= (size_t)d[k];
+        if (!n)
+            continue; /* no head in an LM */
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(e, "name"), *shape = cJSON_GetObjectItemCaseSensitive(e, "shape");
+        int ok = e && cJSON_IsString(name) && strcmp(name->valuestring, TENSOR_NAMES[i]) == 0 && cJSON_IsArray(shape) &&
+                 cJSON_GetArraySize(shape) == nd;
+        for (int k = 0; ok && k < nd; k++) {
+            const cJSON *x = cJSON_GetArrayItem(shape, k);
+            ok = cJSON_IsNumber(x) && x->valuedouble == d[k];
+        }
+        if (!ok) {
+            tlerr_set(err, "%s: damaged checkpoint header: tensors[%d]: expected %s with the shape its config gives", path,
+                      i, TENSOR_NAMES[i]);
+            return -1;
+        }
+        e = e->next;
+    }
+    if (e) {
+        tlerr_set(err, "%s: damaged checkpoint header: tensors: more entries than its config has tensors", path);
+        return -1;
+    }
+    return 0;
+}
+
 int gpt_load(Gpt *g, const char *path, gsl_rng *rng, cJSON **header, TlError *err)
 {
     memset(g, 0, sizeof *g);
@@ -465,6 +524,8 @@ int gpt_load(Gpt *g, const char *path, gsl_rng *rng, cJSON **header, TlError *er
     if (gpt_config_check(&c, err) != 0)
         goto done;
     size_t sizes[GPT_NTENSORS], np = gpt_param_sizes(&c, sizes);
+    if (check_header(h, &c, np, ver, path, err) != 0)
+        goto done;
     int opt = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "optimizer"));
     int has_rng = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "rng"));
     size_t at = 16 + (size_t)len;

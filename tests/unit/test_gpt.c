@@ -451,6 +451,34 @@ static void train_steps(Gpt *g, gsl_rng *r, int steps, double *losses)
     }
 }
 
+/* Writes path2: the checkpoint at path with one header key replaced by
+ * value (JSON text), the header re-sized and re-padded, the rest as it was. */
+static void rewrite_header(const char *path, const char *path2, const char *key, const char *value)
+{
+    size_t size;
+    char *b = util_read_file(path, &size);
+    uint32_t len;
+    memcpy(&len, b + 12, 4);
+    size_t at = 16 + len;
+    at += (8 - at % 8) % 8;
+    cJSON *h = cJSON_ParseWithLength(b + 16, len);
+    cJSON_DeleteItemFromObjectCaseSensitive(h, key);
+    cJSON_AddItemToObject(h, key, cJSON_Parse(value));
+    char *text = cJSON_PrintUnformatted(h);
+    uint32_t n2 = (uint32_t)strlen(text);
+    FILE *f = fopen(path2, "wb");
+    fwrite(b, 1, 12, f);
+    fwrite(&n2, 4, 1, f);
+    fwrite(text, 1, n2, f);
+    static const char zeros[8] = {0};
+    fwrite(zeros, 1, (8 - (16 + n2) % 8) % 8, f);
+    fwrite(b + at, 1, size - at, f);
+    fclose(f);
+    free(text);
+    cJSON_Delete(h);
+    free(b);
+}
+
 void test_gpt_checkpoints(void)
 {
     GptConfig c = {2, 16, 2, 16, 23, 0};
@@ -531,6 +559,26 @@ void test_gpt_checkpoints(void)
     fclose(f);
     CHECK_INT(gpt_load(&b, bad, NULL, NULL, &err), -1, "not a checkpoint");
     free(bytes);
+    /* every key of the header that the reader relies on is checked */
+    static const struct {
+        const char *key, *value, *msg;
+    } H[] = {
+        {"params", "12", "params: expected"},
+        {"step", "-1", "step: expected a whole number"},
+        {"optimizer", "\"yes\"", "optimizer: expected true or false"},
+        {"format", "1", "format: expected 2"},
+        {"tensors", "[{\"name\": \"wte\", \"shape\": [23, 16]}]", "tensors[1]: expected wpe"},
+        {"tensors", "[{\"name\": \"wte\", \"shape\": [23, 17]}]", "tensors[0]: expected wte"},
+    };
+    for (size_t k = 0; k < sizeof H / sizeof H[0]; k++) {
+        rewrite_header(path, bad, H[k].key, H[k].value);
+        CHECK_INT(gpt_load(&b, bad, NULL, NULL, &err), -1, H[k].key);
+        CHECK(strstr(err.msg, bad) && strstr(err.msg, H[k].msg), "header %s = %s: expected a message with '%s', got %s",
+              H[k].key, H[k].value, H[k].msg, err.msg);
+    }
+    rewrite_header(path, bad, "seed", "\"99\""); /* a stage's own key: the writer's business */
+    CHECK_INT(gpt_load(&b, bad, NULL, NULL, &err), 0, "a changed stage key still loads");
+    gpt_free(&b);
     /* a NaN weight saved with a correct checksum is still refused, naming the tensor */
     Gpt nanm;
     gpt_init(&nanm, &c, 5);
