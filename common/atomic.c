@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,9 +58,44 @@ static void unregister(AtomicFile *af)
         }
 }
 
+/* Removes NAME.tmp.XXXXXX files that an earlier run writing path left
+ * behind when it was killed (kill -9 or a crash: no cleanup ran). Only our
+ * own naming, only for this path. */
+static void remove_stale(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? xstrdup(path) : xstrdup(".");
+    if (slash)
+        dir[slash - path > 0 ? slash - path : 1] = '\0';
+    const char *base = slash ? slash + 1 : path;
+    size_t bl = strlen(base);
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            const char *nm = e->d_name;
+            if (strncmp(nm, base, bl) != 0 || strncmp(nm + bl, ".tmp.", 5) != 0 || strlen(nm + bl + 5) != 6)
+                continue;
+            int ours = 0; /* a temporary this process has open is not stale */
+            for (AtomicFile *a = open_files; a; a = a->next) {
+                const char *t = strrchr(a->tmp, '/');
+                ours |= strcmp(t ? t + 1 : a->tmp, nm) == 0;
+            }
+            if (ours)
+                continue;
+            char *full = util_path_join(dir, nm);
+            unlink(full);
+            free(full);
+        }
+        closedir(d);
+    }
+    free(dir);
+}
+
 AtomicFile *atomic_open(const char *path)
 {
     install_cleanup();
+    remove_stale(path);
     AtomicFile *af = xcalloc(1, sizeof *af);
     size_t n = strlen(path);
     af->path = xstrdup(path);

@@ -98,6 +98,23 @@ void test_atomic_files(void)
     atomic_abort(af);
     CHECK(stat(path2, &st) != 0, "an aborted file never appears");
     CHECK_INT(count_tmp_files(t_tmpdir()), 0, "temporary files left behind");
+
+    /* a run killed while writing (no cleanup) left NAME.tmp.XXXXXX behind: the
+     * next write of NAME removes it, and leaves other files alone */
+    char stale[600], other[600];
+    snprintf(stale, sizeof stale, "%s.tmp.a1B2c3", path);
+    snprintf(other, sizeof other, "%s/keep.tmp.a1B2c3", t_tmpdir());
+    FILE *g = fopen(stale, "w"), *h = fopen(other, "w");
+    if (g)
+        fclose(g);
+    if (h)
+        fclose(h);
+    af = atomic_open(path);
+    fputs("again\n", af->fp);
+    CHECK(atomic_commit(af) == 0, "commit over a stale temporary");
+    CHECK(stat(stale, &st) != 0, "the stale temporary of the same file is removed");
+    CHECK(stat(other, &st) == 0, "another file's temporary is left alone");
+    unlink(other);
 }
 
 static const TableCol COLS[] = {
