@@ -103,7 +103,7 @@ static const Command COMMANDS[] = {
      cmd_label, 2, "the records file to write (required)", "FILE"},
     {"baseline", "summaries without a model: ref, lead3, title, random-sentence, author, probes",
      OPT_WORLDDIR | OPT_OUT | OPT_SEED | OPT_SPLIT,
-     "ref|lead3|title|random-sentence|author|probes --world DIR --split S --out FILE",
+     "ref|lead3|title|random-sentence|author|probes --world DIR --out FILE [--split S] [--dataset D]",
      "Writes samples ({\"id\",\"policy\",\"text\",\"split\",\"dataset\"} lines) for every\n"
      "document of a split: the human reference (ref), the first three sentences\n"
      "(lead3), the title (title), one sentence at random (random-sentence), or a fresh\n"

@@ -61,7 +61,7 @@ static const OptSpec SPECS[] = {
     {{"rm-scores", required_argument, 0, O_RMSCORES}, OPT_RMSCORES, "FILE",
      "overopt: CSV with columns policy, rm_policy, rm_ref (RM scores of a policy's summary and the reference's)"},
     {{"config", required_argument, 0, O_CONFIG}, OPT_WORLD, "FILE",
-     "JSON config (its sections: see above; docs/world.md, docs/usage.md)"},
+     "JSON config (its sections: see above; the world's in docs/world.md)"},
     {{"lexicon", required_argument, 0, O_LEXICON}, OPT_LEXICON, "DIR",
      "read the lexicon from DIR/*.json instead of the built-in one"},
     {{"world", required_argument, 0, O_WORLD}, OPT_WORLDDIR, "DIR", "the world (made by tldrlab world generate)"},

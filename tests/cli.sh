@@ -201,4 +201,18 @@ else
   skipped "real records" "$REAL not found (set TLDRLAB_REAL_DATA)"
 fi
 
+# docs/usage.md shows every command's --help as it is (and the command list)
+stale=""
+for c in $($T --help | awk '/^commands:/{on=1; next} on && /^  [a-z]/{print $1}'); do
+  $T "$c" --help >"$tmp/h.txt"
+  awk -v c="## $c" '$0 == c {on=1; next} on == 1 && /^```$/ {on=2; next} on == 2 && /^```$/ {exit} on == 2 {print}' \
+    docs/usage.md >"$tmp/d.txt"
+  cmp -s "$tmp/h.txt" "$tmp/d.txt" || stale="$stale $c"
+done
+$T --help >"$tmp/h.txt"
+awk '/^\$ bin\/tldrlab --help$/ {on=1; next} on && /^```$/ {exit} on {print}' docs/usage.md >"$tmp/d.txt"
+cmp -s "$tmp/h.txt" "$tmp/d.txt" || stale="$stale (tldrlab --help)"
+if [ -z "$stale" ]; then ok "docs/usage.md shows every command's --help as it is"
+else bad "docs/usage.md shows every command's --help as it is" "stale:$stale"; fi
+
 finish cli
