@@ -54,6 +54,7 @@ typedef struct {
     const char *cmd;         /* e.g. "winrate" */
     ReadOptions read;
     OutFormat format;
+    int format_given;        /* --format was on the command line */
     const char *out_dir;
     const char *meta_path;
     MetaMap meta;

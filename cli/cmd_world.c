@@ -474,6 +474,9 @@ static int world_cmd_judge(CliOpts *o)
         cli_emit_output(o, &out);
         output_free(&out);
     } else {
+        if (o->format_given && o->format == FMT_MD)
+            cli_usage_error(o, "judge: --format md: one line per sample comes as JSON lines (the default) or "
+                               "--format csv; --summary gives the Markdown table");
         AtomicFile *af = o->out_dir ? cli_open_out_file(o) : NULL;
         FILE *fp = af ? af->fp : stdout;
         if (o->format == FMT_CSV) {

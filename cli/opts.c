@@ -388,6 +388,7 @@ void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
         case O_KLSAMPLES: o->kl_samples = parse_count(o, "kl-samples", optarg, 1, 10000000); break;
         case O_NSAMPLES: o->nsamples = parse_count(o, "samples", optarg, 1, 100000); break;
         case O_FORMAT:
+            o->format_given = 1;
             if (strcmp(optarg, "md") == 0 || strcmp(optarg, "markdown") == 0)
                 o->format = FMT_MD;
             else if (strcmp(optarg, "csv") == 0)

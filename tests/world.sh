@@ -95,6 +95,9 @@ if head -1 "$tmp/out" | grep -q '"facts":{"covered":\[.*\],"missed":\[.*\],"inve
 expect "judge --format csv" 0 $T world judge --world "$tmp/w" --format csv "$tmp/b_ref.jsonl"
 if [ "$(head -1 "$tmp/out")" = "id,policy,split,dataset,overall,accuracy,coverage,coherence,words,invented,contradicted,lm_nll,repetition,truncated,negated,coverage_keys,copied,ceiling,lost_length,lost_invented,lost_contradicted,lost_repetition,lost_truncation,lost_incoherent" ]; then
   ok "judge CSV header"; else bad "judge CSV header" "$(head -1 "$tmp/out")"; fi
+expect_err "judge --format md per sample is refused, not ignored" 2 \
+  "tldrlab world: judge: --format md: one line per sample comes as JSON lines (the default) or --format csv; --summary gives the Markdown table" \
+  $T world judge --world "$tmp/w" --format md "$tmp/b_ref.jsonl"
 
 # ---- labelers: calibration over 5,000 pairs of two reference-author drafts
 $T baseline author --seed 1 --world "$tmp/w" --split train --out "$tmp/a1.jsonl" >/dev/null
