@@ -37,6 +37,8 @@ void analysis_agreement(CliOpts *o, const ComparisonSet *s, Output *out)
     Table *t = output_table(out, NULL, AG_COLS, o->expert ? sizeof AG_COLS / sizeof AG_COLS[0] : AG_NCOLS_BASE);
     for (size_t i = 0; i < res.nworkers; i++) {
         const WorkerAgreement *w = &res.workers[i];
+        if (expert >= 0 && w->worker == (uint32_t)expert)
+            continue; /* the standard itself: its labels are left out of every figure */
         table_row(t);
         table_str(t, strpool_get(&s->workers, w->worker));
         table_int(t, (long long)w->labels);

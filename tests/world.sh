@@ -106,6 +106,8 @@ expect "label compare" 0 $T label compare --world "$tmp/w" --labels 2 --gold --o
 run $T agreement --split train --expert gold --bootstrap 0 "$tmp/cal.json"
 ww=$(sed -n 's/^inter-labeler agreement \([0-9.]*\)%.*/\1/p' "$tmp/out")
 gold=$(sed -n 's/^agreement with the expert gold: \([0-9.]*\)%.*/\1/p' "$tmp/out")
+if grep -q '^| gold ' "$tmp/out"; then bad "agreement --expert gold: no row for gold itself" "$(grep '^| gold ' "$tmp/out")"
+else ok "agreement --expert gold: no row for gold itself"; fi
 in_range "labelers agree with the gold judge 73-77% (%)" "$gold" 73 77
 in_range "labelers agree with each other 70-75% (%)" "$ww" 70 75
 if grep -q '"extra":{"confidence":[1-46-9]}' "$tmp/cal.json" && ! grep -q '"confidence":5' "$tmp/cal.json"; then
