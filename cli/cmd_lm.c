@@ -173,16 +173,6 @@ static void fill_batch(gsl_rng *r, const int32_t *ids, size_t lo, size_t hi, int
     }
 }
 
-static void fmt_secs(double s, char *buf, size_t cap)
-{
-    if (s < 60)
-        snprintf(buf, cap, "%.0fs", s);
-    else if (s < 3600)
-        snprintf(buf, cap, "%dm%02ds", (int)(s / 60), (int)s % 60);
-    else
-        snprintf(buf, cap, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
-}
-
 /* --config FILE: {"seed", "model": {L, C, NH, T, V}, "train": {batch, steps,
  * lr, warmup, weight_decay, clip, checkpoint_every, eval_every}}; other
  * top-level sections (world, judge...) are ignored, unknown keys inside
@@ -455,7 +445,7 @@ static int lm_train(CliOpts *o, int pretrain)
         if (tty) {
             double done = (double)(s + 1 - first), eta = (util_now() - t0) / done * (double)(last - s - 1);
             char e[32];
-            fmt_secs(eta, e, sizeof e);
+            stage_fmt_secs(eta, e, sizeof e);
             char v[32] = "";
             if (!isnan(row.val))
                 snprintf(v, sizeof v, "  held-out %.4f", row.val);

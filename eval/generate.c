@@ -71,8 +71,6 @@ void rm_score_texts(StageModel *rm, const World *w, const size_t *docs, const ch
     Prompts pr;
     prompts_build(&pr, rm, w, docs, n);
     int32_t *sbuf = xmalloc((STAGE_MAX_SUMMARY + 1) * sizeof *sbuf);
-    StrBuf sb;
-    sb_init(&sb);
     for (size_t b0 = 0; b0 < n; b0 += (size_t)batch) {
         int nb = n - b0 < (size_t)batch ? (int)(n - b0) : batch, P = 1;
         for (int i = 0; i < nb; i++)
@@ -81,23 +79,12 @@ void rm_score_texts(StageModel *rm, const World *w, const size_t *docs, const ch
         episodes_init(&e, nb, P, STAGE_MAX_SUMMARY + 1, &rm->tok);
         for (int i = 0; i < nb; i++) {
             episodes_prompt(&e, i, pr.p[b0 + i], pr.n[b0 + i]);
-            int k = stage_encode_summary(&rm->tok, texts[b0 + i], sbuf);
-            if (k < 0) { /* longer than a summary may be: its first tokens, then EOS */
-                sb_clear(&sb);
-                sb_add(&sb, " ");
-                sb_add(&sb, texts[b0 + i]);
-                tok_encode(&rm->tok, (const unsigned char *)sb.s, sb.len, sbuf, STAGE_MAX_SUMMARY);
-                sbuf[STAGE_MAX_SUMMARY] = rm->tok.eos;
-                k = STAGE_MAX_SUMMARY + 1;
-                if (cut)
-                    (*cut)++;
-            }
+            int k = stage_encode_summary_cut(&rm->tok, texts[b0 + i], sbuf, cut);
             episodes_response(&e, i, sbuf, k);
         }
         episodes_values(&rm->g, &e, nb, NULL, out + b0);
         episodes_free(&e);
     }
-    sb_free(&sb);
     free(sbuf);
     prompts_free(&pr);
 }
@@ -146,8 +133,7 @@ int eval_sample(const SampleOpts *o)
             stage_decode(&m.tok, e.tok + (size_t)i * e.W + e.P, e.rlen[i], &sb);
             samples_write(af->fp, &w, name, docs[b0 + (size_t)i], sb.s ? sb.s : "");
             noeos += !e.eos[i];
-            for (const char *c = sb.s ? sb.s : ""; *c; c++)
-                words += (*c != ' ' && (c == sb.s || c[-1] == ' '));
+            words += util_count_words(sb.s ? sb.s : "");
         }
         episodes_free(&e);
         stage_progress(o->progress, "sample", (long)(b0 + (size_t)nb), (long)nd, t0, name);

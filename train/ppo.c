@@ -438,11 +438,8 @@ int ppo_run(const PpoOpts *po)
             cJSON_AddNumberToObject(extra, "episodes_per_iteration", E);
             /* the value model first: a crash between the two leaves the policy behind, which resume detects */
             stage_save(valdir, &val.g, &val.tok, 1, NULL, extra);
-            stage_save(o->out_dir, &pol.g, &pol.tok, 1, r, extra);
-            stagelog_write(&log, o->out_dir);
+            rc = stage_checkpoint(o->out_dir, &pol.g, &pol.tok, r, extra, &log, "ppo", "iteration", it + 1, last);
             cJSON_Delete(extra);
-            if (stage_stop && it + 1 < last)
-                rc = stage_stopped("ppo", "iteration", it + 1, o->out_dir);
         }
     }
     if (rc != 0) {

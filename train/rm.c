@@ -31,24 +31,6 @@ typedef struct {
     size_t n, cap;
 } Pairs;
 
-/* Encodes a summary for the reward model: up to STAGE_MAX_SUMMARY tokens,
- * then EOS (a longer text is cut; counted). */
-static int encode_cut(const Tokenizer *tok, const char *text, int32_t *out, size_t *cut)
-{
-    int k = stage_encode_summary(tok, text, out);
-    if (k >= 0)
-        return k;
-    StrBuf sb;
-    sb_init(&sb);
-    sb_add(&sb, " ");
-    sb_add(&sb, text);
-    tok_encode(tok, (const unsigned char *)sb.s, sb.len, out, STAGE_MAX_SUMMARY);
-    out[STAGE_MAX_SUMMARY] = tok->eos;
-    sb_free(&sb);
-    (*cut)++;
-    return STAGE_MAX_SUMMARY + 1;
-}
-
 /* Reads the comparison files: TL;DR records of the world's posts. Records
  * of split train go to tr, the others to va. Exits with file:line: field:
  * problem on a bad record, a post the world does not have, or news. */
@@ -85,7 +67,7 @@ static void read_pairs(const StageModel *m, const World *w, char *const *files, 
             p->choice = rec.choice;
             p->gold = -1;
             for (int k = 0; k < 2; k++) {
-                p->ns[k] = encode_cut(&m->tok, rec.summaries[k].text, buf, cut);
+                p->ns[k] = stage_encode_summary_cut(&m->tok, rec.summaries[k].text, buf, cut);
                 p->s[k] = xmalloc((size_t)p->ns[k] * sizeof *buf);
                 memcpy(p->s[k], buf, (size_t)p->ns[k] * sizeof *buf);
                 p->text[k] = xstrdup(rec.summaries[k].text);
@@ -320,14 +302,9 @@ int rm_train_run(const StageOpts *o, char *const *files, int nfiles)
         char ex[96];
         snprintf(ex, sizeof ex, "loss %.4f", loss);
         stage_progress(o->progress, "rm train step", s + 1 - first, last - first, t0, ex);
-        if ((s + 1) % ckpt_every == 0 || s + 1 == last || stage_stop) {
-            if (s + 1 < steps) {
-                stage_save(o->out_dir, &m.g, &m.tok, 1, r, extra);
-                stagelog_write(&log, o->out_dir);
-                if (stage_stop && s + 1 < last)
-                    rc = stage_stopped("rm train", "step", s + 1, o->out_dir);
-            }
-        }
+        /* the last step's checkpoint comes after the bias, below */
+        if (((s + 1) % ckpt_every == 0 || s + 1 == last || stage_stop) && s + 1 < steps)
+            rc = stage_checkpoint(o->out_dir, &m.g, &m.tok, r, extra, &log, "rm train", "step", s + 1, last);
     }
     if (rc != 0) {
         /* stopped: the message is out, the checkpoint (if any) kept */

@@ -207,14 +207,10 @@ int sft_run(const StageOpts *o)
             row[2] = sft_loss(&m.g, &ve, 0);
         stagelog_add(&log, row);
         char extra_s[96];
-        snprintf(extra_s, sizeof extra_s, "loss %.4f%s", loss, "");
+        snprintf(extra_s, sizeof extra_s, "loss %.4f", loss);
         stage_progress(o->progress, "sft step", s + 1 - first, last - first, t0, extra_s);
-        if ((s + 1) % ckpt_every == 0 || s + 1 == last || stage_stop) {
-            stage_save(o->out_dir, &m.g, &m.tok, 1, r, extra);
-            stagelog_write(&log, o->out_dir);
-            if (stage_stop && s + 1 < last)
-                rc = stage_stopped("sft", "step", s + 1, o->out_dir);
-        }
+        if ((s + 1) % ckpt_every == 0 || s + 1 == last || stage_stop)
+            rc = stage_checkpoint(o->out_dir, &m.g, &m.tok, r, extra, &log, "sft", "step", s + 1, last);
     }
     if (rc != 0) {
         /* stopped: the message is out, the checkpoint (if any) kept */

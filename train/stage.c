@@ -182,6 +182,23 @@ int stage_encode_summary(const Tokenizer *tok, const char *text, int32_t *out)
     return (int)n + 1;
 }
 
+int stage_encode_summary_cut(const Tokenizer *tok, const char *text, int32_t *out, size_t *cut)
+{
+    int k = stage_encode_summary(tok, text, out);
+    if (k >= 0)
+        return k;
+    StrBuf sb;
+    sb_init(&sb);
+    sb_add(&sb, " ");
+    sb_add(&sb, text);
+    tok_encode(tok, (const unsigned char *)sb.s, sb.len, out, STAGE_MAX_SUMMARY);
+    sb_free(&sb);
+    out[STAGE_MAX_SUMMARY] = tok->eos;
+    if (cut)
+        (*cut)++;
+    return STAGE_MAX_SUMMARY + 1;
+}
+
 void stage_decode(const Tokenizer *tok, const int32_t *ids, int n, StrBuf *out)
 {
     int k = 0;
@@ -391,6 +408,14 @@ int stage_stopped(const char *what, const char *unit, long step, const char *dir
     return 128 + (int)stage_stop;
 }
 
+int stage_checkpoint(const char *dir, const Gpt *g, const Tokenizer *tok, const gsl_rng *rng, const cJSON *extra,
+                     const StageLog *log, const char *what, const char *unit, long step, long last)
+{
+    stage_save(dir, g, tok, 1, rng, extra);
+    stagelog_write(log, dir);
+    return stage_stop && step < last ? stage_stopped(what, unit, step, dir) : 0;
+}
+
 void stage_fmt_secs(double s, char *buf, size_t cap)
 {
     if (!(s >= 0) || s > 1e7)
@@ -433,12 +458,12 @@ void stage_whiten(double *x, size_t n)
 
 /* ---- episodes ---- */
 
-void episodes_init(Episodes *e, int B, int P, int R, const Tokenizer *tok)
+static void episodes_alloc(Episodes *e, int B, int P, int R, int32_t pad, int32_t eos)
 {
     memset(e, 0, sizeof *e);
     e->B = B, e->P = P, e->R = R, e->W = P + R;
-    e->pad = tok->pad;
-    e->eos_id = tok->eos;
+    e->pad = pad;
+    e->eos_id = eos;
     e->tok = xmalloc((size_t)B * e->W * sizeof *e->tok);
     e->tg = xmalloc((size_t)B * e->W * sizeof *e->tg);
     e->start = xcalloc((size_t)B, sizeof *e->start);
@@ -446,6 +471,11 @@ void episodes_init(Episodes *e, int B, int P, int R, const Tokenizer *tok)
     e->eos = xcalloc((size_t)B, sizeof *e->eos);
     for (size_t i = 0; i < (size_t)B * e->W; i++)
         e->tok[i] = e->tg[i] = e->pad;
+}
+
+void episodes_init(Episodes *e, int B, int P, int R, const Tokenizer *tok)
+{
+    episodes_alloc(e, B, P, R, tok->pad, tok->eos);
 }
 
 void episodes_free(Episodes *e)
@@ -498,10 +528,7 @@ void episodes_response(Episodes *e, int b, const int32_t *r, int n)
 
 void episodes_select(const Episodes *e, const int *rows, int n, Episodes *sub)
 {
-    Tokenizer fake;
-    fake.pad = e->pad;
-    fake.eos = e->eos_id;
-    episodes_init(sub, n, e->P, e->R, &fake);
+    episodes_alloc(sub, n, e->P, e->R, e->pad, e->eos_id);
     for (int i = 0; i < n; i++) {
         int b = rows[i];
         memcpy(sub->tok + (size_t)i * e->W, e->tok + (size_t)b * e->W, (size_t)e->W * sizeof *e->tok);

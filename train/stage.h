@@ -67,6 +67,11 @@ int stage_encode_prompt(const Tokenizer *tok, const World *w, size_t doc, int ma
  * STAGE_MAX_SUMMARY tokens. */
 int stage_encode_summary(const Tokenizer *tok, const char *text, int32_t *out);
 
+/* stage_encode_summary for scoring any text: a text longer than
+ * STAGE_MAX_SUMMARY tokens is cut there (EOS after it; *cut, when not NULL,
+ * is incremented). Returns the token count with EOS. */
+int stage_encode_summary_cut(const Tokenizer *tok, const char *text, int32_t *out, size_t *cut);
+
 /* Decodes a response (stopping at EOS or PAD) into out, trimmed. */
 void stage_decode(const Tokenizer *tok, const int32_t *ids, int n, StrBuf *out);
 
@@ -121,6 +126,12 @@ void stage_catch_signals(void);
 /* Prints where the run stopped and how to go on; returns the exit code
  * (128 + the signal's number). */
 int stage_stopped(const char *what, const char *unit, long step, const char *dir);
+
+/* A checkpoint of a training stage: DIR/model.ckpt (with the optimiser and
+ * rng) and DIR/log.csv; when a signal asked to stop before step last, says
+ * so (stage_stopped) and returns its exit code, else 0. */
+int stage_checkpoint(const char *dir, const Gpt *g, const Tokenizer *tok, const gsl_rng *rng, const cJSON *extra,
+                     const StageLog *log, const char *what, const char *unit, long step, long last);
 
 /* A progress line on stderr when enabled: "what done/total  extra  ETA". */
 void stage_progress(int enabled, const char *what, long done, long total, double t0, const char *extra);
