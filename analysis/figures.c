@@ -548,18 +548,79 @@ int fig_likert(const AxisSet *s, const FigOptions *o, Figure *f, TlError *err)
 
 /* ---- overopt ---- */
 
+/* A point of the figure. Series are (method, model size, reward model):
+ * the paper's Figure 5 holds the size fixed, and a curve across sizes or
+ * reward models would read as over-optimization where there is none. */
 typedef struct {
     const WinrateRow *row;
     double kl, lo, hi;
     double rm_n, rm, rm_lo, rm_hi;
+    size_t series;
 } OoPoint;
+
+static int cmp_params(double a, double b)
+{
+    if (isnan(a) || isnan(b))
+        return isnan(a) - isnan(b);
+    return a < b ? -1 : a > b;
+}
+
+static int same_series(const PolicyMeta *x, const PolicyMeta *y)
+{
+    return x->method == y->method && cmp_params(x->params, y->params) == 0 && strcmp(x->rm, y->rm) == 0;
+}
 
 static int cmp_oo(const void *a, const void *b)
 {
     const OoPoint *x = a, *y = b;
-    if (x->row->meta.method != y->row->meta.method)
-        return (int)x->row->meta.method - (int)y->row->meta.method;
+    const PolicyMeta *p = &x->row->meta, *r = &y->row->meta;
+    if (p->method != r->method)
+        return (int)p->method - (int)r->method;
+    int c = cmp_params(p->params, r->params);
+    if (c)
+        return c;
+    if ((c = strcmp(p->rm, r->rm)) != 0)
+        return c;
     return x->kl < y->kl ? -1 : x->kl > y->kl;
+}
+
+/* The RM's predicted preference of r's summaries over the references:
+ * mean sigmoid(score difference) over posts, with a normal interval. */
+static void oo_rm_pred(const RmScores *rm, const char *label, double level, OoPoint *pt)
+{
+    double sum = 0, sum2 = 0;
+    size_t m = 0;
+    for (size_t k = 0; k < rm->n; k++)
+        if (strcmp(rm->policy[k], label) == 0) {
+            double v = stats_sigmoid(rm->rm_policy[k] - rm->rm_ref[k]);
+            sum += v;
+            sum2 += v * v;
+            m++;
+        }
+    pt->rm_n = (double)m;
+    if (m) {
+        pt->rm = sum / (double)m;
+        if (m > 1) {
+            double var = (sum2 - (double)m * pt->rm * pt->rm) / (double)(m - 1);
+            double half = stats_z(level) * sqrt(fmax(var, 0) / (double)m);
+            pt->rm_lo = pt->rm - half;
+            pt->rm_hi = pt->rm + half;
+        }
+    }
+}
+
+/* A series' legend title: the method, and the size and reward model when
+ * the figure has more than one of them. */
+static void oo_series_title(const PolicyMeta *m, int many_sizes, int many_rms, char *buf, size_t cap)
+{
+    size_t off = (size_t)snprintf(buf, cap, "%s", m->method == METHOD_RL ? "PPO" : "best-of-N");
+    if (many_sizes && off < cap) {
+        char size[32];
+        policy_size_label(m->params, size, sizeof size);
+        off += (size_t)snprintf(buf + off, cap - off, " %s", size);
+    }
+    if (many_rms && off < cap)
+        snprintf(buf + off, cap - off, ", %s", m->rm[0] ? m->rm : "RM unknown");
 }
 
 int fig_overopt(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *err)
@@ -568,13 +629,16 @@ int fig_overopt(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError 
     WinrateResult wr;
     winrate_compute(s, &wo, &wr);
     OoPoint *pts = xcalloc(wr.n ? wr.n : 1, sizeof *pts);
+    size_t *first = xcalloc(wr.n + 1, sizeof *first), *peak = NULL;
     size_t n = 0;
+    StrBuf unknown;
+    sb_init(&unknown);
     for (size_t i = 0; i < wr.n; i++) {
         const WinrateRow *r = &wr.rows[i];
         if (r->meta.method != METHOD_RL && r->meta.method != METHOD_BEST_OF_N)
             continue;
         if (isnan(r->meta.kl) || r->meta.kl <= 0) {
-            sb_printf(&f->notes, "not drawn (KL unknown; give it with --meta or a _klX name): %s\n", r->label);
+            sb_printf(&unknown, "%s%s", unknown.len ? ", " : "", r->label);
             continue;
         }
         OoPoint *pt = &pts[n++];
@@ -582,28 +646,11 @@ int fig_overopt(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError 
         pt->kl = r->meta.kl;
         stats_wilson((double)r->wins, (double)r->n, o->level, &pt->lo, &pt->hi);
         pt->rm = pt->rm_lo = pt->rm_hi = NAN;
-        if (o->rm) {
-            double sum = 0, sum2 = 0;
-            size_t m = 0;
-            for (size_t k = 0; k < o->rm->n; k++)
-                if (strcmp(o->rm->policy[k], r->label) == 0) {
-                    double v = stats_sigmoid(o->rm->rm_policy[k] - o->rm->rm_ref[k]);
-                    sum += v;
-                    sum2 += v * v;
-                    m++;
-                }
-            pt->rm_n = (double)m;
-            if (m) {
-                pt->rm = sum / (double)m;
-                if (m > 1) { /* normal interval of the mean over posts */
-                    double var = (sum2 - (double)m * pt->rm * pt->rm) / (double)(m - 1);
-                    double half = stats_z(o->level) * sqrt(fmax(var, 0) / (double)m);
-                    pt->rm_lo = pt->rm - half;
-                    pt->rm_hi = pt->rm + half;
-                }
-            }
-        }
+        if (o->rm)
+            oo_rm_pred(o->rm, r->label, o->level, pt);
     }
+    if (unknown.len)
+        sb_printf(&f->notes, "not drawn (KL unknown; give it with --meta or a _klX name): %s\n", unknown.s);
     int rc = 0;
     if (n == 0) {
         tlerr_set(err, "overopt needs RL or best-of-N policies with a known KL from the supervised policy, compared "
@@ -613,69 +660,123 @@ int fig_overopt(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError 
         goto done;
     }
     qsort(pts, n, sizeof *pts, cmp_oo);
-    size_t peak = 0;
-    double kmin = INFINITY, kmax = 0;
+    /* Series: runs of equal (method, size, reward model); first[k] is the
+     * first point of series k, first[nser] = n. */
+    size_t nser = 0;
+    int many_sizes = 0, many_rms = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || !same_series(&pts[i].row->meta, &pts[i - 1].row->meta))
+            first[nser++] = i;
+        pts[i].series = nser - 1;
+        many_sizes |= cmp_params(pts[i].row->meta.params, pts[0].row->meta.params) != 0;
+        many_rms |= strcmp(pts[i].row->meta.rm, pts[0].row->meta.rm) != 0;
+    }
+    first[nser] = n;
+    /* A peak only on a curve: three KL values or more. */
+    peak = xmalloc(nser * sizeof *peak);
+    size_t curves = 0;
+    for (size_t k = 0; k < nser; k++) {
+        peak[k] = n;
+        if (first[k + 1] - first[k] < 3)
+            continue;
+        curves++;
+        peak[k] = first[k];
+        for (size_t i = first[k]; i < first[k + 1]; i++)
+            if (pts[i].row->win_rate > pts[peak[k]].row->win_rate)
+                peak[k] = i;
+    }
+    double kmin = INFINITY, kmax = 0, ymin = 0.5, ymax = 0.5;
     int have_rm = 0;
     for (size_t i = 0; i < n; i++) {
-        if (pts[i].row->win_rate > pts[peak].row->win_rate)
-            peak = i;
         kmin = fmin(kmin, pts[i].kl);
         kmax = fmax(kmax, pts[i].kl);
-        have_rm |= pts[i].rm_n > 0;
+        ymin = fmin(ymin, pts[i].lo);
+        ymax = fmax(ymax, pts[i].hi);
+        if (pts[i].rm_n > 0) {
+            have_rm = 1;
+            ymin = fmin(ymin, isnan(pts[i].rm_lo) ? pts[i].rm : pts[i].rm_lo);
+            ymax = fmax(ymax, isnan(pts[i].rm_hi) ? pts[i].rm : pts[i].rm_hi);
+        }
     }
     if (o->rm && !have_rm)
         sb_printf(&f->notes, "the --rm-scores file names none of the drawn policies: no RM curve\n");
-    sb_add(&f->csv, "policy,method,kl,n,wins,win_rate,lo,hi,rm_n,rm_pred,rm_lo,rm_hi,peak\n");
+    if (curves == 0)
+        sb_printf(&f->notes, "no series has three KL values or more: no curve, so no peak is marked\n");
+    sb_add(&f->csv, "policy,method,params,rm,series,kl,n,wins,win_rate,lo,hi,rm_n,rm_pred,rm_lo,rm_hi,peak\n");
     for (size_t i = 0; i < n; i++) {
         const WinrateRow *r = pts[i].row;
-        csv_row(&f->csv, "ssniinnninnni", r->label, method_name(r->meta.method), pts[i].kl, (size_t)r->n,
-                (size_t)r->wins, r->win_rate, pts[i].lo, pts[i].hi, (size_t)pts[i].rm_n, pts[i].rm, pts[i].rm_lo,
-                pts[i].rm_hi, (size_t)(i == peak));
+        char title[160];
+        oo_series_title(&r->meta, 1, 1, title, sizeof title);
+        csv_row(&f->csv, "ssnssniinnninnni", r->label, method_name(r->meta.method), r->meta.params, r->meta.rm,
+                title, pts[i].kl, (size_t)r->n, (size_t)r->wins, r->win_rate, pts[i].lo, pts[i].hi,
+                (size_t)pts[i].rm_n, pts[i].rm, pts[i].rm_lo, pts[i].rm_hi, (size_t)(peak[pts[i].series] == i));
     }
+    /* The y range fits the data and the 0.5 line, on a 0.1 grid within [0, 1]. */
+    ymin = fmax(0, floor(ymin * 10 - 0.25) / 10);
+    ymax = fmin(1, ceil(ymax * 10 + 0.25) / 10);
+    double xlo = kmin / 1.8, xhi = kmax * 1.8;
     StrBuf *b = &f->body;
-    sb_add(b, "set title \"Reward model over-optimization\"\n"
-              "set xlabel \"KL from the supervised policy (nats)\"\n"
-              "set ylabel \"Fraction preferred to the reference\"\n"
-              "set logscale x\n");
-    sb_printf(b, "set xrange [%.6g:%.6g]\n", kmin / 1.8, kmax * 1.8);
+    char pct[16];
+    snprintf(pct, sizeof pct, "%g%%", o->level * 100);
+    sb_printf(b, "set title \"Reward model over-optimization (bars: %s Wilson intervals)\"\n"
+                 "set xlabel \"KL from the supervised policy (nats)\"\n"
+                 "set ylabel \"Fraction preferred to the reference\"\n"
+                 "set logscale x\n",
+              pct);
+    sb_printf(b, "set xrange [%.6g:%.6g]\n", xlo, xhi);
     sb_add(b, "set xtics (\"0.1\" 0.1, \"0.2\" 0.2, \"0.5\" 0.5, \"1\" 1, \"2\" 2, \"5\" 5, \"10\" 10, \"20\" 20, "
               "\"50\" 50, \"100\" 100, \"200\" 200, \"500\" 500, \"1000\" 1000)\nset mxtics 10\n");
-    sb_add(b, "set yrange [-0.02:1.02]\nset ytics 0,0.1,1\nset grid ytics lc rgb \"#e0e0e0\"\n"
-              "set key outside below center horizontal spacing 1.1\nset bmargin 7\n"
-              "set samples 2\n");
-    char lab[160];
-    snprintf(lab, sizeof lab, "peak: %.2f at %.3g nats", pts[peak].row->win_rate, pts[peak].kl);
-    sb_printf(b, "set label 2 \"%s\" at first %.6g, first %.6g offset 1.2,1.6 left tc rgb \"#333333\"\n", lab,
-              pts[peak].kl, pts[peak].hi);
-    sb_add(b, "plot 0.5 with lines dt 2 lw 1.2 lc rgb \"#777777\" title \"reference summaries\"");
-    int first = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        Method m = pass == 0 ? METHOD_RL : METHOD_BEST_OF_N;
-        size_t a = n, z = 0;
-        for (size_t i = 0; i < n; i++)
-            if (pts[i].row->meta.method == m) {
-                a = a == n ? i : a;
-                z = i;
-            }
-        if (a == n)
+    sb_printf(b, "set yrange [%.2f:%.2f]\nset ytics 0,0.1,1\nset grid ytics lc rgb \"#e0e0e0\"\n"
+                 "set key outside below center horizontal spacing 1.1\nset bmargin %zu\n"
+                 "set samples 2\n",
+              ymin, ymax, 5 + (nser * (have_rm ? 2 : 1) + 3) / 3);
+    /* Peak labels inside the frame: left of the point in the right half,
+     * below the bar near the top. */
+    int tag = 2;
+    for (size_t k = 0; k < nser; k++) {
+        if (peak[k] == n)
             continue;
-        const char *name = m == METHOD_RL ? "PPO" : "best-of-N";
-        const char *col = plot_color(m == METHOD_RL ? 2 : 3);
-        sb_printf(b, "%s\\\n    data skip 1 every ::%zu::%zu using 3:6:7:8 with yerrorlines "
-                     "lc rgb \"%s\" pt %d ps 1.1 lw 2 title \"%s, labelers\"",
-                  first ? "" : ", ", a, z, col, m == METHOD_RL ? 7 : 9, name);
-        first = 0;
-        if (have_rm)
-            sb_printf(b, ", \\\n    data skip 1 every ::%zu::%zu using 3:10 with linespoints "
-                         "dt 2 lc rgb \"%s\" pt %d ps 0.9 lw 1.5 title \"%s, RM prediction\"",
-                      a, z, col, m == METHOD_RL ? 6 : 8, name);
+        const OoPoint *p = &pts[peak[k]];
+        char lab[200], qlab[240], title[160];
+        oo_series_title(&p->row->meta, many_sizes, many_rms, title, sizeof title);
+        snprintf(lab, sizeof lab, "%s%speak: %.2f at %.3g nats", nser > 1 ? title : "", nser > 1 ? " " : "",
+                 p->row->win_rate, p->kl);
+        int right = log(p->kl / xlo) / log(xhi / xlo) > 0.5;
+        int below = p->hi > ymax - 0.12 * (ymax - ymin);
+        sb_printf(b, "set label %d \"%s\" at first %.6g, first %.6g offset %s,%s %s tc rgb \"#333333\"\n", tag++,
+                  q(lab, qlab, sizeof qlab), p->kl, below ? p->lo : p->hi, right ? "-1.2" : "1.2",
+                  below ? "-1.4" : "1.4", right ? "right" : "left");
     }
-    sb_printf(b, ", \\\n    data skip 1 every ::%zu::%zu using 3:6 with points pt 6 ps 3 lw 2 "
-                 "lc rgb \"#000000\" notitle\n",
-              peak, peak);
+    sb_add(b, "plot 0.5 with lines dt 2 lw 1.2 lc rgb \"#777777\" title \"reference summaries\"");
+    for (size_t k = 0; k < nser; k++) {
+        size_t a = first[k], z = first[k + 1] - 1;
+        const PolicyMeta *m = &pts[a].row->meta;
+        char title[160], qt[200];
+        oo_series_title(m, many_sizes, many_rms, title, sizeof title);
+        q(title, qt, sizeof qt);
+        const char *col = plot_color(nser == 1 || (!many_sizes && !many_rms) ? (m->method == METHOD_RL ? 2 : 3)
+                                                                              : (int)k);
+        int pt = m->method == METHOD_RL ? 7 : 9;
+        sb_printf(b, ", \\\n    data skip 1 every ::%zu::%zu using 6:9:10:11 with yerrorlines "
+                     "lc rgb \"%s\" pt %d ps 1.1 lw 2 title \"%s, labelers\"",
+                  a, z, col, pt, qt);
+        if (have_rm)
+            sb_printf(b, ", \\\n    data skip 1 every ::%zu::%zu using 6:13 with linespoints "
+                         "dt 2 lc rgb \"%s\" pt %d ps 0.9 lw 1.5 title \"%s, RM prediction\"",
+                      a, z, col, pt - 1, qt);
+    }
+    for (size_t k = 0; k < nser; k++)
+        if (peak[k] != n)
+            sb_printf(b, ", \\\n    data skip 1 every ::%zu::%zu using 6:9 with points pt 6 ps 3 lw 2 "
+                         "lc rgb \"#000000\" notitle",
+                      peak[k], peak[k]);
+    sb_add(b, "\n");
     if (!have_rm && !o->rm)
         sb_printf(&f->notes, "no reward-model curve (give one with --rm-scores FILE)\n");
 done:
+    sb_free(&unknown);
+    free(peak);
+    free(first);
     free(pts);
     winrate_free(&wr);
     return rc;

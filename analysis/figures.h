@@ -10,9 +10,10 @@
  *             policy (intervals at --level), and the distribution of overall
  *             scores per policy
  *   overopt   preference against the reference versus KL from the
- *             supervised policy (log scale): PPO and best-of-N series, the
- *             reward model's predicted preference when given, the peak
- *             marked (Figure 5)
+ *             supervised policy (log scale): one series per method, size
+ *             and reward model, the reward model's predicted preference
+ *             when given, the peak marked on series of three points or
+ *             more (Figure 5)
  *   transfer  news: overall score against summary length per policy, with
  *             each policy's regression line; reference and lead-3 marked
  *             (Fig. 4b), and the table that goes beside it

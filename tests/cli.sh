@@ -141,7 +141,18 @@ expect_out "plot transfer prints its table" "| lead3" $T plot transfer --out "$t
 check "plot transfer: the table as CSV too" test -s "$tmp/figs2/transfer_table.csv"
 printf 'policy,post_id,rm_policy,rm_ref\nsup4_ppo_rm4_kl9,t3_a,1.5,0.2\nsup4_ppo_rm4_kl9,t3_b,0.5,0.4\nsup4_bo16_rm4,t3_a,0.9,0.1\n' > "$tmp/rm.csv"
 expect "plot overopt --rm-scores" 0 $T plot overopt --rm-scores "$tmp/rm.csv" --out "$tmp/figs3" $FC
-check "plot overopt --rm-scores: the RM curve is in the data" grep -q "^\"sup4_ppo_rm4_kl9\",\"rl\",9,[0-9]*,[0-9]*,[0-9.]*,[0-9.]*,[0-9.]*,2,0.655407085260749" "$tmp/figs3/overopt.csv"
+check "plot overopt --rm-scores: the RM curve is in the data" grep -q "^\"sup4_ppo_rm4_kl9\",\"rl\",1300000000,\"rm4\",\"PPO 1.3B, rm4\",9,[0-9]*,[0-9]*,[0-9.]*,[0-9.]*,[0-9.]*,2,0.655407085260749" "$tmp/figs3/overopt.csv"
+# One series per (method, size, reward model): the example's four PPO sizes
+# are four one-point series, not a curve, and no peak is marked.
+run $T plot overopt --out "$tmp/figs6" $FC
+check "plot overopt: one series per size and reward model (expected 5 series)" test "$(tail -n +2 "$tmp/figs6/overopt.csv" | grep -o '"\(PPO\|best-of-N\) [^"]*"' | sort -u | wc -l)" = 5
+check "plot overopt: no peak without a curve (expected no row with peak 1)" test "$(tail -n +2 "$tmp/figs6/overopt.csv" | grep -c ',1$')" = 0
+check "plot overopt: says why no peak is marked" grep -q "no series has three KL values or more: no curve, so no peak is marked" "$tmp/err"
+check "plot overopt: no peak label" test "$(grep -c '^ *set label' "$tmp/figs6/overopt.gp")" = 0
+printf '{"policies":{"sup4_3b_ppo_rm4_3b_kl11":{"params":1.3e9,"rm":"rm4"},"sup4_6b_ppo_rm4_6b_kl14":{"params":1.3e9,"rm":"rm4"},"sup4_12b_ppo_rm4_12b_kl13":{"params":1.3e9,"rm":"rm4"}}}' > "$tmp/oometa.json"
+expect "plot overopt: one size, four KLs" 0 $T plot overopt --meta "$tmp/oometa.json" --out "$tmp/figs7" $FC
+check "plot overopt: a four-point curve has one peak (expected 1)" test "$(tail -n +2 "$tmp/figs7/overopt.csv" | grep -c ',1$')" = 1
+check "plot overopt: a peak in the right half is labelled to its left, inside the frame" grep -q 'set label 2 "PPO peak: [0-9.]* at [0-9.]* nats" at first [0-9.]*, first [0-9.]* offset -1.2,[-0-9.]* right' "$tmp/figs7/overopt.gp"
 printf 'policy,post_id,rm_policy,rm_ref\nsup4,t3_a,high,0.2\n' > "$tmp/rm2.csv"
 expect_err "bad --rm-scores" 2 "$tmp/rm2.csv:2: rm_policy: expected a finite number, got 'high'" $T plot overopt --rm-scores "$tmp/rm2.csv" --out "$tmp/figs3" $FC
 expect_err "a figure without data explains itself" 2 "tldrlab plot: overopt needs RL or best-of-N policies with a known KL from the supervised policy, compared with 'ref' (KL from --meta, or names like sup4_ppo_rm4_kl14 or sup4_bo16_rm4); none in scope" $T plot overopt --policy sup4,sup4_6b --out "$tmp/figs4" $FC
