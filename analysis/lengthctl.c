@@ -328,10 +328,11 @@ int lengthctl_fit(const ComparisonSet *s, uint32_t baseline, LengthUnit unit, in
         lp->theta = fit.beta[col[p]];
         lp->theta_se = fit.se[col[p]];
         lp->lc = stats_sigmoid(lp->theta);
-        /* Delta method: d sigmoid / d theta = sigmoid (1 - sigmoid). */
-        double se_lc = lp->lc * (1.0 - lp->lc) * lp->theta_se;
-        lp->lc_lo = fmax(0.0, lp->lc - z * se_lc);
-        lp->lc_hi = fmin(1.0, lp->lc + z * se_lc);
+        /* The Wald interval on the logit scale, transformed (R's
+         * plogis(predict(fit, type = "link") ± z se)): it stays inside
+         * (0, 1) and is not symmetric around sigma(theta) near the ends. */
+        lp->lc_lo = stats_sigmoid(lp->theta - z * lp->theta_se);
+        lp->lc_hi = stats_sigmoid(lp->theta + z * lp->theta_se);
     }
 
     logreg_work_free(ws);

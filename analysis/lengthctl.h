@@ -50,7 +50,7 @@ typedef struct {
     size_t n_base, wins_base; /* direct comparisons with the baseline, and wins */
     double raw_win_rate;  /* wins_base / n_base, NaN without direct comparisons */
     double theta, theta_se;
-    double lc, lc_lo, lc_hi; /* sigmoid(theta) and its delta-method interval */
+    double lc, lc_lo, lc_hi; /* sigmoid(theta), sigmoid(theta -/+ z theta_se) */
 } LcPolicy;
 
 typedef struct {

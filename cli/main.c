@@ -22,7 +22,7 @@ static const Command COMMANDS[] = {
      "Fits P(A preferred to B) = sigmoid(theta_A - theta_B + w log((len_A+1)/(len_B+1)))\n"
      "to every comparison in scope (the paper's Appendix F), theta_baseline = 0, by\n"
      "Newton/IRLS. Reports w, and per policy theta with its SE and the length-controlled\n"
-     "win rate sigmoid(theta) with a delta-method interval. Separated or unidentified\n"
+     "win rate sigmoid(theta) with its interval from the logit scale. Separated or unidentified\n"
      "policies are flagged, never reported as huge numbers.",
      cmd_lengthctl, 1, NULL, NULL},
     {"likert", "1-7 axis ratings per dataset x policy x axis; --length-control",

@@ -138,6 +138,14 @@ static void check_against_r(const char *path, const char *base, double w, double
         CHECK_INT(res.pol[p].status, LC_FITTED, c[i].policy);
         CHECK_REL(res.pol[p].theta, c[i].theta, 1e-6, c[i].policy);
         CHECK_REL(res.pol[p].theta_se, c[i].se, 1e-6, c[i].policy);
+        /* The interval of sigma(theta) as R gives it from the link scale:
+         * plogis(theta + c(-1, 1) * qnorm(0.975) * se). */
+        double zq = 1.959963984540054;
+        char what[160];
+        snprintf(what, sizeof what, "%s: lc_lo = plogis(theta - z se)", c[i].policy);
+        CHECK_REL(res.pol[p].lc_lo, 1 / (1 + exp(-(c[i].theta - zq * c[i].se))), 1e-6, what);
+        snprintf(what, sizeof what, "%s: lc_hi = plogis(theta + z se)", c[i].policy);
+        CHECK_REL(res.pol[p].lc_hi, 1 / (1 + exp(-(c[i].theta + zq * c[i].se))), 1e-6, what);
     }
     lengthctl_free(&res);
     cmpset_free(&s);
