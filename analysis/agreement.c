@@ -185,10 +185,12 @@ void agreement_compute(const ComparisonSet *s, double level, size_t bootstrap, u
     /* Label pairs of one item share its labels, so the interval resamples
      * items (pairs labelled by two or more workers), not label pairs. */
     res->lo = res->hi = NAN;
+    res->boot_status = res->expert_boot_status = BOOT_NOT_RUN;
+    res->expert_items = KE;
     if (K && bootstrap) {
         BootWork *bw = boot_work_alloc(K, bootstrap);
         gsl_rng *r = rng_alloc(seed);
-        boot_ratio_ci(cw, cn, K, bootstrap, level, BOOT_AUTO, r, bw, &res->lo, &res->hi);
+        res->boot_status = boot_ratio_ci(cw, cn, K, bootstrap, level, BOOT_AUTO, r, bw, &res->lo, &res->hi);
         rng_free(r);
         boot_work_free(bw);
     }
@@ -197,7 +199,8 @@ void agreement_compute(const ComparisonSet *s, double level, size_t bootstrap, u
     if (KE && bootstrap) {
         BootWork *bw = boot_work_alloc(KE, bootstrap);
         gsl_rng *r = rng_alloc(rng_derive_seed(seed, 1));
-        boot_ratio_ci(ew, en, KE, bootstrap, level, BOOT_AUTO, r, bw, &res->expert_lo, &res->expert_hi);
+        res->expert_boot_status =
+            boot_ratio_ci(ew, en, KE, bootstrap, level, BOOT_AUTO, r, bw, &res->expert_lo, &res->expert_hi);
         rng_free(r);
         boot_work_free(bw);
     }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analysis/bootstrap.h"
 #include "analysis/records.h"
 
 typedef struct {
@@ -29,10 +30,13 @@ typedef struct {
     size_t label_pairs, label_pairs_agree; /* all cross-worker label pairs */
     double rate, lo, hi;      /* label_pairs_agree / label_pairs, and a cluster-bootstrap
                                  interval that resamples items (pairs), not label pairs */
+    BootStatus boot_status;   /* BOOT_OK, or why lo and hi are NaN */
     size_t self_pairs, self_agree; /* pairs of labels of one item by the same worker */
     /* with an expert: the others' labels on pairs the expert labelled */
     size_t expert_labels, expert_pairs, expert_agree, expert_total;
     double expert_rate, expert_lo, expert_hi;
+    BootStatus expert_boot_status;
+    size_t expert_items;      /* pairs the expert and another worker labelled (the resampled units) */
     WorkerAgreement *workers; /* ordered by labels, descending */
     size_t nworkers;
 } AgreementResult;

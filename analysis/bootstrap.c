@@ -130,12 +130,14 @@ BootKernel boot_ratio_replicates(const double *w, const double *n, size_t K, siz
     return BOOT_TYPED;
 }
 
-int boot_ratio_ci(const double *w, const double *n, size_t K, size_t B, double level,
-                  BootKernel kernel, gsl_rng *r, BootWork *ws, double *lo, double *hi)
+BootStatus boot_ratio_ci(const double *w, const double *n, size_t K, size_t B, double level,
+                         BootKernel kernel, gsl_rng *r, BootWork *ws, double *lo, double *hi)
 {
     *lo = *hi = NAN;
-    if (K == 0 || B < 2)
-        return -1;
+    if (B < 2)
+        return BOOT_NOT_RUN;
+    if (K < BOOT_MIN_CLUSTERS)
+        return BOOT_FEW_CLUSTERS;
     if (B > ws->B)
         tl_die(TL_EXIT_RUNTIME, "internal error: bootstrap workspace for %zu replicates, got %zu", ws->B, B);
     boot_ratio_replicates(w, n, K, B, kernel, r, ws, ws->rep);
@@ -143,5 +145,23 @@ int boot_ratio_ci(const double *w, const double *n, size_t K, size_t B, double l
     double a = (1.0 - level) / 2.0;
     *lo = gsl_stats_quantile_from_sorted_data(ws->rep, 1, B, a);
     *hi = gsl_stats_quantile_from_sorted_data(ws->rep, 1, B, 1.0 - a);
-    return 0;
+    if (*lo == *hi) {
+        *lo = *hi = NAN;
+        return BOOT_NO_SPREAD;
+    }
+    return BOOT_OK;
+}
+
+void boot_status_text(BootStatus st, size_t K, const char *unit, double value, char *buf, size_t cap)
+{
+    switch (st) {
+    case BOOT_FEW_CLUSTERS:
+        snprintf(buf, cap, "%zu %s%s; the bootstrap needs %d", K, unit, K == 1 ? "" : "s", BOOT_MIN_CLUSTERS);
+        break;
+    case BOOT_NO_SPREAD:
+        snprintf(buf, cap, "the resamples of the %zu %ss give a zero-width interval at %.3f", K, unit, value);
+        break;
+    default:
+        snprintf(buf, cap, "%s", "");
+    }
 }

@@ -32,9 +32,28 @@ typedef enum { BOOT_AUTO, BOOT_NAIVE, BOOT_TYPED } BootKernel;
 BootKernel boot_ratio_replicates(const double *w, const double *n, size_t K, size_t B,
                                  BootKernel kernel, gsl_rng *r, BootWork *ws, double *rep);
 
+/* Fewer clusters than this give no interval: with K clusters a resample
+ * takes at most C(2K-1, K) values (35 for K = 4), and one cluster gives a
+ * zero-width "interval" whatever the data. */
+#define BOOT_MIN_CLUSTERS 5
+
+typedef enum {
+    BOOT_OK,            /* an interval */
+    BOOT_NOT_RUN,       /* B < 2 (--bootstrap 0) */
+    BOOT_FEW_CLUSTERS,  /* K < BOOT_MIN_CLUSTERS */
+    BOOT_NO_SPREAD      /* the percentile interval has zero width (e.g. all won) */
+} BootStatus;
+
 /* Percentile interval at level (e.g. 0.95) of the cluster bootstrap.
- * Returns 0, or -1 when K = 0 or B < 2 (lo = hi = NaN). */
-int boot_ratio_ci(const double *w, const double *n, size_t K, size_t B, double level,
-                  BootKernel kernel, gsl_rng *r, BootWork *ws, double *lo, double *hi);
+ * Returns BOOT_OK, or the reason there is no interval (lo = hi = NaN):
+ * never a point printed as an interval. */
+BootStatus boot_ratio_ci(const double *w, const double *n, size_t K, size_t B, double level,
+                         BootKernel kernel, gsl_rng *r, BootWork *ws, double *lo, double *hi);
+
+/* Why there is no interval, for notes: "1 post; the bootstrap needs 5" or
+ * "the resamples of the 9 items give a zero-width interval at 1.000"; ""
+ * for BOOT_OK and BOOT_NOT_RUN. unit names
+ * the clusters ("post", "item"); value is the estimate. */
+void boot_status_text(BootStatus st, size_t K, const char *unit, double value, char *buf, size_t cap);
 
 #endif

@@ -57,6 +57,8 @@ void stats_summary(const double *x, size_t n, double level, StatsSummary *out)
         return;
     out->sd = gsl_stats_sd_m(x, 1, n, out->mean);
     out->se = out->sd / sqrt((double)n);
+    if (out->sd == 0)
+        return; /* all equal: a t interval would be a point */
     double t = gsl_cdf_tdist_Pinv(1.0 - (1.0 - level) / 2.0, (double)(n - 1));
     out->lo = out->mean - t * out->se;
     out->hi = out->mean + t * out->se;

@@ -131,6 +131,7 @@ void winrate_compute(const ComparisonSet *s, const WinrateOptions *opt, WinrateR
         stats_wilson((double)row->wins, (double)row->n, opt->level, &row->wilson_lo, &row->wilson_hi);
         row->mean_log_len_ratio = sum_llr / (double)row->n;
         row->boot_lo = row->boot_hi = NAN;
+        row->boot_status = BOOT_NOT_RUN;
         switch (opt->by) {
         case GROUP_POLICY:
             row->policy = g;
@@ -168,8 +169,9 @@ void winrate_compute(const ComparisonSet *s, const WinrateOptions *opt, WinrateR
                 WinrateRow *row = &res->rows[ri];
                 uint64_t h = util_fnv1a(UTIL_FNV_INIT, row->label, strlen(row->label));
                 gsl_rng *r = rng_alloc(rng_derive_seed(opt->seed, h));
-                boot_ratio_ci(cw + coff[ri], cn + coff[ri], coff[ri + 1] - coff[ri], opt->bootstrap,
-                              opt->level, BOOT_AUTO, r, bw, &row->boot_lo, &row->boot_hi);
+                row->boot_status = boot_ratio_ci(cw + coff[ri], cn + coff[ri], coff[ri + 1] - coff[ri],
+                                                 opt->bootstrap, opt->level, BOOT_AUTO, r, bw, &row->boot_lo,
+                                                 &row->boot_hi);
                 rng_free(r);
                 #ifdef _OPENMP
                 if (omp_get_thread_num() == 0)

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analysis/bootstrap.h"
 #include "analysis/lengthctl.h"
 #include "analysis/policy.h"
 #include "analysis/records.h"
@@ -21,6 +22,7 @@ typedef struct {
     size_t n, wins, nposts;
     double win_rate, se, wilson_lo, wilson_hi, boot_lo, boot_hi;
     double mean_log_len_ratio; /* mean of log((len_p+1)/(len_baseline+1)) */
+    BootStatus boot_status;    /* BOOT_OK, or why boot_lo/boot_hi are NaN */
 } WinrateRow;
 
 typedef struct {

@@ -72,6 +72,10 @@ void analysis_agreement(CliOpts *o, const ComparisonSet *s, Output *out)
     cli_json_num(doc, "agreement", res.rate);
     cli_json_num(doc, "agreement_lo", res.lo);
     cli_json_num(doc, "agreement_hi", res.hi);
+    char note[160];
+    boot_status_text(res.boot_status, res.shared_pairs, "item", res.rate, note, sizeof note);
+    if (note[0])
+        cJSON_AddStringToObject(doc, "agreement_interval_note", note);
     cJSON_AddNumberToObject(doc, "self_pairs", (double)res.self_pairs);
     cJSON_AddNumberToObject(doc, "self_agree", (double)res.self_agree);
     if (o->expert) {
@@ -84,27 +88,40 @@ void analysis_agreement(CliOpts *o, const ComparisonSet *s, Output *out)
         cli_json_num(e, "agreement", res.expert_rate);
         cli_json_num(e, "agreement_lo", res.expert_lo);
         cli_json_num(e, "agreement_hi", res.expert_hi);
+        boot_status_text(res.expert_boot_status, res.expert_items, "pair", res.expert_rate, note, sizeof note);
+        if (note[0])
+            cJSON_AddStringToObject(e, "agreement_interval_note", note);
     }
     cJSON_AddItemToObject(doc, "workers", table_to_json(t));
 
     output_md(out, "Labeler agreement: split %s, %zu comparisons by %zu workers, %zu distinct pairs\n\n",
            o->read.split ? o->read.split : "valid2", s->n, res.nworkers, res.pairs);
-    if (res.label_pairs && isnan(res.lo))
+    char why[160];
+    if (res.label_pairs && res.boot_status != BOOT_OK) {
+        boot_status_text(res.boot_status, res.shared_pairs, "item", res.rate, why, sizeof why);
         output_md(out, "inter-labeler agreement %.1f%% on %zu label pairs over %zu pairs labelled by two or more "
-               "workers (no interval: --bootstrap 0)\n", 100 * res.rate, res.label_pairs, res.shared_pairs);
-    else if (res.label_pairs)
+               "workers (no interval: %s)\n", 100 * res.rate, res.label_pairs, res.shared_pairs,
+               why[0] ? why : "--bootstrap 0");
+    } else if (res.label_pairs)
         output_md(out, "inter-labeler agreement %.1f%% (%g%% interval %.1f%% to %.1f%%, %ld bootstrap resamples of items) "
                "on %zu label pairs over %zu pairs labelled by two or more workers\n",
                100 * res.rate, 100 * o->level, 100 * res.lo, 100 * res.hi, o->bootstrap, res.label_pairs,
                res.shared_pairs);
     else
         output_md(out, "no pair was labelled by more than one worker: inter-labeler agreement cannot be measured\n");
-    if (o->expert && res.expert_total)
-        output_md(out, "agreement with the expert %s: %.1f%% (%g%% interval %.1f%% to %.1f%%, resampling pairs) of %zu "
+    if (o->expert && res.expert_total) {
+        char ci[200];
+        if (res.expert_boot_status == BOOT_OK)
+            snprintf(ci, sizeof ci, "%g%% interval %.1f%% to %.1f%%, resampling pairs", 100 * o->level,
+                     100 * res.expert_lo, 100 * res.expert_hi);
+        else {
+            boot_status_text(res.expert_boot_status, res.expert_items, "pair", res.expert_rate, why, sizeof why);
+            snprintf(ci, sizeof ci, "no interval: %s", why[0] ? why : "--bootstrap 0");
+        }
+        output_md(out, "agreement with the expert %s: %.1f%% (%s) of %zu "
                        "labels on %zu pairs it labelled; its own %zu labels are left out of the figures above\n",
-                  o->expert, 100 * res.expert_rate, 100 * o->level, 100 * res.expert_lo, 100 * res.expert_hi,
-                  res.expert_total, res.expert_pairs, res.expert_labels);
-    else if (o->expert)
+                  o->expert, 100 * res.expert_rate, ci, res.expert_total, res.expert_pairs, res.expert_labels);
+    } else if (o->expert)
         output_md(out, "the expert %s labelled no pair that another worker labelled\n", o->expert);
     if (res.self_pairs)
         output_md(out, "self-agreement: %zu of %zu pairs of labels given to the same item by the same worker agree\n",

@@ -60,6 +60,31 @@ static void json_hist_arrays(cJSON *rows)
     }
 }
 
+/* Says which rows have no t interval, and why, instead of leaving an NA
+ * (or a point) unexplained: one rating, or ratings all equal. */
+static void likert_interval_notes(const LikertResult *res, const AxisSet *s, Output *out)
+{
+    for (int why = 0; why < 2; why++) {
+        StrBuf b;
+        sb_init(&b);
+        size_t k = 0;
+        for (size_t i = 0; i < res->n; i++) {
+            const LikertRow *r = &res->rows[i];
+            if (r->n == 0 || !isnan(r->ci_lo) || (why == 0) != (r->n == 1))
+                continue;
+            if (k++ < 6)
+                sb_printf(&b, "%s%s %s %s", b.len ? ", " : "", domain_name(r->dataset),
+                          strpool_get(&s->policies, r->policy), axis_name(r->axis));
+        }
+        if (k > 6)
+            sb_printf(&b, " and %zu more", k - 6);
+        if (k)
+            output_md(out, "\nno interval for %zu row%s (%s): %s\n", k, k == 1 ? "" : "s",
+                      why == 0 ? "one rating" : "every rating equal, so the t interval would be a point", b.s);
+        sb_free(&b);
+    }
+}
+
 void analysis_likert(CliOpts *o, const AxisSet *s, Output *out)
 {
     LikertResult res;
@@ -168,6 +193,7 @@ void analysis_likert(CliOpts *o, const AxisSet *s, Output *out)
     output_md(out, "Likert ratings (1-7): split %s, %zu ratings, %g%% t intervals\n\n",
               o->read.split ? o->read.split : "valid2 (TL;DR), valid2 or test (news)", s->n, 100 * o->level);
     output_md_table(out, t);
+    likert_interval_notes(&res, s, out);
     if (lt) {
         output_md(out, "\nLength-controlled overall score (OLS of overall on policy + length in characters):\n\n%s\n",
                   sb_str(&notes));

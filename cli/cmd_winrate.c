@@ -25,6 +25,7 @@ static const TableCol WR_COLS[] = {
     {"boot_hi", "boot hi", COL_NUM, 3, 0},
     {"mean_log_len_ratio", "mean log len ratio", COL_NUM, 3, 0},
     {"posts", "posts", COL_INT, 0, 0},
+    {"boot_note", "boot note", COL_STR, 0, SHOW_DATA},
 };
 
 static const TableCol PW_COLS[] = {
@@ -78,7 +79,38 @@ static void fill_table(const WinrateResult *res, GroupBy by, Table *t)
         table_num(t, r->boot_hi);
         table_num(t, r->mean_log_len_ratio);
         table_int(t, (long long)r->nposts);
+        char note[160];
+        boot_status_text(r->boot_status, r->nposts, "post", r->win_rate, note, sizeof note);
+        table_str(t, note[0] ? note : NULL);
     }
+}
+
+/* One line per reason the bootstrap gave no interval, naming the rows. */
+static void boot_notes(const WinrateResult *res, Output *out)
+{
+    char *done = xcalloc(res->n ? res->n : 1, 1);
+    int first = 1;
+    for (size_t i = 0; i < res->n; i++) {
+        char note[160], other[160];
+        boot_status_text(res->rows[i].boot_status, res->rows[i].nposts, "post", res->rows[i].win_rate, note,
+                         sizeof note);
+        if (done[i] || !note[0])
+            continue;
+        StrBuf b;
+        sb_init(&b);
+        for (size_t j = i; j < res->n; j++) {
+            boot_status_text(res->rows[j].boot_status, res->rows[j].nposts, "post", res->rows[j].win_rate, other,
+                             sizeof other);
+            if (!done[j] && strcmp(note, other) == 0) {
+                sb_printf(&b, "%s%s", b.len ? ", " : "", res->rows[j].label);
+                done[j] = 1;
+            }
+        }
+        output_md(out, "%sno bootstrap interval (%s): %s\n", first ? "\n" : "", note, b.s);
+        first = 0;
+        sb_free(&b);
+    }
+    free(done);
 }
 
 /* The policy x policy matrix (long form) and Bradley-Terry strengths. */
@@ -167,6 +199,7 @@ void analysis_winrate(CliOpts *o, const ComparisonSet *s, Output *out)
               o->baseline, o->read.split ? o->read.split : "valid2", s->n, 100 * o->level,
               o->bootstrap, (unsigned long long)o->seed);
     output_md_table(out, t);
+    boot_notes(&res, out);
     if (o->pairwise)
         pairwise(o, s, base, out);
     winrate_free(&res);

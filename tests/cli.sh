@@ -49,7 +49,7 @@ expect_err "axis file given to winrate" 2 "tests/data/axis_tldr.jsonl:1: summari
 
 # ---- formats and --out
 run $T winrate --bootstrap 200 --format csv $FIX
-check "CSV header" test "$(head -1 "$tmp/out")" = "policy,method,params,n,wins,win_rate,se,wilson_lo,wilson_hi,boot_lo,boot_hi,mean_log_len_ratio,posts"
+check "CSV header" test "$(head -1 "$tmp/out")" = "policy,method,params,n,wins,win_rate,se,wilson_lo,wilson_hi,boot_lo,boot_hi,mean_log_len_ratio,posts,boot_note"
 check "CSV rows" test "$(wc -l < "$tmp/out")" = 14
 run $T winrate --bootstrap 200 --format json $FIX
 check "JSON keys" grep -q '"policies":' "$tmp/out"
@@ -65,6 +65,18 @@ expect_out "lengthctl chars" "length in characters" $T lengthctl --length-unit c
 expect_out "likert" "| news    | lead3" $T likert $AX
 expect_out "likert --length-control" "overall rises" $T likert --length-control $AX
 expect_out "agreement" "inter-labeler agreement" $T agreement $FIX
+# No point printed as an interval.
+grep t3_ah7izw $FIX > "$tmp/onepost.jsonl"
+run $T winrate --format csv "$tmp/onepost.jsonl"
+check "one post: no bootstrap interval, and why (expected boot_lo, boot_hi empty and a note)" grep -q '^"sup4",.*,,,[0-9.]*,1,"1 post; the bootstrap needs 5"$' "$tmp/out"
+expect_out "one post: the markdown says why" "no bootstrap interval (1 post; the bootstrap needs 5): pretrain_xl, pretrain_3b," $T winrate "$tmp/onepost.jsonl"
+head -1 $FIX | sed 's/"worker": *"[^"]*"/"worker": "w1"/' > "$tmp/agr1.jsonl"
+head -1 $FIX | sed 's/"worker": *"[^"]*"/"worker": "w2"/' >> "$tmp/agr1.jsonl"
+expect_out "one item: agreement without an interval, and why" "inter-labeler agreement 100.0% on 1 label pairs over 1 pairs labelled by two or more workers (no interval: 1 item; the bootstrap needs 5)" $T agreement "$tmp/agr1.jsonl"
+grep '"policy": "lead3"' tests/data/axis_news.jsonl | head -2 | sed 's/"overall": [0-9]/"overall": 6/' > "$tmp/ax_equal.jsonl"
+run $T likert --format csv "$tmp/ax_equal.jsonl"
+check "likert: equal ratings give no interval (expected empty ci_lo, ci_hi)" grep -q '^"news","lead3","overall",2,6,0,0,,,' "$tmp/out"
+expect_out "likert: says why" "every rating equal, so the t interval would be a point): news lead3 overall" $T likert "$tmp/ax_equal.jsonl"
 expect_out "stdin input" "sup4_bo16_rm4" sh -c "cat $FIX | $T winrate --bootstrap 100 -"
 printf '{"policies": {"sup4": {"method": "rl"}}}\n' > "$tmp/meta.json"
 expect_out "--meta overrides the name" "| sup4                      | rl" $T winrate --bootstrap 100 --meta "$tmp/meta.json" $FIX

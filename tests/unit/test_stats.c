@@ -141,6 +141,37 @@ static void load(const char *path, ComparisonSet *s)
         t_fail(__FILE__, __LINE__, "cannot load %s: %s", path, err.msg);
 }
 
+/* No point printed as an interval: too few posts, or no spread. */
+void test_bootstrap_degenerate(void)
+{
+    double w[12], n[12], lo, hi;
+    for (int k = 0; k < 12; k++) {
+        n[k] = 3;
+        w[k] = k % 3;
+    }
+    BootWork *ws = boot_work_alloc(12, 1000);
+    gsl_rng *r = rng_alloc(7);
+    BootStatus st = boot_ratio_ci(w, n, 1, 1000, 0.95, BOOT_AUTO, r, ws, &lo, &hi);
+    CHECK(st == BOOT_FEW_CLUSTERS && isnan(lo) && isnan(hi),
+          "one post: expected no interval (few clusters), got status %d [%g, %g]", (int)st, lo, hi);
+    st = boot_ratio_ci(w, n, 4, 1000, 0.95, BOOT_AUTO, r, ws, &lo, &hi);
+    CHECK(st == BOOT_FEW_CLUSTERS, "four posts: expected no interval, got status %d", (int)st);
+    st = boot_ratio_ci(w, n, 12, 1000, 0.95, BOOT_AUTO, r, ws, &lo, &hi);
+    CHECK(st == BOOT_OK && lo < hi, "twelve posts: expected an interval, got status %d [%g, %g]", (int)st, lo, hi);
+    for (int k = 0; k < 12; k++)
+        w[k] = n[k];
+    st = boot_ratio_ci(w, n, 12, 1000, 0.95, BOOT_AUTO, r, ws, &lo, &hi);
+    CHECK(st == BOOT_NO_SPREAD && isnan(lo), "every post won: expected no interval (no spread), got status %d [%g, %g]",
+          (int)st, lo, hi);
+    st = boot_ratio_ci(w, n, 12, 1, 0.95, BOOT_AUTO, r, ws, &lo, &hi);
+    CHECK(st == BOOT_NOT_RUN, "B = 1: expected not run, got status %d", (int)st);
+    char buf[160];
+    boot_status_text(BOOT_FEW_CLUSTERS, 1, "post", 0.5, buf, sizeof buf);
+    CHECK_STR(buf, "1 post; the bootstrap needs 5", "few-clusters note");
+    rng_free(r);
+    boot_work_free(ws);
+}
+
 void test_winrate_fixture(void)
 {
     /* Counts from an independent Python pass over the fixture (valid2,
