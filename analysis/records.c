@@ -429,19 +429,40 @@ static uint32_t intern_post(StrPool *posts, const RecInfo *in)
     return strpool_intern(posts, key);
 }
 
-const char *records_split_desc(const ReadOptions *opt, int axis)
+const char *records_split_desc(const ReadOptions *opt)
 {
-    if (!opt->split)
-        return axis ? "valid2; news: valid2 or test" : "valid2";
-    return opt->split;
+    return opt->split ? opt->split : "valid2; news: valid2 or test";
 }
 
-/* Does a record in split sp from domain dom pass the split filter? axis
- * selects the axis-eval default (news: test). */
-static int split_ok(const ReadOptions *opt, Split sp, Domain dom, int axis)
+size_t records_split_left_out(const ReadStats *st, char *buf, size_t cap)
+{
+    size_t total = 0, off = 0;
+    buf[0] = '\0';
+    for (int d = 0; d < DOMAIN_N; d++) {
+        int first = 1;
+        for (int i = 0; i < SPLIT_N; i++) {
+            size_t n = st->split_out[d][i];
+            if (!n)
+                continue;
+            total += n;
+            int k = first ? snprintf(buf + off, cap - off, "%s%s: %s %zu", off ? "; " : "", DOMAIN_NAMES[d],
+                                     SPLIT_NAMES[i], n)
+                          : snprintf(buf + off, cap - off, ", %s %zu", SPLIT_NAMES[i], n);
+            first = 0;
+            if (k > 0)
+                off = off + (size_t)k < cap ? off + (size_t)k : cap - 1;
+        }
+    }
+    return total;
+}
+
+/* Does a record in split sp from domain dom pass the split filter? The
+ * default takes valid2, and for news test too (where the released news
+ * evaluations and our baselines' news samples are). */
+static int split_ok(const ReadOptions *opt, Split sp, Domain dom)
 {
     if (!opt->split)
-        return sp == SPLIT_VALID2 || (axis && dom == DOMAIN_NEWS && sp == SPLIT_TEST);
+        return sp == SPLIT_VALID2 || (dom == DOMAIN_NEWS && sp == SPLIT_TEST);
     if (strcmp(opt->split, "all") == 0)
         return 1;
     return strcmp(opt->split, split_name(sp)) == 0;
@@ -611,8 +632,14 @@ static void add_comparison(void *vs, const Slot *sl, uint32_t fid, long line, co
     Domain dom = rec->info.post ? DOMAIN_TLDR : DOMAIN_NEWS;
     s->stats.read++;
     s->stats.by_split[rec->split]++;
-    if (!split_ok(opt, rec->split, dom, 0) || !list_ok(opt->batches, rec->batch) ||
-        !list_ok(opt->workers, rec->worker) || !dataset_ok(opt, dom))
+    if (!dataset_ok(opt, dom))
+        return;
+    if (!split_ok(opt, rec->split, dom)) {
+        s->stats.split_out[dom][rec->split]++;
+        return;
+    }
+    if (!list_ok(opt->batches, rec->batch) ||
+        !list_ok(opt->workers, rec->worker))
         return;
     if (opt->policies && !util_in_csv_list(opt->policies, rec->summaries[0].policy) &&
         !util_in_csv_list(opt->policies, rec->summaries[1].policy))
@@ -653,9 +680,14 @@ static void add_axis(void *vs, const Slot *sl, uint32_t fid, long line, const Re
     Domain dom = rec->info.post ? DOMAIN_TLDR : DOMAIN_NEWS;
     s->stats.read++;
     s->stats.by_split[rec->split]++;
-    if (!split_ok(opt, rec->split, dom, 1) || !list_ok(opt->batches, rec->batch) ||
-        !list_ok(opt->workers, rec->worker) || !list_ok(opt->policies, rec->summary.policy) ||
-        !dataset_ok(opt, dom))
+    if (!dataset_ok(opt, dom))
+        return;
+    if (!split_ok(opt, rec->split, dom)) {
+        s->stats.split_out[dom][rec->split]++;
+        return;
+    }
+    if (!list_ok(opt->batches, rec->batch) ||
+        !list_ok(opt->workers, rec->worker) || !list_ok(opt->policies, rec->summary.policy))
         return;
     GROW(s->rows, s->cap, s->n + 1);
     AxisEval *a = &s->rows[s->n++];

@@ -100,8 +100,8 @@ typedef struct {
 /* Filters and reading behaviour shared by every analysis command. */
 typedef struct {
     const char *split;       /* split name, "all", or NULL for the default:
-                                valid2 (comparisons); valid2 for TL;DR and
-                                test for news (axis evals) */
+                                valid2 for TL;DR, valid2 or test for news
+                                (comparisons and axis evals alike) */
     const char *batches;     /* comma-separated; NULL = all */
     const char *policies;    /* keep records with a summary by one of these */
     const char *workers;
@@ -117,6 +117,7 @@ typedef struct {
     size_t read;                 /* valid records read */
     size_t kept;                 /* records that passed the filters */
     size_t by_split[SPLIT_N];    /* valid records per split, before filtering */
+    size_t split_out[DOMAIN_N][SPLIT_N]; /* valid records the split filter left out */
     size_t skipped;              /* invalid records skipped (skip_invalid) */
     size_t nmsgs;
     char msgs[RECORDS_MAX_SKIP_MSGS][1024]; /* the first skip messages */
@@ -149,9 +150,13 @@ int cmpset_load(ComparisonSet *s, char *const *files, size_t nfiles,
 int axisset_load(AxisSet *s, char *const *files, size_t nfiles,
                  const ReadOptions *opt, TlError *err);
 
-/* Describes the split filter for messages, e.g. "valid2"; axis: the
- * axis-eval default. */
-const char *records_split_desc(const ReadOptions *opt, int axis);
+/* Describes the split filter for messages, e.g. "valid2", or the
+ * default's "valid2; news: valid2 or test". */
+const char *records_split_desc(const ReadOptions *opt);
+
+/* What the split filter left out, per dataset: "tldr: train 400, valid1 50;
+ * news: valid1 100"; "" when nothing. Returns the number of records. */
+size_t records_split_left_out(const ReadStats *st, char *buf, size_t cap);
 
 /* Writes "N records by split: ..." style summary of what was read, used
  * when nothing is in scope. */

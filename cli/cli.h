@@ -184,6 +184,11 @@ typedef struct {
     StrBuf md;      /* the Markdown rendering */
 } Output;
 
+/* A markdown line saying what the split filter left out, per dataset
+ * (nothing when it left out none); CSV and JSON runs say it on stderr,
+ * and the JSON header has it as left_out_by_split. */
+void cli_md_split_note(const CliOpts *o, const ReadStats *st, Output *out);
+
 void output_init(Output *out, const char *name);
 void output_free(Output *out);
 /* Adds a table (suffix NULL for the main one) and returns it, initialised. */

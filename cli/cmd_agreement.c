@@ -95,7 +95,8 @@ void analysis_agreement(CliOpts *o, const ComparisonSet *s, Output *out)
     cJSON_AddItemToObject(doc, "workers", table_to_json(t));
 
     output_md(out, "Labeler agreement: split %s, %zu comparisons by %zu workers, %zu distinct pairs\n\n",
-           o->read.split ? o->read.split : "valid2", s->n, res.nworkers, res.pairs);
+           records_split_desc(&o->read), s->n, res.nworkers, res.pairs);
+    cli_md_split_note(o, &s->stats, out);
     char why[160];
     if (res.label_pairs && res.boot_status != BOOT_OK) {
         boot_status_text(res.boot_status, res.shared_pairs, "item", res.rate, why, sizeof why);

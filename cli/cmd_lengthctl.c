@@ -80,8 +80,9 @@ void analysis_lengthctl(CliOpts *o, const ComparisonSet *s, Output *out)
 
     output_md(out, "Length-controlled preference against %s: split %s, %zu comparisons (%zu in the fit), "
               "length in %s, %g%% intervals\n\n",
-              o->baseline, o->read.split ? o->read.split : "valid2", res.n, res.n_used,
+              o->baseline, records_split_desc(&o->read), res.n, res.n_used,
               o->unit == LEN_WORDS ? "words" : "characters", 100 * o->level);
+    cli_md_split_note(o, &s->stats, out);
     if (res.n_used == 0)
         output_md(out, "no comparison between policies connected to %s is left to fit\n", o->baseline);
     else if (res.length_status == LC_FITTED)

@@ -115,8 +115,6 @@ void analysis_likert(CliOpts *o, const AxisSet *s, Output *out)
     }
     cJSON *doc = out->doc;
     cli_json_header(o, doc, &s->stats);
-    cJSON_DeleteItemFromObjectCaseSensitive(doc, "split");
-    cJSON_AddStringToObject(doc, "split", o->read.split ? o->read.split : "valid2 (tldr), valid2 or test (news)");
     cJSON_AddNumberToObject(doc, "level", o->level);
     cJSON *rows = table_to_json(t);
     json_hist_arrays(rows);
@@ -191,7 +189,8 @@ void analysis_likert(CliOpts *o, const AxisSet *s, Output *out)
     }
 
     output_md(out, "Likert ratings (1-7): split %s, %zu ratings, %g%% t intervals\n\n",
-              o->read.split ? o->read.split : "valid2 (TL;DR), valid2 or test (news)", s->n, 100 * o->level);
+              records_split_desc(&o->read), s->n, 100 * o->level);
+    cli_md_split_note(o, &s->stats, out);
     output_md_table(out, t);
     likert_interval_notes(&res, s, out);
     if (lt) {

@@ -196,8 +196,9 @@ void analysis_winrate(CliOpts *o, const ComparisonSet *s, Output *out)
     cJSON_AddItemToObject(doc, "policies", table_to_json(t));
     output_md(out, "Win rates against %s: split %s, %zu comparisons in scope, %g%% intervals, "
               "%ld bootstrap resamples of posts (seed %llu)\n\n",
-              o->baseline, o->read.split ? o->read.split : "valid2", s->n, 100 * o->level,
+              o->baseline, records_split_desc(&o->read), s->n, 100 * o->level,
               o->bootstrap, (unsigned long long)o->seed);
+    cli_md_split_note(o, &s->stats, out);
     output_md_table(out, t);
     boot_notes(&res, out);
     if (o->pairwise)

@@ -34,7 +34,7 @@ typedef struct {
 
 static const OptSpec SPECS[] = {
     {{"split", required_argument, 0, O_SPLIT}, OPT_FILTERS | OPT_SPLIT, "NAME",
-     "train, valid, valid1, valid2, test or all (default valid2)"},
+     "train, valid, valid1, valid2, test or all (default valid2; news: valid2 or test)"},
     {{"dataset", required_argument, 0, O_DATASET}, OPT_FILTERS | OPT_SPLIT, "NAME",
      "tldr (info has a post) or news (an article); default: both"},
     {{"batch", required_argument, 0, O_BATCH}, OPT_FILTERS, "LIST", "keep these batches (comma-separated)"},
@@ -444,8 +444,32 @@ void cli_free(CliOpts *o)
     free(o->command_line);
 }
 
+/* "the split filter (valid2; news: valid2 or test) left out 500 records
+ * (tldr: train 400; news: valid1 100)"; "" when it left out none. */
+static void split_note(const CliOpts *o, const ReadStats *st, char *buf, size_t cap)
+{
+    char left[512];
+    size_t n = records_split_left_out(st, left, sizeof left);
+    buf[0] = '\0';
+    if (n)
+        snprintf(buf, cap, "the split filter (%s) left out %zu record%s (%s); --split all keeps them",
+                 records_split_desc(&o->read), n, n == 1 ? "" : "s", left);
+}
+
+void cli_md_split_note(const CliOpts *o, const ReadStats *st, Output *out)
+{
+    char note[768];
+    split_note(o, st, note, sizeof note);
+    if (note[0])
+        output_md(out, "Note: %s.\n\n", note);
+}
+
 static void report_skips(const CliOpts *o, const ReadStats *st)
 {
+    char note[768];
+    split_note(o, st, note, sizeof note);
+    if (note[0] && o->format != FMT_MD)
+        fprintf(stderr, "tldrlab %s: note: %s\n", o->cmd, note);
     if (!st->skipped)
         return;
     fprintf(stderr, "tldrlab %s: skipped %zu invalid record%s (--skip-invalid); the first:\n", o->cmd,
@@ -459,7 +483,7 @@ static void nothing_in_scope(const CliOpts *o, const ReadStats *st, const char *
     char splits[256];
     records_describe_splits(st, splits, sizeof splits);
     cli_usage_error(o, "no %s in scope (split %s%s%s%s%s%s%s%s%s); the files hold %zu valid records: %s",
-                    what, records_split_desc(&o->read, axis),
+                    what, records_split_desc(&o->read),
                     o->read.dataset ? ", dataset " : "", o->read.dataset ? o->read.dataset : "",
                     o->read.batches ? ", batch " : "", o->read.batches ? o->read.batches : "",
                     o->read.policies ? ", policy " : "", o->read.policies ? o->read.policies : "",
@@ -545,7 +569,7 @@ void cli_json_num(cJSON *o, const char *key, double v)
 
 void cli_json_header(const CliOpts *o, cJSON *doc, const ReadStats *st)
 {
-    cJSON_AddStringToObject(doc, "split", o->read.split ? o->read.split : "valid2");
+    cJSON_AddStringToObject(doc, "split", records_split_desc(&o->read));
     if (o->read.dataset)
         cJSON_AddStringToObject(doc, "dataset", o->read.dataset);
     if (o->read.batches)
@@ -554,6 +578,18 @@ void cli_json_header(const CliOpts *o, cJSON *doc, const ReadStats *st)
         cJSON_AddStringToObject(doc, "policy_filter", o->read.policies);
     if (o->read.workers)
         cJSON_AddStringToObject(doc, "worker_filter", o->read.workers);
+    char left[512];
+    if (records_split_left_out(st, left, sizeof left)) {
+        cJSON *lo = cJSON_AddObjectToObject(doc, "left_out_by_split");
+        for (int d = 0; d < DOMAIN_N; d++)
+            for (int i = 0; i < SPLIT_N; i++)
+                if (st->split_out[d][i]) {
+                    cJSON *dj = cJSON_GetObjectItemCaseSensitive(lo, domain_name((Domain)d));
+                    if (!dj)
+                        dj = cJSON_AddObjectToObject(lo, domain_name((Domain)d));
+                    cJSON_AddNumberToObject(dj, split_name((Split)i), (double)st->split_out[d][i]);
+                }
+    }
     cJSON_AddNumberToObject(doc, "records_read", (double)st->read);
     cJSON_AddNumberToObject(doc, "records_in_scope", (double)st->kept);
     cJSON_AddNumberToObject(doc, "skipped_invalid", (double)st->skipped);

@@ -133,6 +133,18 @@ png_size() {
 $T example --posts 120 --articles 40 --seed 5 --out "$tmp/fx" --quiet >/dev/null
 FC="$tmp/fx/comparisons/tldr.json"
 FA="$tmp/fx/axis_evals/tldr.json $tmp/fx/axis_evals/news.json"
+# News on the test split (where baseline writes news samples) is in scope by
+# default, and what the split filter leaves out is said per dataset.
+sed 's/"split": *"valid2"/"split": "test"/' "$tmp/fx/comparisons/news.json" > "$tmp/news_test.json"
+run $T winrate --bootstrap 0 --format json "$tmp/news_test.json"
+check "news on the test split is analysed by default (expected exit 0 and records in scope)" test "$rc" = 0 -a -n "$(grep '"records_in_scope":[[:space:]]*[1-9]' "$tmp/out")"
+sed 's/"split": *"valid2"/"split": "valid1"/' "$tmp/fx/comparisons/news.json" > "$tmp/news_v1.json"
+run $T winrate --bootstrap 0 "$FC" "$tmp/news_v1.json" --dataset tldr
+check "split note names only the dataset in scope" grep -q '^Note: the split filter (valid2; news: valid2 or test) left out [0-9]* records (tldr: valid1 [0-9]*); --split all keeps them.$' "$tmp/out"
+run $T lengthctl --format csv "$FC" "$tmp/news_v1.json" --dataset news
+check "split note: news valid1 said on stderr with --format csv" grep -q 'note: the split filter (valid2; news: valid2 or test) left out [0-9]* records (news: valid1 [0-9]*); --split all keeps them' "$tmp/err"
+run $T agreement --bootstrap 0 --format json "$FC"
+check "split note: in the JSON header" grep -q '"left_out_by_split":' "$tmp/out"
 for spec in fig1:1000x620 length:1000x620 overopt:1000x620 likert:1400x900 transfer:1150x620; do
   k=${spec%%:*} size=${spec#*:}
   case $k in likert|transfer) inputs=$FA ;; *) inputs=$FC ;; esac
