@@ -625,20 +625,27 @@ static int parse_comparison_slot(Slot *sl, const char *file, long line, TlError 
     return 0;
 }
 
+/* Counts a valid record and applies the dataset and split filters,
+ * counting what the split filter leaves out. */
+static int count_and_filter(const ReadOptions *opt, ReadStats *st, Split sp, Domain dom)
+{
+    st->read++;
+    st->by_split[sp]++;
+    if (!dataset_ok(opt, dom))
+        return 0;
+    if (!split_ok(opt, sp, dom)) {
+        st->split_out[dom][sp]++;
+        return 0;
+    }
+    return 1;
+}
+
 static void add_comparison(void *vs, const Slot *sl, uint32_t fid, long line, const ReadOptions *opt)
 {
     ComparisonSet *s = vs;
     const CmpRecord *rec = &sl->rec.c;
     Domain dom = rec->info.post ? DOMAIN_TLDR : DOMAIN_NEWS;
-    s->stats.read++;
-    s->stats.by_split[rec->split]++;
-    if (!dataset_ok(opt, dom))
-        return;
-    if (!split_ok(opt, rec->split, dom)) {
-        s->stats.split_out[dom][rec->split]++;
-        return;
-    }
-    if (!list_ok(opt->batches, rec->batch) ||
+    if (!count_and_filter(opt, &s->stats, (Split)rec->split, dom) || !list_ok(opt->batches, rec->batch) ||
         !list_ok(opt->workers, rec->worker))
         return;
     if (opt->policies && !util_in_csv_list(opt->policies, rec->summaries[0].policy) &&
@@ -678,15 +685,7 @@ static void add_axis(void *vs, const Slot *sl, uint32_t fid, long line, const Re
     AxisSet *s = vs;
     const AxisRecord *rec = &sl->rec.a;
     Domain dom = rec->info.post ? DOMAIN_TLDR : DOMAIN_NEWS;
-    s->stats.read++;
-    s->stats.by_split[rec->split]++;
-    if (!dataset_ok(opt, dom))
-        return;
-    if (!split_ok(opt, rec->split, dom)) {
-        s->stats.split_out[dom][rec->split]++;
-        return;
-    }
-    if (!list_ok(opt->batches, rec->batch) ||
+    if (!count_and_filter(opt, &s->stats, (Split)rec->split, dom) || !list_ok(opt->batches, rec->batch) ||
         !list_ok(opt->workers, rec->worker) || !list_ok(opt->policies, rec->summary.policy))
         return;
     GROW(s->rows, s->cap, s->n + 1);
