@@ -98,7 +98,7 @@ typedef struct {
     char **files;
     int nfiles;
     /* --out files written but not yet renamed into place (cli_emit) */
-    AtomicFile *pending[8];
+    AtomicFile *pending[16];
     int npending;
 } CliOpts;
 
@@ -133,7 +133,10 @@ void cli_load_axis(CliOpts *o, AxisSet *s);
 
 /* Exits 2 with a message when s mixes TL;DR and news comparisons (their
  * reference summaries are different baselines). */
-void cli_one_dataset(const CliOpts *o, const ComparisonSet *s);
+/* The datasets present: bit d set for Domain d (3 = both). */
+int cli_datasets_in(const ComparisonSet *s);
+/* Section and figure titles per Domain: "TL;DR posts (tldr)", ... */
+extern const char *const CLI_DATASET_TITLE[DOMAIN_N];
 
 /* Looks up the baseline policy id in s; exits 2 with a helpful message
  * when it is not there. what: the analysis name for the message. */

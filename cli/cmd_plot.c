@@ -68,36 +68,39 @@ int cli_write_figure(const CliOpts *o, const char *dir, const Figure *f, int qui
     return drawn;
 }
 
-int cmd_plot(CliOpts *o)
+/* Puts prefix before every title of the script ("News articles (news): ..."). */
+static void prefix_titles(Figure *f, const char *prefix)
 {
-    const char *kind = o->files[0];
-    int known = 0;
-    for (size_t k = 0; k < sizeof KINDS / sizeof KINDS[0]; k++)
-        known |= strcmp(kind, KINDS[k]) == 0;
-    if (!known)
-        cli_usage_error(o, "unknown figure '%s'; expected fig1, length, likert, overopt or transfer", kind);
-    if (!o->out_dir)
-        cli_usage_error(o, "--out DIR is required: where to write %s.png, .svg, .csv and .gp", kind);
-    o->files++;
-    o->nfiles--;
-    if (o->nfiles < 1)
-        cli_usage_error(o, "no input files (usage: tldrlab plot KIND [options] --out DIR FILE...)");
-    ComparisonSet cs = {0};
-    AxisSet as = {0};
-    if (needs_axis(kind)) {
-        cli_load_axis(o, &as);
-    } else {
-        cli_load_comparisons(o, &cs);
-        cli_one_dataset(o, &cs);
+    const char *key = "set title \"";
+    StrBuf b;
+    sb_init(&b);
+    const char *p = sb_str(&f->body), *m;
+    while ((m = strstr(p, key)) != NULL) {
+        m += strlen(key);
+        sb_addn(&b, p, (size_t)(m - p));
+        sb_add(&b, prefix);
+        sb_add(&b, ": ");
+        p = m;
     }
+    sb_add(&b, p);
+    sb_free(&f->body);
+    f->body = b;
+}
+
+/* Builds, writes and reports one figure named stem from the loaded data. */
+static void plot_one(CliOpts *o, const char *kind, const char *stem, const char *title_prefix,
+                     const ComparisonSet *cs, const AxisSet *as)
+{
     Figure f;
-    figure_init(&f, kind, 1000, 620);
+    figure_init(&f, stem, 1000, 620);
     Table table = {0};
     TlError err;
     if (!needs_axis(kind))
-        cli_baseline(o, &cs); /* exits 2 with the policies in scope when the baseline is missing */
-    if (cli_build_figure(o, kind, &cs, &as, &f, &table, &err) != 0)
+        cli_baseline(o, cs); /* exits 2 with the policies in scope when the baseline is missing */
+    if (cli_build_figure(o, kind, cs, as, &f, &table, &err) != 0)
         cli_usage_error(o, "%s", err.msg);
+    if (title_prefix)
+        prefix_titles(&f, title_prefix);
     int drawn = cli_write_figure(o, o->out_dir, &f, 0);
     /* stdout holds only the transfer table (per --format); what was
      * written is said on stderr. */
@@ -115,13 +118,72 @@ int cmd_plot(CliOpts *o)
         cli_write_outputs(o, "transfer_table", &table, NULL);
     }
     cli_emit_files(o);
-    fprintf(stderr, "tldrlab plot: wrote %s/%s.csv and %s.gp%s\n", o->out_dir, kind, kind,
+    fprintf(stderr, "tldrlab plot: wrote %s/%s.csv and %s.gp%s\n", o->out_dir, stem, stem,
             transfer ? ", transfer_table.csv" : "");
     if (drawn)
-        fprintf(stderr, "tldrlab plot: drew %s/%s.png and %s.svg\n", o->out_dir, kind, kind);
+        fprintf(stderr, "tldrlab plot: drew %s/%s.png and %s.svg\n", o->out_dir, stem, stem);
     cli_check_stdout();
     table_free(&table);
     figure_free(&f);
+}
+
+static int axis_datasets_in(const AxisSet *s)
+{
+    int mask = 0;
+    for (size_t i = 0; i < s->n && mask != 3; i++)
+        mask |= 1 << s->rows[i].domain;
+    return mask;
+}
+
+/* Loads what kind reads; returns the datasets present (bit d for Domain d). */
+static int load(CliOpts *o, const char *kind, ComparisonSet *cs, AxisSet *as)
+{
+    if (needs_axis(kind)) {
+        cli_load_axis(o, as);
+        return axis_datasets_in(as);
+    }
+    cli_load_comparisons(o, cs);
+    return cli_datasets_in(cs);
+}
+
+int cmd_plot(CliOpts *o)
+{
+    const char *kind = o->files[0];
+    int known = 0;
+    for (size_t k = 0; k < sizeof KINDS / sizeof KINDS[0]; k++)
+        known |= strcmp(kind, KINDS[k]) == 0;
+    if (!known)
+        cli_usage_error(o, "unknown figure '%s'; expected fig1, length, likert, overopt or transfer", kind);
+    if (!o->out_dir)
+        cli_usage_error(o, "--out DIR is required: where to write %s.png, .svg, .csv and .gp", kind);
+    if (o->format_given && o->format != FMT_MD && strcmp(kind, "transfer") != 0)
+        cli_usage_error(o, "--format applies only to plot transfer's table; %s writes %s.csv, .gp, .png and .svg",
+                        kind, kind);
+    o->files++;
+    o->nfiles--;
+    if (o->nfiles < 1)
+        cli_usage_error(o, "no input files (usage: tldrlab plot KIND [options] --out DIR FILE...)");
+    ComparisonSet cs = {0};
+    AxisSet as = {0};
+    int mask = load(o, kind, &cs, &as);
+    /* Both datasets and no --dataset: a figure each (their references
+     * differ), KIND_tldr and KIND_news. Transfer is news only. */
+    if (!o->read.dataset && mask == 3 && strcmp(kind, "transfer") != 0) {
+        cmpset_free(&cs);
+        axisset_free(&as);
+        for (int d = 0; d < DOMAIN_N; d++) {
+            o->read.dataset = domain_name((Domain)d);
+            char stem[64];
+            snprintf(stem, sizeof stem, "%s_%s", kind, o->read.dataset);
+            load(o, kind, &cs, &as);
+            plot_one(o, kind, stem, CLI_DATASET_TITLE[d], &cs, &as);
+            cmpset_free(&cs);
+            axisset_free(&as);
+        }
+        o->read.dataset = NULL;
+        return 0;
+    }
+    plot_one(o, kind, kind, NULL, &cs, &as);
     cmpset_free(&cs);
     axisset_free(&as);
     return 0;

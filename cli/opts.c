@@ -466,10 +466,13 @@ void cli_md_split_note(const CliOpts *o, const ReadStats *st, Output *out)
 
 static void report_skips(const CliOpts *o, const ReadStats *st)
 {
+    static char said[768]; /* a command that reads twice says it once */
     char note[768];
     split_note(o, st, note, sizeof note);
-    if (note[0] && o->format != FMT_MD)
+    if (note[0] && o->format != FMT_MD && strcmp(note, said) != 0) {
         fprintf(stderr, "tldrlab %s: note: %s\n", o->cmd, note);
+        snprintf(said, sizeof said, "%s", note);
+    }
     if (!st->skipped)
         return;
     fprintf(stderr, "tldrlab %s: skipped %zu invalid record%s (--skip-invalid); the first:\n", o->cmd,
@@ -517,17 +520,6 @@ void cli_load_axis(CliOpts *o, AxisSet *s)
     report_skips(o, &s->stats);
     if (s->n == 0)
         nothing_in_scope(o, &s->stats, "axis evals", 1);
-}
-
-void cli_one_dataset(const CliOpts *o, const ComparisonSet *s)
-{
-    size_t n[DOMAIN_N] = {0};
-    for (size_t i = 0; i < s->n; i++)
-        n[s->rows[i].domain]++;
-    if (n[DOMAIN_TLDR] && n[DOMAIN_NEWS])
-        cli_usage_error(o, "the comparisons in scope mix TL;DR posts (%zu) and news articles (%zu), whose "
-                        "references differ; analyse one at a time with --dataset tldr or --dataset news",
-                        n[DOMAIN_TLDR], n[DOMAIN_NEWS]);
 }
 
 uint32_t cli_baseline(const CliOpts *o, const ComparisonSet *s)
@@ -734,13 +726,98 @@ void cli_emit_output(CliOpts *o, Output *out)
     cli_emit(o, out->name, &out->tables[0], out->doc);
 }
 
+int cli_datasets_in(const ComparisonSet *s)
+{
+    int mask = 0;
+    for (size_t i = 0; i < s->n && mask != 3; i++)
+        mask |= 1 << s->rows[i].domain;
+    return mask;
+}
+
+const char *const CLI_DATASET_TITLE[DOMAIN_N] = {"TL;DR posts (tldr)", "News articles (news)"};
+
+/* A table with a leading dataset column and t's rows, for one CSV of both
+ * datasets. cols: t's columns after the dataset column (caller's buffer
+ * of t->ncols + 1). */
+static void append_with_dataset(Table *all, TableCol *cols, const Table *t, const char *dataset)
+{
+    if (!all->cols) {
+        cols[0] = (TableCol){"dataset", "dataset", COL_STR, 0, 0};
+        memcpy(cols + 1, t->cols, t->ncols * sizeof *cols);
+        table_init(all, cols, t->ncols + 1);
+    }
+    for (size_t r = 0; r < t->nrows; r++) {
+        table_row(all);
+        table_str(all, dataset);
+        for (size_t c = 0; c < t->ncols; c++) {
+            const TableCell *x = table_cell(t, r, c);
+            switch (t->cols[c].kind) {
+            case COL_STR: table_str(all, x->set ? x->str : NULL); break;
+            case COL_INT: if (x->set) table_int(all, (long long)x->num); else table_num(all, NAN); break;
+            case COL_BOOL: if (x->set) table_bool(all, x->num != 0); else table_num(all, NAN); break;
+            default: table_num(all, x->set ? x->num : NAN);
+            }
+        }
+    }
+}
+
+/* --dataset not given and both datasets in scope: the analysis runs once
+ * per dataset. Markdown: a section each; --out: NAME_tldr.* and
+ * NAME_news.*; CSV on stdout: one table with a leading dataset column;
+ * JSON on stdout: {"datasets": {"tldr": ..., "news": ...}}. */
+static void run_per_dataset(CliOpts *o, const char *name,
+                            void (*analysis)(CliOpts *, const ComparisonSet *, Output *))
+{
+    Table all = {0};
+    TableCol *cols = NULL;
+    cJSON *both = cJSON_CreateObject();
+    cJSON *jd = cJSON_AddObjectToObject(both, "datasets");
+    for (int d = 0; d < DOMAIN_N; d++) {
+        o->read.dataset = domain_name((Domain)d);
+        ComparisonSet s;
+        cli_load_comparisons(o, &s);
+        char oname[64];
+        snprintf(oname, sizeof oname, "%s_%s", name, o->read.dataset);
+        Output out;
+        output_init(&out, oname);
+        analysis(o, &s, &out);
+        if (o->format == FMT_MD)
+            printf("%s## %s\n\n%s", d ? "\n" : "", CLI_DATASET_TITLE[d], sb_str(&out.md));
+        for (int i = 1; i < out.ntables; i++) {
+            char tname[128];
+            snprintf(tname, sizeof tname, "%s_%s", oname, out.suffix[i]);
+            cli_write_outputs(o, tname, &out.tables[i], NULL);
+        }
+        cli_write_outputs(o, oname, &out.tables[0], out.doc);
+        if (!cols)
+            cols = xmalloc((out.tables[0].ncols + 1) * sizeof *cols);
+        append_with_dataset(&all, cols, &out.tables[0], o->read.dataset);
+        cJSON_AddItemToObject(jd, o->read.dataset, cJSON_Duplicate(out.doc, 1));
+        output_free(&out);
+        cmpset_free(&s);
+    }
+    o->read.dataset = NULL;
+    if (o->format == FMT_CSV)
+        table_write_csv(&all, stdout);
+    else if (o->format == FMT_JSON)
+        cli_print_json(both);
+    commit_outputs(o);
+    cli_check_stdout();
+    table_free(&all);
+    free(cols);
+    cJSON_Delete(both);
+}
+
 int cli_run_comparisons(CliOpts *o, const char *name, int one_dataset,
                         void (*analysis)(CliOpts *, const ComparisonSet *, Output *))
 {
     ComparisonSet s;
     cli_load_comparisons(o, &s);
-    if (one_dataset)
-        cli_one_dataset(o, &s);
+    if (one_dataset && !o->read.dataset && cli_datasets_in(&s) == 3) {
+        cmpset_free(&s);
+        run_per_dataset(o, name, analysis);
+        return 0;
+    }
     Output out;
     output_init(&out, name);
     analysis(o, &s, &out);

@@ -111,8 +111,29 @@ check "another seed, other bootstrap bounds" test -n "$(cmp "$tmp/s1" "$tmp/s3")
 expect "example" 0 $T example --posts 20 --articles 5 --seed 3 --out "$tmp/ex" --quiet
 check "example writes released-format files" test -s "$tmp/ex/comparisons/tldr.json" -a -s "$tmp/ex/axis_evals/news.json" -a -s "$tmp/ex/truth.json"
 expect "example data reads strictly" 0 $T agreement --split all "$tmp/ex/comparisons/tldr.json" "$tmp/ex/comparisons/news.json"
-run $T winrate --split all --bootstrap 100 "$tmp/ex/comparisons/tldr.json" "$tmp/ex/comparisons/news.json"
-check "TL;DR and news are not pooled" grep -qF "mix TL;DR posts (299) and news articles (20), whose references differ; analyse one at a time with --dataset tldr or --dataset news" "$tmp/err"
+# Both datasets without --dataset: each analysed apart (never pooled: their
+# references differ), as the help's "default: both" says.
+EXB="$tmp/ex/comparisons/tldr.json $tmp/ex/comparisons/news.json"
+# shellcheck disable=SC2086
+run $T winrate --split all --bootstrap 100 $EXB
+check "both datasets: exit 0 (expected 0, got $rc)" test "$rc" = 0
+check "both datasets: a section each, not pooled" test "$(grep -c '^## \(TL;DR posts (tldr)\|News articles (news)\)$' "$tmp/out")" = 2 -a -n "$(grep '299 comparisons in scope' "$tmp/out")" -a -n "$(grep ' 20 comparisons in scope' "$tmp/out")"
+# shellcheck disable=SC2086
+run $T lengthctl --split all --format csv $EXB
+check "both datasets, CSV: one table with a leading dataset column" test "$(head -1 "$tmp/out" | cut -d, -f1-2)" = "dataset,policy" -a "$(cut -d, -f1 "$tmp/out" | sort -u | tr '\n' ' ')" = '"news" "tldr" dataset '
+# shellcheck disable=SC2086
+run $T winrate --split all --bootstrap 0 --format json $EXB
+check "both datasets, JSON: one document per dataset" python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['datasets']; assert list(d)==['tldr','news'] and d['news']['dataset']=='news'" "$tmp/out"
+# shellcheck disable=SC2086
+run $T winrate --split all --bootstrap 0 --pairwise --out "$tmp/both" $EXB
+check "both datasets, --out: files per dataset" test -s "$tmp/both/winrate_tldr.csv" -a -s "$tmp/both/winrate_news.json" -a -s "$tmp/both/winrate_news_pairwise.csv" -a ! -e "$tmp/both/winrate.csv"
+# shellcheck disable=SC2086
+run $T plot fig1 --split all --out "$tmp/bothfig" $EXB
+check "both datasets, plot: a figure each, titled by dataset" grep -q '^ *set title "News articles (news): ' "$tmp/bothfig/fig1_news.gp"
+check "both datasets, plot: the TL;DR figure too" test -s "$tmp/bothfig/fig1_tldr.png" -o -s "$tmp/bothfig/fig1_tldr.gp"
+run $T plot likert --split all --out "$tmp/bothfig" "$tmp/ex/axis_evals/tldr.json" "$tmp/ex/axis_evals/news.json"
+check "both datasets, plot likert: a figure each, none picked quietly" test -s "$tmp/bothfig/likert_tldr.csv" -a -s "$tmp/bothfig/likert_news.csv" -a -z "$(grep 'drawing the tldr ratings' "$tmp/err")"
+expect_err "plot: --format applies only to transfer" 2 "tldrlab plot: --format applies only to plot transfer's table; fig1 writes fig1.csv, .gp, .png and .svg" $T plot fig1 --format csv --out "$tmp/bothfig" "$tmp/ex/comparisons/tldr.json"
 expect_out "--dataset news" "pretrain_6b" $T winrate --dataset news --split all --bootstrap 100 "$tmp/ex/comparisons/tldr.json" "$tmp/ex/comparisons/news.json"
 expect "example axis evals read strictly" 0 $T likert --split all "$tmp/ex/axis_evals/tldr.json" "$tmp/ex/axis_evals/news.json"
 $T example --posts 20 --articles 5 --seed 3 --out "$tmp/ex2" --quiet >/dev/null
@@ -147,7 +168,7 @@ run $T agreement --bootstrap 0 --format json "$FC"
 check "split note: in the JSON header" grep -q '"left_out_by_split":' "$tmp/out"
 for spec in fig1:1000x620 length:1000x620 overopt:1000x620 likert:1400x900 transfer:1150x620; do
   k=${spec%%:*} size=${spec#*:}
-  case $k in likert|transfer) inputs=$FA ;; *) inputs=$FC ;; esac
+  case $k in likert) inputs=$tmp/fx/axis_evals/tldr.json ;; transfer) inputs=$FA ;; *) inputs=$FC ;; esac
   # shellcheck disable=SC2086
   expect "plot $k" 0 $T plot $k --out "$tmp/figs" $inputs
   check "plot $k: a PNG of ${size}" test "$(png_size "$tmp/figs/$k.png")" = "$size"
