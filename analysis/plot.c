@@ -135,12 +135,15 @@ static int run_gnuplot(const char *dir, const char *script, TlError *err)
         execlp("gnuplot", "gnuplot", script, (char *)NULL);
         _exit(127);
     }
+    atomic_child(pid); /* a signal that stops us stops gnuplot too */
     int status;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) {
+            atomic_child(0);
             tlerr_set(err, "waiting for gnuplot: %s", strerror(errno));
             return -1;
         }
+    atomic_child(0);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
     char *logp = util_path_join(dir, "gnuplot.log");
@@ -199,6 +202,7 @@ int plot_write(const char *dir, const Figure *f, int *drawn, TlError *err)
             tlerr_set(err, "%s: cannot create a temporary folder: %s", dir, strerror(errno));
             rc = -1;
         } else {
+            atomic_dir_register(tmp); /* removed on exit or a signal until done */
             char fn[600];
             snprintf(fn, sizeof fn, "%s/%s.csv", tmp, f->kind);
             int ok = write_file(fn, sb_str(&f->csv)) == 0;
@@ -228,6 +232,7 @@ int plot_write(const char *dir, const Figure *f, int *drawn, TlError *err)
                 *drawn = rc == 0;
             }
             remove_tmpdir(tmp, f->kind);
+            atomic_dir_done(tmp);
         }
         free(tmp);
     }

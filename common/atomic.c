@@ -9,16 +9,44 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static AtomicFile *open_files; /* files not yet committed, removed at exit */
 static int cleanup_installed;
 static volatile sig_atomic_t *graceful; /* atomic_graceful_stop's flag */
 
+#define MAX_DIRS 8
+static char *temp_dirs[MAX_DIRS];  /* registered temporary folders */
+static volatile pid_t child;      /* a child to stop with us */
+
+static void remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        char path[4096];
+        while ((e = readdir(d)) != NULL)
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+                snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < (int)sizeof path)
+                unlink(path);
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
 static void cleanup_at_exit(void)
 {
+    if (child > 0) {
+        kill(child, SIGTERM);
+        waitpid(child, NULL, 0);
+        child = 0;
+    }
     for (AtomicFile *a = open_files; a; a = a->next)
         unlink(a->tmp);
+    for (int i = 0; i < MAX_DIRS; i++)
+        if (temp_dirs[i])
+            remove_dir(temp_dirs[i]);
 }
 
 static void cleanup_on_signal(int sig)
@@ -41,6 +69,34 @@ static void install_cleanup(void)
     signal(SIGINT, cleanup_on_signal);
     signal(SIGTERM, cleanup_on_signal);
     signal(SIGHUP, cleanup_on_signal);
+}
+
+void atomic_dir_register(const char *dir)
+{
+    install_cleanup();
+    for (int i = 0; i < MAX_DIRS; i++)
+        if (!temp_dirs[i]) {
+            temp_dirs[i] = xstrdup(dir);
+            return;
+        }
+    tl_die(TL_EXIT_RUNTIME, "internal error: more than %d temporary folders", MAX_DIRS);
+}
+
+void atomic_dir_done(const char *dir)
+{
+    for (int i = 0; i < MAX_DIRS; i++)
+        if (temp_dirs[i] && strcmp(temp_dirs[i], dir) == 0) {
+            char *p = temp_dirs[i];
+            temp_dirs[i] = NULL;
+            free(p);
+            return;
+        }
+}
+
+void atomic_child(pid_t pid)
+{
+    install_cleanup();
+    child = pid;
 }
 
 void atomic_graceful_stop(volatile sig_atomic_t *flag)

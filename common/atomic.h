@@ -10,6 +10,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 typedef struct AtomicFile {
     FILE *fp;
@@ -44,6 +45,15 @@ void atomic_abort(AtomicFile *af);
  * safe points, writes a checkpoint and exits); a second one, or SIGHUP,
  * removes unfinished outputs and ends the process as before. */
 void atomic_graceful_stop(volatile sig_atomic_t *flag);
+
+/* A temporary folder of ours (gnuplot's work folder): until
+ * atomic_dir_done, exiting or SIGINT, SIGTERM or SIGHUP removes it with
+ * the files in it. Up to 8 at a time. */
+void atomic_dir_register(const char *dir);
+void atomic_dir_done(const char *dir);
+
+/* A child process (gnuplot) that those signals stop too; 0 = none. */
+void atomic_child(pid_t pid);
 
 /* Writes a whole string to path atomically; dies on failure. */
 void atomic_write_string(const char *path, const char *text);

@@ -180,6 +180,19 @@ for spec in fig1:1000x620 length:1000x620 overopt:1000x620 likert:1400x900 trans
   check "plot $k: the script alone redraws the same SVG" cmp -s "$tmp/figs/$k.svg" "$tmp/figs/$k.svg.orig"
 done
 check "no temporary folders left by plot" test -z "$(ls -A "$tmp/figs" | grep '^\.')"
+# A signal while gnuplot runs: its work folder goes, and so does gnuplot.
+mkdir -p "$tmp/slowbin"
+printf '#!/bin/sh\necho $$ > "%s/gnuplot.pid"\nexec sleep 30\n' "$tmp" > "$tmp/slowbin/gnuplot"
+chmod +x "$tmp/slowbin/gnuplot"
+for sig in TERM INT; do
+  rm -f "$tmp/gnuplot.pid"
+  PATH="$tmp/slowbin:$PATH" $T plot fig1 --out "$tmp/figsig" "$FC" 2>/dev/null &
+  pid=$!
+  for _ in $(seq 50); do [ -s "$tmp/gnuplot.pid" ] && break; sleep 0.1; done
+  kill -$sig $pid; wait $pid 2>/dev/null
+  check "plot stopped by SIG$sig while gnuplot runs: no temporary folder left (found: $(ls -A "$tmp/figsig" | grep '^\.' | tr '\n' ' '))" test -z "$(ls -A "$tmp/figsig" | grep '^\.')"
+  check "plot stopped by SIG$sig: gnuplot is stopped too" sh -c "! kill -0 \$(cat '$tmp/gnuplot.pid') 2>/dev/null"
+done
 expect "plot fig1 --both" 0 $T plot fig1 --both --out "$tmp/figs2" $FC
 check "plot fig1 --both: two panels side by side" test "$(png_size "$tmp/figs2/fig1.png")" = "1400x620"
 expect_out "plot transfer prints its table" "| lead3" $T plot transfer --out "$tmp/figs2" $FA
