@@ -169,6 +169,23 @@ static void pairwise(const CliOpts *o, const ComparisonSet *s, uint32_t base, Ou
     output_md_table(out, bt);
 }
 
+/* --length-control: lengthctl's analysis on the same comparisons, read
+ * once: its markdown after the win rates, its table as the "lengthctl"
+ * table (winrate_lengthctl.csv), its document under "lengthctl". */
+static void with_lengthctl(CliOpts *o, const ComparisonSet *s, Output *out)
+{
+    Output lc;
+    output_init(&lc, "lengthctl");
+    analysis_lengthctl(o, s, &lc);
+    output_md(out, "\n%s", sb_str(&lc.md));
+    cJSON_AddItemToObject(out->doc, "lengthctl", cJSON_Duplicate(lc.doc, 1));
+    Table *t = output_table(out, "lengthctl", lc.tables[0].cols, lc.tables[0].ncols);
+    table_free(t);
+    *t = lc.tables[0]; /* moved, not copied */
+    memset(&lc.tables[0], 0, sizeof lc.tables[0]);
+    output_free(&lc);
+}
+
 void analysis_winrate(CliOpts *o, const ComparisonSet *s, Output *out)
 {
     uint32_t base = cli_baseline(o, s);
@@ -203,6 +220,8 @@ void analysis_winrate(CliOpts *o, const ComparisonSet *s, Output *out)
     boot_notes(&res, out);
     if (o->pairwise)
         pairwise(o, s, base, out);
+    if (o->length_control)
+        with_lengthctl(o, s, out);
     winrate_free(&res);
 }
 

@@ -8,7 +8,7 @@
 static const Command COMMANDS[] = {
     {"winrate", "win rates against the reference, Wilson and cluster-bootstrap intervals",
      OPT_FILTERS | OPT_META | OPT_OUTPUT | OPT_OUT | OPT_SEED | OPT_BASELINE | OPT_BOOTSTRAP | OPT_BY |
-         OPT_PAIRWISE | OPT_LENUNIT | OPT_LEVEL | OPT_PROGRESS,
+         OPT_PAIRWISE | OPT_LENUNIT | OPT_LEVEL | OPT_LENCTL | OPT_PROGRESS,
      "[options] FILE...",
      "Per policy, the share of comparisons in which its summary was preferred to the\n"
      "baseline's (the reference summary, `ref`, by default): n, wins, win rate, its\n"

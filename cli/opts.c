@@ -54,7 +54,8 @@ static const OptSpec SPECS[] = {
     {{"length-unit", required_argument, 0, O_LENUNIT}, OPT_LENUNIT, "UNIT",
      "words (whitespace-separated, default) or chars"},
     {{"length-control", no_argument, 0, O_LENCTL}, OPT_LENCTL, NULL,
-     "also regress overall on policy + length in characters (Table 14)"},
+     "likert: also regress overall on policy + length in characters (Table 14);\n"
+     "winrate: also fit lengthctl's model, reading the files once"},
     {{"length-controlled", no_argument, 0, O_LENCTLD}, OPT_PLOT, NULL,
      "fig1: plot sigma(theta) from the length-controlled model"},
     {{"both", no_argument, 0, O_BOTH}, OPT_PLOT, NULL, "fig1: raw and length-controlled side by side"},

@@ -61,6 +61,12 @@ expect_out "--by method" "| best-of-n" $T winrate --by method --bootstrap 100 $F
 expect_out "--by size" "| 12.9B" $T winrate --by size --bootstrap 100 $FIX
 expect_out "--pairwise" "Bradley-Terry strengths" $T winrate --pairwise --bootstrap 100 $FIX
 expect_out "lengthctl w" "length coefficient w = 0.9186" $T lengthctl $FIX
+expect_out "winrate --length-control: both analyses from one read" "length coefficient w = 0.9186" $T winrate --length-control --bootstrap 100 $FIX
+run $T winrate --length-control --bootstrap 100 --out "$tmp/wlc" --format json $FIX
+$T lengthctl --format json $FIX > "$tmp/lc_alone.json" 2>/dev/null
+check "winrate --length-control: the lengthctl document as lengthctl alone gives it" python3 -c "import json,sys; a=json.load(open(sys.argv[1]))['lengthctl']; b=json.load(open(sys.argv[2])); assert a['length_coef']==b['length_coef'] and a['policies']==b['policies']" "$tmp/out" "$tmp/lc_alone.json"
+$T lengthctl --format csv $FIX > "$tmp/lc_alone.csv" 2>/dev/null
+check "winrate --length-control --out: winrate_lengthctl.csv equals lengthctl's CSV" cmp -s "$tmp/wlc/winrate_lengthctl.csv" "$tmp/lc_alone.csv"
 expect_out "lengthctl chars" "length in characters" $T lengthctl --length-unit chars $FIX
 expect_out "likert" "| news    | lead3" $T likert $AX
 expect_out "likert --length-control" "overall rises" $T likert --length-control $AX
