@@ -1,7 +1,7 @@
 /* jsonl.c — streaming JSON lines with line numbers. */
-#define _GNU_SOURCE /* memmem */
 #include "common/jsonl.h"
 #include "common/err.h"
+#include "common/util.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -34,70 +34,23 @@ int jsonl_open(JsonlReader *r, const char *path, TlError *err)
     return 0;
 }
 
-/* Describes where cJSON stopped, as a column and a short excerpt. */
-static void parse_problem(const char *line, size_t len, size_t col0, char *out, size_t cap)
+void json_problem_error(TlError *err, const char *file, long first_line, const JsonProblem *p)
 {
-    const char *at = cJSON_GetErrorPtr();
-    if (!at || at < line || at > line + len) {
-        snprintf(out, cap, "invalid JSON");
-        return;
-    }
-    size_t col = col0 + (size_t)(at - line) + 1;
-    size_t left = (size_t)(line + len - at);
-    if (left == 0)
-        snprintf(out, cap, "invalid JSON: unexpected end of line at column %zu", col);
-    else
-        snprintf(out, cap, "invalid JSON at column %zu near '%.*s'", col, (int)(left < 12 ? left : 12), at);
-    for (char *p = out; *p; p++)
-        if (*p == '\n' || *p == '\r' || *p == '\t')
-            *p = ' ';
+    tlerr_input(err, file, first_line + p->line - 1, *p->path ? p->path : "json", "at column %ld: %s", p->col,
+                p->problem);
 }
 
 cJSON *jsonl_parse(const char *file, long lineno, const char *text, size_t len, TlError *err)
 {
-    size_t start = 0;
-    while (start < len && (text[start] == ' ' || text[start] == '\t'))
-        start++;
-    if (memchr(text + start, '\0', len - start)) {
+    JsonProblem p;
+    if (json_check(text, len, &p) != 0) {
         if (err)
-            tlerr_input(err, file, lineno, "json", "line contains a NUL byte");
+            json_problem_error(err, file, lineno, &p);
         return NULL;
     }
-    /* cJSON decodes \u0000 into a NUL that silently ends the C string:
-     * "ref\u0000x" would read as "ref". Refuse it (an escaped backslash
-     * before the u does not count). */
-    for (const char *q = text + start; (q = memmem(q, (size_t)(text + len - q), "\\u0000", 6)); q += 6) {
-        size_t bs = 0;
-        for (const char *b = q; b > text && b[-1] == '\\'; b--)
-            bs++;
-        if (bs % 2 == 0) {
-            if (err)
-                tlerr_input(err, file, lineno, "json",
-                            "\\u0000 (a NUL character) in a string at column %zu is not supported",
-                            (size_t)(q - text) + 1);
-            return NULL;
-        }
-    }
-    const char *end = NULL;
-    cJSON *j = cJSON_ParseWithLengthOpts(text + start, len - start, &end, 0);
-    if (!j) {
-        if (err) {
-            char why[96];
-            parse_problem(text + start, len - start, start, why, sizeof why);
-            tlerr_input(err, file, lineno, "json", "%s", why);
-        }
-        return NULL;
-    }
-    while (end && end < text + len && (*end == ' ' || *end == '\t'))
-        end++;
-    if (end && end < text + len) {
-        cJSON_Delete(j);
-        if (err)
-            tlerr_input(err, file, lineno, "json",
-                        "trailing text after the record at column %zu (one record per line)",
-                        (size_t)(end - text) + 1);
-        return NULL;
-    }
+    cJSON *j = cJSON_ParseWithLength(text, len);
+    if (!j && err) /* the text is valid: only memory can fail */
+        tlerr_input(err, file, lineno, "json", "could not be parsed (out of memory?)");
     return j;
 }
 
@@ -193,15 +146,30 @@ void jsonl_write(FILE *fp, cJSON *j)
     free(s);
 }
 
-cJSON *json_parse_text(const char *text, const char *name, TlError *err)
+cJSON *json_parse_text(const char *text, size_t len, const char *name, TlError *err)
 {
-    const char *end = NULL;
-    cJSON *j = cJSON_ParseWithOpts(text, &end, 1);
-    if (!j) {
-        long line = 1;
-        for (const char *p = text; end && p < end; p++)
-            line += *p == '\n';
-        tlerr_input(err, name, line, "json", "not valid JSON near here");
+    return jsonl_parse(name, 1, text, len, err);
+}
+
+int json_file_read(JsonFile *f, const char *path, const char *what, TlError *err)
+{
+    memset(f, 0, sizeof *f);
+    f->text = util_read_file(path, &f->len);
+    if (!f->text) {
+        if (errno == EISDIR)
+            tlerr_input(err, path, 0, NULL, "is a directory, expected the %s (a JSON file)", what);
+        else
+            tlerr_input(err, path, 0, NULL, "cannot read the %s: %s", what, strerror(errno));
+        return -1;
     }
-    return j;
+    f->json = json_parse_text(f->text, f->len, path, err);
+    f->src = (JsonSrc){path, f->text, f->len, ""};
+    return f->json ? 0 : -1;
+}
+
+void json_file_free(JsonFile *f)
+{
+    cJSON_Delete(f->json);
+    free(f->text);
+    memset(f, 0, sizeof *f);
 }

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/err.h"
+#include "common/jsoncheck.h"
 
 typedef struct {
     FILE *fp;
@@ -54,16 +55,16 @@ void jsonl_batch_free(JsonlBatch *b);
  * file, or -1 with err set on a read error. */
 long jsonl_read_batch(JsonlReader *r, JsonlBatch *b, size_t max_lines, size_t max_bytes, TlError *err);
 
-/* Parses one line of file (line number lineno). Returns the record
- * (caller frees with cJSON_Delete), or NULL when it is not one JSON value:
- * then, if err is not NULL, err says "file:line: json: problem" with the
- * column.
+/* Parses one line of file (line number lineno) after json_check. Returns
+ * the record (caller frees with cJSON_Delete), or NULL when it is not one
+ * strict JSON value: then, if err is not NULL, err says "file:line: path:
+ * at column C: problem" (path: where in the record, "json" at the top).
  *
- * Threads: cJSON resets and sets a global error record on every parse, so
- * parallel calls race on that record. Callers that parse in parallel pass
- * err == NULL, never read the record, and parse a failed line again alone
- * to describe it; the race is then harmless in practice, but it is a data
- * race in the C11 sense (run with OMP_NUM_THREADS=1 to parse serially). */
+ * Threads: json_check is thread-safe, but cJSON resets and sets a global
+ * error record on every parse, so parallel calls race on that record.
+ * Callers that parse in parallel pass err == NULL and parse a failed line
+ * again alone to describe it; as the check has already refused anything
+ * cJSON would fail on, cJSON's record is never read. */
 cJSON *jsonl_parse(const char *file, long lineno, const char *text, size_t len, TlError *err);
 
 /* Closes the file; accepts a zeroed reader. */
@@ -73,9 +74,30 @@ void jsonl_close(JsonlReader *r);
  * out of memory; write errors show on the stream (ferror, atomic_commit). */
 void jsonl_write(FILE *fp, cJSON *j);
 
-/* Parses a whole JSON text (a file's contents). Returns the tree (caller
- * frees with cJSON_Delete), or NULL with err = "name:line: json: not valid
- * JSON near here". */
-cJSON *json_parse_text(const char *text, const char *name, TlError *err);
+/* Parses a whole JSON text of len bytes (a file's contents) after
+ * json_check. Returns the tree (caller frees with cJSON_Delete), or NULL
+ * with err = "name:line: path: at column C: problem". */
+cJSON *json_parse_text(const char *text, size_t len, const char *name, TlError *err);
+
+/* A whole JSON file, read and checked (json_check) before cJSON parses
+ * it; its text stays for messages that name a line (src). */
+typedef struct {
+    cJSON *json;  /* the tree (owned) */
+    char *text;   /* the file's bytes, NUL-terminated (owned) */
+    size_t len;
+    JsonSrc src;  /* {name, text, len, ""}: for json_src_error */
+} JsonFile;
+
+/* Reads path (what: "config", "policy metadata"... for messages). Returns
+ * 0, or -1 with err set: "path: cannot read the WHAT: reason", "path: is a
+ * directory, expected the WHAT (a JSON file)", or the check's
+ * "path:line: key.path: at column C: problem". The caller frees with
+ * json_file_free, also after a failure. */
+int json_file_read(JsonFile *f, const char *path, const char *what, TlError *err);
+void json_file_free(JsonFile *f);
+
+/* Formats p, found in a text whose first line is first_line of file, as
+ * "file:line: path: at column C: problem" ("json" for the path at the top). */
+void json_problem_error(TlError *err, const char *file, long first_line, const JsonProblem *p);
 
 #endif

@@ -221,6 +221,11 @@ int util_in_csv_list(const char *list, const char *s)
 
 char *util_read_file(const char *path, size_t *len)
 {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        return NULL;
+    }
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return NULL;

@@ -74,7 +74,8 @@ void util_format_double(double v, char *buf, size_t cap);
 void util_temp_template(char *buf, size_t cap, const char *prefix);
 
 /* Reads a whole file into a NUL-terminated buffer the caller frees; *len
- * (may be NULL) gets its size. Returns NULL with errno set on failure. */
+ * (may be NULL) gets its size. Returns NULL with errno set on failure
+ * (EISDIR for a directory). */
 char *util_read_file(const char *path, size_t *len);
 
 /* Returns 1 when s is in the comma-separated list list, else 0. */
