@@ -26,7 +26,13 @@
 static size_t read_corpus(CliOpts *o, const char *path, StrBuf *text)
 {
     size_t len;
-    char *raw = util_read_file(path, &len);
+    long long_line;
+    char *raw = util_read_text(path, &len, tl_max_line(), &long_line);
+    if (!raw && errno == EFBIG) {
+        TlError err;
+        tl_line_too_long(&err, path, long_line);
+        cli_input_error(&err);
+    }
     if (!raw)
         tl_die(TL_EXIT_INPUT, "%s: cannot read the training data: %s", path, strerror(errno));
     const char *p = raw;

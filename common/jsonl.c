@@ -54,25 +54,88 @@ cJSON *jsonl_parse(const char *file, long lineno, const char *text, size_t len, 
     return j;
 }
 
+static size_t max_line = TL_MAX_LINE_DEFAULT;
+
+void tl_set_max_line(size_t bytes)
+{
+    max_line = bytes;
+}
+
+size_t tl_max_line(void)
+{
+    return max_line;
+}
+
+void tl_line_too_long(TlError *err, const char *file, long line)
+{
+    tlerr_input(err, file, line, NULL, "line longer than %zu bytes (the limit; $TLDRLAB_MAX_LINE raises it)",
+                max_line);
+}
+
+#define READ_BLOCK ((size_t)1 << 16)
+
+/* Reads one line into r->buf without its '\n'; returns its length, -1 at
+ * end of file, -2 on a read error or a line longer than max_line (err
+ * set). Reads in blocks, so that memory stays bounded by the longest line
+ * allowed, whatever the file. */
+static ssize_t read_line(JsonlReader *r, TlError *err)
+{
+    size_t n = 0;
+    int any = 0;
+    for (;;) {
+        if (r->rpos == r->rlen) {
+            if (r->eof)
+                break;
+            if (!r->rbuf)
+                r->rbuf = xmalloc(READ_BLOCK);
+            errno = 0;
+            size_t k = fread(r->rbuf, 1, READ_BLOCK, r->fp);
+            if (k == 0) {
+                if (ferror(r->fp)) {
+                    tlerr_input(err, r->name, r->line + 1, NULL, "read error: %s", strerror(errno));
+                    return -2;
+                }
+                r->eof = 1;
+                break;
+            }
+            r->rpos = 0;
+            r->rlen = k;
+        }
+        any = 1;
+        const char *s = r->rbuf + r->rpos;
+        size_t avail = r->rlen - r->rpos;
+        const char *nl = memchr(s, '\n', avail);
+        size_t take = nl ? (size_t)(nl - s) : avail;
+        if (n + take > max_line) {
+            tl_line_too_long(err, r->name, r->line + 1);
+            return -2;
+        }
+        GROW(r->buf, r->cap, n + take + 1);
+        memcpy(r->buf + n, s, take);
+        n += take;
+        r->rpos += take + (nl != NULL);
+        r->bytes_read += (long long)(take + (nl != NULL));
+        if (nl)
+            break;
+    }
+    if (!any)
+        return -1;
+    r->buf[n] = '\0';
+    return (ssize_t)n;
+}
+
 /* Reads the next non-blank line into r->buf; returns its length without
- * the line ending, or -1 at end of file, -2 on a read error. */
+ * the line ending, or -1 at end of file, -2 on a read error or a line too
+ * long. */
 static ssize_t next_line(JsonlReader *r, TlError *err)
 {
     for (;;) {
-        errno = 0;
-        ssize_t n = getline(&r->buf, &r->cap, r->fp);
-        if (n < 0) {
-            if (ferror(r->fp)) {
-                tlerr_input(err, r->name, r->line + 1, NULL, "read error: %s", strerror(errno));
-                return -2;
-            }
-            return -1;
-        }
+        ssize_t n = read_line(r, err);
+        if (n < 0)
+            return n;
         r->line++;
-        r->bytes_read += n;
         size_t len = (size_t)n;
-        while (len > 0 && (r->buf[len - 1] == '\n' || r->buf[len - 1] == '\r' ||
-                           r->buf[len - 1] == ' ' || r->buf[len - 1] == '\t'))
+        while (len > 0 && (r->buf[len - 1] == '\r' || r->buf[len - 1] == ' ' || r->buf[len - 1] == '\t'))
             len--;
         size_t k = 0;
         while (k < len && (r->buf[k] == ' ' || r->buf[k] == '\t'))
@@ -131,6 +194,7 @@ void jsonl_close(JsonlReader *r)
     if (r->fp && !r->is_stdin)
         fclose(r->fp);
     free(r->buf);
+    free(r->rbuf);
     free(r->name);
     memset(r, 0, sizeof *r);
 }
@@ -154,9 +218,12 @@ cJSON *json_parse_text(const char *text, size_t len, const char *name, TlError *
 int json_file_read(JsonFile *f, const char *path, const char *what, TlError *err)
 {
     memset(f, 0, sizeof *f);
-    f->text = util_read_file(path, &f->len);
+    long long_line;
+    f->text = util_read_text(path, &f->len, max_line, &long_line);
     if (!f->text) {
-        if (errno == EISDIR)
+        if (errno == EFBIG)
+            tl_line_too_long(err, path, long_line);
+        else if (errno == EISDIR)
             tlerr_input(err, path, 0, NULL, "is a directory, expected the %s (a JSON file)", what);
         else
             tlerr_input(err, path, 0, NULL, "cannot read the %s: %s", what, strerror(errno));

@@ -12,11 +12,27 @@
 #include "common/err.h"
 #include "common/jsoncheck.h"
 
+/* The longest line the readers take, in bytes: one line of a JSON-lines
+ * file, of a JSON file, of a CSV or text input. A longer one (a file of
+ * /dev/zero, a binary file) stops the reading with a message instead of
+ * growing memory without end. The default, 64 MiB, is far above any real
+ * record (the released ones are below 100 KiB); main sets it once from
+ * $TLDRLAB_MAX_LINE, before any reading. */
+#define TL_MAX_LINE_DEFAULT ((size_t)64 << 20)
+void tl_set_max_line(size_t bytes);
+size_t tl_max_line(void);
+
+/* "FILE:LINE: line longer than N bytes (the limit; $TLDRLAB_MAX_LINE raises it)" */
+void tl_line_too_long(TlError *err, const char *file, long line);
+
 typedef struct {
     FILE *fp;
     char *name;     /* file name for messages; "<stdin>" for "-" */
-    char *buf;      /* current line (getline buffer) */
+    char *buf;      /* current line */
     size_t cap;
+    char *rbuf;     /* read-ahead block */
+    size_t rpos, rlen;
+    int eof;
     long line;      /* line number of the last record returned */
     long long bytes_read;
     long long size; /* file size in bytes, -1 when unknown (pipes) */
@@ -30,7 +46,8 @@ int jsonl_open(JsonlReader *r, const char *path, TlError *err);
 /* Reads the next record. Returns 1 and sets *out (caller frees with
  * cJSON_Delete), 0 at end of file, or -1 with err set to
  * "file:line: json: problem" when the line is not valid JSON (the reader
- * stays usable: the next call reads the next line). */
+ * stays usable: the next call reads the next line), or on a read error or
+ * a line longer than tl_max_line() (then it is not). */
 int jsonl_next(JsonlReader *r, cJSON **out, TlError *err);
 
 /* A batch of raw lines for parallel parsing: blank lines are skipped;
@@ -52,7 +69,8 @@ void jsonl_batch_free(JsonlBatch *b);
 
 /* Reads the next non-blank lines into b (replacing its contents), at most
  * max_lines or about max_bytes. Returns the number of lines, 0 at end of
- * file, or -1 with err set on a read error. */
+ * file, or -1 with err set on a read error or a line longer than
+ * tl_max_line(). */
 long jsonl_read_batch(JsonlReader *r, JsonlBatch *b, size_t max_lines, size_t max_bytes, TlError *err);
 
 /* Parses one line of file (line number lineno) after json_check. Returns
@@ -90,8 +108,8 @@ typedef struct {
 
 /* Reads path (what: "config", "policy metadata"... for messages). Returns
  * 0, or -1 with err set: "path: cannot read the WHAT: reason", "path: is a
- * directory, expected the WHAT (a JSON file)", or the check's
- * "path:line: key.path: at column C: problem". The caller frees with
+ * directory, expected the WHAT (a JSON file)", "path:line: line longer
+ * than ...", or the check's "path:line: key.path: at column C: problem". The caller frees with
  * json_file_free, also after a failure. */
 int json_file_read(JsonFile *f, const char *path, const char *what, TlError *err);
 void json_file_free(JsonFile *f);

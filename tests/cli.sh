@@ -28,6 +28,16 @@ expect_err "bad format" 2 "tldrlab agreement: --format: expected md, csv or json
 expect_err "no input files" 2 "tldrlab winrate: no input files (usage: tldrlab winrate [options] FILE...)" $T winrate
 expect_err "missing file" 2 "nope.json: cannot open: No such file or directory" $T winrate nope.json
 expect_err "directory as input" 2 "tests: is a directory, expected a JSON-lines file" $T lengthctl tests
+expect_err "--meta DIR says it is a directory" 2 "tests: is a directory, expected the policy metadata (a JSON file)" $T winrate --meta tests $FIX
+expect_err "--rm-scores DIR says it is a directory" 2 "tests: is a directory, expected a CSV file" $T plot overopt --rm-scores tests --out "$tmp/figs0" $FIX
+# one line is capped (default 64 MiB, $TLDRLAB_MAX_LINE): /dev/zero stops with a message, memory stays bounded
+expect_err "/dev/zero: the line cap" 2 "/dev/zero:1: line longer than 67108864 bytes (the limit; \$TLDRLAB_MAX_LINE raises it)" $T winrate /dev/zero
+expect_err "/dev/zero: TLDRLAB_MAX_LINE" 2 "/dev/zero:1: line longer than 4096 bytes (the limit; \$TLDRLAB_MAX_LINE raises it)" env TLDRLAB_MAX_LINE=4K $T winrate /dev/zero
+expect_err "--meta /dev/zero: the line cap" 2 "/dev/zero:1: line longer than 4096 bytes (the limit; \$TLDRLAB_MAX_LINE raises it)" env TLDRLAB_MAX_LINE=4096 $T winrate --meta /dev/zero $FIX
+expect_err "--rm-scores /dev/zero: the line cap" 2 "/dev/zero:1: line longer than 4096 bytes (the limit; \$TLDRLAB_MAX_LINE raises it)" env TLDRLAB_MAX_LINE=4K $T plot overopt --rm-scores /dev/zero --out "$tmp/figs0" $FIX
+{ head -3 $FIX; printf '{"info": {"post": "%s"}}\n' "$(head -c 5000 /dev/zero | tr '\0' x)"; } > "$tmp/long.jsonl"
+expect_err "a line over the cap names its line" 2 "$tmp/long.jsonl:4: line longer than 4096 bytes (the limit; \$TLDRLAB_MAX_LINE raises it)" env TLDRLAB_MAX_LINE=4K $T winrate "$tmp/long.jsonl"
+expect_err "a bad TLDRLAB_MAX_LINE" 2 "tldrlab: TLDRLAB_MAX_LINE: expected bytes from 1024 to 2^40 (a K, M or G suffix allowed), got '12x'" env TLDRLAB_MAX_LINE=12x $T winrate $FIX
 expect_err "unknown split" 2 "tldrlab winrate: --split: unknown split 'dev'; expected train, valid, valid1, valid2, test or all" $T winrate --split dev $FIX
 
 # ---- bad records: exact message, exit 2, nothing written
