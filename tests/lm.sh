@@ -62,6 +62,11 @@ else bad "lm-train --config (flags win)" "exit $rc"; fi
 printf '{"train": {"stepz": 3}}' >"$tmp/lm2.json"
 expect_err "lm-train --config: unknown setting" 2 "$tmp/lm2.json:1: train.stepz: unknown setting (known: batch, steps, lr, warmup, weight_decay, clip, checkpoint_every, eval_every)" $T lm-train --data "$data" --out "$tmp/c2" --config "$tmp/lm2.json" --quiet
 
+# a checkpoint that cannot be written says why (a file-size limit stands in for a full disk)
+run bash -c "trap '' XFSZ; ulimit -f 50; exec $T lm-train --data '$data' --out '$tmp/full' --layers 1 --channels 32 --heads 2 --context 32 --vocab 300 --batch-size 4 --steps 2 --quiet"
+if [ "$rc" = 1 ] && grep -qF "$tmp/full/model.ckpt: cannot write the checkpoint: File too large" "$tmp/err"; then ok "lm-train: a checkpoint write error says why"
+else bad "lm-train: a checkpoint write error says why" "expected exit 1 and $tmp/full/model.ckpt: cannot write the checkpoint: File too large"; fi
+
 # a model and a tokenizer of different runs are refused
 $T lm-train --data "$data" --out "$tmp/v3" --layers 1 --channels 32 --heads 2 --context 32 --vocab 300 --batch-size 4 --steps 2 --quiet >/dev/null 2>&1
 mkdir -p "$tmp/mix" && cp "$tmp/a/model.ckpt" "$tmp/mix/" && cp "$tmp/v3/tokenizer.bin" "$tmp/mix/"

@@ -164,4 +164,10 @@ run $T world judge --world "$tmp/ww" "$tmp/b_ref.jsonl"
 if [ "$rc" = 2 ] && grep -qF "$tmp/ww/world.json:$pl: config.world.paraphrse: unknown setting" "$tmp/err"; then ok "a world.json error names its line and path"
 else bad "a world.json error names its line and path" "expected exit 2 and $tmp/ww/world.json:$pl: config.world.paraphrse: unknown setting"; fi
 
+# a write error names its cause, the failed write's errno (not a stale "File exists"): a file-size
+# limit, with SIGXFSZ ignored, stands in for a full disk
+run bash -c "trap '' XFSZ; ulimit -f 200; exec $T world generate --out '$tmp/wfull' --quiet"
+if [ "$rc" = 1 ] && grep -qF "$tmp/wfull/facts.jsonl: cannot write output: File too large" "$tmp/err"; then ok "world generate: a write error says why"
+else bad "world generate: a write error says why" "expected exit 1 and $tmp/wfull/facts.jsonl: cannot write output: File too large"; fi
+
 finish world

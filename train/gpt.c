@@ -414,13 +414,8 @@ int gpt_save(const Gpt *g, const char *path, int with_optimizer, const gsl_rng *
         fwrite(gsl_rng_state(rng), 1, k, af->fp);
     }
     fwrite(TRAILER, 1, 8, af->fp);
-    if (ferror(af->fp)) {
-        atomic_abort(af);
-        tlerr_set(err, "%s: cannot write the checkpoint", path);
-        return -1;
-    }
-    if (atomic_commit(af) != 0) {
-        tlerr_set(err, "%s: cannot write the checkpoint", path);
+    if (atomic_finish(af) != 0) { /* the first failed write's errno: "No space left on device" */
+        tlerr_set(err, "%s: cannot write the checkpoint: %s", path, strerror(errno));
         return -1;
     }
     return 0;

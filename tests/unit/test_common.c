@@ -8,6 +8,8 @@
 #include "common/util.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -326,6 +328,40 @@ void test_json_path_line(void)
     };
     for (size_t i = 0; i < sizeof C / sizeof C[0]; i++)
         CHECK_INT(json_path_line(t, strlen(t), C[i].path), C[i].line, C[i].path);
+}
+
+/* A full disk: the error reported is the failed write's (ENOSPC from
+ * /dev/full put under the temporary file), not a stale errno left by a
+ * later call (world generate said "File exists"). */
+void test_atomic_write_error(void)
+{
+    int full = open("/dev/full", O_WRONLY);
+    if (full < 0)
+        SKIP("no /dev/full");
+    char path[600];
+    snprintf(path, sizeof path, "%s/full.txt", t_tmpdir());
+    for (int finish = 0; finish < 2; finish++) {
+        AtomicFile *af = atomic_open(path);
+        CHECK(dup2(full, af->fd) == af->fd, "dup2 /dev/full");
+        for (int k = 0; k < 10000; k++)
+            fputs("a line that will not fit\n", af->fp);
+        CHECK(mkdir(t_tmpdir(), 0777) != 0 && errno == EEXIST, "a stale EEXIST, as util_mkdir_p leaves it");
+        int rc;
+        if (finish) {
+            rc = atomic_finish(af);
+        } else {
+            rc = atomic_sync(af);
+            int e = errno;
+            atomic_abort(af);
+            errno = e;
+        }
+        int e = errno;
+        CHECK(rc == -1, "%s: expected -1 on a full disk, got %d", finish ? "atomic_finish" : "atomic_sync", rc);
+        CHECK(e == ENOSPC, "%s: expected errno ENOSPC (%s), got %d (%s)", finish ? "atomic_finish" : "atomic_sync",
+              strerror(ENOSPC), e, strerror(e));
+        CHECK(access(path, F_OK) != 0, "nothing under the final name");
+    }
+    close(full);
 }
 
 /* Decoded BPE tokens can cut a character; what we print and write must be
