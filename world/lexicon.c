@@ -993,9 +993,13 @@ int lexicon_load_dir(Lexicon *lx, const char *dir, TlError *err)
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         char *p = util_path_join(dir, names[i]);
-        texts[i] = util_read_file(p, NULL);
+        long ll;
+        texts[i] = util_read_text(p, NULL, tl_max_line(), &ll);
         if (!texts[i]) {
-            tlerr_set(err, "%s: cannot read: %s", p, strerror(errno));
+            if (errno == EFBIG)
+                tl_line_too_long(err, p, ll);
+            else
+                tlerr_set(err, "%s: cannot read: %s", p, strerror(errno));
             rc = -1;
         }
         free(p);
