@@ -1,5 +1,6 @@
 /* figures.c — data and gnuplot commands for the paper's figures. */
 #include "analysis/figures.h"
+#include "common/jsonl.h"
 #include "analysis/likert.h"
 #include "analysis/stats.h"
 #include "analysis/winrate.h"
@@ -11,6 +12,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---- small writers ---- */
 
@@ -1012,6 +1014,11 @@ static void rm_record(int c, void *data)
 int rm_scores_load(RmScores *rm, const char *path, TlError *err)
 {
     memset(rm, 0, sizeof *rm);
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        tlerr_input(err, path, 0, NULL, "is a directory, expected a CSV file");
+        return -1;
+    }
     FILE *fp = fopen(path, "rb");
     if (!fp) {
         tlerr_input(err, path, 0, NULL, "cannot open: %s", strerror(errno));
@@ -1025,12 +1032,24 @@ int rm_scores_load(RmScores *rm, const char *path, TlError *err)
     }
     RmParse p = {.rm = rm, .path = path, .err = err};
     char buf[65536];
-    size_t n;
-    while (!p.bad && (n = fread(buf, 1, sizeof buf, fp)) > 0)
+    size_t n, since = 0; /* bytes fed since a record last ended: the record being read, roughly */
+    long last = 0;
+    while (!p.bad && (n = fread(buf, 1, sizeof buf, fp)) > 0) {
         if (csv_parse(&cp, buf, n, rm_field, rm_record, &p) != n) {
             tlerr_input(err, path, p.line + 1, "csv", "%s", csv_strerror(csv_error(&cp)));
             p.bad = 1;
         }
+        since = p.line == last ? since + n : n;
+        last = p.line;
+        if (!p.bad && since > tl_max_line() + sizeof buf) {
+            tl_line_too_long(err, path, p.line + 1);
+            p.bad = 1;
+        }
+    }
+    if (!p.bad && ferror(fp)) {
+        tlerr_input(err, path, p.line + 1, NULL, "read error: %s", strerror(errno));
+        p.bad = 1;
+    }
     if (!p.bad)
         csv_fini(&cp, rm_field, rm_record, &p);
     csv_free(&cp);

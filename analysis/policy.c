@@ -1,5 +1,6 @@
 /* policy.c — released policy names -> metadata; --meta overrides. */
 #include "analysis/policy.h"
+#include "common/jsonl.h"
 #include "common/util.h"
 
 #include <ctype.h>
@@ -222,81 +223,29 @@ void policy_size_label(double params, char *buf, size_t cap)
 
 /* ---- --meta files ---- */
 
-/* The 1-based line of the first `"key"` used as an object key at or after
- * from; 0 when not found. Locates errors in a JSON document that cJSON has
- * already parsed (cJSON keeps no positions). */
-static const char *find_key(const char *from, const char *key)
-{
-    size_t n = strlen(key);
-    for (const char *p = strchr(from, '"'); p; p = strchr(p + 1, '"')) {
-        if (strncmp(p + 1, key, n) == 0 && p[1 + n] == '"') {
-            const char *q = p + n + 2;
-            while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')
-                q++;
-            if (*q == ':')
-                return p;
-        }
-    }
-    return NULL;
-}
+/* Where a --meta file's entries are: its text and the path of the map in
+ * it ("policies", or "" when the top level is the map). */
+typedef struct {
+    const char *path, *text, *base;
+    size_t len;
+} MetaSrc;
 
-static long line_at(const char *text, const char *at)
+/* "file:line: policies.NAME[.FIELD]: problem", the line that of the key. */
+static int meta_fail(TlError *err, const MetaSrc *m, const char *policy, const char *field, const char *problem)
 {
-    long line = 1;
-    for (const char *p = text; p < at; p++)
-        line += *p == '\n';
-    return line;
-}
-
-static long locate(const char *text, const char *policy, const char *field)
-{
-    const char *p = find_key(text, policy);
-    if (!p)
-        return 0;
-    const char *f = field ? find_key(p, field) : NULL;
-    return line_at(text, f ? f : p);
-}
-
-static char *slurp(const char *path, TlError *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        tlerr_input(err, path, 0, NULL, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = xmalloc(cap);
-    size_t k;
-    while ((k = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += k;
-        if (n + 1 == cap)
-            buf = xrealloc(buf, cap *= 2);
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        tlerr_input(err, path, 0, NULL, "read error");
-        return NULL;
-    }
-    buf[n] = '\0';
-    return buf;
-}
-
-static int meta_fail(TlError *err, const char *path, const char *text, const char *policy,
-                     const char *field, const char *problem)
-{
-    char fld[256];
+    char fld[256], where[512];
     if (field)
         snprintf(fld, sizeof fld, "policies.%s.%s", policy, field);
     else
         snprintf(fld, sizeof fld, "policies.%s", policy);
-    tlerr_input(err, path, locate(text, policy, field), fld, "%s", problem);
+    snprintf(where, sizeof where, "%s%s%s%s%s", m->base, *m->base ? "." : "", policy, field ? "." : "",
+             field ? field : "");
+    tlerr_input(err, m->path, json_path_line(m->text, m->len, where), fld, "%s", problem);
     return -1;
 }
 
-static int meta_number(const cJSON *o, const char *key, double *out, const char *path,
-                       const char *text, const char *policy, TlError *err)
+static int meta_number(const cJSON *o, const char *key, double *out, const MetaSrc *src,
+                       const char *policy, TlError *err)
 {
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
     if (!j)
@@ -306,13 +255,13 @@ static int meta_number(const cJSON *o, const char *key, double *out, const char 
         return 0;
     }
     if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble))
-        return meta_fail(err, path, text, policy, key, "expected a finite number or null");
+        return meta_fail(err, src, policy, key, "expected a finite number or null");
     *out = j->valuedouble;
     return 0;
 }
 
-static int meta_string(const cJSON *o, const char *key, char *out, size_t cap, const char *path,
-                       const char *text, const char *policy, TlError *err)
+static int meta_string(const cJSON *o, const char *key, char *out, size_t cap, const MetaSrc *src,
+                       const char *policy, TlError *err)
 {
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
     if (!j)
@@ -322,88 +271,71 @@ static int meta_string(const cJSON *o, const char *key, char *out, size_t cap, c
         return 0;
     }
     if (!cJSON_IsString(j))
-        return meta_fail(err, path, text, policy, key, "expected a string or null");
+        return meta_fail(err, src, policy, key, "expected a string or null");
     if (strlen(j->valuestring) >= cap)
-        return meta_fail(err, path, text, policy, key, "too long");
+        return meta_fail(err, src, policy, key, "too long");
     snprintf(out, cap, "%s", j->valuestring);
     return 0;
 }
 
-static int meta_entry(MetaEntry *e, const cJSON *o, const char *path, const char *text, TlError *err)
+static int meta_entry(MetaEntry *e, const cJSON *o, const MetaSrc *src, TlError *err)
 {
     const char *p = e->name;
     if (!cJSON_IsObject(o))
-        return meta_fail(err, path, text, p, NULL, "expected an object of metadata");
+        return meta_fail(err, src, p, NULL, "expected an object of metadata");
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, "method");
     if (j) {
         int k = cJSON_IsString(j) ? method_parse(j->valuestring) : -1;
         if (k < 0)
-            return meta_fail(err, path, text, p, "method",
+            return meta_fail(err, src, p, "method",
                              "expected one of reference, pretrained, supervised, rl, best-of-n, other");
         e->meta.method = (Method)k;
     }
-    if (meta_number(o, "params", &e->meta.params, path, text, p, err) ||
-        meta_number(o, "kl", &e->meta.kl, path, text, p, err) ||
-        meta_number(o, "beta", &e->meta.beta, path, text, p, err) ||
-        meta_number(o, "temperature", &e->meta.temperature, path, text, p, err) ||
-        meta_number(o, "top_p", &e->meta.top_p, path, text, p, err) ||
-        meta_number(o, "n", &e->meta.n, path, text, p, err) ||
-        meta_string(o, "rm", e->meta.rm, sizeof e->meta.rm, path, text, p, err) ||
-        meta_string(o, "source", e->meta.source, sizeof e->meta.source, path, text, p, err) ||
-        meta_string(o, "trained_on", e->meta.trained_on, sizeof e->meta.trained_on, path, text, p, err))
+    if (meta_number(o, "params", &e->meta.params, src, p, err) ||
+        meta_number(o, "kl", &e->meta.kl, src, p, err) ||
+        meta_number(o, "beta", &e->meta.beta, src, p, err) ||
+        meta_number(o, "temperature", &e->meta.temperature, src, p, err) ||
+        meta_number(o, "top_p", &e->meta.top_p, src, p, err) ||
+        meta_number(o, "n", &e->meta.n, src, p, err) ||
+        meta_string(o, "rm", e->meta.rm, sizeof e->meta.rm, src, p, err) ||
+        meta_string(o, "source", e->meta.source, sizeof e->meta.source, src, p, err) ||
+        meta_string(o, "trained_on", e->meta.trained_on, sizeof e->meta.trained_on, src, p, err))
         return -1;
     if (!isnan(e->meta.params) && e->meta.params <= 0)
-        return meta_fail(err, path, text, p, "params", "must be positive");
+        return meta_fail(err, src, p, "params", "must be positive");
     return 0;
 }
 
 int policy_meta_load(MetaMap *map, const char *path, TlError *err)
 {
     memset(map, 0, sizeof *map);
-    char *text = slurp(path, err);
-    if (!text)
-        return -1;
-    cJSON *root = cJSON_Parse(text);
+    JsonFile f;
     int rc = -1;
-    if (!root) {
-        const char *at = cJSON_GetErrorPtr();
-        long line = at && at >= text && at <= text + strlen(text) ? line_at(text, at) : 0;
-        tlerr_input(err, path, line, "json", "invalid JSON");
+    if (json_file_read(&f, path, "policy metadata", err) != 0) /* also refuses a policy or key given twice */
         goto done;
-    }
-    const cJSON *pol = cJSON_GetObjectItemCaseSensitive(root, "policies");
+    const cJSON *pol = cJSON_GetObjectItemCaseSensitive(f.json, "policies");
+    MetaSrc src = {path, f.text, pol ? "policies" : "", f.len};
     if (!pol)
-        pol = root;
+        pol = f.json;
     if (!cJSON_IsObject(pol)) {
-        tlerr_input(err, path, 1, "policies", "expected an object mapping policy names to metadata");
+        tlerr_input(err, path, json_path_line(f.text, f.len, src.base), "policies",
+                    "expected an object mapping policy names to metadata");
         goto done;
     }
     size_t n = (size_t)cJSON_GetArraySize(pol);
     map->entries = xcalloc(n, sizeof *map->entries);
     for (const cJSON *e = pol->child; e; e = e->next) {
-        for (const cJSON *f = pol->child; f != e; f = f->next)
-            if (strcmp(f->string, e->string) == 0) {
-                meta_fail(err, path, text, e->string, NULL, "policy listed twice");
-                goto done;
-            }
-        for (const cJSON *a = e->child; a; a = a->next)
-            for (const cJSON *b = a->next; b; b = b->next)
-                if (a->string && b->string && strcmp(a->string, b->string) == 0) {
-                    meta_fail(err, path, text, e->string, a->string, "duplicate key");
-                    goto done;
-                }
         MetaEntry *me = &map->entries[map->n++];
         me->name = xstrdup(e->string);
         policy_parse_name(me->name, &me->meta);
-        if (meta_entry(me, e, path, text, err) != 0)
+        if (meta_entry(me, e, &src, err) != 0)
             goto done;
     }
     rc = 0;
 done:
     if (rc != 0)
         policy_meta_free(map);
-    cJSON_Delete(root);
-    free(text);
+    json_file_free(&f);
     return rc;
 }
 

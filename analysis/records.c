@@ -132,27 +132,12 @@ static const cJSON *get_obj(const cJSON *obj, const char *key, const char *path,
     return j;
 }
 
-/* Rejects an object with a key given twice: readers disagree on which value
- * counts (cJSON takes the first, Python the last). prefix is the path of
- * the object's members, e.g. "info.". */
-static int check_dups(const cJSON *obj, const char *prefix, const Where *w)
-{
-    for (const cJSON *a = obj->child; a; a = a->next)
-        for (const cJSON *b = a->next; b; b = b->next)
-            if (a->string && b->string && strcmp(a->string, b->string) == 0) {
-                char path[160];
-                snprintf(path, sizeof path, "%s%s", prefix, a->string);
-                return fail(w, path, "duplicate key");
-            }
-    return 0;
-}
-
 static int parse_info(const cJSON *rec, RecInfo *info, const Where *w)
 {
     int bad;
     memset(info, 0, sizeof *info);
     const cJSON *o = get_obj(rec, "info", "info", 1, w, &bad);
-    if (bad || check_dups(o, "info.", w))
+    if (bad)
         return -1;
     if (get_str(o, "id", "info.id", 0, 0, &info->id, w) ||
         get_str(o, "title", "info.title", 0, 0, &info->title, w) ||
@@ -177,21 +162,19 @@ static int parse_info(const cJSON *rec, RecInfo *info, const Where *w)
 /* Field paths of a summary, spelled out so that the hot path formats
  * nothing. */
 typedef struct {
-    const char *self, *prefix, *text, *policy, *note;
+    const char *self, *text, *policy, *note;
 } SummaryPaths;
 
 static const SummaryPaths SUMMARY_PATHS[3] = {
-    {"summaries[0]", "summaries[0].", "summaries[0].text", "summaries[0].policy", "summaries[0].note"},
-    {"summaries[1]", "summaries[1].", "summaries[1].text", "summaries[1].policy", "summaries[1].note"},
-    {"summary", "summary.", "summary.text", "summary.policy", "summary.note"},
+    {"summaries[0]", "summaries[0].text", "summaries[0].policy", "summaries[0].note"},
+    {"summaries[1]", "summaries[1].text", "summaries[1].policy", "summaries[1].note"},
+    {"summary", "summary.text", "summary.policy", "summary.note"},
 };
 
 static int parse_summary(const cJSON *s, const SummaryPaths *p, RecSummary *out, const Where *w)
 {
     if (!cJSON_IsObject(s))
         return fail(w, p->self, "expected an object, got %s", jtype(s));
-    if (s->child && check_dups(s, p->prefix, w))
-        return -1;
     if (get_str(s, "text", p->text, 1, 0, &out->text, w) ||
         get_str(s, "policy", p->policy, 1, 1, &out->policy, w))
         return -1;
@@ -217,7 +200,7 @@ int record_parse_comparison(const cJSON *json, const char *file, long line,
     memset(rec, 0, sizeof *rec);
     if (!cJSON_IsObject(json))
         return fail(&w, "record", "expected a JSON object, got %s", jtype(json));
-    if (check_dups(json, "", &w) || parse_info(json, &rec->info, &w))
+    if (parse_info(json, &rec->info, &w))
         return -1;
     const cJSON *sums = cJSON_GetObjectItemCaseSensitive(json, "summaries");
     if (!sums) {
@@ -251,7 +234,7 @@ int record_parse_comparison(const cJSON *json, const char *file, long line,
         return -1;
     int bad;
     const cJSON *extra = get_obj(json, "extra", "extra", 0, &w, &bad);
-    if (bad || (extra && check_dups(extra, "extra.", &w)))
+    if (bad)
         return -1;
     if (extra) {
         if (get_int(extra, "confidence", "extra.confidence", 0, 1, 9, &rec->confidence, &w))
@@ -273,7 +256,7 @@ int record_parse_axis(const cJSON *json, const char *file, long line,
     memset(rec, 0, sizeof *rec);
     if (!cJSON_IsObject(json))
         return fail(&w, "record", "expected a JSON object, got %s", jtype(json));
-    if (check_dups(json, "", &w) || parse_info(json, &rec->info, &w))
+    if (parse_info(json, &rec->info, &w))
         return -1;
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(json, "summary");
     if (!s) {
@@ -285,7 +268,7 @@ int record_parse_axis(const cJSON *json, const char *file, long line,
         return -1;
     int bad;
     const cJSON *axes = get_obj(s, "axes", "summary.axes", 1, &w, &bad);
-    if (bad || check_dups(axes, "summary.axes.", &w))
+    if (bad)
         return -1;
     int rated = 0;
     for (int a = 0; a < AXIS_N; a++) {

@@ -64,7 +64,9 @@ typedef struct {
 } AxisRecord;
 
 /* Validates json as a comparison record and fills rec (borrowing strings
- * from json). On failure returns -1 with err = "file:line: field: problem". */
+ * from json). On failure returns -1 with err = "file:line: field: problem".
+ * json comes from jsonl_parse: its strict check has already refused keys
+ * given twice, bad escapes, numbers and UTF-8. */
 int record_parse_comparison(const cJSON *json, const char *file, long line,
                             CmpRecord *rec, TlError *err);
 int record_parse_axis(const cJSON *json, const char *file, long line,

@@ -26,7 +26,13 @@
 static size_t read_corpus(CliOpts *o, const char *path, StrBuf *text)
 {
     size_t len;
-    char *raw = util_read_file(path, &len);
+    long long_line;
+    char *raw = util_read_text(path, &len, tl_max_line(), &long_line);
+    if (!raw && errno == EFBIG) {
+        TlError err;
+        tl_line_too_long(&err, path, long_line);
+        cli_input_error(&err);
+    }
     if (!raw)
         tl_die(TL_EXIT_INPUT, "%s: cannot read the training data: %s", path, strerror(errno));
     const char *p = raw;
@@ -173,21 +179,45 @@ static void fill_batch(gsl_rng *r, const int32_t *ids, size_t lo, size_t hi, int
     }
 }
 
+/* The model's shape from the flags (and what --config set), with the
+ * defaults: L 2, C 64, NH C/32 (at least 1), T 128, V 4096. */
+static GptConfig lm_model_config(const CliOpts *o)
+{
+    GptConfig c = {o->layers > 0 ? (int)o->layers : 2, o->channels > 0 ? (int)o->channels : 64, 0,
+                   o->context > 0 ? (int)o->context : 128, o->vocab > 0 ? (int)o->vocab : 4096, 0};
+    c.NH = o->heads > 0 ? (int)o->heads : (c.C / 32 > 0 ? c.C / 32 : 1);
+    return c;
+}
+
+/* The flag of each model dimension, for messages. */
+static const char *model_flag(const char *dim)
+{
+    static const char *const DIMS[][2] = {{"L", "layers"}, {"C", "channels"}, {"NH", "heads"}, {"T", "context"},
+                                          {"V", "vocab"}};
+    for (size_t k = 0; k < sizeof DIMS / sizeof DIMS[0]; k++)
+        if (strcmp(DIMS[k][0], dim) == 0)
+            return DIMS[k][1];
+    return dim;
+}
+
 /* --config FILE: {"seed", "model": {L, C, NH, T, V}, "train": {batch, steps,
- * lr, warmup, weight_decay, clip, checkpoint_every, eval_every}}; other
- * top-level sections (world, judge...) are ignored, unknown keys inside
- * these two are errors. Flags given on the command line win. */
+ * lr, warmup, weight_decay, clip, checkpoint_every, eval_every}}; the
+ * world's sections (world, reference, judge, labelers) may be there too
+ * and are not read here; any other key is an error, as is an unknown key
+ * inside these two. Flags given on the command line win. Errors name
+ * file:line: section.key. */
 static void lm_config(CliOpts *o)
 {
     TlError err;
-    cJSON *root = world_read_json(o->config_path, "config", &err);
-    if (!root)
+    JsonFile f;
+    if (json_file_read(&f, o->config_path, "config", &err) != 0)
         cli_input_error(&err);
-    if (!cJSON_IsObject(root)) {
-        tlerr_input(&err, o->config_path, 0, NULL, "expected a JSON object");
-        cJSON_Delete(root);
+    if (!cJSON_IsObject(f.json)) {
+        json_src_error(&err, &f.src, NULL, "expected a JSON object");
         cli_input_error(&err);
     }
+    if (world_config_check_sections(f.json, &f.src, &err) != 0)
+        cli_input_error(&err);
     static const struct {
         const char *sec, *key;
         int real;
@@ -209,10 +239,11 @@ static void lm_config(CliOpts *o)
         {"train", "clip", 1, 0, 1e6, offsetof(CliOpts, clip)},
     };
     static const char *const SECS[] = {"model", "train"};
+    char from_config[5] = {0}; /* model dimensions L, C, NH, T, V this file set */
     for (int si = 0; si < 2; si++) {
-        const cJSON *sec = cJSON_GetObjectItemCaseSensitive(root, SECS[si]), *v;
+        const cJSON *sec = cJSON_GetObjectItemCaseSensitive(f.json, SECS[si]), *v;
         if (sec && !cJSON_IsObject(sec)) {
-            tlerr_input(&err, o->config_path, 0, SECS[si], "expected an object");
+            json_src_error(&err, &f.src, SECS[si], "expected an object");
             cli_input_error(&err);
         }
         cJSON_ArrayForEach(v, sec) {
@@ -222,15 +253,15 @@ static void lm_config(CliOpts *o)
             char field[96];
             snprintf(field, sizeof field, "%s.%s", SECS[si], v->string);
             if (k == nk) {
-                tlerr_input(&err, o->config_path, 0, field, "unknown setting (known: %s)",
-                            si == 0 ? "L, C, NH, T, V"
-                                    : "batch, steps, lr, warmup, weight_decay, clip, checkpoint_every, eval_every");
+                json_src_error(&err, &f.src, field, "unknown setting (known: %s)",
+                               si == 0 ? "L, C, NH, T, V"
+                                       : "batch, steps, lr, warmup, weight_decay, clip, checkpoint_every, eval_every");
                 cli_input_error(&err);
             }
             if (!cJSON_IsNumber(v) || v->valuedouble < K[k].lo || v->valuedouble > K[k].hi ||
                 (!K[k].real && v->valuedouble != floor(v->valuedouble))) {
-                tlerr_input(&err, o->config_path, 0, field, "expected %s from %g to %g",
-                            K[k].real ? "a number" : "a whole number", K[k].lo, K[k].hi);
+                json_src_error(&err, &f.src, field, "expected %s from %g to %g",
+                               K[k].real ? "a number" : "a whole number", K[k].lo, K[k].hi);
                 cli_input_error(&err);
             }
             char *base = (char *)o + K[k].off;
@@ -239,23 +270,38 @@ static void lm_config(CliOpts *o)
                     *(double *)base = v->valuedouble;
             } else if (*(long *)base < 0) { /* not given as a flag */
                 *(long *)base = (long)v->valuedouble;
+                if (si == 0)
+                    from_config[k] = 1;
             }
         }
     }
-    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(root, "seed");
+    /* a shape the file gave that does not hold together (C = 64, NH = 7) is the file's error */
+    GptConfig c = lm_model_config(o);
+    const char *dim;
+    static const char *const DIMS[] = {"L", "C", "NH", "T", "V"};
+    if (gpt_config_check(&c, &dim, &err) != 0)
+        for (int k = 0; k < 5; k++)
+            if (from_config[k] && strcmp(DIMS[k], dim) == 0) {
+                char field[16], why[sizeof err.msg];
+                snprintf(field, sizeof field, "model.%s", dim);
+                snprintf(why, sizeof why, "%s", err.msg);
+                json_src_error(&err, &f.src, field, "%s", why);
+                cli_input_error(&err);
+            }
+    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(f.json, "seed");
     if (seed && !o->seed_given) {
         uint64_t sv;
         if (cJSON_IsString(seed) ? util_parse_u64(seed->valuestring, &sv) != 0
                                  : !(cJSON_IsNumber(seed) && seed->valuedouble >= 0 &&
                                      seed->valuedouble < 9007199254740992.0 &&
                                      seed->valuedouble == floor(seed->valuedouble))) {
-            tlerr_input(&err, o->config_path, 0, "seed",
-                        "expected a non-negative whole number below 2^53, or any 64-bit seed as a string of digits");
+            json_src_error(&err, &f.src, "seed",
+                           "expected a non-negative whole number below 2^53, or any 64-bit seed as a string of digits");
             cli_input_error(&err);
         }
         o->seed = cJSON_IsString(seed) ? sv : (uint64_t)seed->valuedouble;
     }
-    cJSON_Delete(root);
+    json_file_free(&f);
 }
 
 /* The pretraining corpus: the world's training posts in the paper's
@@ -311,9 +357,7 @@ static int lm_train(CliOpts *o, int pretrain)
     memset(&g, 0, sizeof g);
     cJSON *saved = NULL;
     gsl_rng *r = rng_alloc(o->seed);
-    GptConfig c = {o->layers > 0 ? (int)o->layers : 2, o->channels > 0 ? (int)o->channels : 64, 0,
-                   o->context > 0 ? (int)o->context : 128, o->vocab > 0 ? (int)o->vocab : 4096, 0};
-    c.NH = o->heads > 0 ? (int)o->heads : (c.C / 32 > 0 ? c.C / 32 : 1);
+    GptConfig c = lm_model_config(o);
     if (o->resume) {
         /* the model, its tokenizer and the run's settings come from DIR; a
          * flag given now overrides a setting (and the run is then no longer
@@ -361,8 +405,9 @@ static int lm_train(CliOpts *o, int pretrain)
     if (text.len == 0)
         cli_usage_error(o, "%s holds no text to train on", data_name);
     if (!o->resume) {
-        if (gpt_config_check(&c, &err) != 0)
-            cli_usage_error(o, "%s", err.msg);
+        const char *dim;
+        if (gpt_config_check(&c, &dim, &err) != 0)
+            cli_usage_error(o, "--%s: %s", model_flag(dim), err.msg);
         if (tok_train(&tok, (const unsigned char *)text.s, text.len, c.V, &err) != 0)
             cli_input_error(&err);
         c.V = tok.vocab_size;

@@ -1,8 +1,11 @@
 /* main.c — `tldrlab`: git-style subcommands. */
 #include "build/commit.h"
 #include "cli/cli.h"
+#include "common/jsonl.h"
+#include "common/util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const Command COMMANDS[] = {
@@ -232,9 +235,32 @@ static void usage(FILE *fp)
     fprintf(fp, "\nRun 'tldrlab COMMAND --help' for a command's options. Docs: docs/usage.md\n");
 }
 
+/* $TLDRLAB_MAX_LINE: the longest line the readers take (common/jsonl.h),
+ * in bytes, with an optional K, M or G (binary) suffix. */
+static void read_max_line(void)
+{
+    const char *v = getenv("TLDRLAB_MAX_LINE");
+    if (!v || !*v)
+        return;
+    char num[32];
+    size_t n = strlen(v), shift = 0;
+    if (n > 1 && strchr("KMG", v[n - 1])) {
+        shift = v[n - 1] == 'K' ? 10 : v[n - 1] == 'M' ? 20 : 30;
+        n--;
+    }
+    long x;
+    snprintf(num, sizeof num, "%.*s", (int)(n < sizeof num ? n : sizeof num - 1), v);
+    if (n >= sizeof num || util_parse_long(num, 1, 1L << 40, &x) != 0 || ((size_t)x << shift) < 1024 ||
+        ((size_t)x << shift) > ((size_t)1 << 40))
+        tl_die(TL_EXIT_INPUT, "TLDRLAB_MAX_LINE: expected bytes from 1024 to 2^40 (a K, M or G suffix allowed), got '%s'",
+               v);
+    tl_set_max_line((size_t)x << shift);
+}
+
 int main(int argc, char **argv)
 {
     tl_gsl_quiet();
+    read_max_line();
     if (argc < 2) {
         usage(stderr);
         return TL_EXIT_INPUT;

@@ -1,4 +1,5 @@
 /* atomic.c — temp file + rename, with cleanup of unfinished files at exit. */
+#define _GNU_SOURCE /* fopencookie */
 #include "common/atomic.h"
 #include "common/err.h"
 #include "common/util.h"
@@ -148,6 +149,33 @@ static void remove_stale(const char *path)
     free(dir);
 }
 
+/* The stream's writes go through here, so that the first error's errno
+ * is kept: stdio keeps only a flag, and errno is long gone (a later mkdir
+ * leaves EEXIST there) when the caller checks. */
+static ssize_t cookie_write(void *cookie, const char *buf, size_t n)
+{
+    AtomicFile *af = cookie;
+    size_t done = 0;
+    while (done < n) {
+        ssize_t k = write(af->fd, buf + done, n - done);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            if (!af->write_errno)
+                af->write_errno = k < 0 ? errno : EIO;
+            return done ? (ssize_t)done : -1;
+        }
+        done += (size_t)k;
+    }
+    return (ssize_t)n;
+}
+
+static int cookie_close(void *cookie)
+{
+    AtomicFile *af = cookie;
+    return close(af->fd);
+}
+
 AtomicFile *atomic_open(const char *path)
 {
     install_cleanup();
@@ -165,7 +193,8 @@ AtomicFile *atomic_open(const char *path)
     mode_t mask = umask(0);
     umask(mask);
     fchmod(fd, 0666 & ~mask); /* mkstemp makes 0600; outputs get the usual mode */
-    af->fp = fdopen(fd, "w");
+    af->fd = fd;
+    af->fp = fopencookie(af, "w", (cookie_io_functions_t){NULL, cookie_write, NULL, cookie_close});
     if (!af->fp) {
         close(fd);
         unlink(af->tmp);
@@ -184,35 +213,53 @@ static void release(AtomicFile *af)
     free(af);
 }
 
+/* Flushes and syncs; returns 0 or the errno of the first failure (of any
+ * write since atomic_open first). */
+static int flush_sync(AtomicFile *af)
+{
+    int bad = ferror(af->fp) || fflush(af->fp) != 0;
+    if (bad || af->write_errno)
+        return af->write_errno ? af->write_errno : EIO;
+    return fsync(af->fd) != 0 ? errno : 0;
+}
+
+int atomic_finish(AtomicFile *af)
+{
+    int err = flush_sync(af);
+    if (fclose(af->fp) != 0 && !err)
+        err = errno ? errno : EIO;
+    if (!err && rename(af->tmp, af->path) != 0)
+        err = errno;
+    if (err)
+        unlink(af->tmp);
+    release(af);
+    errno = err;
+    return err ? -1 : 0;
+}
+
 int atomic_commit(AtomicFile *af)
 {
-    int bad = ferror(af->fp) || fflush(af->fp) != 0 || fsync(fileno(af->fp)) != 0;
-    int err = errno;
-    if (fclose(af->fp) != 0 && !bad) {
-        bad = 1;
-        err = errno;
-    }
-    if (!bad && rename(af->tmp, af->path) != 0) {
-        bad = 1;
-        err = errno;
-    }
-    if (bad) {
-        fprintf(stderr, "tldrlab: %s: cannot write output: %s\n", af->path, strerror(err));
-        unlink(af->tmp);
-    }
-    release(af);
-    return bad ? -1 : 0;
+    char *path = xstrdup(af->path);
+    int rc = atomic_finish(af), err = errno;
+    if (rc != 0)
+        fprintf(stderr, "tldrlab: %s: cannot write output: %s\n", path, strerror(err));
+    free(path);
+    errno = err;
+    return rc;
 }
 
 int atomic_sync(AtomicFile *af)
 {
-    if (ferror(af->fp) || fflush(af->fp) != 0 || fsync(fileno(af->fp)) != 0) {
-        fprintf(stderr, "tldrlab: %s: cannot write output: %s\n", af->path, strerror(errno));
+    int err = flush_sync(af);
+    if (err) {
+        fprintf(stderr, "tldrlab: %s: cannot write output: %s\n", af->path, strerror(err));
+        errno = err;
         return -1;
     }
     struct stat st;
     if (stat(af->path, &st) == 0 && S_ISDIR(st.st_mode)) {
         fprintf(stderr, "tldrlab: %s: cannot write output: it is a directory\n", af->path);
+        errno = EISDIR;
         return -1;
     }
     return 0;

@@ -13,7 +13,9 @@
 #include <sys/types.h>
 
 typedef struct AtomicFile {
-    FILE *fp;
+    FILE *fp;     /* writes go to fd; the first failure's errno is kept */
+    int fd;
+    int write_errno; /* errno of the first failed write, 0 when none */
     char *path;   /* final name */
     char *tmp;    /* temporary name */
     struct AtomicFile *next; /* registry of open files, for cleanup at exit */
@@ -28,11 +30,17 @@ AtomicFile *atomic_open(const char *path);
 AtomicFile *atomic_open_mkdir(const char *path);
 
 /* Flushes, syncs, closes and renames into place; frees af. Returns 0, or -1
- * after printing a message naming the path (the temporary is removed). */
+ * with errno the cause (the first failed write's, not whatever errno held
+ * by then) after printing a message naming the path and the cause (the
+ * temporary is removed). */
 int atomic_commit(AtomicFile *af);
 
+/* atomic_commit without the message: the caller reports strerror(errno). */
+int atomic_finish(AtomicFile *af);
+
 /* Flushes and syncs the temporary file, keeping it open and unnamed.
- * Returns 0, or -1 after printing a message naming the path. Lets a caller
+ * Returns 0, or -1 with errno set after printing a message naming the path
+ * and the cause. Lets a caller
  * with several outputs make sure all of them are complete before it
  * renames any (atomic_commit). */
 int atomic_sync(AtomicFile *af);

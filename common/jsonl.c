@@ -1,7 +1,7 @@
 /* jsonl.c — streaming JSON lines with line numbers. */
-#define _GNU_SOURCE /* memmem */
 #include "common/jsonl.h"
 #include "common/err.h"
+#include "common/util.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -34,92 +34,108 @@ int jsonl_open(JsonlReader *r, const char *path, TlError *err)
     return 0;
 }
 
-/* Describes where cJSON stopped, as a column and a short excerpt. */
-static void parse_problem(const char *line, size_t len, size_t col0, char *out, size_t cap)
+void json_problem_error(TlError *err, const char *file, long first_line, const JsonProblem *p)
 {
-    const char *at = cJSON_GetErrorPtr();
-    if (!at || at < line || at > line + len) {
-        snprintf(out, cap, "invalid JSON");
-        return;
-    }
-    size_t col = col0 + (size_t)(at - line) + 1;
-    size_t left = (size_t)(line + len - at);
-    if (left == 0)
-        snprintf(out, cap, "invalid JSON: unexpected end of line at column %zu", col);
-    else
-        snprintf(out, cap, "invalid JSON at column %zu near '%.*s'", col, (int)(left < 12 ? left : 12), at);
-    for (char *p = out; *p; p++)
-        if (*p == '\n' || *p == '\r' || *p == '\t')
-            *p = ' ';
+    tlerr_input(err, file, first_line + p->line - 1, *p->path ? p->path : "json", "at column %ld: %s", p->col,
+                p->problem);
 }
 
 cJSON *jsonl_parse(const char *file, long lineno, const char *text, size_t len, TlError *err)
 {
-    size_t start = 0;
-    while (start < len && (text[start] == ' ' || text[start] == '\t'))
-        start++;
-    if (memchr(text + start, '\0', len - start)) {
+    JsonProblem p;
+    if (json_check(text, len, &p) != 0) {
         if (err)
-            tlerr_input(err, file, lineno, "json", "line contains a NUL byte");
+            json_problem_error(err, file, lineno, &p);
         return NULL;
     }
-    /* cJSON decodes \u0000 into a NUL that silently ends the C string:
-     * "ref\u0000x" would read as "ref". Refuse it (an escaped backslash
-     * before the u does not count). */
-    for (const char *q = text + start; (q = memmem(q, (size_t)(text + len - q), "\\u0000", 6)); q += 6) {
-        size_t bs = 0;
-        for (const char *b = q; b > text && b[-1] == '\\'; b--)
-            bs++;
-        if (bs % 2 == 0) {
-            if (err)
-                tlerr_input(err, file, lineno, "json",
-                            "\\u0000 (a NUL character) in a string at column %zu is not supported",
-                            (size_t)(q - text) + 1);
-            return NULL;
-        }
-    }
-    const char *end = NULL;
-    cJSON *j = cJSON_ParseWithLengthOpts(text + start, len - start, &end, 0);
-    if (!j) {
-        if (err) {
-            char why[96];
-            parse_problem(text + start, len - start, start, why, sizeof why);
-            tlerr_input(err, file, lineno, "json", "%s", why);
-        }
-        return NULL;
-    }
-    while (end && end < text + len && (*end == ' ' || *end == '\t'))
-        end++;
-    if (end && end < text + len) {
-        cJSON_Delete(j);
-        if (err)
-            tlerr_input(err, file, lineno, "json",
-                        "trailing text after the record at column %zu (one record per line)",
-                        (size_t)(end - text) + 1);
-        return NULL;
-    }
+    cJSON *j = cJSON_ParseWithLength(text, len);
+    if (!j && err) /* the text is valid: only memory can fail */
+        tlerr_input(err, file, lineno, "json", "could not be parsed (out of memory?)");
     return j;
 }
 
+static size_t max_line = TL_MAX_LINE_DEFAULT;
+
+void tl_set_max_line(size_t bytes)
+{
+    max_line = bytes;
+}
+
+size_t tl_max_line(void)
+{
+    return max_line;
+}
+
+void tl_line_too_long(TlError *err, const char *file, long line)
+{
+    tlerr_input(err, file, line, NULL, "line longer than %zu bytes (the limit; $TLDRLAB_MAX_LINE raises it)",
+                max_line);
+}
+
+#define READ_BLOCK ((size_t)1 << 16)
+
+/* Reads one line into r->buf without its '\n'; returns its length, -1 at
+ * end of file, -2 on a read error or a line longer than max_line (err
+ * set). Reads in blocks, so that memory stays bounded by the longest line
+ * allowed, whatever the file. */
+static ssize_t read_line(JsonlReader *r, TlError *err)
+{
+    size_t n = 0;
+    int any = 0;
+    for (;;) {
+        if (r->rpos == r->rlen) {
+            if (r->eof)
+                break;
+            if (!r->rbuf)
+                r->rbuf = xmalloc(READ_BLOCK);
+            errno = 0;
+            size_t k = fread(r->rbuf, 1, READ_BLOCK, r->fp);
+            if (k == 0) {
+                if (ferror(r->fp)) {
+                    tlerr_input(err, r->name, r->line + 1, NULL, "read error: %s", strerror(errno));
+                    return -2;
+                }
+                r->eof = 1;
+                break;
+            }
+            r->rpos = 0;
+            r->rlen = k;
+        }
+        any = 1;
+        const char *s = r->rbuf + r->rpos;
+        size_t avail = r->rlen - r->rpos;
+        const char *nl = memchr(s, '\n', avail);
+        size_t take = nl ? (size_t)(nl - s) : avail;
+        if (n + take > max_line) {
+            tl_line_too_long(err, r->name, r->line + 1);
+            return -2;
+        }
+        GROW(r->buf, r->cap, n + take + 1);
+        memcpy(r->buf + n, s, take);
+        n += take;
+        r->rpos += take + (nl != NULL);
+        r->bytes_read += (long long)(take + (nl != NULL));
+        if (nl)
+            break;
+    }
+    if (!any)
+        return -1;
+    r->buf[n] = '\0';
+    return (ssize_t)n;
+}
+
 /* Reads the next non-blank line into r->buf; returns its length without
- * the line ending, or -1 at end of file, -2 on a read error. */
+ * the line ending, or -1 at end of file, -2 on a read error or a line too
+ * long. */
 static ssize_t next_line(JsonlReader *r, TlError *err)
 {
     for (;;) {
-        errno = 0;
-        ssize_t n = getline(&r->buf, &r->cap, r->fp);
-        if (n < 0) {
-            if (ferror(r->fp)) {
-                tlerr_input(err, r->name, r->line + 1, NULL, "read error: %s", strerror(errno));
-                return -2;
-            }
-            return -1;
-        }
+        ssize_t n = read_line(r, err);
+        if (n < 0)
+            return n;
         r->line++;
-        r->bytes_read += n;
         size_t len = (size_t)n;
-        while (len > 0 && (r->buf[len - 1] == '\n' || r->buf[len - 1] == '\r' ||
-                           r->buf[len - 1] == ' ' || r->buf[len - 1] == '\t'))
+        while (len > 0 && (r->buf[len - 1] == '\r' || r->buf[len - 1] == ' ' || r->buf[len - 1] == '\t'))
             len--;
         size_t k = 0;
         while (k < len && (r->buf[k] == ' ' || r->buf[k] == '\t'))
@@ -178,6 +194,7 @@ void jsonl_close(JsonlReader *r)
     if (r->fp && !r->is_stdin)
         fclose(r->fp);
     free(r->buf);
+    free(r->rbuf);
     free(r->name);
     memset(r, 0, sizeof *r);
 }
@@ -193,15 +210,33 @@ void jsonl_write(FILE *fp, cJSON *j)
     free(s);
 }
 
-cJSON *json_parse_text(const char *text, const char *name, TlError *err)
+cJSON *json_parse_text(const char *text, size_t len, const char *name, TlError *err)
 {
-    const char *end = NULL;
-    cJSON *j = cJSON_ParseWithOpts(text, &end, 1);
-    if (!j) {
-        long line = 1;
-        for (const char *p = text; end && p < end; p++)
-            line += *p == '\n';
-        tlerr_input(err, name, line, "json", "not valid JSON near here");
+    return jsonl_parse(name, 1, text, len, err);
+}
+
+int json_file_read(JsonFile *f, const char *path, const char *what, TlError *err)
+{
+    memset(f, 0, sizeof *f);
+    long long_line;
+    f->text = util_read_text(path, &f->len, max_line, &long_line);
+    if (!f->text) {
+        if (errno == EFBIG)
+            tl_line_too_long(err, path, long_line);
+        else if (errno == EISDIR)
+            tlerr_input(err, path, 0, NULL, "is a directory, expected the %s (a JSON file)", what);
+        else
+            tlerr_input(err, path, 0, NULL, "cannot read the %s: %s", what, strerror(errno));
+        return -1;
     }
-    return j;
+    f->json = json_parse_text(f->text, f->len, path, err);
+    f->src = (JsonSrc){path, f->text, f->len, ""};
+    return f->json ? 0 : -1;
+}
+
+void json_file_free(JsonFile *f)
+{
+    cJSON_Delete(f->json);
+    free(f->text);
+    memset(f, 0, sizeof *f);
 }

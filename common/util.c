@@ -219,16 +219,37 @@ int util_in_csv_list(const char *list, const char *s)
     return 0;
 }
 
-char *util_read_file(const char *path, size_t *len)
+char *util_read_text(const char *path, size_t *len, size_t max_line, long *long_line)
 {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        return NULL;
+    }
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return NULL;
-    size_t cap = 1 << 16, n = 0;
+    size_t cap = 1 << 16, n = 0, bol = 0; /* bol: where the current line starts */
+    long line = 1;
+    int saved = 0;
     char *buf = malloc(cap);
     while (buf) {
         size_t got = fread(buf + n, 1, cap - n - 1, fp);
+        for (const char *p = buf + n, *e = buf + n + got; (p = memchr(p, '\n', (size_t)(e - p))); p++) {
+            if ((size_t)(p - buf) - bol > max_line)
+                break;
+            bol = (size_t)(p - buf) + 1;
+            line++;
+        }
         n += got;
+        if (n - bol > max_line) {
+            free(buf);
+            buf = NULL;
+            saved = EFBIG;
+            if (long_line)
+                *long_line = line;
+            break;
+        }
         if (n + 1 < cap) {
             if (ferror(fp)) {
                 free(buf);
@@ -245,7 +266,8 @@ char *util_read_file(const char *path, size_t *len)
         buf = nb;
         cap *= 2;
     }
-    int saved = errno;
+    if (!saved)
+        saved = errno;
     fclose(fp);
     if (!buf) {
         errno = saved ? saved : ENOMEM;
@@ -255,6 +277,11 @@ char *util_read_file(const char *path, size_t *len)
     if (len)
         *len = n;
     return buf;
+}
+
+char *util_read_file(const char *path, size_t *len)
+{
+    return util_read_text(path, len, SIZE_MAX, NULL);
 }
 
 size_t util_utf8_clean(char *s, size_t n)

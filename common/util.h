@@ -74,8 +74,15 @@ void util_format_double(double v, char *buf, size_t cap);
 void util_temp_template(char *buf, size_t cap, const char *prefix);
 
 /* Reads a whole file into a NUL-terminated buffer the caller frees; *len
- * (may be NULL) gets its size. Returns NULL with errno set on failure. */
+ * (may be NULL) gets its size. Returns NULL with errno set on failure
+ * (EISDIR for a directory). */
 char *util_read_file(const char *path, size_t *len);
+
+/* As util_read_file for a text: fails with errno EFBIG, and *long_line
+ * (may be NULL) the 1-based number of the line, as soon as a line is
+ * longer than max_line bytes, so that /dev/zero or a binary file cannot
+ * grow memory without end. */
+char *util_read_text(const char *path, size_t *len, size_t max_line, long *long_line);
 
 /* Returns 1 when s is in the comma-separated list list, else 0. */
 int util_in_csv_list(const char *list, const char *s);

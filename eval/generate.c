@@ -102,9 +102,9 @@ int eval_sample(const SampleOpts *o)
     if (o->name) {
         snprintf(name, sizeof name, "%s", o->name);
     } else {
-        char *base = stage_read_name(o->model_dir);
+        char *base = stage_read_name(o->model_dir, &err);
         if (!base)
-            tl_die(TL_EXIT_INPUT, "%s/meta.json: no policy name there; give one with --name", o->model_dir);
+            tl_die(TL_EXIT_INPUT, "%s (give the policy a name with --name)", err.msg);
         if (o->temperature > 0)
             snprintf(name, sizeof name, "%s_t%g", base, o->temperature);
         else

@@ -28,6 +28,16 @@ expect_err "bad format" 2 "tldrlab agreement: --format: expected md, csv or json
 expect_err "no input files" 2 "tldrlab winrate: no input files (usage: tldrlab winrate [options] FILE...)" $T winrate
 expect_err "missing file" 2 "nope.json: cannot open: No such file or directory" $T winrate nope.json
 expect_err "directory as input" 2 "tests: is a directory, expected a JSON-lines file" $T lengthctl tests
+expect_err "--meta DIR says it is a directory" 2 "tests: is a directory, expected the policy metadata (a JSON file)" $T winrate --meta tests $FIX
+expect_err "--rm-scores DIR says it is a directory" 2 "tests: is a directory, expected a CSV file" $T plot overopt --rm-scores tests --out "$tmp/figs0" $FIX
+# one line is capped (default 64 MiB, $TLDRLAB_MAX_LINE): /dev/zero stops with a message, memory stays bounded
+expect_err "/dev/zero: the line cap" 2 "/dev/zero:1: line longer than 67108864 bytes (the limit; \$TLDRLAB_MAX_LINE raises it)" $T winrate /dev/zero
+expect_err "/dev/zero: TLDRLAB_MAX_LINE" 2 "/dev/zero:1: line longer than 4096 bytes (the limit; \$TLDRLAB_MAX_LINE raises it)" env TLDRLAB_MAX_LINE=4K $T winrate /dev/zero
+expect_err "--meta /dev/zero: the line cap" 2 "/dev/zero:1: line longer than 4096 bytes (the limit; \$TLDRLAB_MAX_LINE raises it)" env TLDRLAB_MAX_LINE=4096 $T winrate --meta /dev/zero $FIX
+expect_err "--rm-scores /dev/zero: the line cap" 2 "/dev/zero:1: line longer than 4096 bytes (the limit; \$TLDRLAB_MAX_LINE raises it)" env TLDRLAB_MAX_LINE=4K $T plot overopt --rm-scores /dev/zero --out "$tmp/figs0" $FIX
+{ head -3 $FIX; printf '{"info": {"post": "%s"}}\n' "$(head -c 5000 /dev/zero | tr '\0' x)"; } > "$tmp/long.jsonl"
+expect_err "a line over the cap names its line" 2 "$tmp/long.jsonl:4: line longer than 4096 bytes (the limit; \$TLDRLAB_MAX_LINE raises it)" env TLDRLAB_MAX_LINE=4K $T winrate "$tmp/long.jsonl"
+expect_err "a bad TLDRLAB_MAX_LINE" 2 "tldrlab: TLDRLAB_MAX_LINE: expected bytes from 1024 to 2^40 (a K, M or G suffix allowed), got '12x'" env TLDRLAB_MAX_LINE=12x $T winrate $FIX
 expect_err "unknown split" 2 "tldrlab winrate: --split: unknown split 'dev'; expected train, valid, valid1, valid2, test or all" $T winrate --split dev $FIX
 
 # ---- bad records: exact message, exit 2, nothing written
@@ -37,7 +47,25 @@ sed -n 4,6p $FIX >> "$tmp/bad.jsonl"
 expect_err "bad record stops the run" 2 "$tmp/bad.jsonl:3: choice: expected 0 or 1, got 2" $T winrate --out "$tmp/o1" "$tmp/bad.jsonl"
 check "nothing written after a bad record" test ! -e "$tmp/o1/winrate.csv"
 printf '{"info": {"post": "p"}, "summaries": [' > "$tmp/trunc.jsonl"
-expect_err "truncated JSON" 2 "$tmp/trunc.jsonl:1: json: invalid JSON at column 38 near '['" $T lengthctl "$tmp/trunc.jsonl"
+expect_err "truncated JSON" 2 "$tmp/trunc.jsonl:1: summaries[0]: at column 39: unexpected end: expected a value" $T lengthctl "$tmp/trunc.jsonl"
+# strict JSON (issue 11): what cJSON alone reads as something else is refused, naming where
+strict() { # NAME SED-EXPR MESSAGE-AFTER-FILE:3:
+  { head -2 $FIX; sed -n 3p $FIX | sed "$2"; sed -n 4,6p $FIX; } > "$tmp/strict.jsonl"
+  expect_err "$1" 2 "$tmp/strict.jsonl:3: $3" $T winrate --format json "$tmp/strict.jsonl"
+}
+col() { sed -n 3p $FIX | sed "$1" | awk -v pat="$2" '{ print index($0, pat) + '"${3:-0}"' }'; }
+strict "a bad \\u escape is refused, not read as 'ref'" 's/"policy": "ref"/"policy": "ref\\uZZZZ-evil"/' \
+  "summaries[0].policy: at column $(col 's/"policy": "ref"/"policy": "ref\\uZZZZ-evil"/' 'ZZZZ' -2): invalid escape '\\uZZZZ' in a string (\\u takes four hex digits)"
+strict "choice 00 is refused" 's/"choice": 0/"choice": 00/' \
+  "choice: at column $(col 's/"choice": 0/"choice": 00/' '"choice": 00' 10): number '00': a leading zero (JSON numbers are 0 or start with 1-9)"
+strict "choice 01 is refused" 's/"choice": 0/"choice": 01/' \
+  "choice: at column $(col 's/"choice": 0/"choice": 01/' '"choice": 01' 10): number '01': a leading zero (JSON numbers are 0 or start with 1-9)"
+strict "choice 1. is refused" 's/"choice": 0/"choice": 1./' \
+  "choice: at column $(col 's/"choice": 0/"choice": 1./' '"choice": 1.' 10): number '1.': a digit must follow the decimal point"
+strict "invalid UTF-8 in a policy name is refused" 's/"policy": "ref"/"policy": "re\xff"/' \
+  "summaries[0].policy: at column $(col 's/"policy": "ref"/"policy": "re\xff"/' '"policy": "re' 13): invalid UTF-8 in a string (byte 0xFF)"
+strict "a key given twice is refused" 's/"choice": 0/"choice": 0, "choice": 1/' \
+  "choice: at column $(col 's/"choice": 0/"choice": 0, "choice": 1/' '"choice": 1'): duplicate key (first at column $(col 's/"choice": 0/"choice": 0, "choice": 1/' '"choice": 0'))"
 run $T winrate --skip-invalid --bootstrap 100 "$tmp/bad.jsonl"
 check "--skip-invalid goes on" test "$rc" = 0
 check "--skip-invalid reports the skip" grep -qF "skipped 1 invalid record (--skip-invalid); the first:" "$tmp/err"

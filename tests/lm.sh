@@ -60,7 +60,12 @@ run $T lm-train --data "$data" --out "$tmp/c" --config "$tmp/lm.json" --steps 2 
 if [ "$rc" = 0 ] && grep -q "model L=1 C=32 NH=2 T=32, .* 2 steps of 4 x 32 tokens" "$tmp/err"; then ok "lm-train --config (flags win)"
 else bad "lm-train --config (flags win)" "exit $rc"; fi
 printf '{"train": {"stepz": 3}}' >"$tmp/lm2.json"
-expect_err "lm-train --config: unknown setting" 2 "$tmp/lm2.json: train.stepz: unknown setting (known: batch, steps, lr, warmup, weight_decay, clip, checkpoint_every, eval_every)" $T lm-train --data "$data" --out "$tmp/c2" --config "$tmp/lm2.json" --quiet
+expect_err "lm-train --config: unknown setting" 2 "$tmp/lm2.json:1: train.stepz: unknown setting (known: batch, steps, lr, warmup, weight_decay, clip, checkpoint_every, eval_every)" $T lm-train --data "$data" --out "$tmp/c2" --config "$tmp/lm2.json" --quiet
+
+# a checkpoint that cannot be written says why (a file-size limit stands in for a full disk)
+run bash -c "trap '' XFSZ; ulimit -f 50; exec $T lm-train --data '$data' --out '$tmp/full' --layers 1 --channels 32 --heads 2 --context 32 --vocab 300 --batch-size 4 --steps 2 --quiet"
+if [ "$rc" = 1 ] && grep -qF "$tmp/full/model.ckpt: cannot write the checkpoint: File too large" "$tmp/err"; then ok "lm-train: a checkpoint write error says why"
+else bad "lm-train: a checkpoint write error says why" "expected exit 1 and $tmp/full/model.ckpt: cannot write the checkpoint: File too large"; fi
 
 # a model and a tokenizer of different runs are refused
 $T lm-train --data "$data" --out "$tmp/v3" --layers 1 --channels 32 --heads 2 --context 32 --vocab 300 --batch-size 4 --steps 2 --quiet >/dev/null 2>&1
@@ -82,7 +87,11 @@ if [ "$rc" = 2 ] && grep -q "$tmp/cut.ckpt: truncated checkpoint" "$tmp/err"; th
 else bad "a truncated checkpoint is refused" "exit $rc"; fi
 printf '{"post": 5}\n' >"$tmp/bad.jsonl"
 expect_err "lm-train: bad JSON lines" 2 "$tmp/bad.jsonl:1: post: expected a string" $T lm-train --data "$tmp/bad.jsonl" --out "$tmp/x" --quiet
-expect_err "lm-train: heads must divide channels" 2 "tldrlab lm-train: model config L=1 C=32 NH=3 T=32 V=400: expected L 1-96, C 1-8192 divisible by NH, T 2-65536, V 2-1048576" $T lm-train --data "$data" --out "$tmp/x" --layers 1 --channels 32 --heads 3 --context 32 --vocab 400 --quiet
+printf '{"model": {\n  "C": 64,\n  "NH": 7}}\n' >"$tmp/nh.json"
+expect_err "lm-train --config: heads must divide channels (the file, line and key)" 2 "$tmp/nh.json:3: model.NH: expected a divisor of C = 64 (the heads split the channels), got 7" $T lm-train --data "$data" --out "$tmp/x" --config "$tmp/nh.json" --quiet
+printf '{"modle": {"C": 64}}\n' >"$tmp/typo.json"
+expect_err "lm-train --config: a misspelt section is refused" 2 "$tmp/typo.json:1: modle: unknown key (known: seed, world, reference, judge, labelers, model, train)" $T lm-train --data "$data" --out "$tmp/x" --config "$tmp/typo.json" --quiet
+expect_err "lm-train: heads must divide channels" 2 "tldrlab lm-train: --heads: expected a divisor of C = 32 (the heads split the channels), got 3" $T lm-train --data "$data" --out "$tmp/x" --layers 1 --channels 32 --heads 3 --context 32 --vocab 400 --quiet
 
 # an interrupted run keeps its work: periodic checkpoints and the log by default (kill -9 loses at
 # most a tenth of the steps), and a first SIGINT checkpoints at once; --resume then ends where a run

@@ -136,12 +136,38 @@ if [ ! -e "$tmp/j.jsonl" ]; then ok "judge: nothing written after bad input"; el
 printf '{"id":"%s","policy":"p","text":"x","split":"train"}\n' "$id" >"$tmp/bad3.jsonl"
 expect_err "judge: wrong split" 2 "$tmp/bad3.jsonl:1: split: 'train', but document $id is in valid2" $T world judge --world "$tmp/w" "$tmp/bad3.jsonl"
 printf '{"world": {"paraphrase": 2}}' >"$tmp/badcfg.json"
-expect_err "config: out of range" 2 "$tmp/badcfg.json: world.paraphrase: expected a number from 0 to 1" $T world generate --config "$tmp/badcfg.json" --out "$tmp/w4"
+expect_err "config: out of range" 2 "$tmp/badcfg.json:1: world.paraphrase: expected a number from 0 to 1" $T world generate --config "$tmp/badcfg.json" --out "$tmp/w4"
+printf '{"seed": 5,\n "wrold": {"splits": {"tldr": {"train": 10}}}}' >"$tmp/badcfg2.json"
+expect_err "config: a misspelt section is refused (not a default world)" 2 "$tmp/badcfg2.json:2: wrold: unknown key (known: seed, world, reference, judge, labelers, model, train)" $T world generate --config "$tmp/badcfg2.json" --out "$tmp/w4"
+printf '{"world": {"paraphrase": 0.3},\n "world": {"paraphrase": 0.9}}' >"$tmp/badcfg3.json"
+expect_err "config: a section given twice is refused" 2 "$tmp/badcfg3.json:2: world: at column 2: duplicate key (first at line 1, column 2)" $T world generate --config "$tmp/badcfg3.json" --out "$tmp/w4"
 if [ ! -e "$tmp/w4" ]; then ok "config error: no world written"; else bad "config error: no world written" "$tmp/w4 exists"; fi
+# judge: a sample's bad field is named
+printf '{"id":"%s","policy":"p","text":"x","split":2}\n' "$id" >"$tmp/bad4.jsonl"
+expect_err "judge: a numeric split" 2 "$tmp/bad4.jsonl:1: split: expected a string (a split name)" $T world judge --world "$tmp/w" "$tmp/bad4.jsonl"
+printf '["%s"]\n' "$id" >"$tmp/bad5.jsonl"
+expect_err "judge: a line that is not an object" 2 "$tmp/bad5.jsonl:1: sample: expected a JSON object, got an array" $T world judge --world "$tmp/w" "$tmp/bad5.jsonl"
 expect_err "label compare: nothing to pair" 2 "tldrlab label: compare: no sample of $tmp/b_ref.jsonl shares a document with a sample of another policy in $tmp/b_ref.jsonl" $T label compare --world "$tmp/w" --out "$tmp/x.json" "$tmp/b_ref.jsonl" "$tmp/b_ref.jsonl"
 cp -r "$tmp/w" "$tmp/wt"
 sed -i "s/Throwaway because/Throwaway since/" "$tmp/wt/lexicon.json"
 run $T world judge --world "$tmp/wt" "$tmp/b_ref.jsonl"
 if [ "$rc" = 2 ] && grep -q "the world was modified after it was generated" "$tmp/err"; then ok "a modified world is refused"; else bad "a modified world is refused" "exit $rc"; fi
+# errors in a world's own files name the file, the line and the key path
+cp -r "$tmp/w" "$tmp/wl"
+gl=$(grep -n '"gender":' "$tmp/wl/lexicon.json" | head -1 | cut -d: -f1)
+sed -i "${gl}s/\"gender\":\t*\"[A-Za-z]*\"/\"gender\": \"X\"/" "$tmp/wl/lexicon.json"
+expect_err "a lexicon error names W/lexicon.json, its line and path" 2 "$tmp/wl/lexicon.json:$gl: common.relations[0].gender: expected M, F or any" $T world judge --world "$tmp/wl" "$tmp/b_ref.jsonl"
+cp -r "$tmp/w" "$tmp/ww"
+pl=$(grep -n '"paraphrase":' "$tmp/ww/world.json" | head -1 | cut -d: -f1)
+sed -i "${pl}s/\"paraphrase\":/\"paraphrse\":/" "$tmp/ww/world.json"
+run $T world judge --world "$tmp/ww" "$tmp/b_ref.jsonl"
+if [ "$rc" = 2 ] && grep -qF "$tmp/ww/world.json:$pl: config.world.paraphrse: unknown setting" "$tmp/err"; then ok "a world.json error names its line and path"
+else bad "a world.json error names its line and path" "expected exit 2 and $tmp/ww/world.json:$pl: config.world.paraphrse: unknown setting"; fi
+
+# a write error names its cause, the failed write's errno (not a stale "File exists"): a file-size
+# limit, with SIGXFSZ ignored, stands in for a full disk
+run bash -c "trap '' XFSZ; ulimit -f 200; exec $T world generate --out '$tmp/wfull' --quiet"
+if [ "$rc" = 1 ] && grep -qF "$tmp/wfull/facts.jsonl: cannot write output: File too large" "$tmp/err"; then ok "world generate: a write error says why"
+else bad "world generate: a write error says why" "expected exit 1 and $tmp/wfull/facts.jsonl: cannot write output: File too large"; fi
 
 finish world

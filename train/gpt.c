@@ -3,6 +3,7 @@
 #include "train/gpt.h"
 #include "build/commit.h"
 #include "common/atomic.h"
+#include "common/jsoncheck.h"
 #include "common/rng.h"
 #include "common/util.h"
 
@@ -68,12 +69,28 @@ size_t gpt_param_sizes(const GptConfig *c, size_t sizes[GPT_NTENSORS])
     return total;
 }
 
-int gpt_config_check(const GptConfig *c, TlError *err)
+int gpt_config_check(const GptConfig *c, const char **field, TlError *err)
 {
-    if (c->L < 1 || c->L > 96 || c->C < 1 || c->C > 8192 || c->NH < 1 || c->C % c->NH != 0 || c->T < 2 ||
-        c->T > 65536 || c->V < 2 || c->V > 1 << 20) {
-        tlerr_set(err, "model config L=%d C=%d NH=%d T=%d V=%d: expected L 1-96, C 1-8192 divisible by NH, "
-                       "T 2-65536, V 2-1048576", c->L, c->C, c->NH, c->T, c->V);
+    static const struct {
+        const char *name;
+        size_t off;
+        int lo, hi;
+    } F[] = {{"L", offsetof(GptConfig, L), 1, 96},       {"C", offsetof(GptConfig, C), 1, 8192},
+             {"NH", offsetof(GptConfig, NH), 1, 8192},   {"T", offsetof(GptConfig, T), 2, 65536},
+             {"V", offsetof(GptConfig, V), 2, 1 << 20}};
+    for (size_t k = 0; k < sizeof F / sizeof F[0]; k++) {
+        int v = *(const int *)((const char *)c + F[k].off);
+        if (v < F[k].lo || v > F[k].hi) {
+            if (field)
+                *field = F[k].name;
+            tlerr_set(err, "expected %d to %d, got %d", F[k].lo, F[k].hi, v);
+            return -1;
+        }
+    }
+    if (c->C % c->NH != 0) {
+        if (field)
+            *field = "NH";
+        tlerr_set(err, "expected a divisor of C = %d (the heads split the channels), got %d", c->C, c->NH);
         return -1;
     }
     return 0;
@@ -397,13 +414,8 @@ int gpt_save(const Gpt *g, const char *path, int with_optimizer, const gsl_rng *
         fwrite(gsl_rng_state(rng), 1, k, af->fp);
     }
     fwrite(TRAILER, 1, 8, af->fp);
-    if (ferror(af->fp)) {
-        atomic_abort(af);
-        tlerr_set(err, "%s: cannot write the checkpoint", path);
-        return -1;
-    }
-    if (atomic_commit(af) != 0) {
-        tlerr_set(err, "%s: cannot write the checkpoint", path);
+    if (atomic_finish(af) != 0) { /* the first failed write's errno: "No space left on device" */
+        tlerr_set(err, "%s: cannot write the checkpoint: %s", path, strerror(errno));
         return -1;
     }
     return 0;
@@ -507,22 +519,39 @@ int gpt_load(Gpt *g, const char *path, gsl_rng *rng, cJSON **header, TlError *er
                   16 + (size_t)len, size);
         goto done;
     }
+    JsonProblem jp;
+    if (json_check(buf + 16, len, &jp) != 0) {
+        tlerr_set(err, "%s: damaged checkpoint header: %s: at byte %zu of the header: %s", path,
+                  *jp.path ? jp.path : "json", jp.offset, jp.problem);
+        goto done;
+    }
     h = cJSON_ParseWithLength(buf + 16, len);
     GptConfig c = {0};
     const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(h, "config");
     const cJSON *head = cJSON_GetObjectItemCaseSensitive(cfg, "head");
-    if (!h || json_int(cfg, "L", &c.L) || json_int(cfg, "C", &c.C) || json_int(cfg, "NH", &c.NH) ||
-        json_int(cfg, "T", &c.T) || json_int(cfg, "V", &c.V) || !cJSON_IsString(head)) {
-        tlerr_set(err, "%s: damaged checkpoint header (config)", path);
+    if (!cJSON_IsObject(cfg)) {
+        tlerr_set(err, "%s: damaged checkpoint header: config: expected an object", path);
         goto done;
     }
-    if (strcmp(head->valuestring, "lm") != 0 && strcmp(head->valuestring, "scalar") != 0) {
-        tlerr_set(err, "%s: damaged checkpoint header (head '%s'; expected lm or scalar)", path, head->valuestring);
+    static const char *const DIMS[] = {"L", "C", "NH", "T", "V"};
+    int *dims[] = {&c.L, &c.C, &c.NH, &c.T, &c.V};
+    for (int k = 0; k < 5; k++)
+        if (json_int(cfg, DIMS[k], dims[k])) {
+            tlerr_set(err, "%s: damaged checkpoint header: config.%s: expected a whole number", path, DIMS[k]);
+            goto done;
+        }
+    if (!cJSON_IsString(head) || (strcmp(head->valuestring, "lm") != 0 && strcmp(head->valuestring, "scalar") != 0)) {
+        tlerr_set(err, "%s: damaged checkpoint header: config.head: expected \"lm\" or \"scalar\"", path);
         goto done;
     }
     c.scalar_head = strcmp(head->valuestring, "scalar") == 0;
-    if (gpt_config_check(&c, err) != 0)
+    const char *bad;
+    if (gpt_config_check(&c, &bad, err) != 0) {
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        tlerr_set(err, "%s: damaged checkpoint header: config.%s: %s", path, bad, why);
         goto done;
+    }
     size_t sizes[GPT_NTENSORS], np = gpt_param_sizes(&c, sizes);
     if (check_header(h, &c, np, ver, path, err) != 0)
         goto done;

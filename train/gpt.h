@@ -38,8 +38,10 @@ size_t gpt_param_sizes(const GptConfig *c, size_t sizes[GPT_NTENSORS]);
 const char *gpt_tensor_name(int i);
 /* The tensor's shape as JSON-ready dims; returns the number of dims. */
 int gpt_tensor_shape(const GptConfig *c, int i, int dims[3]);
-/* Returns 0, or -1 with err saying what is wrong with c. */
-int gpt_config_check(const GptConfig *c, TlError *err);
+/* Returns 0, or -1 with *field (when field is not NULL) the dimension at
+ * fault ("L", "C", "NH", "T" or "V") and err what is wrong with it, for
+ * the caller to place ("config.json:3: model.NH: ..."). */
+int gpt_config_check(const GptConfig *c, const char **field, TlError *err);
 
 #define REAL float
 #define SFX(x) x##_f

@@ -1,6 +1,7 @@
 /* stage.c — a stage's folder, prompts, logs and progress (stage.h). */
 #include "train/stage.h"
 #include "common/atomic.h"
+#include "common/jsonl.h"
 #include "common/rng.h"
 #include "common/util.h"
 
@@ -378,19 +379,20 @@ void stage_meta_lineage(cJSON *fields, const char *size, const char *rsize)
     cJSON_AddStringToObject(fields, "trained_on", "tldr");
 }
 
-char *stage_read_name(const char *dir)
+char *stage_read_name(const char *dir, TlError *err)
 {
     char *p = util_path_join(dir, "meta.json");
-    size_t len;
-    char *raw = util_read_file(p, &len);
+    JsonFile f;
+    char *name = NULL;
+    if (json_file_read(&f, p, "stage's metadata", err) == 0) {
+        const cJSON *pol = cJSON_GetObjectItemCaseSensitive(f.json, "policies");
+        if (cJSON_IsObject(pol) && pol->child)
+            name = xstrdup(pol->child->string);
+        else
+            json_src_error(err, &f.src, "policies", "no policy name there");
+    }
+    json_file_free(&f);
     free(p);
-    if (!raw)
-        return NULL;
-    cJSON *root = cJSON_Parse(raw);
-    free(raw);
-    const cJSON *pol = cJSON_GetObjectItemCaseSensitive(root, "policies");
-    char *name = pol && pol->child && pol->child->string ? xstrdup(pol->child->string) : NULL;
-    cJSON_Delete(root);
     return name;
 }
 

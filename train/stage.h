@@ -115,8 +115,9 @@ void stage_write_meta(const char *dir, const char *name, cJSON *fields);
 /* Adds "rm" (rm_<rsize>), "source" (sup_<size>) and "trained_on" (tldr) to
  * a policy's meta fields: a PPO or best-of-N policy's lineage. */
 void stage_meta_lineage(cJSON *fields, const char *size, const char *rsize);
-/* The policy name in DIR/meta.json, or NULL (caller frees). */
-char *stage_read_name(const char *dir);
+/* The policy name in DIR/meta.json (caller frees), or NULL with err set
+ * (no file, bad JSON, no policy there). */
+char *stage_read_name(const char *dir, TlError *err);
 
 /* Set to the signal's number by the first SIGINT or SIGTERM once
  * stage_catch_signals has run: training loops check it after each step,

@@ -18,8 +18,8 @@
 
 typedef struct {
     Lexicon *lx;
-    const char *file;   /* current file name, for messages */
-    char path[256];     /* current JSON path, for messages */
+    JsonSrc src;        /* where the part being read is (a file of a folder, or a part of W/lexicon.json) */
+    char path[256];     /* current JSON path in that part, for messages */
     TlError *err;
     size_t ncap;
 } Ld;
@@ -33,8 +33,8 @@ static int fail(Ld *d, const char *field, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     char where[400];
-    snprintf(where, sizeof where, "%s%s%s", d->path, *d->path && field ? "." : "", field ? field : "");
-    tlerr_input(d->err, d->file, 0, where, "%s", msg);
+    json_path_join(where, sizeof where, d->path, field);
+    json_src_error(d->err, &d->src, where, "%s", msg);
     return -1;
 }
 
@@ -587,7 +587,6 @@ static int parse_places(Ld *d, const cJSON *places)
 static int parse_common(Ld *d, const cJSON *c)
 {
     Lexicon *lx = d->lx;
-    d->file = "common.json";
     const cJSON *rels = cJSON_GetObjectItemCaseSensitive(c, "relations");
     if (!cJSON_IsArray(rels))
         return set_path(d, "%s", ""), fail(d, "relations", "expected an array");
@@ -723,10 +722,9 @@ static int parse_event(Ld *d, const cJSON *e, int dom, int si, const int *sec_as
     return ci;
 }
 
-static int parse_domain_file(Ld *d, const char *name, const cJSON *f)
+static int parse_domain_file(Ld *d, const cJSON *f)
 {
     Lexicon *lx = d->lx;
-    d->file = name;
     set_path(d, "%s", "");
     const char *dn = get_str(d, f, "domain");
     if (!dn)
@@ -820,50 +818,71 @@ static int parse_domain_file(Ld *d, const char *name, const cJSON *f)
     return 0;
 }
 
-int lexicon_load_json(Lexicon *lx, cJSON *json, const char *name, TlError *err)
+/* Loads the merged document json (owned), whose text is src. Messages
+ * name the parts' own files when parts is not NULL (parts[0] common.json,
+ * then the domain files in the order of "files"), else places in src. */
+static int load_merged(Lexicon *lx, cJSON *json, const JsonSrc *src, const JsonSrc *parts, TlError *err)
 {
     memset(lx, 0, sizeof *lx);
     strpool_init(&lx->tokens);
     strpool_init(&lx->ids);
     lx->json = json;
-    Ld d = {lx, name, "", err, 0};
+    Ld d = {lx, *src, "", err, 0};
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(json, "format");
     if (!cJSON_IsNumber(fmt) || fmt->valueint != LEX_FORMAT) {
-        tlerr_input(err, name, 0, "format", "expected lexicon format %d; this file is from another version of tldrlab",
-                    LEX_FORMAT);
+        json_src_error(err, src, "format", "expected lexicon format %d; this file is from another version of tldrlab",
+                       LEX_FORMAT);
         goto fail;
     }
     const cJSON *common = cJSON_GetObjectItemCaseSensitive(json, "common");
     const cJSON *files = cJSON_GetObjectItemCaseSensitive(json, "files");
     if (!cJSON_IsObject(common) || !cJSON_IsArray(files)) {
-        tlerr_input(err, name, 0, NULL, "expected an object with 'common' and 'files'");
+        json_src_error(err, src, NULL, "expected an object with 'common' and 'files'");
         goto fail;
+    }
+    if (parts) {
+        d.src = parts[0];
+    } else {
+        d.src = *src;
+        d.src.base = "common";
     }
     if (parse_common(&d, common) != 0)
         goto fail;
     const cJSON *f;
+    int k = 0;
+    char base[48];
     cJSON_ArrayForEach(f, files) {
         const cJSON *fn = cJSON_GetObjectItemCaseSensitive(f, "name");
         const cJSON *content = cJSON_GetObjectItemCaseSensitive(f, "content");
+        snprintf(base, sizeof base, "files[%d]", k);
         if (!cJSON_IsString(fn) || !cJSON_IsObject(content)) {
-            tlerr_input(err, name, 0, "files", "expected objects with name and content");
+            json_src_error(err, src, base, "expected an object with name and content");
             goto fail;
         }
-        if (parse_domain_file(&d, fn->valuestring, content) != 0)
+        if (parts) {
+            d.src = parts[1 + k];
+        } else {
+            snprintf(base, sizeof base, "files[%d].content", k);
+            d.src = *src;
+            d.src.base = base;
+        }
+        if (parse_domain_file(&d, content) != 0)
             goto fail;
+        k++;
     }
     for (int dom = 0; dom < WD_N; dom++) {
         int any = 0;
         for (size_t s = 0; s < lx->nsec; s++)
             any |= lx->sec[s].domain == dom;
         if (!any) {
-            tlerr_input(err, name, 0, NULL, "no %s sections: the lexicon needs both domains",
-                        dom == WD_TLDR ? "tldr" : "news");
+            json_src_error(err, src, "files", "no %s sections: the lexicon needs both domains",
+                           dom == WD_TLDR ? "tldr" : "news");
             goto fail;
         }
     }
     if (lx->subject_group < 0) {
-        tlerr_input(err, name, 0, "relations", "no relation has group \"subject\" (news subjects)");
+        json_src_error(err, parts ? &parts[0] : src, parts ? "relations" : "common.relations",
+                       "no relation has group \"subject\" (news subjects)");
         goto fail;
     }
     index_keys(lx);
@@ -878,39 +897,58 @@ fail:
     return -1;
 }
 
-/* Builds the merged document from (name, text) pairs: common.json and the
- * domain files, in name order. */
-static int merge(Lexicon *lx, const char *const *names, const char *const *texts, size_t n, const char *where,
-                 TlError *err)
+int lexicon_load_json(Lexicon *lx, cJSON *json, const JsonSrc *src, TlError *err)
+{
+    return load_merged(lx, json, src, NULL, err);
+}
+
+/* Builds the merged document from (name, text) pairs, common.json and the
+ * domain files in name order; dir prefixes the names in messages. */
+static int merge(Lexicon *lx, const char *const *names, const char *const *texts, size_t n, const char *dir,
+                 const char *where, TlError *err)
 {
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddNumberToObject(doc, "format", LEX_FORMAT);
     cJSON *files = cJSON_CreateArray();
-    int have_common = 0;
+    JsonSrc *parts = xcalloc(n + 1, sizeof *parts); /* [0] common.json, then the domain files */
+    char **paths = xcalloc(n + 1, sizeof *paths);
+    size_t nparts = 1;
+    int rc = -1;
     for (size_t i = 0; i < n; i++) {
-        cJSON *j = json_parse_text(texts[i], names[i], err);
+        paths[i] = util_path_join(dir, names[i]);
+        size_t len = strlen(texts[i]);
+        cJSON *j = json_parse_text(texts[i], len, paths[i], err);
         if (!j) {
             cJSON_Delete(files);
             cJSON_Delete(doc);
-            return -1;
+            goto done;
         }
+        JsonSrc part = {paths[i], texts[i], len, ""};
         if (strcmp(names[i], "common.json") == 0) {
             cJSON_AddItemToObject(doc, "common", j);
-            have_common = 1;
+            parts[0] = part;
         } else {
             cJSON *f = cJSON_CreateObject();
             cJSON_AddStringToObject(f, "name", names[i]);
             cJSON_AddItemToObject(f, "content", j);
             cJSON_AddItemToArray(files, f);
+            parts[nparts++] = part;
         }
     }
     cJSON_AddItemToObject(doc, "files", files);
-    if (!have_common) {
+    if (!parts[0].name) {
         tlerr_input(err, where, 0, NULL, "no common.json");
         cJSON_Delete(doc);
-        return -1;
+        goto done;
     }
-    return lexicon_load_json(lx, doc, where, err);
+    JsonSrc whole = {where, NULL, 0, ""};
+    rc = load_merged(lx, doc, &whole, parts, err);
+done:
+    for (size_t i = 0; i < n; i++)
+        free(paths[i]);
+    free(paths);
+    free(parts);
+    return rc;
 }
 
 int lexicon_load_builtin(Lexicon *lx, TlError *err)
@@ -921,7 +959,7 @@ int lexicon_load_builtin(Lexicon *lx, TlError *err)
         names[i] = LEXICON_FILES[i].name;
         texts[i] = LEXICON_FILES[i].text;
     }
-    int rc = merge(lx, names, texts, LEXICON_NFILES, "built-in lexicon", err);
+    int rc = merge(lx, names, texts, LEXICON_NFILES, "world/lexicon", "built-in lexicon", err);
     free(names);
     free(texts);
     return rc;
@@ -955,15 +993,19 @@ int lexicon_load_dir(Lexicon *lx, const char *dir, TlError *err)
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         char *p = util_path_join(dir, names[i]);
-        texts[i] = util_read_file(p, NULL);
+        long ll;
+        texts[i] = util_read_text(p, NULL, tl_max_line(), &ll);
         if (!texts[i]) {
-            tlerr_set(err, "%s: cannot read: %s", p, strerror(errno));
+            if (errno == EFBIG)
+                tl_line_too_long(err, p, ll);
+            else
+                tlerr_set(err, "%s: cannot read: %s", p, strerror(errno));
             rc = -1;
         }
         free(p);
     }
     if (rc == 0)
-        rc = merge(lx, (const char *const *)names, (const char *const *)texts, n, dir, err);
+        rc = merge(lx, (const char *const *)names, (const char *const *)texts, n, dir, dir, err);
     for (size_t i = 0; i < n; i++) {
         free(names[i]);
         free(texts[i]);
@@ -975,7 +1017,7 @@ int lexicon_load_dir(Lexicon *lx, const char *dir, TlError *err)
 
 char *lexicon_to_json(const Lexicon *lx)
 {
-    char *s = cJSON_PrintUnformatted(lx->json);
+    char *s = cJSON_Print(lx->json); /* formatted: messages about W/lexicon.json name useful lines */
     if (!s)
         tl_die(TL_EXIT_RUNTIME, "out of memory printing the lexicon");
     return s;

@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/err.h"
+#include "common/jsoncheck.h"
 #include "common/strbuf.h"
 #include "common/strpool.h"
 
@@ -93,12 +94,16 @@ typedef struct {
     uint64_t hash;     /* FNV-1a of the merged JSON text */
 } Lexicon;
 
-/* Loaders. Each returns 0, or -1 with err naming the file and the field. */
+/* Loaders. Each returns 0, or -1 with err = "file:line: path: problem":
+ * DIR/NAME.json for a folder, world/lexicon/NAME.json (the sources compiled
+ * in) for the built-in lexicon. */
 int lexicon_load_builtin(Lexicon *lx, TlError *err);
 int lexicon_load_dir(Lexicon *lx, const char *dir, TlError *err);
-/* From a merged JSON document (as lexicon_to_json writes); takes ownership
- * of json. name: for messages. */
-int lexicon_load_json(Lexicon *lx, cJSON *json, const char *name, TlError *err);
+/* From a merged JSON document (as lexicon_to_json writes) whose text is
+ * src (W/lexicon.json; src->text may be NULL: no lines); takes ownership
+ * of json. Messages name src's file and the path in it
+ * ("common.relations[3].age", "files[2].content.sections[0].name"). */
+int lexicon_load_json(Lexicon *lx, cJSON *json, const JsonSrc *src, TlError *err);
 void lexicon_free(Lexicon *lx);
 
 /* The merged lexicon as JSON text; the caller frees it. */

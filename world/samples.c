@@ -20,20 +20,6 @@ void sampleset_free(SampleSet *ss)
     memset(ss, 0, sizeof *ss);
 }
 
-static int check_keys(const cJSON *j, const char *file, long line, TlError *err)
-{
-    /* fields other than these five are carried by other tools and ignored */
-    const cJSON *x;
-    cJSON_ArrayForEach(x, j) {
-        for (const cJSON *y = x->next; y; y = y->next)
-            if (strcmp(x->string, y->string) == 0) {
-                tlerr_input(err, file, line, x->string, "duplicate key");
-                return -1;
-            }
-    }
-    return 0;
-}
-
 int samples_read(SampleSet *ss, const World *w, const char *path, TlError *err)
 {
     JsonlReader rd;
@@ -51,10 +37,12 @@ int samples_read(SampleSet *ss, const World *w, const char *path, TlError *err)
         const cJSON *split = cJSON_GetObjectItemCaseSensitive(j, "split");
         const cJSON *ds = cJSON_GetObjectItemCaseSensitive(j, "dataset");
         long k = -1;
+        /* keys given twice were refused by jsonl_next's strict check; keys
+         * other than these five are carried by other tools and ignored */
         if (!cJSON_IsObject(j))
-            tlerr_input(err, file, line, NULL, "expected a JSON object");
-        else if (check_keys(j, file, line, err) != 0)
-            ;
+            tlerr_input(err, file, line, "sample", "expected a JSON object, got %s",
+                        cJSON_IsArray(j) ? "an array" : cJSON_IsString(j) ? "a string" : cJSON_IsNumber(j) ? "a number"
+                        : cJSON_IsBool(j) ? "a boolean" : "null");
         else if (!cJSON_IsString(id))
             tlerr_input(err, file, line, "id", id ? "expected a string" : "missing");
         else if ((k = world_find(w, id->valuestring)) < 0)
@@ -63,14 +51,15 @@ int samples_read(SampleSet *ss, const World *w, const char *path, TlError *err)
             tlerr_input(err, file, line, "policy", pol ? "expected a non-empty string" : "missing");
         else if (!cJSON_IsString(text))
             tlerr_input(err, file, line, "text", text ? "expected a string" : "missing");
-        else if (split && (!cJSON_IsString(split) || split_parse(split->valuestring) != w->docs[k].split))
-            tlerr_input(err, file, line, "split", "'%s', but document %s is in %s",
-                        cJSON_IsString(split) ? split->valuestring : "(not a string)", id->valuestring,
-                        split_name((Split)w->docs[k].split));
-        else if (ds && (!cJSON_IsString(ds) ||
-                        strcmp(ds->valuestring, w->docs[k].domain == WD_TLDR ? "tldr" : "news") != 0))
-            tlerr_input(err, file, line, "dataset", "'%s', but document %s is %s",
-                        cJSON_IsString(ds) ? ds->valuestring : "(not a string)", id->valuestring,
+        else if (split && !cJSON_IsString(split))
+            tlerr_input(err, file, line, "split", "expected a string (a split name)");
+        else if (split && split_parse(split->valuestring) != w->docs[k].split)
+            tlerr_input(err, file, line, "split", "'%s', but document %s is in %s", split->valuestring,
+                        id->valuestring, split_name((Split)w->docs[k].split));
+        else if (ds && !cJSON_IsString(ds))
+            tlerr_input(err, file, line, "dataset", "expected a string (tldr or news)");
+        else if (ds && strcmp(ds->valuestring, w->docs[k].domain == WD_TLDR ? "tldr" : "news") != 0)
+            tlerr_input(err, file, line, "dataset", "'%s', but document %s is %s", ds->valuestring, id->valuestring,
                         w->docs[k].domain == WD_TLDR ? "tldr" : "news");
         else
             bad = 0;

@@ -110,7 +110,7 @@ static const CfgItem CFG[] = {
 
 static const char *const SPLIT_KEYS[WD_N][4] = {{"train", "valid1", "valid2", "test"}, {"train", "test", NULL, NULL}};
 
-static int cfg_set(WorldConfig *c, const CfgItem *it, const cJSON *v, const char *name, TlError *err)
+static int cfg_set(WorldConfig *c, const CfgItem *it, const cJSON *v, const JsonSrc *src, TlError *err)
 {
     char field[96];
     snprintf(field, sizeof field, "%s.%s", it->sec, it->key);
@@ -119,7 +119,7 @@ static int cfg_set(WorldConfig *c, const CfgItem *it, const cJSON *v, const char
         vals[0] = v;
     } else {
         if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != it->n) {
-            tlerr_input(err, name, 0, field, "expected an array of %d numbers", it->n);
+            json_src_error(err, src, field, "expected an array of %d numbers", it->n);
             return -1;
         }
         for (int k = 0; k < it->n; k++)
@@ -141,13 +141,13 @@ static int cfg_set(WorldConfig *c, const CfgItem *it, const cJSON *v, const char
                 *(uint64_t *)((char *)c + it->off) = u;
                 continue;
             }
-            tlerr_input(err, name, 0, field,
+            json_src_error(err, src, field,
                         "expected a non-negative whole number below 2^53, or any 64-bit seed as a string of digits");
             return -1;
         }
         if (!cJSON_IsNumber(x) || x->valuedouble < it->lo || x->valuedouble > it->hi ||
             (it->type != CT_DBL && x->valuedouble != floor(x->valuedouble))) {
-            tlerr_input(err, name, 0, field, "expected %s from %g to %g",
+            json_src_error(err, src, field, "expected %s from %g to %g",
                         it->type == CT_DBL ? "a number" : "a whole number", it->lo, it->hi);
             return -1;
         }
@@ -165,24 +165,26 @@ static int cfg_set(WorldConfig *c, const CfgItem *it, const cJSON *v, const char
         double a = it->type == CT_DBL ? ((double *)((char *)c + it->off))[0] : ((int *)((char *)c + it->off))[0];
         double b = it->type == CT_DBL ? ((double *)((char *)c + it->off))[1] : ((int *)((char *)c + it->off))[1];
         if (a > b) {
-            tlerr_input(err, name, 0, field, "expected [min, max] with min <= max");
+            json_src_error(err, src, field, "expected [min, max] with min <= max");
             return -1;
         }
     }
     return 0;
 }
 
-int world_config_from_json(WorldConfig *c, const cJSON *root, const char *name, TlError *err)
+int world_config_from_json(WorldConfig *c, const cJSON *root, const JsonSrc *src, TlError *err)
 {
     if (!cJSON_IsObject(root)) {
-        tlerr_input(err, name, 0, NULL, "expected a JSON object");
+        json_src_error(err, src, NULL, "expected a JSON object");
         return -1;
     }
+    if (world_config_check_sections(root, src, err) != 0)
+        return -1;
     const cJSON *seed = cJSON_GetObjectItemCaseSensitive(root, "seed");
     if (seed) {
         CfgItem it = {"", "seed", CT_U64, offsetof(WorldConfig, seed), 1, 0, 0};
-        if (cfg_set(c, &it, seed, name, err) != 0) {
-            tlerr_input(err, name, 0, "seed",
+        if (cfg_set(c, &it, seed, src, err) != 0) {
+            json_src_error(err, src, "seed",
                         "expected a non-negative whole number below 2^53, or any 64-bit seed as a string of digits");
             return -1;
         }
@@ -193,14 +195,14 @@ int world_config_from_json(WorldConfig *c, const cJSON *root, const char *name, 
         if (!sec)
             continue;
         if (!cJSON_IsObject(sec)) {
-            tlerr_input(err, name, 0, SECS[s], "expected an object");
+            json_src_error(err, src, SECS[s], "expected an object");
             return -1;
         }
         const cJSON *v;
         cJSON_ArrayForEach(v, sec) {
             if (s == 0 && strcmp(v->string, "splits") == 0) {
                 if (!cJSON_IsObject(v)) {
-                    tlerr_input(err, name, 0, "world.splits", "expected an object with tldr and news");
+                    json_src_error(err, src, "world.splits", "expected an object with tldr and news");
                     return -1;
                 }
                 const cJSON *dk;
@@ -208,7 +210,7 @@ int world_config_from_json(WorldConfig *c, const cJSON *root, const char *name, 
                     if (strcmp(dk->string, "tldr") != 0 && strcmp(dk->string, "news") != 0) {
                         char field[96];
                         snprintf(field, sizeof field, "world.splits.%s", dk->string);
-                        tlerr_input(err, name, 0, field, "unknown dataset (known: tldr, news)");
+                        json_src_error(err, src, field, "unknown dataset (known: tldr, news)");
                         return -1;
                     }
                 }
@@ -220,7 +222,7 @@ int world_config_from_json(WorldConfig *c, const cJSON *root, const char *name, 
                     if (!cJSON_IsObject(o)) {
                         char field[64];
                         snprintf(field, sizeof field, "world.splits.%s", dn);
-                        tlerr_input(err, name, 0, field, "expected an object of split -> documents");
+                        json_src_error(err, src, field, "expected an object of split -> documents");
                         return -1;
                     }
                     const cJSON *x;
@@ -232,13 +234,13 @@ int world_config_from_json(WorldConfig *c, const cJSON *root, const char *name, 
                         char field[64];
                         snprintf(field, sizeof field, "world.splits.%s.%s", dn, x->string);
                         if (k < 0) {
-                            tlerr_input(err, name, 0, field, "unknown split (%s has %s)", dn,
+                            json_src_error(err, src, field, "unknown split (%s has %s)", dn,
                                         dom == WD_TLDR ? "train, valid1, valid2, test" : "train, test");
                             return -1;
                         }
                         if (!cJSON_IsNumber(x) || x->valuedouble < 0 || x->valuedouble > 1e7 ||
                             x->valuedouble != floor(x->valuedouble)) {
-                            tlerr_input(err, name, 0, field, "expected a whole number of documents from 0 to 10000000");
+                            json_src_error(err, src, field, "expected a whole number of documents from 0 to 10000000");
                             return -1;
                         }
                         c->n[dom][k] = (size_t)x->valuedouble;
@@ -257,15 +259,15 @@ int world_config_from_json(WorldConfig *c, const cJSON *root, const char *name, 
                     if (strcmp(CFG[i].sec, SECS[s]) == 0)
                         snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", *known ? ", " : "",
                                  CFG[i].key);
-                tlerr_input(err, name, 0, field, "unknown setting (known: %s%s)", s == 0 ? "splits, " : "", known);
+                json_src_error(err, src, field, "unknown setting (known: %s%s)", s == 0 ? "splits, " : "", known);
                 return -1;
             }
-            if (cfg_set(c, it, v, name, err) != 0)
+            if (cfg_set(c, it, v, src, err) != 0)
                 return -1;
         }
     }
     if (c->sharpness[0] <= 0) {
-        tlerr_input(err, name, 0, "labelers.sharpness", "the mean must be above 0 (it is lognormal)");
+        json_src_error(err, src, "labelers.sharpness", "the mean must be above 0 (it is lognormal)");
         return -1;
     }
     size_t total = 0;
@@ -273,7 +275,7 @@ int world_config_from_json(WorldConfig *c, const cJSON *root, const char *name, 
         for (int k = 0; k < SPLIT_N; k++)
             total += c->n[dom][k];
     if (total == 0) {
-        tlerr_input(err, name, 0, "world.splits", "no documents: every split size is 0");
+        json_src_error(err, src, "world.splits", "no documents: every split size is 0");
         return -1;
     }
     return 0;
@@ -281,24 +283,35 @@ int world_config_from_json(WorldConfig *c, const cJSON *root, const char *name, 
 
 int world_config_read(WorldConfig *c, const char *path, TlError *err)
 {
-    cJSON *root = world_read_json(path, "config", err);
-    if (!root)
-        return -1;
-    int rc = world_config_from_json(c, root, path, err);
-    cJSON_Delete(root);
+    JsonFile f;
+    int rc = json_file_read(&f, path, "config", err);
+    if (rc == 0)
+        rc = world_config_from_json(c, f.json, &f.src, err);
+    json_file_free(&f);
     return rc;
 }
 
-cJSON *world_read_json(const char *path, const char *what, TlError *err)
+/* Every section a run config may hold: the world's (read here) and the
+ * language model's (cli/cmd_lm.c). One list, so that a misspelt section is
+ * refused by every reader alike. */
+static const char *const RUN_CONFIG_KEYS[] = {"seed", "world", "reference", "judge", "labelers", "model", "train"};
+
+int world_config_check_sections(const cJSON *root, const JsonSrc *src, TlError *err)
 {
-    char *text = util_read_file(path, NULL);
-    if (!text) {
-        tlerr_set(err, "%s: cannot read the %s: %s", path, what, strerror(errno));
-        return NULL;
+    const size_t nk = sizeof RUN_CONFIG_KEYS / sizeof RUN_CONFIG_KEYS[0];
+    for (const cJSON *v = root->child; v; v = v->next) {
+        size_t k = 0;
+        while (k < nk && strcmp(v->string, RUN_CONFIG_KEYS[k]) != 0)
+            k++;
+        if (k < nk)
+            continue;
+        char known[160] = "";
+        for (k = 0; k < nk; k++)
+            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", k ? ", " : "", RUN_CONFIG_KEYS[k]);
+        json_src_error(err, src, v->string, "unknown key (known: %s)", known);
+        return -1;
     }
-    cJSON *j = json_parse_text(text, path, err);
-    free(text);
-    return j;
+    return 0;
 }
 
 cJSON *world_config_to_json(const WorldConfig *c)

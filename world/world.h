@@ -11,6 +11,7 @@
 
 #include "analysis/records.h"
 #include "common/err.h"
+#include "common/jsonl.h"
 #include "common/strbuf.h"
 #include "common/strpool.h"
 #include "world/lexicon.h"
@@ -55,16 +56,18 @@ typedef struct {
 
 void world_config_default(WorldConfig *c);
 
-/* Reads settings from a JSON config (a file or a run config with "seed",
- * "world", "judge" and "labelers" sections; other sections are ignored).
- * Unknown settings inside those sections are errors. Returns 0 or -1 with
- * err = "file: section.key: problem". */
+/* Reads settings from a JSON config: a run config, whose top level may
+ * hold "seed" and the sections "world", "reference", "judge", "labelers"
+ * (read here) and "model", "train" (lm-train's). Any other key, at the top
+ * or inside the world's sections, is an error. Returns 0 or -1 with err =
+ * "file:line: section.key: problem". world_config_from_json reads root,
+ * the value at src->base in src (world.json's "config"). */
 int world_config_read(WorldConfig *c, const char *path, TlError *err);
-int world_config_from_json(WorldConfig *c, const cJSON *root, const char *name, TlError *err);
+int world_config_from_json(WorldConfig *c, const cJSON *root, const JsonSrc *src, TlError *err);
 
-/* Reads a whole JSON file; NULL with err ("path: cannot read the WHAT",
- * or "path:line: json: not valid JSON near here"). */
-cJSON *world_read_json(const char *path, const char *what, TlError *err);
+/* Refuses a key at the top of a run config (root, an object) that no
+ * reader knows, naming it and the known ones. Returns 0 or -1. */
+int world_config_check_sections(const cJSON *root, const JsonSrc *src, TlError *err);
 
 /* The whole configuration as JSON (caller frees with cJSON_Delete). */
 cJSON *world_config_to_json(const WorldConfig *c);

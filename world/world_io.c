@@ -229,29 +229,41 @@ int world_open(World *w, const char *dir, TlError *err)
         goto fail;
     }
     fclose(probe);
-    cJSON *wj = world_read_json(p, "world", err);
-    if (!wj)
+    JsonFile wf;
+    if (json_file_read(&wf, p, "world", err) != 0) {
+        json_file_free(&wf);
         goto fail;
-    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(wj, "format");
+    }
+    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(wf.json, "format");
     if (!cJSON_IsNumber(fmt) || fmt->valueint != WORLD_FORMAT) {
-        tlerr_input(err, p, 0, "format", "expected world format %d; regenerate the world with this version",
-                    WORLD_FORMAT);
-        cJSON_Delete(wj);
+        json_src_error(err, &wf.src, "format", "expected world format %d; regenerate the world with this version",
+                       WORLD_FORMAT);
+        json_file_free(&wf);
         goto fail;
     }
     world_config_default(&w->cfg);
-    if (world_config_from_json(&w->cfg, cJSON_GetObjectItemCaseSensitive(wj, "config"), p, err) != 0) {
-        cJSON_Delete(wj);
+    JsonSrc cs = wf.src;
+    cs.base = "config";
+    if (world_config_from_json(&w->cfg, cJSON_GetObjectItemCaseSensitive(wf.json, "config"), &cs, err) != 0) {
+        json_file_free(&wf);
         goto fail;
     }
-    const cJSON *hash = cJSON_GetObjectItemCaseSensitive(wj, "lexicon_hash");
+    const cJSON *hash = cJSON_GetObjectItemCaseSensitive(wf.json, "lexicon_hash");
     char want[24];
     snprintf(want, sizeof want, "%s", cJSON_IsString(hash) ? hash->valuestring : "");
-    cJSON_Delete(wj);
+    json_file_free(&wf);
     free(p);
     p = util_path_join(dir, "lexicon.json");
-    cJSON *lj = world_read_json(p, "world's lexicon", err);
-    if (!lj || lexicon_load_json(&w->lx, lj, p, err) != 0)
+    JsonFile lf;
+    if (json_file_read(&lf, p, "world's lexicon", err) != 0) {
+        json_file_free(&lf);
+        goto fail;
+    }
+    cJSON *lj = lf.json;
+    lf.json = NULL; /* the lexicon owns the tree */
+    int lbad = lexicon_load_json(&w->lx, lj, &lf.src, err);
+    json_file_free(&lf);
+    if (lbad)
         goto fail;
     char have[24];
     snprintf(have, sizeof have, "%016llx", (unsigned long long)w->lx.hash);

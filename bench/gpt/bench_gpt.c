@@ -83,8 +83,9 @@ int main(int argc, char **argv)
         GptConfig c = {arg(argv, 2), arg(argv, 3), arg(argv, 4), arg(argv, 5), arg(argv, 6), 0};
         int B = arg(argv, 7), steps = arg(argv, 8), T = c.T;
         TlError err;
-        if (gpt_config_check(&c, &err) != 0) {
-            fprintf(stderr, "bench_gpt: %s\n", err.msg);
+        const char *bad;
+        if (gpt_config_check(&c, &bad, &err) != 0) {
+            fprintf(stderr, "bench_gpt: model %s: %s\n", bad, err.msg);
             return 2;
         }
         Gpt g;
@@ -151,8 +152,9 @@ int main(int argc, char **argv)
             return 2;
         }
         TlError cerr;
-        if (gpt_config_check(&c, &cerr) != 0) {
-            fprintf(stderr, "bench_gpt ppo: %s\n", cerr.msg);
+        const char *bad;
+        if (gpt_config_check(&c, &bad, &cerr) != 0) {
+            fprintf(stderr, "bench_gpt ppo: model %s: %s\n", bad, cerr.msg);
             return 2;
         }
         cs = c;

@@ -8,6 +8,8 @@
 #include "common/util.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -182,10 +184,10 @@ void test_jsonl_reader(void)
     cJSON_Delete(j);
     CHECK(jsonl_next(&r, &j, &err) == -1, "truncated record is an error");
     char want[600];
-    snprintf(want, sizeof want, "%s:5: json: invalid JSON at column 5 near ':'", p);
+    snprintf(want, sizeof want, "%s:5: a: at column 6: unexpected end: expected a value", p);
     CHECK_STR(err.msg, want, "truncated record message");
     CHECK(jsonl_next(&r, &j, &err) == -1, "trailing text is an error");
-    snprintf(want, sizeof want, "%s:6: json: trailing text after the record at column 9 (one record per line)", p);
+    snprintf(want, sizeof want, "%s:6: json: at column 9: text after the end of the JSON value", p);
     CHECK_STR(err.msg, want, "trailing text message");
     CHECK(jsonl_next(&r, &j, &err) == 1 && r.line == 7, "the reader goes on after an error; last line without newline");
     cJSON_Delete(j);
@@ -193,7 +195,7 @@ void test_jsonl_reader(void)
     jsonl_close(&r);
     const char *nul = "{\"p\":\"ref\\u0000x\"}";
     CHECK(jsonl_parse("f", 3, nul, strlen(nul), &err) == NULL, "\\u0000 is refused");
-    CHECK_STR(err.msg, "f:3: json: \\u0000 (a NUL character) in a string at column 10 is not supported",
+    CHECK_STR(err.msg, "f:3: p: at column 10: \\u0000 (a NUL character) in a string is not supported",
               "\\u0000 message");
     const char *esc = "{\"p\":\"a\\\\u0000\"}"; /* an escaped backslash, then the text u0000 */
     j = jsonl_parse("f", 4, esc, strlen(esc), &err);
@@ -201,6 +203,165 @@ void test_jsonl_reader(void)
     cJSON_Delete(j);
     CHECK(jsonl_open(&r, "/nonexistent/x.json", &err) == -1, "missing file");
     CHECK_STR(err.msg, "/nonexistent/x.json: cannot open: No such file or directory", "missing file message");
+}
+
+/* The strict check before cJSON (RFC 8259): each case is what cJSON alone
+ * accepts or reads wrongly, or a near miss that must stay accepted. */
+void test_json_check(void)
+{
+    static const struct {
+        const char *text; /* NULL ends */
+        const char *path; /* NULL: the text is valid */
+        long line, col;
+        const char *problem; /* a part of the message */
+    } C[] = {
+        {"{\"policy\":\"ref\\uZZZZ-evil\"}", "policy", 1, 15, "invalid escape '\\uZZZZ'"},
+        {"{\"a\":\"\\u12\"}", "a", 1, 7, "invalid escape '\\u12'"},
+        {"{\"a\":\"\\x41\"}", "a", 1, 7, "invalid escape '\\x'"},
+        {"{\"a\":\"\\u0000\"}", "a", 1, 7, "\\u0000"},
+        {"{\"a\":\"\\uD800x\"}", "a", 1, 7, "high surrogate"},
+        {"{\"a\":\"\\uDC00\"}", "a", 1, 7, "low surrogate"},
+        {"{\"a\":\"\\uD83D\\uDE00 \\u00e9 \\\" \\\\ \\/ \\b\\f\\n\\r\\t\"}", NULL, 0, 0, NULL},
+        {"{\"choice\": 00}", "choice", 1, 12, "leading zero"},
+        {"{\"choice\": 01}", "choice", 1, 12, "leading zero"},
+        {"{\"choice\": 1.}", "choice", 1, 12, "decimal point"},
+        {"{\"choice\": -}", "choice", 1, 12, "minus sign"},
+        {"{\"x\": 1e}", "x", 1, 7, "exponent"},
+        {"{\"x\": +1}", "x", 1, 7, "got '+'"},
+        {"{\"x\": .5}", "x", 1, 7, "got '.'"},
+        {"[0, -0, 1.5, -2e10, 3E+2, 4e-1, 10]", NULL, 0, 0, NULL},
+        {"{\"p\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}", NULL, 0, 0, NULL},
+        {"{\"p\":\"bad\xff\"}", "p", 1, 10, "invalid UTF-8"},
+        {"{\"p\":\"cut\xc3\"}", "p", 1, 10, "invalid UTF-8"},
+        {"{\"p\":\"over\xc0\xaf\"}", "p", 1, 11, "invalid UTF-8"},
+        {"{\"p\":\"surr\xed\xa0\x80\"}", "p", 1, 11, "invalid UTF-8"},
+        {"{\"p\":\"big\xf4\x90\x80\x80\"}", "p", 1, 10, "invalid UTF-8"},
+        {"{\"p\":\"tab\there\"}", "p", 1, 10, "control character"},
+        {"{\"a\":1,\n \"b\":{\"c\":[1,{\"d\":2,\"d\":3}]}}", "b.c[1].d", 2, 21, "duplicate key (first at line 2, column 15)"},
+        {"{\"a\":1,\"\\u0061\":2}", "\\u0061", 1, 8, "duplicate key"},
+        {"{\"a\":1,\"b\":2}", NULL, 0, 0, NULL},
+        {"[{\"a\":1},{\"a\":2}]", NULL, 0, 0, NULL},
+        {"{\"a\":1,}", "a", 1, 8, "expected a key"},
+        {"[1,]", "[1]", 1, 4, "expected a value"},
+        {"{\"a\" 1}", "a", 1, 6, "expected ':'"},
+        {"{\"a\":1} x", "", 1, 9, "text after the end"},
+        {"{\"a\":tru}", "a", 1, 6, "got 'tru}'"},
+        {"{\"a\":[1 2]}", "a[0]", 1, 9, "expected ',' or ']'"},
+        {"{\"a\":\"open", "a", 1, 6, "without its closing quote"},
+        {"", "", 1, 1, "expected a value"},
+        {" \t\r\n true \n", NULL, 0, 0, NULL},
+        {"\x01{}", "", 1, 1, "byte 0x01"},
+        {NULL, NULL, 0, 0, NULL},
+    };
+    for (int i = 0; C[i].text; i++) {
+        JsonProblem p;
+        int rc = json_check(C[i].text, strlen(C[i].text), &p);
+        if (!C[i].path) {
+            CHECK(rc == 0, "case %d %s: expected valid, got: %s: %s", i, C[i].text, p.path, p.problem);
+            continue;
+        }
+        CHECK(rc == -1, "case %d %s: expected a problem, got none", i, C[i].text);
+        if (rc != -1)
+            continue;
+        CHECK_STR(p.path, C[i].path, C[i].text);
+        CHECK(p.line == C[i].line && p.col == C[i].col, "case %d %s: expected line %ld column %ld, got %ld, %ld", i,
+              C[i].text, C[i].line, C[i].col, p.line, p.col);
+        CHECK(strstr(p.problem, C[i].problem) != NULL, "case %d %s: expected a problem containing \"%s\", got \"%s\"",
+              i, C[i].text, C[i].problem, p.problem);
+    }
+    /* a wide object (sorted at its end) and deep nesting */
+    char wide[4096];
+    size_t o = 0;
+    o += (size_t)snprintf(wide + o, sizeof wide - o, "{");
+    for (int k = 0; k < 100; k++)
+        o += (size_t)snprintf(wide + o, sizeof wide - o, "%s\"k%d\":%d", k ? "," : "", k, k);
+    snprintf(wide + o, sizeof wide - o, "}");
+    JsonProblem p;
+    CHECK(json_check(wide, strlen(wide), &p) == 0, "100 distinct keys: expected valid, got %s", p.problem);
+    snprintf(wide + o, sizeof wide - o, ",\"k7\":0}");
+    CHECK(json_check(wide, strlen(wide), &p) == -1 && strcmp(p.path, "k7") == 0 && strstr(p.problem, "duplicate key"),
+          "a duplicate among 101 keys: expected path k7 and duplicate key, got %s: %s", p.path, p.problem);
+    char deep[2 * JSON_MAX_DEPTH + 8];
+    memset(deep, '[', JSON_MAX_DEPTH);
+    memset(deep + JSON_MAX_DEPTH, ']', JSON_MAX_DEPTH);
+    CHECK(json_check(deep, 2 * JSON_MAX_DEPTH, &p) == 0, "nesting %d deep: expected valid, got %s", JSON_MAX_DEPTH,
+          p.problem);
+    deep[0] = '[';
+    memset(deep, '[', JSON_MAX_DEPTH + 1);
+    memset(deep + JSON_MAX_DEPTH + 1, ']', JSON_MAX_DEPTH + 1);
+    CHECK(json_check(deep, 2 * JSON_MAX_DEPTH + 2, &p) == -1 && strstr(p.problem, "nested deeper"),
+          "nesting %d deep: expected refused, got %s", JSON_MAX_DEPTH + 1, p.problem);
+    /* the readers run it: "ref\uZZZZ-evil" is refused, not read as "ref" */
+    const char *evil = "{\"policy\": \"ref\\uZZZZ-evil\"}";
+    TlError err;
+    CHECK(jsonl_parse("f.jsonl", 7, evil, strlen(evil), &err) == NULL, "jsonl_parse refuses a bad escape");
+    CHECK_STR(err.msg, "f.jsonl:7: policy: at column 16: invalid escape '\\uZZZZ' in a string (\\u takes four hex digits)",
+              "jsonl_parse message");
+    const char *doc = "{\n  \"a\": 1,\n  \"b\": 01\n}\n";
+    CHECK(json_parse_text(doc, strlen(doc), "c.json", &err) == NULL, "json_parse_text refuses 01");
+    CHECK_STR(err.msg, "c.json:3: b: at column 8: number '01': a leading zero (JSON numbers are 0 or start with 1-9)",
+              "json_parse_text message");
+}
+
+void test_json_path_line(void)
+{
+    const char *t = "{\n"
+                    "  \"seed\": 1,\n"
+                    "  \"world\": {\n"
+                    "    \"splits\": {\"tldr\": {\"train\": 5},\n"
+                    "               \"news\": {}}\n"
+                    "  },\n"
+                    "  \"policies\": {\"sup4_t0.7\": {\n"
+                    "     \"kl\": 3}, \"sup4_t0\": 1},\n"
+                    "  \"list\": [1,\n"
+                    "    {\"x\": [true,\n"
+                    "      \"y\"]}]\n"
+                    "}\n";
+    static const struct {
+        const char *path;
+        long line;
+    } C[] = {
+        {"", 1}, {"seed", 2}, {"world", 3}, {"world.splits", 4}, {"world.splits.tldr.train", 4},
+        {"world.splits.news", 5}, {"world.splits.news.test", 5}, {"world.missing", 3}, {"nothing.at.all", 1},
+        {"policies.sup4_t0.7.kl", 8}, {"policies.sup4_t0", 8}, {"policies.sup4_t0.7", 7}, {"list[0]", 9},
+        {"list[1].x[1]", 11}, {"list[5]", 9}, {"list[1].x", 10},
+    };
+    for (size_t i = 0; i < sizeof C / sizeof C[0]; i++)
+        CHECK_INT(json_path_line(t, strlen(t), C[i].path), C[i].line, C[i].path);
+}
+
+/* A full disk: the error reported is the failed write's (ENOSPC from
+ * /dev/full put under the temporary file), not a stale errno left by a
+ * later call (world generate said "File exists"). */
+void test_atomic_write_error(void)
+{
+    int full = open("/dev/full", O_WRONLY);
+    if (full < 0)
+        SKIP("no /dev/full");
+    char path[600];
+    snprintf(path, sizeof path, "%s/full.txt", t_tmpdir());
+    for (int finish = 0; finish < 2; finish++) {
+        AtomicFile *af = atomic_open(path);
+        CHECK(dup2(full, af->fd) == af->fd, "dup2 /dev/full");
+        for (int k = 0; k < 10000; k++)
+            fputs("a line that will not fit\n", af->fp);
+        CHECK(mkdir(t_tmpdir(), 0777) != 0 && errno == EEXIST, "a stale EEXIST, as util_mkdir_p leaves it");
+        int rc;
+        if (finish) {
+            rc = atomic_finish(af);
+        } else {
+            rc = atomic_sync(af);
+            int e = errno;
+            atomic_abort(af);
+            errno = e;
+        }
+        int e = errno;
+        CHECK(rc == -1, "%s: expected -1 on a full disk, got %d", finish ? "atomic_finish" : "atomic_sync", rc);
+        CHECK(e == ENOSPC, "%s: expected errno ENOSPC (%s), got %d (%s)", finish ? "atomic_finish" : "atomic_sync",
+              strerror(ENOSPC), e, strerror(e));
+        CHECK(access(path, F_OK) != 0, "nothing under the final name");
+    }
+    close(full);
 }
 
 /* Decoded BPE tokens can cut a character; what we print and write must be

@@ -451,9 +451,11 @@ static void train_steps(Gpt *g, gsl_rng *r, int steps, double *losses)
     }
 }
 
-/* Writes path2: the checkpoint at path with one header key replaced by
- * value (JSON text), the header re-sized and re-padded, the rest as it was. */
-static void rewrite_header(const char *path, const char *path2, const char *key, const char *value)
+/* Writes path2: the checkpoint at path with its header text changed by
+ * edit (which returns the new text, malloc'ed), the header re-sized and
+ * re-padded, the rest as it was. */
+static void edit_header(const char *path, const char *path2, char *(*edit)(const char *h, size_t len, const void *arg),
+                        const void *arg)
 {
     size_t size;
     char *b = util_read_file(path, &size);
@@ -461,10 +463,7 @@ static void rewrite_header(const char *path, const char *path2, const char *key,
     memcpy(&len, b + 12, 4);
     size_t at = 16 + len;
     at += (8 - at % 8) % 8;
-    cJSON *h = cJSON_ParseWithLength(b + 16, len);
-    cJSON_DeleteItemFromObjectCaseSensitive(h, key);
-    cJSON_AddItemToObject(h, key, cJSON_Parse(value));
-    char *text = cJSON_PrintUnformatted(h);
+    char *text = edit(b + 16, len, arg);
     uint32_t n2 = (uint32_t)strlen(text);
     FILE *f = fopen(path2, "wb");
     fwrite(b, 1, 12, f);
@@ -475,8 +474,41 @@ static void rewrite_header(const char *path, const char *path2, const char *key,
     fwrite(b + at, 1, size - at, f);
     fclose(f);
     free(text);
-    cJSON_Delete(h);
     free(b);
+}
+
+static char *replace_key(const char *hdr, size_t len, const void *arg)
+{
+    const char *const *kv = arg; /* key, value (JSON text) */
+    cJSON *h = cJSON_ParseWithLength(hdr, len);
+    cJSON_DeleteItemFromObjectCaseSensitive(h, kv[0]);
+    cJSON_AddItemToObject(h, kv[0], cJSON_Parse(kv[1]));
+    char *text = cJSON_PrintUnformatted(h);
+    cJSON_Delete(h);
+    return text;
+}
+
+static char *replace_text(const char *hdr, size_t len, const void *arg)
+{
+    const char *const *ft = arg; /* from, to: raw text, for what cJSON would not write */
+    char *text = xmalloc(len + strlen(ft[1]) + 1);
+    memcpy(text, hdr, len);
+    text[len] = '\0';
+    char *at = strstr(text, ft[0]);
+    if (at) {
+        size_t a = strlen(ft[0]), b = strlen(ft[1]);
+        memmove(at + b, at + a, strlen(at + a) + 1);
+        memcpy(at, ft[1], b);
+    }
+    return text;
+}
+
+/* Writes path2: the checkpoint at path with one header key replaced by
+ * value (JSON text). */
+static void rewrite_header(const char *path, const char *path2, const char *key, const char *value)
+{
+    const char *kv[2] = {key, value};
+    edit_header(path, path2, replace_key, kv);
 }
 
 void test_gpt_checkpoints(void)
@@ -569,12 +601,30 @@ void test_gpt_checkpoints(void)
         {"format", "1", "format: expected 2"},
         {"tensors", "[{\"name\": \"wte\", \"shape\": [23, 16]}]", "tensors[1]: expected wpe"},
         {"tensors", "[{\"name\": \"wte\", \"shape\": [23, 17]}]", "tensors[0]: expected wte"},
+        {"config", "{\"L\": 2, \"C\": 16, \"NH\": -2, \"T\": 16, \"V\": 23, \"head\": \"lm\"}",
+         "damaged checkpoint header: config.NH: expected 1 to 8192, got -2"},
+        {"config", "{\"L\": 2, \"C\": 16, \"NH\": 3, \"T\": 16, \"V\": 23, \"head\": \"lm\"}",
+         "damaged checkpoint header: config.NH: expected a divisor of C = 16 (the heads split the channels), got 3"},
+        {"config", "{\"L\": 2, \"C\": 16, \"NH\": 2.5, \"T\": 16, \"V\": 23, \"head\": \"lm\"}",
+         "damaged checkpoint header: config.NH: expected a whole number"},
     };
     for (size_t k = 0; k < sizeof H / sizeof H[0]; k++) {
         rewrite_header(path, bad, H[k].key, H[k].value);
         CHECK_INT(gpt_load(&b, bad, NULL, NULL, &err), -1, H[k].key);
         CHECK(strstr(err.msg, bad) && strstr(err.msg, H[k].msg), "header %s = %s: expected a message with '%s', got %s",
               H[k].key, H[k].value, H[k].msg, err.msg);
+    }
+    /* the header is strict JSON too: what cJSON alone would read */
+    static const char *const RAW[][3] = {
+        {"\"NH\":2", "\"NH\":02", "damaged checkpoint header: config.NH: at byte 40 of the header: number '02': a leading zero"},
+        {"\"NH\":2", "\"NH\":2,\"NH\":-1", "damaged checkpoint header: config.NH: at byte 42 of the header: duplicate key"},
+        {"\"head\":\"lm\"", "\"head\":\"lm\\uZZZZ\"", "damaged checkpoint header: config.head: at byte"},
+    };
+    for (size_t k = 0; k < sizeof RAW / sizeof RAW[0]; k++) {
+        edit_header(path, bad, replace_text, RAW[k]);
+        CHECK_INT(gpt_load(&b, bad, NULL, NULL, &err), -1, RAW[k][1]);
+        CHECK(strstr(err.msg, bad) && strstr(err.msg, RAW[k][2]), "header %s: expected a message with '%s', got %s",
+              RAW[k][1], RAW[k][2], err.msg);
     }
     rewrite_header(path, bad, "seed", "\"99\""); /* a stage's own key: the writer's business */
     CHECK_INT(gpt_load(&b, bad, NULL, NULL, &err), 0, "a changed stage key still loads");

@@ -118,7 +118,11 @@ void test_policy_meta_file(void)
         {"{\"a\": {\n\"params\": -5}}", "meta.json:2: policies.a.params: must be positive"},
         {"{\"a\": 3}", "meta.json:1: policies.a: expected an object of metadata"},
         {"{\"policies\": [1]}", "meta.json:1: policies: expected an object mapping policy names to metadata"},
-        {"{\n\"a\": {,}}", "meta.json:2: json: invalid JSON"},
+        {"{\n\"a\": {,}}", "meta.json:2: a: at column 7: expected a key in double quotes, got ','"},
+        {"{\"a\": {\"kl\": 1}, \"a\": {}}", "meta.json:1: a: at column 18: duplicate key (first at column 2)"},
+        {"{\"policies\": {\"a\": {\"kl\": 1,\n \"kl\": 2}}}",
+         "meta.json:2: policies.a.kl: at column 2: duplicate key (first at line 1, column 21)"},
+        {"{\"ref\\uZZZZ-evil\": {}}", "meta.json:1: json: at column 6: invalid escape '\\uZZZZ' in a string (\\u takes four hex digits)"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *q = t_write("meta.json", bad[i].text);
@@ -127,4 +131,8 @@ void test_policy_meta_file(void)
         CHECK(policy_meta_load(&map, q, &err) == -1, "bad meta %zu is rejected", i);
         CHECK_STR(err.msg, want, "meta error message");
     }
+    CHECK(policy_meta_load(&map, t_tmpdir(), &err) == -1, "a directory is rejected");
+    char want[600];
+    snprintf(want, sizeof want, "%s: is a directory, expected the policy metadata (a JSON file)", t_tmpdir());
+    CHECK_STR(err.msg, want, "meta directory message");
 }

@@ -126,10 +126,33 @@ void test_world_config(void)
     CHECK_ABS(c.paraphrase, 0.3, 0, "paraphrase");
     p = t_write("cfg2.json", "{\"world\": {\"paraphrse\": 0.3}}");
     CHECK_INT(world_config_read(&c, p, &err), -1, "a misspelt setting is refused");
-    CHECK(strstr(err.msg, "world.paraphrse: unknown setting (known: splits,") != NULL, "message names it: %s", err.msg);
-    p = t_write("cfg3.json", "{\"world\": {\"post_words\": [300, 100]}}");
+    CHECK(strstr(err.msg, "cfg2.json:1: world.paraphrse: unknown setting (known: splits,") != NULL, "message names it: %s", err.msg);
+    p = t_write("cfg3.json", "{\n  \"world\": {\n    \"post_words\": [300, 100]}}");
     CHECK_INT(world_config_read(&c, p, &err), -1, "min > max is refused");
-    CHECK(strstr(err.msg, "world.post_words: expected [min, max] with min <= max") != NULL, "message: %s", err.msg);
+    CHECK(strstr(err.msg, "cfg3.json:3: world.post_words: expected [min, max] with min <= max") != NULL, "message: %s", err.msg);
+    /* a misspelt section, a section or setting given twice */
+    static const struct {
+        const char *text, *msg;
+    } BAD[] = {
+        {"{\"seed\": 5,\n \"wrold\": {\"paraphrase\": 0.3}}",
+         "cfg5.json:2: wrold: unknown key (known: seed, world, reference, judge, labelers, model, train)"},
+        {"{\"world\": {\"paraphrase\": 0.3},\n \"world\": {\"paraphrase\": 0.9}}",
+         "cfg5.json:2: world: at column 2: duplicate key (first at line 1, column 2)"},
+        {"{\"world\": {\"paraphrase\": 0.3,\n \"paraphrase\": 0.9}}",
+         "cfg5.json:2: world.paraphrase: at column 2: duplicate key (first at line 1, column 12)"},
+        {"{\"world\": {\"splits\": {\"tldr\": {\n\"train\": 01}}}}",
+         "cfg5.json:2: world.splits.tldr.train: at column 10: number '01': a leading zero (JSON numbers are 0 or start with 1-9)"},
+        {"{\"labelers\": {\n  \"workers\": 1.5}}",
+         "cfg5.json:2: labelers.workers: expected a whole number from 2 to 100000"},
+    };
+    for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
+        p = t_write("cfg5.json", BAD[i].text);
+        world_config_default(&c);
+        CHECK_INT(world_config_read(&c, p, &err), -1, BAD[i].text);
+        char want[600];
+        snprintf(want, sizeof want, "%s/%s", t_tmpdir(), BAD[i].msg);
+        CHECK_STR(err.msg, want, "config error message");
+    }
     p = t_write("cfg4.json", "{\"labelers\": {\"workers\": 1.5}}");
     CHECK_INT(world_config_read(&c, p, &err), -1, "a fractional count is refused");
     /* the JSON form reads back to the same settings */
@@ -143,7 +166,8 @@ void test_world_config(void)
     WorldConfig d;
     world_config_default(&d);
     d.seed = 0;
-    int rc = world_config_from_json(&d, j, "x", &err);
+    JsonSrc src = {"x", NULL, 0, NULL};
+    int rc = world_config_from_json(&d, j, &src, &err);
     CHECK(rc == 0, "config JSON reads back: %s", rc ? err.msg : "");
     CHECK(memcmp(&c, &d, sizeof c) == 0, "config JSON round trip is exact");
     cJSON_Delete(j);
@@ -175,7 +199,8 @@ void test_world_lexicon_lint(void)
     /* the merged JSON loads again to the same lexicon */
     char *text = lexicon_to_json(&lx);
     Lexicon again;
-    CHECK_INT(lexicon_load_json(&again, cJSON_Parse(text), "merged", &err), 0, "merged lexicon loads");
+    JsonSrc msrc = {"merged", text, strlen(text), ""};
+    CHECK_INT(lexicon_load_json(&again, cJSON_Parse(text), &msrc, &err), 0, "merged lexicon loads");
     CHECK(again.hash == lx.hash && again.nc == lx.nc && again.nkeys == lx.nkeys, "same lexicon after a round trip");
     free(text);
     lexicon_free(&again);
