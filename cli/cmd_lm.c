@@ -335,8 +335,6 @@ int cmd_pretrain(CliOpts *o)
 {
     if (!o->world_dir)
         cli_usage_error(o, "--world DIR is required: the world whose posts and articles to train on");
-    if (o->context < 0)
-        o->context = 256;
     return lm_train(o, 1);
 }
 
@@ -344,6 +342,8 @@ static int lm_train(CliOpts *o, int pretrain)
 {
     if (o->config_path)
         lm_config(o);
+    if (pretrain && o->context < 0) /* after the config: its model.T wins over this default */
+        o->context = 256;
     if (!pretrain && !o->data_path)
         cli_usage_error(o, "--data FILE is required: the text to train on");
     stage_catch_signals();

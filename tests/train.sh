@@ -18,6 +18,9 @@ model="--layers 1 --channels 32 --heads 2 --context 128 --vocab 400"
 expect "pretrain" 0 $T pretrain --world "$W" --out "$tmp/pt" $model --batch-size 4 --steps 30 --quiet
 if grep -q '"pretrain_[0-9.]*m"' "$tmp/pt/meta.json" 2>/dev/null; then ok "pretrain: meta.json names pretrain_<size>"
 else bad "pretrain: meta.json names pretrain_<size>" "$(cat "$tmp/pt/meta.json" 2>&1 | head -5)"; fi
+printf '{"model": {"L": 1, "C": 32, "NH": 2, "T": 96, "V": 400}}' > "$tmp/ptcfg.json"
+expect "pretrain --config" 0 $T pretrain --world "$W" --out "$tmp/ptc" --config "$tmp/ptcfg.json" --batch-size 2 --steps 2 --quiet
+check "pretrain --config: model.T from the config, not the pretrain default (expected T 96)" grep -q '"T":[[:space:]]*96' <(strings "$tmp/ptc/model.ckpt" | head -20)
 if grep -q "world:$W" <(strings "$tmp/pt/model.ckpt" | head -20); then ok "pretrain: the checkpoint records the world as its data"
 else bad "pretrain: the checkpoint records the world" "$(strings "$tmp/pt/model.ckpt" | head -3)"; fi
 
