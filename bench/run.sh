@@ -5,9 +5,11 @@
 #
 # 1. generates ~65k TL;DR comparisons with `tldrlab example`;
 # 2. end to end: `tldrlab winrate --bootstrap 10000` + `tldrlab lengthctl`
-#    against `python3 bench/peer.py` (pandas + numpy + statsmodels, whole
-#    process: interpreter start-up and imports included), each run REPS
-#    times, interleaved; the best run counts (the median is reported too);
+#    (two commands, two reads), and `tldrlab winrate --length-control
+#    --bootstrap 10000` (one command, one read), against `python3
+#    bench/peer.py` (pandas + numpy + statsmodels, whole process:
+#    interpreter start-up and imports included), each run REPS times,
+#    interleaved; the best run counts (the median is reported too);
 # 3. checks that the two agree (bench/report.py; exit 1 when they do not);
 # 4. the logistic fit alone: bin/tldrlab-bench (lengthctl_fit, best of 20)
 #    against statsmodels and R glm on the same design CSV (best of 5);
@@ -68,10 +70,12 @@ for r in $(seq 1 "$REPS"); do
   t2=$(now)
   "$PY" bench/peer.py "$F" --bootstrap "$B" --seed 1 >"$OUT/peer.$r.json"
   t3=$(now)
-  wr=$(elapsed "$t0" "$t1") lc=$(elapsed "$t1" "$t2") pe=$(elapsed "$t2" "$t3")
-  printf '%s\ttldrlab_winrate\t%s\n%s\ttldrlab_lengthctl\t%s\n%s\tpeer\t%s\n' \
-    "$r" "$wr" "$r" "$lc" "$r" "$pe" >>"$T"
-  echo "bench: end to end run $r/$REPS: tldrlab ${wr}s + ${lc}s, peer ${pe}s" >&2
+  "$TL" winrate --length-control --bootstrap "$B" --format json "$F" >"$OUT/winrate_lc.json"
+  t4=$(now)
+  wr=$(elapsed "$t0" "$t1") lc=$(elapsed "$t1" "$t2") pe=$(elapsed "$t2" "$t3") one=$(elapsed "$t3" "$t4")
+  printf '%s\ttldrlab_winrate\t%s\n%s\ttldrlab_lengthctl\t%s\n%s\tpeer\t%s\n%s\ttldrlab_one\t%s\n' \
+    "$r" "$wr" "$r" "$lc" "$r" "$pe" "$r" "$one" >>"$T"
+  echo "bench: end to end run $r/$REPS: tldrlab ${wr}s + ${lc}s (one command ${one}s), peer ${pe}s" >&2
 done
 
 # ---- fit alone ----
