@@ -71,6 +71,9 @@ in_range "stats: articles are 2-4x longer than posts" "$(awk -v a="$news_words" 
 for k in ref lead3 title random-sentence; do
   expect "baseline $k" 0 $T baseline $k --world "$tmp/w" --out "$tmp/b_$k.jsonl"
 done
+pol=$(head -1 "$tmp/b_random-sentence.jsonl" | sed -n 's/.*"policy":"\([^"]*\)".*/\1/p')
+if [ "$pol" = random-sentence ]; then ok "baseline random-sentence: the policy is spelt as the command"
+else bad "baseline random-sentence: the policy is spelt as the command" "expected policy random-sentence, got '$pol'"; fi
 if head -1 "$tmp/b_ref.jsonl" | grep -q '^{"id":"t3_[0-9a-z]*","policy":"ref","text":".*","split":"valid2","dataset":"tldr"}$'; then
   ok "samples format"; else bad "samples format" "$(head -c 300 "$tmp/b_ref.jsonl")"; fi
 run $T world judge --world "$tmp/w" --summary --format csv "$tmp"/b_*.jsonl
