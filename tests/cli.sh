@@ -65,6 +65,12 @@ expect_out "lengthctl chars" "length in characters" $T lengthctl --length-unit c
 expect_out "likert" "| news    | lead3" $T likert $AX
 expect_out "likert --length-control" "overall rises" $T likert --length-control $AX
 expect_out "agreement" "inter-labeler agreement" $T agreement $FIX
+expect_out "agreement: the headers name their units (labels, label pairs)" "| labels | labels on shared pairs | label pairs agreeing | label pairs | agreement | labels agreeing w/ majority | labels w/ a majority |" $T agreement $FIX
+awk '!seen[$0]++' $FIX | grep -F '"worker": "PNs04S2byFKSVFKVIrE8amgQSo5muz"' > "$tmp/one_worker.jsonl"
+run $T agreement "$tmp/one_worker.jsonl"
+if [ "$rc" = 0 ] && grep -qF "cannot be measured" "$tmp/out" && ! grep -q '^|' "$tmp/out"; then
+  ok "agreement with no pair labelled twice: one line, no table of zeros"
+else bad "agreement with no pair labelled twice: one line, no table of zeros" "expected exit 0, 'cannot be measured' and no table" "got exit $rc, stdout: $(head -c 400 "$tmp/out")"; fi
 expect_out "stdin input" "sup4_bo16_rm4" sh -c "cat $FIX | $T winrate --bootstrap 100 -"
 printf '{"policies": {"sup4": {"method": "rl"}}}\n' > "$tmp/meta.json"
 expect_out "--meta overrides the name" "| sup4                      | rl" $T winrate --bootstrap 100 --meta "$tmp/meta.json" $FIX
