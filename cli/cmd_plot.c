@@ -112,11 +112,13 @@ int cmd_plot(CliOpts *o)
             cli_print_json(j);
             cJSON_Delete(j);
         }
-        cli_write_outputs(o, "transfer_table", &table, NULL);
+        cJSON *rows = table_to_json(&table);
+        cli_write_outputs(o, "transfer_table", &table, rows);
+        cJSON_Delete(rows);
     }
     cli_emit_files(o);
     fprintf(stderr, "tldrlab plot: wrote %s/%s.csv and %s.gp%s\n", o->out_dir, kind, kind,
-            transfer ? ", transfer_table.csv" : "");
+            transfer ? ", transfer_table.csv and transfer_table.json" : "");
     if (drawn)
         fprintf(stderr, "tldrlab plot: drew %s/%s.png and %s.svg\n", o->out_dir, kind, kind);
     cli_check_stdout();

@@ -48,36 +48,45 @@ static void file_sha256(const char *path, char *out, size_t cap)
     }
 }
 
-/* Writes an Output's tables and JSON document into dir as stem[_suffix].csv
- * and stem.json, and lists them in files. */
+/* Writes text to dir/name atomically (exits 1 on failure). */
+static void write_text(const char *dir, const char *name, const char *text)
+{
+    char *p = util_path_join(dir, name);
+    atomic_write_string(p, text);
+    free(p);
+}
+
+/* Writes each of an Output's tables into dir in both formats, and lists
+ * them in files: the main one as stem.csv and stem.json (the analysis's
+ * JSON document), each other one as stem_suffix.csv and stem_suffix.json
+ * (its rows as an array of objects). */
 static void write_tables(const char *dir, const char *stem, const Output *out, StrBuf *files)
 {
     for (int i = 0; i < out->ntables; i++) {
-        char name[160];
+        char base[160], name[170];
         if (out->suffix[i])
-            snprintf(name, sizeof name, "%s_%s.csv", stem, out->suffix[i]);
+            snprintf(base, sizeof base, "%s_%s", stem, out->suffix[i]);
         else
-            snprintf(name, sizeof name, "%s.csv", stem);
+            snprintf(base, sizeof base, "%s", stem);
+        snprintf(name, sizeof name, "%s.csv", base);
         char *p = util_path_join(dir, name);
         AtomicFile *af = atomic_open(p);
         table_write_csv(&out->tables[i], af->fp);
         if (atomic_commit(af) != 0)
             exit(TL_EXIT_RUNTIME);
         free(p);
-        sb_printf(files, "- `tables/%s`\n", name);
+        cJSON *rows = i ? table_to_json(&out->tables[i]) : NULL;
+        char *js = cJSON_Print(i ? rows : out->doc);
+        cJSON_Delete(rows);
+        StrBuf b;
+        sb_init(&b);
+        sb_printf(&b, "%s\n", js);
+        snprintf(name, sizeof name, "%s.json", base);
+        write_text(dir, name, sb_str(&b));
+        sb_free(&b);
+        free(js);
+        sb_printf(files, "- `tables/%s.csv`, `tables/%s.json`\n", base, base);
     }
-    char name[160];
-    snprintf(name, sizeof name, "%s.json", stem);
-    char *p = util_path_join(dir, name);
-    char *js = cJSON_Print(out->doc);
-    StrBuf b;
-    sb_init(&b);
-    sb_printf(&b, "%s\n", js);
-    atomic_write_string(p, sb_str(&b));
-    sb_free(&b);
-    free(js);
-    free(p);
-    sb_printf(files, "- `tables/%s`\n", name);
 }
 
 typedef struct {

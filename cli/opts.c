@@ -690,10 +690,12 @@ void cli_emit_output(CliOpts *o, Output *out)
 {
     if (o->format == FMT_MD)
         fputs(sb_str(&out->md), stdout);
-    for (int i = 1; i < out->ntables; i++) {
+    for (int i = 1; i < out->ntables; i++) { /* each table in both formats */
         char name[128];
         snprintf(name, sizeof name, "%s_%s", out->name, out->suffix[i]);
-        cli_write_outputs(o, name, &out->tables[i], NULL);
+        cJSON *rows = table_to_json(&out->tables[i]);
+        cli_write_outputs(o, name, &out->tables[i], rows);
+        cJSON_Delete(rows);
     }
     cli_emit(o, out->name, &out->tables[0], out->doc);
 }

@@ -57,6 +57,14 @@ check "JSON baseline" grep -q '"baseline":	"ref"' "$tmp/out"
 expect "winrate --out" 0 $T winrate --bootstrap 200 --out "$tmp/o2" $FIX
 check "--out writes CSV and JSON" test -s "$tmp/o2/winrate.csv" -a -s "$tmp/o2/winrate.json"
 check "--out leaves no temporary files" test -z "$(ls "$tmp/o2" | grep tmp)"
+# every table in both formats: each extra table's JSON is an array of its rows
+json_rows() { test "$(head -c 1 "$1" 2>/dev/null)" = "[" && grep -qF "\"$2\":" "$1"; }
+expect "winrate --pairwise --out" 0 $T winrate --pairwise --bootstrap 100 --out "$tmp/o2p" $FIX
+check "winrate --pairwise --out: winrate_pairwise.json beside its CSV" json_rows "$tmp/o2p/winrate_pairwise.json" opponent
+check "winrate --pairwise --out: winrate_bradley_terry.json beside its CSV" json_rows "$tmp/o2p/winrate_bradley_terry.json" p_beats_baseline
+# shellcheck disable=SC2086
+expect "likert --length-control --out" 0 $T likert --length-control --out "$tmp/o2l" $AX
+check "likert --length-control --out: likert_length_control.json beside its CSV" json_rows "$tmp/o2l/likert_length_control.json" adjusted_se
 expect_out "--by method" "| best-of-n" $T winrate --by method --bootstrap 100 $FIX
 expect_out "--by size" "| 12.9B" $T winrate --by size --bootstrap 100 $FIX
 expect_out "--pairwise" "Bradley-Terry strengths" $T winrate --pairwise --bootstrap 100 $FIX
@@ -145,6 +153,7 @@ expect "plot fig1 --both" 0 $T plot fig1 --both --out "$tmp/figs2" $FC
 check "plot fig1 --both: two panels side by side" test "$(png_size "$tmp/figs2/fig1.png")" = "1400x620"
 expect_out "plot transfer prints its table" "| lead3" $T plot transfer --out "$tmp/figs2" $FA
 check "plot transfer: the table as CSV too" test -s "$tmp/figs2/transfer_table.csv"
+check "plot transfer: and as JSON" json_rows "$tmp/figs2/transfer_table.json" slope_per100
 printf 'policy,post_id,rm_policy,rm_ref\nsup4_ppo_rm4_kl9,t3_a,1.5,0.2\nsup4_ppo_rm4_kl9,t3_b,0.5,0.4\nsup4_bo16_rm4,t3_a,0.9,0.1\n' > "$tmp/rm.csv"
 expect "plot overopt --rm-scores" 0 $T plot overopt --rm-scores "$tmp/rm.csv" --out "$tmp/figs3" $FC
 check "plot overopt --rm-scores: the RM curve is in the data" grep -q "^\"sup4_ppo_rm4_kl9\",\"rl\",9,[0-9]*,[0-9]*,[0-9.]*,[0-9.]*,[0-9.]*,2,0.655407085260749" "$tmp/figs3/overopt.csv"
@@ -172,6 +181,7 @@ check "report.html has no external resources" test -z "$(grep -Eo '(src|href)="(
 check "report: the exact command" grep -qF "tldrlab report --out $tmp/rep --comparisons" "$tmp/rep/report.md"
 check "report: input checksums" grep -qF "$(sha256sum "$FC" | cut -c1-64)" "$tmp/rep/report.md"
 check "report: the tables behind it" test -s "$tmp/rep/tables/tldr_winrate.csv" -a -s "$tmp/rep/tables/tldr_lengthctl.json" -a -s "$tmp/rep/tables/likert_length_control.csv"
+check "report: every table in both formats" json_rows "$tmp/rep/tables/likert_length_control.json" adjusted_se
 expect_err "report needs inputs" 2 "tldrlab report: no inputs: give --comparisons FILE... and/or --axis FILE..." $T report --out "$tmp/rep2"
 if command -v chromium >/dev/null 2>&1; then
   prof="$tmp/chromium-profile"
