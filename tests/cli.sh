@@ -154,6 +154,13 @@ check "plot fig1 --both: two panels side by side" test "$(png_size "$tmp/figs2/f
 expect_out "plot transfer prints its table" "| lead3" $T plot transfer --out "$tmp/figs2" $FA
 check "plot transfer: the table as CSV too" test -s "$tmp/figs2/transfer_table.csv"
 check "plot transfer: and as JSON" json_rows "$tmp/figs2/transfer_table.json" slope_per100
+# the role of a model-free baseline: a copy of lead3's news ratings renamed title
+grep -F '"policy":"lead3"' $tmp/fx/axis_evals/news.json | sed 's/"policy":"lead3"/"policy":"title"/' > "$tmp/title_axis.json"
+# shellcheck disable=SC2086
+run $T plot transfer --out "$tmp/figs2t" $FA "$tmp/title_axis.json"
+role=$(awk -F'|' '$2 ~ /^ title /{gsub(/ /, "", $3); print $3}' "$tmp/out")
+if [ "$role" = baseline ]; then ok "plot transfer: title is a baseline, not a model"
+else bad "plot transfer: title is a baseline, not a model" "expected role baseline, got '$role'"; fi
 printf 'policy,post_id,rm_policy,rm_ref\nsup4_ppo_rm4_kl9,t3_a,1.5,0.2\nsup4_ppo_rm4_kl9,t3_b,0.5,0.4\nsup4_bo16_rm4,t3_a,0.9,0.1\n' > "$tmp/rm.csv"
 expect "plot overopt --rm-scores" 0 $T plot overopt --rm-scores "$tmp/rm.csv" --out "$tmp/figs3" $FC
 check "plot overopt --rm-scores: the RM curve is in the data" grep -q "^\"sup4_ppo_rm4_kl9\",\"rl\",9,[0-9]*,[0-9]*,[0-9.]*,[0-9.]*,[0-9.]*,2,0.655407085260749" "$tmp/figs3/overopt.csv"
