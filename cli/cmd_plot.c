@@ -78,6 +78,9 @@ int cmd_plot(CliOpts *o)
         cli_usage_error(o, "unknown figure '%s'; expected fig1, length, likert, overopt or transfer", kind);
     if (!o->out_dir)
         cli_usage_error(o, "--out DIR is required: where to write %s.png, .svg, .csv and .gp", kind);
+    if (o->format_given && strcmp(kind, "transfer") != 0) /* only transfer prints a table */
+        cli_usage_error(o, "--format applies to plot transfer only (its table on stdout); %s prints nothing on "
+                           "stdout and writes %s.csv", kind, kind);
     o->files++;
     o->nfiles--;
     if (o->nfiles < 1)

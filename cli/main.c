@@ -57,7 +57,8 @@ static const Command COMMANDS[] = {
      "  overopt   preference vs KL from the supervised policy; PPO and best-of-N (Figure 5)\n"
      "  transfer  news: overall score vs summary length per policy (Fig. 4b), with a table\n"
      "fig1, length and overopt read comparisons; likert and transfer read axis evals.\n"
-     "Without gnuplot the data and script are still written.",
+     "Only transfer prints on stdout (its table, per --format); --format with another\n"
+     "KIND is refused. Without gnuplot the data and script are still written.",
      cmd_plot, 2, "where to write KIND.png, .svg, .csv and .gp (required)", NULL},
     {"report", "every analysis and figure the inputs support, as report.md and report.html",
      OPT_FILTERS | OPT_META | OPT_OUT | OPT_SEED | OPT_BASELINE | OPT_BOOTSTRAP | OPT_LENUNIT | OPT_LEVEL |

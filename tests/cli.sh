@@ -170,6 +170,7 @@ expect_err "a figure without data explains itself" 2 "tldrlab plot: overopt need
 check "no empty frame is drawn" test ! -e "$tmp/figs4/overopt.png"
 run $T plot fig1 --out "$tmp/figs5" $FC
 check "fig1 names the missing series" test "$rc" = 0
+expect_err "plot fig1 --format csv is refused, not ignored" 2 "tldrlab plot: --format applies to plot transfer only (its table on stdout); fig1 prints nothing on stdout and writes fig1.csv" $T plot fig1 --format csv --out "$tmp/figs5" $FC
 expect_err "unknown figure" 2 "tldrlab plot: unknown figure 'fig9'; expected fig1, length, likert, overopt or transfer" $T plot fig9 --out "$tmp/figs5" $FC
 mkdir -p "$tmp/nognuplot"
 run env PATH="$tmp/nognuplot" "$PWD/$T" plot fig1 --out "$tmp/figs6" $FC
