@@ -10,22 +10,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The columns after the group's: the same for every --by. */
+#define WR_STATS_COLS                                                                                                \
+    {"n", "n", COL_INT, 0, 0}, {"wins", "wins", COL_INT, 0, 0}, {"win_rate", "win rate", COL_NUM, 3, 0},             \
+        {"se", "SE", COL_NUM, 3, 0}, {"wilson_lo", "Wilson lo", COL_NUM, 3, 0},                                      \
+        {"wilson_hi", "Wilson hi", COL_NUM, 3, 0}, {"boot_lo", "boot lo", COL_NUM, 3, 0},                            \
+        {"boot_hi", "boot hi", COL_NUM, 3, 0}, {"mean_log_len_ratio", "mean log len ratio", COL_NUM, 3, 0},          \
+        {"posts", "posts", COL_INT, 0, 0}
+
 static const TableCol WR_COLS[] = {
     {"policy", "policy", COL_STR, 0, 0},
     {"method", "method", COL_STR, 0, 0},
     {"params", "params", COL_NUM, 0, SHOW_DATA},
     {"size", "size", COL_STR, 0, SHOW_MD},
-    {"n", "n", COL_INT, 0, 0},
-    {"wins", "wins", COL_INT, 0, 0},
-    {"win_rate", "win rate", COL_NUM, 3, 0},
-    {"se", "SE", COL_NUM, 3, 0},
-    {"wilson_lo", "Wilson lo", COL_NUM, 3, 0},
-    {"wilson_hi", "Wilson hi", COL_NUM, 3, 0},
-    {"boot_lo", "boot lo", COL_NUM, 3, 0},
-    {"boot_hi", "boot hi", COL_NUM, 3, 0},
-    {"mean_log_len_ratio", "mean log len ratio", COL_NUM, 3, 0},
-    {"posts", "posts", COL_INT, 0, 0},
+    WR_STATS_COLS,
 };
+/* --by method: the method heads the row; --by size: the size label
+ * ("unknown" for none) and the parameter count (NA for unknown). */
+static const TableCol WR_METHOD_COLS[] = {{"method", "method", COL_STR, 0, 0}, WR_STATS_COLS};
+static const TableCol WR_SIZE_COLS[] = {
+    {"size", "size", COL_STR, 0, 0}, {"params", "params", COL_NUM, 0, SHOW_DATA}, WR_STATS_COLS};
 
 static const TableCol PW_COLS[] = {
     {"policy", "policy", COL_STR, 0, 0},
@@ -54,20 +58,23 @@ static GroupBy group_by(const CliOpts *o)
     return strcmp(o->by, "method") == 0 ? GROUP_METHOD : GROUP_SIZE;
 }
 
-/* For groups, "policy" holds the group label; method and size are those
- * of the group where it has one. */
+/* Fills t, initialised with the columns of by: per policy its name, method and
+ * size; per group its label (and, by size, the parameter count). */
 static void fill_table(const WinrateResult *res, GroupBy by, Table *t)
 {
-    table_init(t, WR_COLS, NCOLS(WR_COLS));
     for (size_t i = 0; i < res->n; i++) {
         const WinrateRow *r = &res->rows[i];
         char size[32];
         table_row(t);
         table_str(t, r->label);
-        table_str(t, by == GROUP_SIZE ? NULL : method_name(r->meta.method));
-        table_num(t, r->meta.params);
-        policy_size_label(r->meta.params, size, sizeof size);
-        table_str(t, isnan(r->meta.params) ? NULL : size);
+        if (by == GROUP_POLICY)
+            table_str(t, method_name(r->meta.method));
+        if (by != GROUP_METHOD)
+            table_num(t, r->meta.params);
+        if (by == GROUP_POLICY) {
+            policy_size_label(r->meta.params, size, sizeof size);
+            table_str(t, isnan(r->meta.params) ? NULL : size);
+        }
         table_int(t, (long long)r->n);
         table_int(t, (long long)r->wins);
         table_num(t, r->win_rate);
@@ -149,7 +156,9 @@ void analysis_winrate(CliOpts *o, const ComparisonSet *s, Output *out)
         cli_usage_error(o, "no comparisons against the baseline '%s' in scope; choose another with "
                         "--baseline NAME, or fit every comparison with tldrlab lengthctl", o->baseline);
 
-    Table *t = output_table(out, NULL, WR_COLS, NCOLS(WR_COLS));
+    Table *t = by == GROUP_METHOD ? output_table(out, NULL, WR_METHOD_COLS, NCOLS(WR_METHOD_COLS))
+               : by == GROUP_SIZE ? output_table(out, NULL, WR_SIZE_COLS, NCOLS(WR_SIZE_COLS))
+                                  : output_table(out, NULL, WR_COLS, NCOLS(WR_COLS));
     fill_table(&res, by, t);
     cJSON *doc = out->doc;
     cli_json_header(o, doc, &s->stats);

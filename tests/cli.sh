@@ -66,7 +66,10 @@ check "winrate --pairwise --out: winrate_bradley_terry.json beside its CSV" json
 expect "likert --length-control --out" 0 $T likert --length-control --out "$tmp/o2l" $AX
 check "likert --length-control --out: likert_length_control.json beside its CSV" json_rows "$tmp/o2l/likert_length_control.json" adjusted_se
 expect_out "--by method" "| best-of-n" $T winrate --by method --bootstrap 100 $FIX
+expect_out "--by method: the first column is headed method" "| method     | n   | wins |" $T winrate --by method --bootstrap 100 $FIX
 expect_out "--by size" "| 12.9B" $T winrate --by size --bootstrap 100 $FIX
+run $T winrate --by size --bootstrap 100 --format csv $FIX
+check "--by size: CSV headed size, params" test "$(head -1 "$tmp/out" | cut -d, -f1-3)" = "size,params,n"
 expect_out "--pairwise" "Bradley-Terry strengths" $T winrate --pairwise --bootstrap 100 $FIX
 expect_out "lengthctl w" "length coefficient w = 0.9186" $T lengthctl $FIX
 expect_out "lengthctl chars" "length in characters" $T lengthctl --length-unit chars $FIX
