@@ -88,21 +88,69 @@ static void fill_table(const WinrateResult *res, GroupBy by, Table *t)
     }
 }
 
-/* The policy x policy matrix (long form) and Bradley-Terry strengths. */
+/* A policy's Bradley-Terry strength for ordering: theta, +-inf when
+ * separated that way, NaN when not fitted (or separated either way). */
+static double bt_key(const LcPolicy *lp)
+{
+    if (lp->status == LC_BASELINE || lp->status == LC_FITTED)
+        return lp->theta;
+    if (lp->status == LC_SEPARATED && lp->direction)
+        return lp->direction > 0 ? INFINITY : -INFINITY;
+    return NAN;
+}
+
+/* Whether policy p comes before policy q: the stronger first, those
+ * without a strength last, ties by name. */
+static int bt_before(const ComparisonSet *s, const LcResult *bt, size_t p, size_t q)
+{
+    double kp = bt_key(&bt->pol[p]), kq = bt_key(&bt->pol[q]);
+    if (isnan(kp) != isnan(kq))
+        return isnan(kq);
+    if (!isnan(kp) && kp != kq)
+        return kp > kq;
+    return strcmp(strpool_get(&s->policies, (uint32_t)p), strpool_get(&s->policies, (uint32_t)q)) < 0;
+}
+
+/* Fills order (P) with the policies in the order of every pairwise output:
+ * the baseline first, then the others by bt_before. */
+static void pairwise_order(const ComparisonSet *s, const LcResult *bt, uint32_t base, size_t *order)
+{
+    size_t n = 0;
+    order[n++] = base;
+    for (size_t p = 0; p < s->policies.n; p++) {
+        if (p == base)
+            continue;
+        size_t j = n++;
+        for (; j > 1 && bt_before(s, bt, p, order[j - 1]); j--) /* insertion: P is small */
+            order[j] = order[j - 1];
+        order[j] = p;
+    }
+}
+
+/* The policy x policy matrix (long form) and Bradley-Terry strengths, in
+ * one order (pairwise_order) for the rows and the columns of each. */
 static void pairwise(const CliOpts *o, const ComparisonSet *s, uint32_t base, Output *out)
 {
     cJSON *doc = out->doc;
     size_t P = s->policies.n;
+    LcResult bt_res;
+    TlError err;
+    if (lengthctl_fit(s, base, o->unit, 0, o->level, &bt_res, &err) != 0)
+        cli_input_error(&err);
+    size_t *order = xmalloc(P * sizeof *order);
+    pairwise_order(s, &bt_res, base, order);
     size_t *wins = xmalloc(P * P * sizeof *wins);
     winrate_pairwise(s, wins);
     Table *pw = output_table(out, "pairwise", PW_COLS, NCOLS(PW_COLS));
     cJSON *jp = cJSON_AddObjectToObject(doc, "pairwise");
     cJSON *names = cJSON_AddArrayToObject(jp, "policies");
     cJSON *jw = cJSON_AddArrayToObject(jp, "wins");
-    for (size_t i = 0; i < P; i++) {
+    for (size_t a = 0; a < P; a++) {
+        size_t i = order[a];
         cJSON_AddItemToArray(names, cJSON_CreateString(strpool_get(&s->policies, (uint32_t)i)));
         cJSON *row = cJSON_CreateArray();
-        for (size_t j = 0; j < P; j++) {
+        for (size_t b = 0; b < P; b++) {
+            size_t j = order[b];
             cJSON_AddItemToArray(row, cJSON_CreateNumber((double)wins[i * P + j]));
             size_t n = wins[i * P + j] + wins[j * P + i];
             if (i == j || n == 0)
@@ -118,16 +166,11 @@ static void pairwise(const CliOpts *o, const ComparisonSet *s, uint32_t base, Ou
     }
     free(wins);
 
-    LcResult bt_res;
-    TlError err;
-    if (lengthctl_fit(s, base, o->unit, 0, o->level, &bt_res, &err) != 0)
-        cli_input_error(&err);
     Table *bt = output_table(out, "bradley_terry", BT_COLS, NCOLS(BT_COLS));
     for (size_t k = 0; k < P; k++) {
-        size_t p = cli_baseline_first(k, base);
-        const LcPolicy *lp = &bt_res.pol[p];
+        const LcPolicy *lp = &bt_res.pol[order[k]];
         table_row(bt);
-        table_str(bt, strpool_get(&s->policies, (uint32_t)p));
+        table_str(bt, strpool_get(&s->policies, (uint32_t)order[k]));
         table_num(bt, lp->theta);
         table_num(bt, lp->theta_se);
         table_num(bt, lp->lc);
@@ -138,9 +181,12 @@ static void pairwise(const CliOpts *o, const ComparisonSet *s, uint32_t base, Ou
     cJSON *jb = table_to_json(bt);
     cJSON_AddItemToObject(doc, "bradley_terry", jb);
     lengthctl_free(&bt_res);
-    output_md(out, "\nPairwise wins (how often policy beat opponent, over all comparisons of the two):\n\n");
+    free(order);
+    output_md(out, "\nPairwise wins (how often policy beat opponent, over all comparisons of the two; policies "
+                   "in the order of the Bradley-Terry strengths below, %s first, then the strongest):\n\n",
+              o->baseline);
     output_md_table(out, pw);
-    output_md(out, "\nBradley-Terry strengths (theta, %s = 0):\n\n", o->baseline);
+    output_md(out, "\nBradley-Terry strengths (theta, %s = 0; strongest first):\n\n", o->baseline);
     output_md_table(out, bt);
 }
 

@@ -62,6 +62,15 @@ json_rows() { test "$(head -c 1 "$1" 2>/dev/null)" = "[" && grep -qF "\"$2\":" "
 expect "winrate --pairwise --out" 0 $T winrate --pairwise --bootstrap 100 --out "$tmp/o2p" $FIX
 check "winrate --pairwise --out: winrate_pairwise.json beside its CSV" json_rows "$tmp/o2p/winrate_pairwise.json" opponent
 check "winrate --pairwise --out: winrate_bradley_terry.json beside its CSV" json_rows "$tmp/o2p/winrate_bradley_terry.json" p_beats_baseline
+# one order everywhere: the baseline, then the strongest Bradley-Terry theta first
+bt_order=$(awk -F, 'NR > 1 {gsub(/"/, ""); printf "%s ", $1}' "$tmp/o2p/winrate_bradley_terry.csv")
+pw_order=$(awk -F, 'NR > 1 {gsub(/"/, ""); if (!seen[$1]++) printf "%s ", $1}' "$tmp/o2p/winrate_pairwise.csv")
+js_order=$(grep -o '"policies":[[:space:]]*\["[^]]*' "$tmp/o2p/winrate.json" | sed 's/"policies":[[:space:]]*\[//; s/[",]//g' | tr -s ' \t' ' ')
+theta_desc=$(awk -F, 'NR > 3 && $2 > prev {bad = 1} NR > 2 {prev = $2} END {print bad ? "no" : "yes"}' "$tmp/o2p/winrate_bradley_terry.csv")
+if [ "${bt_order%% *}" = ref ] && [ "$theta_desc" = yes ] && [ "$pw_order" = "$bt_order" ] && [ "$js_order " = "$bt_order" ]; then
+  ok "--pairwise: the baseline, then by Bradley-Terry strength, in every table and the matrix"
+else bad "--pairwise: the baseline, then by Bradley-Terry strength, in every table and the matrix" \
+  "expected ref first, thetas descending and one order" "got BT: $bt_order (descending: $theta_desc)" "pairwise: $pw_order" "matrix: $js_order"; fi
 # shellcheck disable=SC2086
 expect "likert --length-control --out" 0 $T likert --length-control --out "$tmp/o2l" $AX
 check "likert --length-control --out: likert_length_control.json beside its CSV" json_rows "$tmp/o2l/likert_length_control.json" adjusted_se
