@@ -278,9 +278,12 @@ int fig_fig1(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *er
     sb_free(&missing);
     if (unknown.len)
         sb_printf(&f->notes, "not drawn (method or size unknown): %s\n", sb_str(&unknown));
+    sb_clear(&unknown); /* reused: the policies not drawn, in one note */
     for (size_t i = 0; i < npts; i++)
         if (!pts[i].plotted)
-            sb_printf(&f->notes, "not drawn (another policy of the same series and size is): %s\n", pts[i].row->label);
+            sb_printf(&unknown, "%s%s", unknown.len ? ", " : "", pts[i].row->label);
+    if (unknown.len)
+        sb_printf(&f->notes, "not drawn (another policy of the same series and size is): %s\n", sb_str(&unknown));
     if (have_lc)
         for (size_t i = 0; i < npts; i++)
             if (pts[i].plotted && pts[i].lc && pts[i].lc->status != LC_FITTED)
@@ -404,15 +407,20 @@ int fig_length(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *
         if (curves && lp->status != LC_FITTED && lp->status != LC_BASELINE)
             sb_printf(&f->notes, "no fitted curve for %s: %s\n", strpool_get(&s->policies, p), lc_status_text(lp));
     }
+    StrBuf left_out; /* one note names every policy left out */
+    sb_init(&left_out);
     for (size_t p = 0; p < P; p++) {
         int in = 0;
         for (size_t k = 0; k < nch; k++)
             in |= chosen[k] == p;
         if (!in && cnt[p])
-            sb_printf(&f->notes, "not drawn (at most %zu policies, at least 30 comparisons each; choose with "
-                                 "--policy): %s (%zu)\n", maxp,
-                      strpool_get(&s->policies, (uint32_t)p), cnt[p]);
+            sb_printf(&left_out, "%s%s (%zu)", left_out.len ? ", " : "", strpool_get(&s->policies, (uint32_t)p),
+                      cnt[p]);
     }
+    if (left_out.len)
+        sb_printf(&f->notes, "not drawn (at most %zu policies, at least 30 comparisons each; choose with --policy), "
+                             "with their comparisons against %s: %s\n", maxp, o->baseline_name, sb_str(&left_out));
+    sb_free(&left_out);
     double pad = fmax(0.05, 0.08 * (xmax - xmin));
     StrBuf *b = &f->body;
     char t[256];

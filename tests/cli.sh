@@ -183,6 +183,10 @@ check "no empty frame is drawn" test ! -e "$tmp/figs4/overopt.png"
 run $T plot fig1 --out "$tmp/figs5" $FC
 check "fig1 names the missing series" test "$rc" = 0
 expect_err "plot fig1 --format csv is refused, not ignored" 2 "tldrlab plot: --format applies to plot transfer only (its table on stdout); fig1 prints nothing on stdout and writes fig1.csv" $T plot fig1 --format csv --out "$tmp/figs5" $FC
+run $T plot length --out "$tmp/figs5" $FC
+if [ "$rc" = 0 ] && [ "$(grep -c 'note: not drawn' "$tmp/err")" = 1 ] && grep -q 'note: not drawn .*: pretrain_xl (101), .*, sup4_6b_ppo_rm4_6b_kl14 (100)$' "$tmp/err"; then
+  ok "plot length: one note names every policy not drawn"
+else bad "plot length: one note names every policy not drawn" "expected one 'not drawn' note from pretrain_xl (101) to sup4_6b_ppo_rm4_6b_kl14 (100)" "got $(grep -c 'not drawn' "$tmp/err") notes"; fi
 expect_err "unknown figure" 2 "tldrlab plot: unknown figure 'fig9'; expected fig1, length, likert, overopt or transfer" $T plot fig9 --out "$tmp/figs5" $FC
 mkdir -p "$tmp/nognuplot"
 run env PATH="$tmp/nognuplot" "$PWD/$T" plot fig1 --out "$tmp/figs6" $FC
