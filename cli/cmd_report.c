@@ -116,7 +116,8 @@ static void add_figure(Report *r, CliOpts *o, const char *kind, const char *stem
     free(figdir);
     r->figures++;
     r->drawn += drawn;
-    sb_printf(&r->md, "\n![%s](figures/%s.png)\n", caption, stem);
+    /* The caption says what the error bars are: the figures differ. */
+    sb_printf(&r->md, "\n![%s%s%s](figures/%s.png)\n", caption, f.bars[0] ? "; error bars: " : "", f.bars, stem);
     for (const char *n = sb_str(&f.notes); *n;) {
         const char *e = strchr(n, '\n');
         size_t len = e ? (size_t)(e - n) : strlen(n);

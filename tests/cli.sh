@@ -161,6 +161,22 @@ for spec in fig1:1000x620 length:1000x620 overopt:1000x620 likert:1400x900 trans
   check "plot $k: the script alone redraws the same SVG" cmp -s "$tmp/figs/$k.svg" "$tmp/figs/$k.svg.orig"
 done
 check "no temporary folders left by plot" test -z "$(ls -A "$tmp/figs" | grep '^\.')"
+# fig1's y range fits its points and bars (and the 0.5 line), not always 0-1
+yr=$(sed -n 's/^ *set yrange \[\([-0-9.]*\):\([-0-9.]*\)\]$/\1 \2/p' "$tmp/figs/fig1.gp")
+fits=$(awk -F, -v r="$yr" 'BEGIN {split(r, a, " "); lo = a[1]; hi = a[2]; ok = (lo <= 0.5 && hi >= 0.5 && hi - lo < 1)}
+  NR > 1 && $NF == 1 { if ($6 - $7 < lo || $6 + $7 > hi) ok = 0 }
+  END {print ok ? "yes" : "no"}' "$tmp/figs/fig1.csv")
+if [ "$fits" = yes ]; then ok "plot fig1: the y range ($yr) fits the points and their bars"
+else bad "plot fig1: the y range fits the points and their bars" "expected a range narrower than 0-1 holding 0.5 and every point +-1 SE" "got: '$yr'"; fi
+check "plot fig1: the title states the bars" grep -qF "(bars: ±1 SE)" "$tmp/figs/fig1.gp"
+# the length figure: one colour and one point shape per policy
+nser=$(grep -c 'with yerrorbars' "$tmp/figs/length.gp")
+nstyle=$(grep -o 'with yerrorbars lc rgb "#[0-9A-Fa-f]*" pt [0-9]*' "$tmp/figs/length.gp" | sort -u | wc -l)
+ncol=$(grep -o 'with yerrorbars lc rgb "#[0-9A-Fa-f]*"' "$tmp/figs/length.gp" | sort -u | wc -l)
+npt=$(grep -o 'with yerrorbars lc rgb "#[0-9A-Fa-f]*" pt [0-9]*' "$tmp/figs/length.gp" | awk '{print $NF}' | sort -u | wc -l)
+if [ "$nser" -ge 2 ] && [ "$ncol" = "$nser" ] && [ "$npt" = "$nser" ] && [ "$nstyle" = "$nser" ]; then
+  ok "plot length: each of the $nser policies has its own colour and point shape"
+else bad "plot length: each policy has its own colour and point shape" "expected $nser colours and shapes" "got $ncol colours, $npt shapes"; fi
 expect "plot fig1 --both" 0 $T plot fig1 --both --out "$tmp/figs2" $FC
 check "plot fig1 --both: two panels side by side" test "$(png_size "$tmp/figs2/fig1.png")" = "1400x620"
 expect_out "plot transfer prints its table" "| lead3" $T plot transfer --out "$tmp/figs2" $FA
@@ -202,6 +218,7 @@ expect "report" 0 $T report --out "$tmp/rep" --comparisons $FC "$tmp/fx/comparis
 check "report.md and report.html" test -s "$tmp/rep/report.md" -a -s "$tmp/rep/report.html"
 check "report.html embeds every figure" test "$(grep -o 'src="data:image/png;base64,' "$tmp/rep/report.html" | wc -l)" = "$(grep -c '^!\[' "$tmp/rep/report.md")"
 check "report.html has no external resources" test -z "$(grep -Eo '(src|href)="(http|//)[^"]*' "$tmp/rep/report.html")"
+check "report: every figure's caption says what its error bars are" test "$(grep '^!\[' "$tmp/rep/report.md" | grep -vc 'error bars: ')" = 0
 check "report: the exact command" grep -qF "tldrlab report --out $tmp/rep --comparisons" "$tmp/rep/report.md"
 check "report: input checksums" grep -qF "$(sha256sum "$FC" | cut -c1-64)" "$tmp/rep/report.md"
 check "report: the tables behind it" test -s "$tmp/rep/tables/tldr_winrate.csv" -a -s "$tmp/rep/tables/tldr_lengthctl.json" -a -s "$tmp/rep/tables/likert_length_control.csv"
