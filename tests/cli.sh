@@ -219,19 +219,32 @@ check "report.md and report.html" test -s "$tmp/rep/report.md" -a -s "$tmp/rep/r
 check "report.html embeds every figure" test "$(grep -o 'src="data:image/png;base64,' "$tmp/rep/report.html" | wc -l)" = "$(grep -c '^!\[' "$tmp/rep/report.md")"
 check "report.html has no external resources" test -z "$(grep -Eo '(src|href)="(http|//)[^"]*' "$tmp/rep/report.html")"
 check "report: every figure's caption says what its error bars are" test "$(grep '^!\[' "$tmp/rep/report.md" | grep -vc 'error bars: ')" = 0
+check "report: a title that says what it is about (default: the inputs)" test "$(head -1 "$tmp/rep/report.md")" = "# Report on comparisons and Likert ratings (tldr.json, ...)"
+# a table of contents whose links reach every section, in the Markdown and the HTML
+toc_links=$(sed -n '/^## Contents$/,/^## Inputs$/p' "$tmp/rep/report.md" | grep -c '^ *- \[.*\](#[a-z0-9_-]*)$')
+heads=$(grep -Ec '^#{2,3} ' "$tmp/rep/report.md")
+missing=$(grep -o 'href="#[^"]*"' "$tmp/rep/report.html" | sed 's/href="#//; s/"$//' | while read -r a; do grep -qF "id=\"$a\"" "$tmp/rep/report.html" || echo "$a"; done)
+if [ "$toc_links" -ge 8 ] && [ "$toc_links" = "$((heads - 1))" ] && [ -z "$missing" ]; then ok "report: a table of contents links every section ($toc_links)"
+else bad "report: a table of contents links every section" "expected one link per ## and ### heading but Contents ($((heads - 1))), each to an id in the HTML" "got $toc_links links; no target for: $missing"; fi
+expect "report --title" 0 $T report --quiet --title "Example: <b>tour</b>" --out "$tmp/rept" --comparisons $FC
+check "report --title: the Markdown's heading" test "$(head -1 "$tmp/rept/report.md")" = "# Example: <b>tour</b>"
+check "report --title: the HTML's title, escaped" grep -qF "<title>Example: &lt;b&gt;tour&lt;/b&gt;</title>" "$tmp/rept/report.html"
 check "report: the exact command" grep -qF "tldrlab report --out $tmp/rep --comparisons" "$tmp/rep/report.md"
 check "report: input checksums" grep -qF "$(sha256sum "$FC" | cut -c1-64)" "$tmp/rep/report.md"
 check "report: the tables behind it" test -s "$tmp/rep/tables/tldr_winrate.csv" -a -s "$tmp/rep/tables/tldr_lengthctl.json" -a -s "$tmp/rep/tables/likert_length_control.csv"
 check "report: every table in both formats" json_rows "$tmp/rep/tables/likert_length_control.json" adjusted_se
-expect_err "report needs inputs" 2 "tldrlab report: no inputs: give --comparisons FILE... and/or --axis FILE..." $T report --out "$tmp/rep2"
+expect_err "report needs inputs" 2 "tldrlab report: no inputs: give --comparisons FILE... and/or --axis FILE... (or --calibration FILE..., --judge FILE)" $T report --out "$tmp/rep2"
 if command -v chromium >/dev/null 2>&1; then
   prof="$tmp/chromium-profile"
   flags="--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync --user-data-dir=$prof"
   # shellcheck disable=SC2086
-  timeout 120 chromium $flags --enable-logging=stderr --v=0 --virtual-time-budget=10000 --dump-dom "file://$tmp/rep/report.html" > "$tmp/dom.html" 2> "$tmp/chromium.log"
+  timeout 120 chromium $flags --window-size=1280,2000 --enable-logging=stderr --v=0 --virtual-time-budget=10000 --dump-dom "file://$tmp/rep/report.html" > "$tmp/dom.html" 2> "$tmp/chromium.log"
   nimg=$(grep -o 'src="data:image/png;base64,' "$tmp/rep/report.html" | wc -l)
   check "Chromium: every image loads" grep -q "data-images-loaded=\"$nimg/$nimg\"" "$tmp/dom.html"
   check "Chromium: no console errors" test -z "$(grep ':CONSOLE' "$tmp/chromium.log")"
+  cut=$(grep -o 'data-tables-cut="[^"]*"' "$tmp/dom.html")
+  if [ "${cut#*=}" != "${cut#*=\"0/}" ]; then ok "Chromium: no table reaches past a 1280-pixel window (no hidden columns)"
+  else bad "Chromium: no table reaches past a 1280-pixel window (no hidden columns)" "expected data-tables-cut=\"0/N\"" "got '$cut'"; fi
   # shellcheck disable=SC2086
   timeout 120 chromium $flags --window-size=1280,2000 --screenshot="$tmp/report.png" "file://$tmp/rep/report.html" >/dev/null 2>&1
   check "Chromium: a screenshot of the report" test "$(png_size "$tmp/report.png")" = "1280x2000"
