@@ -83,13 +83,13 @@ typedef struct {
 void report_slugs_init(ReportSlugs *sl)
 {
     memset(sl, 0, sizeof *sl);
+    strpool_init(&sl->seen);
 }
 
 void report_slugs_free(ReportSlugs *sl)
 {
-    for (size_t i = 0; i < sl->n; i++)
-        free(sl->slug[i]);
-    free(sl->slug);
+    strpool_free(&sl->seen);
+    free(sl->count);
     memset(sl, 0, sizeof *sl);
 }
 
@@ -106,11 +106,13 @@ void report_slug(ReportSlugs *sl, const char *text, size_t n, StrBuf *out)
         if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c >= 0x80)
             sb_addn(&b, (const char *)&c, 1);
     }
-    size_t seen = 0;
-    for (size_t i = 0; i < sl->n; i++)
-        seen += strcmp(sl->slug[i], sb_str(&b)) == 0;
-    GROW(sl->slug, sl->cap, sl->n + 1);
-    sl->slug[sl->n++] = xstrdup(sb_str(&b));
+    uint32_t id = strpool_intern(&sl->seen, sb_str(&b));
+    if (id >= sl->cap) {
+        size_t old = sl->cap;
+        GROW(sl->count, sl->cap, (size_t)id + 1);
+        memset(sl->count + old, 0, (sl->cap - old) * sizeof *sl->count);
+    }
+    size_t seen = sl->count[id]++;
     sb_add(out, sb_str(&b));
     if (seen) /* as GitHub does: the second "x" is "x-1" */
         sb_printf(out, "-%zu", seen);

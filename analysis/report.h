@@ -13,14 +13,16 @@
 #include <stddef.h>
 
 #include "common/strbuf.h"
+#include "common/strpool.h"
 
 /* Heading anchors: the slug of a heading's text as GitHub makes it
  * (lower case; letters, digits, -, _ kept; spaces to -), with -1, -2 ...
  * for a repeat. report_toc and the HTML's heading ids share it, so that
  * the table of contents links work in both. */
 typedef struct {
-    char **slug; /* (n) owned: every slug given so far, without its -N */
-    size_t n, cap;
+    StrPool seen;  /* every slug given so far, without its -N */
+    size_t *count; /* (seen.n) times each was given */
+    size_t cap;
 } ReportSlugs;
 void report_slugs_init(ReportSlugs *sl);
 void report_slugs_free(ReportSlugs *sl);

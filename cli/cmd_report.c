@@ -136,11 +136,16 @@ static void add_figure(Report *r, CliOpts *o, const char *kind, const char *stem
     table_free(&tmp);
 }
 
-/* Appends an analysis's Markdown under the report's current heading. */
-static void add_output(Report *r, const Output *out)
+/* Appends an analysis's Markdown under the report's current heading,
+ * writes its tables as tables/stem*.csv and .json, and frees it. */
+static void add_output(Report *r, const char *stem, Output *out)
 {
     sb_add(&r->md, "\n");
     sb_add(&r->md, sb_str(&out->md));
+    char *tdir = util_path_join(r->dir, "tables");
+    write_tables(tdir, stem, out, &r->files);
+    free(tdir);
+    output_free(out);
 }
 
 static void comparisons_section(Report *r, Domain d)
@@ -169,11 +174,8 @@ static void comparisons_section(Report *r, Domain d)
     Output out;
     output_init(&out, "winrate");
     analysis_winrate(&o, &s, &out);
-    add_output(r, &out);
     snprintf(stem, sizeof stem, "%s_winrate", ds);
-    char *tdir = util_path_join(r->dir, "tables");
-    write_tables(tdir, stem, &out, &r->files);
-    output_free(&out);
+    add_output(r, stem, &out);
     o.both = 1;
     snprintf(stem, sizeof stem, "fig1-%s", ds);
     add_figure(r, &o, "fig1", stem, "Fraction preferred to the reference by model size (raw and length-controlled)",
@@ -182,10 +184,8 @@ static void comparisons_section(Report *r, Domain d)
     sb_add(&r->md, "\n### Length-controlled preference\n");
     output_init(&out, "lengthctl");
     analysis_lengthctl(&o, &s, &out);
-    add_output(r, &out);
     snprintf(stem, sizeof stem, "%s_lengthctl", ds);
-    write_tables(tdir, stem, &out, &r->files);
-    output_free(&out);
+    add_output(r, stem, &out);
     snprintf(stem, sizeof stem, "length-%s", ds);
     add_figure(r, &o, "length", stem, "Preference against the reference by relative length, with the fitted model",
                &s, NULL, NULL);
@@ -194,7 +194,6 @@ static void comparisons_section(Report *r, Domain d)
     snprintf(stem, sizeof stem, "overopt-%s", ds);
     add_figure(r, &o, "overopt", stem, "Preference against the reference by KL from the supervised policy", &s, NULL,
                NULL);
-    free(tdir);
     cmpset_free(&s);
 }
 
@@ -210,10 +209,7 @@ static void axis_section(Report *r)
     Output out;
     output_init(&out, "likert");
     analysis_likert(&o, &s, &out);
-    add_output(r, &out);
-    char *tdir = util_path_join(r->dir, "tables");
-    write_tables(tdir, "likert", &out, &r->files);
-    output_free(&out);
+    add_output(r, "likert", &out);
     size_t nd[DOMAIN_N] = {0};
     for (size_t i = 0; i < s.n; i++)
         nd[s.rows[i].domain]++;
@@ -242,13 +238,10 @@ static void axis_section(Report *r)
                            "100 characters of that policy's regression line):\n\n");
             output_md_table(&to, tt);
             cJSON_AddItemToObject(to.doc, "policies", table_to_json(tt));
-            add_output(r, &to);
-            write_tables(tdir, "transfer", &to, &r->files);
-            output_free(&to);
+            add_output(r, "transfer", &to);
         }
         table_free(&t);
     }
-    free(tdir);
     axisset_free(&s);
 }
 
@@ -273,11 +266,7 @@ static void calibration_section(Report *r)
     Output out;
     output_init(&out, "calibration");
     analysis_agreement(&o, &s, &out);
-    add_output(r, &out);
-    char *tdir = util_path_join(r->dir, "tables");
-    write_tables(tdir, "calibration", &out, &r->files);
-    free(tdir);
-    output_free(&out);
+    add_output(r, "calibration", &out);
     cmpset_free(&s);
 }
 
@@ -347,11 +336,7 @@ static void judge_section(Report *r)
     cli_judge_summary_md(&out, t, (size_t)samples->valuedouble, world->valuestring);
     cJSON_Delete(out.doc);
     out.doc = doc; /* the file's document, as world judge wrote it */
-    add_output(r, &out);
-    char *tdir = util_path_join(r->dir, "tables");
-    write_tables(tdir, "judge", &out, &r->files);
-    free(tdir);
-    output_free(&out);
+    add_output(r, "judge", &out);
 }
 
 static void inputs_section(Report *r)
@@ -444,11 +429,7 @@ int cmd_report(CliOpts *o)
         output_init(&out, "agreement");
         all.expert = NULL; /* --expert is the calibration's */
         analysis_agreement(&all, &s, &out);
-        add_output(&r, &out);
-        char *tdir = util_path_join(o->out_dir, "tables");
-        write_tables(tdir, "agreement", &out, &r.files);
-        free(tdir);
-        output_free(&out);
+        add_output(&r, "agreement", &out);
         cmpset_free(&s);
     }
     if (o->ncal_files)
