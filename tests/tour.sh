@@ -54,4 +54,16 @@ while IFS= read -r line; do
   else bad "tour $n: $short" "the README's command failed with exit $rc: $line"; break; fi
 done <"$tmp/tour.txt"
 cd "$top" || exit 1
+
+# A quickstart that fails puts the previous results back.
+sum0=$(cd "$clone" && find results/quickstart -type f | sort | xargs cat | cksum)
+mv "$clone/bin/tldrlab" "$clone/bin/tldrlab.real"
+printf '#!/bin/sh\necho "tldrlab: broken on purpose" >&2\nexit 1\n' >"$clone/bin/tldrlab"
+chmod +x "$clone/bin/tldrlab"
+run sh -c "cd '$clone' && scripts/quickstart.sh"
+sum1=$(cd "$clone" && find results/quickstart -type f | sort | xargs cat | cksum)
+if [ "$rc" != 0 ] && [ "$sum1" = "$sum0" ] && [ ! -e "$clone/results/quickstart.old" ]; then
+  ok "a failed quickstart puts the previous results back"
+else bad "a failed quickstart puts the previous results back" "expected a non-zero exit and results/quickstart as before" "got exit $rc; same files: $([ "$sum1" = "$sum0" ] && echo yes || echo no)"; fi
+mv "$clone/bin/tldrlab.real" "$clone/bin/tldrlab"
 finish tour
