@@ -128,9 +128,37 @@ static int cmp_fig1(const void *a, const void *b)
     return strcmp(x->row->label, y->row->label);
 }
 
-/* One panel of fig1: y and SE columns ycol, ycol+1. */
+/* fig1's y range: the plotted points (raw, length-controlled or both, one
+ * scale for both panels) with their bars and the 0.5 line, padded and
+ * rounded out to tenths within [0, 1], so that the series spread over the
+ * frame rather than being squeezed into part of 0-1. */
+static void fig1_yrange(const Fig1Point *pts, size_t npts, Fig1Mode mode, double *lo, double *hi)
+{
+    double a = 0.5, z = 0.5;
+    for (size_t i = 0; i < npts && pts[i].plotted; i++) {
+        double y[2] = {NAN, NAN}, se[2] = {NAN, NAN};
+        if (mode != FIG1_LC) {
+            y[0] = pts[i].row->win_rate;
+            se[0] = pts[i].row->se;
+        }
+        if (mode != FIG1_RAW && pts[i].lc && pts[i].lc->status == LC_FITTED) {
+            y[1] = pts[i].lc->lc;
+            se[1] = y[1] * (1 - y[1]) * pts[i].lc->theta_se;
+        }
+        for (int k = 0; k < 2; k++)
+            if (!isnan(y[k])) {
+                double e = isnan(se[k]) ? 0 : se[k];
+                a = fmin(a, y[k] - e);
+                z = fmax(z, y[k] + e);
+            }
+    }
+    *lo = fmax(0, floor((a - 0.03) * 10) / 10);
+    *hi = fmin(1, ceil((z + 0.03) * 10) / 10);
+}
+
+/* One panel of fig1: y and SE columns ycol, ycol+1, over [ylo, yhi]. */
 static void fig1_panel(StrBuf *b, const char *title, int ycol, const Fig1Point *pts, size_t npts,
-                       const double *sizes, size_t nsizes)
+                       const double *sizes, size_t nsizes, double ylo, double yhi)
 {
     char t[256];
     sb_printf(b, "set title \"%s\"\n", q(title, t, sizeof t));
@@ -139,8 +167,9 @@ static void fig1_panel(StrBuf *b, const char *title, int ycol, const Fig1Point *
               "set logscale x\n");
     sb_printf(b, "set xrange [%.6g:%.6g]\n", sizes[0] / 1.6, sizes[nsizes - 1] * 1.6);
     size_tics(b, sizes, nsizes);
-    sb_add(b, "set yrange [-0.02:1.02]\nset ytics 0,0.1,1\nset grid ytics lc rgb \"#e0e0e0\"\n"
-              "set key outside below center horizontal spacing 1.1\nset bmargin 7\n"
+    sb_printf(b, "set yrange [%.2f:%.2f]\nset ytics %.2f,%.2f,%.2f\nset grid ytics lc rgb \"#e0e0e0\"\n", ylo, yhi, ylo,
+              yhi - ylo > 0.45 ? 0.1 : 0.05, yhi);
+    sb_add(b, "set key outside below center horizontal spacing 1.1\nset bmargin 7\n"
               "plot ");
     /* The 0.5 line is a legend entry rather than a label on the plot, so
      * that it never hides a point. */
@@ -253,17 +282,22 @@ int fig_fig1(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *er
                 r->meta.params, (size_t)r->n,
                 r->win_rate, r->se, lcw, lcse, (size_t)pts[i].plotted);
     }
-    const char *raw_title = "Preference for the policy's summary over the reference";
-    const char *lc_title = "Length-controlled preference, σ(θ)";
+    const char *raw_title = "Preference for the policy's summary over the reference (bars: ±1 SE)";
+    const char *lc_title = "Length-controlled preference, σ(θ) (bars: ±1 SE, delta method)";
+    snprintf(f->bars, sizeof f->bars, "%s", o->fig1 == FIG1_RAW ? "±1 SE (binomial)"
+                                            : o->fig1 == FIG1_LC ? "±1 SE (delta method)"
+                                                                  : "±1 SE (binomial; delta method for σ(θ))");
+    double ylo, yhi;
+    fig1_yrange(pts, npts, o->fig1, &ylo, &yhi);
     if (o->fig1 == FIG1_BOTH) {
         f->width = 1400;
         sb_add(&f->body, "set multiplot layout 1,2\n");
-        fig1_panel(&f->body, raw_title, 6, pts, npts, sizes, nsizes);
-        fig1_panel(&f->body, lc_title, 8, pts, npts, sizes, nsizes);
+        fig1_panel(&f->body, raw_title, 6, pts, npts, sizes, nsizes, ylo, yhi);
+        fig1_panel(&f->body, lc_title, 8, pts, npts, sizes, nsizes, ylo, yhi);
         sb_add(&f->body, "unset multiplot\n");
     } else {
         fig1_panel(&f->body, o->fig1 == FIG1_LC ? lc_title : raw_title, o->fig1 == FIG1_LC ? 8 : 6, pts, npts,
-                   sizes, nsizes);
+                   sizes, nsizes, ylo, yhi);
     }
     /* Notes: missing series, policies left out. */
     StrBuf missing;
@@ -280,9 +314,12 @@ int fig_fig1(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *er
     sb_free(&missing);
     if (unknown.len)
         sb_printf(&f->notes, "not drawn (method or size unknown): %s\n", sb_str(&unknown));
+    sb_clear(&unknown); /* reused: the policies not drawn, in one note */
     for (size_t i = 0; i < npts; i++)
         if (!pts[i].plotted)
-            sb_printf(&f->notes, "not drawn (another policy of the same series and size is): %s\n", pts[i].row->label);
+            sb_printf(&unknown, "%s%s", unknown.len ? ", " : "", pts[i].row->label);
+    if (unknown.len)
+        sb_printf(&f->notes, "not drawn (another policy of the same series and size is): %s\n", sb_str(&unknown));
     if (have_lc)
         for (size_t i = 0; i < npts; i++)
             if (pts[i].plotted && pts[i].lc && pts[i].lc->status != LC_FITTED)
@@ -406,20 +443,26 @@ int fig_length(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *
         if (curves && lp->status != LC_FITTED && lp->status != LC_BASELINE)
             sb_printf(&f->notes, "no fitted curve for %s: %s\n", strpool_get(&s->policies, p), lc_status_text(lp));
     }
+    StrBuf left_out; /* one note names every policy left out */
+    sb_init(&left_out);
     for (size_t p = 0; p < P; p++) {
         int in = 0;
         for (size_t k = 0; k < nch; k++)
             in |= chosen[k] == p;
         if (!in && cnt[p])
-            sb_printf(&f->notes, "not drawn (at most %zu policies, at least 30 comparisons each; choose with "
-                                 "--policy): %s (%zu)\n", maxp,
-                      strpool_get(&s->policies, (uint32_t)p), cnt[p]);
+            sb_printf(&left_out, "%s%s (%zu)", left_out.len ? ", " : "", strpool_get(&s->policies, (uint32_t)p),
+                      cnt[p]);
     }
+    if (left_out.len)
+        sb_printf(&f->notes, "not drawn (at most %zu policies, at least 30 comparisons each; choose with --policy), "
+                             "with their comparisons against %s: %s\n", maxp, o->baseline_name, sb_str(&left_out));
+    sb_free(&left_out);
     double pad = fmax(0.05, 0.08 * (xmax - xmin));
     StrBuf *b = &f->body;
     char t[256];
-    sb_printf(b, "set title \"Preference against the reference by relative length (%s)\"\n",
+    sb_printf(b, "set title \"Preference against the reference by relative length (%s; bars: ±1 SE)\"\n",
               o->unit == LEN_WORDS ? "words" : "characters");
+    snprintf(f->bars, sizeof f->bars, "±1 SE (binomial, per bin)");
     sb_printf(b, "set xlabel \"Log length ratio, log((length + 1) / (reference length + 1)), %s\"\n",
               o->unit == LEN_WORDS ? "words" : "characters");
     sb_add(b, "set ylabel \"Fraction preferred to the reference\"\nset yrange [-0.02:1.02]\nset ytics 0,0.1,1\n"
@@ -432,14 +475,19 @@ int fig_length(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *
     if (curves)
         sb_printf(b, "w = %.10g\n", lc.w);
     sb_add(b, "plot ");
+    /* Up to six policies overlap here: each gets its own colour (the
+     * Okabe-Ito ones furthest apart first), point shape and curve dash, so
+     * that no two read alike, even in grey. */
+    static const int COLOR[6] = {0, 1, 2, 3, 6, 4}, SHAPE[6] = {7, 5, 9, 11, 13, 15}, DASH[6] = {1, 2, 4, 5, 3, 1};
     for (size_t k = 0; k < nch; k++) {
         const char *name = strpool_get(&s->policies, chosen[k]);
+        const char *col = plot_color(COLOR[k % 6]);
         sb_printf(b, "%s\\\n    data skip 1 every ::%zu::%zu using 4:5:6 with yerrorbars "
-                     "lc rgb \"%s\" pt 7 ps 1 title \"%s\"",
-                  k ? ", " : "", start[k], end[k], plot_color((int)k), q(name, t, sizeof t));
+                     "lc rgb \"%s\" pt %d ps 1.2 title \"%s\"",
+                  k ? ", " : "", start[k], end[k], col, SHAPE[k % 6], q(name, t, sizeof t));
         const LcPolicy *lp = &lc.pol[chosen[k]];
         if (curves && (lp->status == LC_FITTED || lp->status == LC_BASELINE))
-            sb_printf(b, ", \\\n    p(x, %.10g, w) lc rgb \"%s\" lw 2 notitle", lp->theta, plot_color((int)k));
+            sb_printf(b, ", \\\n    p(x, %.10g, w) lc rgb \"%s\" lw 2 dt %d notitle", lp->theta, col, DASH[k % 6]);
     }
     sb_add(b, "\n");
     free(xy);
@@ -526,6 +574,7 @@ int fig_likert(const AxisSet *s, const FigOptions *o, Figure *f, TlError *err)
               "set boxwidth 0.9\n");
     sb_printf(b, "set title \"Ratings per axis (%s), mean with %g%% t interval\"\n",
               dset == DOMAIN_TLDR ? "TL;DR" : "news", 100 * o->level);
+    snprintf(f->bars, sizeof f->bars, "%g%% t interval of the mean", 100 * o->level);
     sb_add(b, "set ylabel \"Mean rating (1-7)\"\nset yrange [1:7.6]\nset ytics 1\n"
               "set grid ytics lc rgb \"#e0e0e0\"\nset xtics rotate by -25 nomirror\n"
               "set key top center horizontal\n"
@@ -662,6 +711,7 @@ int fig_overopt(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError 
         goto done;
     }
     qsort(pts, n, sizeof *pts, cmp_oo);
+    snprintf(f->bars, sizeof f->bars, "%g%% Wilson interval", 100 * o->level);
     /* Series: runs of equal (method, size, reward model); first[k] is the
      * first point of series k, first[nser] = n. */
     size_t nser = 0;
@@ -796,6 +846,21 @@ static int cmp_pt(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* A policy's role in the transfer figure and table: the reference (the
+ * --baseline), lead-3, one of the world's baselines without a model
+ * (`tldrlab baseline title`, `random-sentence`, `author`: policies title,
+ * random-sentence, author_sN), or a model. */
+static const char *transfer_role(const FigOptions *o, uint32_t p, const char *name)
+{
+    if (p == o->baseline)
+        return "reference";
+    if (strcmp(name, "lead3") == 0)
+        return "lead-3";
+    if (strcmp(name, "title") == 0 || strcmp(name, "random-sentence") == 0 || strncmp(name, "author_s", 8) == 0)
+        return "baseline";
+    return "model";
+}
+
 static const TableCol TR_COLS[] = {
     {"policy", "policy", COL_STR, 0, 0},
     {"role", "role", COL_STR, 0, 0},
@@ -828,7 +893,7 @@ int fig_transfer(const AxisSet *s, const FigOptions *o, Figure *f, Table *table,
         if (n == 0)
             continue;
         const char *name = strpool_get(&s->policies, (uint32_t)p);
-        const char *role = p == o->baseline ? "reference" : strcmp(name, "lead3") == 0 ? "lead-3" : "model";
+        const char *role = transfer_role(o, (uint32_t)p, name);
         qsort(pt, n, sizeof *pt, cmp_pt);
         /* Simple regression of overall on length. */
         double mx = 0, my = 0, sxx = 0, sxy = 0;
@@ -898,7 +963,8 @@ int fig_transfer(const AxisSet *s, const FigOptions *o, Figure *f, Table *table,
     StrBuf *b = &f->body;
     char t[256];
     double pad = fmax(10, 0.06 * (xmax - xmin));
-    sb_add(b, "set title \"News (CNN/DM-style): overall score against summary length\"\n"
+    snprintf(f->bars, sizeof f->bars, "±1 SE of the mean (per length bin)");
+    sb_add(b, "set title \"News (CNN/DM-style): overall score against summary length (bars: ±1 SE)\"\n"
               "set xlabel \"Summary length (characters)\"\n"
               "set ylabel \"Overall score (1-7)\"\n"
               "set yrange [1:7]\nset ytics 1\nset grid ytics lc rgb \"#e0e0e0\"\n"

@@ -2,10 +2,11 @@
  *
  *   fig1      fraction preferred to the reference against model size, one
  *             series per method, 1-SE bars, the 0.5 line (Figure 1); raw,
- *             length-controlled sigma(theta), or both side by side
+ *             length-controlled sigma(theta), or both side by side; the y
+ *             axis fits the points and bars
  *   length    fraction preferred to the reference against the log length
- *             ratio, binned per policy, with the fitted logistic curves
- *             (Fig. 10b)
+ *             ratio, binned per policy (1-SE bars), with the fitted logistic
+ *             curves (Fig. 10b)
  *   likert    mean rating per axis with 95% intervals as grouped bars per
  *             policy (intervals at --level), and the distribution of overall
  *             scores per policy
@@ -18,7 +19,8 @@
  *             each policy's regression line; reference and lead-3 marked
  *             (Fig. 4b), and the table that goes beside it
  *
- * Each builder fills a Figure (data, gnuplot commands, notes) and returns
+ * Each builder fills a Figure (data, gnuplot commands, notes, what its
+ * error bars are) and returns
  * 0, or -1 with err explaining why the data cannot support the figure
  * (never an empty frame). */
 #ifndef TL_FIGURES_H

@@ -19,6 +19,7 @@ typedef struct {
     StrBuf body;      /* gnuplot commands that draw the figure (after the terminal is set) */
     StrBuf notes;     /* remarks for the user, one per line (series without data, ...) */
     int width, height;/* pixels */
+    char bars[96];    /* what the error bars show ("±1 SE ..."), for captions; "" when none */
 } Figure;
 
 void figure_init(Figure *f, const char *kind, int width, int height);

@@ -25,12 +25,27 @@ void report_base64(const unsigned char *d, size_t n, StrBuf *out)
     }
 }
 
-/* Escapes text for HTML; with code_spans, `code` spans become <code>. */
+/* Escapes text for HTML; with code_spans, `code` spans become <code> and
+ * [text](target) links (outside code) become <a href="target">. */
 static void html_text(const char *s, size_t n, int code_spans, StrBuf *out)
 {
     int code = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
+        if (c == '[' && code_spans && !code) {
+            const char *mid = memchr(s + i, ']', n - i);
+            const char *end = mid && (size_t)(mid - s) + 1 < n && mid[1] == '(' ? memchr(mid, ')', n - (size_t)(mid - s))
+                                                                                : NULL;
+            if (end && !memchr(s + i, '`', (size_t)(mid - s) - i) && !memchr(mid, ' ', (size_t)(end - mid))) {
+                sb_add(out, "<a href=\"");
+                html_text(mid + 2, (size_t)(end - mid - 2), 0, out);
+                sb_add(out, "\">");
+                html_text(s + i + 1, (size_t)(mid - s) - i - 1, 1, out);
+                sb_add(out, "</a>");
+                i = (size_t)(end - s);
+                continue;
+            }
+        }
         if (c == '`' && code_spans) {
             sb_add(out, code ? "</code>" : "<code>");
             code = !code;
@@ -64,6 +79,84 @@ typedef struct {
     const char *s;
     size_t n;
 } Line;
+
+void report_slugs_init(ReportSlugs *sl)
+{
+    memset(sl, 0, sizeof *sl);
+    strpool_init(&sl->seen);
+}
+
+void report_slugs_free(ReportSlugs *sl)
+{
+    strpool_free(&sl->seen);
+    free(sl->count);
+    memset(sl, 0, sizeof *sl);
+}
+
+void report_slug(ReportSlugs *sl, const char *text, size_t n, StrBuf *out)
+{
+    StrBuf b;
+    sb_init(&b);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c - 'A' + 'a');
+        if (c == ' ')
+            c = '-';
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c >= 0x80)
+            sb_addn(&b, (const char *)&c, 1);
+    }
+    uint32_t id = strpool_intern(&sl->seen, sb_str(&b));
+    if (id >= sl->cap) {
+        size_t old = sl->cap;
+        GROW(sl->count, sl->cap, (size_t)id + 1);
+        memset(sl->count + old, 0, (sl->cap - old) * sizeof *sl->count);
+    }
+    size_t seen = sl->count[id]++;
+    sb_add(out, sb_str(&b));
+    if (seen) /* as GitHub does: the second "x" is "x-1" */
+        sb_printf(out, "-%zu", seen);
+    sb_free(&b);
+}
+
+/* The level (2 or 3) of a "## " or "### " heading line, else 0. */
+static int toc_level(const char *s, size_t n)
+{
+    if (n > 3 && strncmp(s, "## ", 3) == 0)
+        return 2;
+    if (n > 4 && strncmp(s, "### ", 4) == 0)
+        return 3;
+    return 0;
+}
+
+void report_toc(const char *md, StrBuf *toc)
+{
+    ReportSlugs sl;
+    report_slugs_init(&sl);
+    int code = 0;
+    for (const char *p = md; *p;) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n >= 3 && strncmp(p, "```", 3) == 0)
+            code = !code;
+        int level = code ? 0 : toc_level(p, n);
+        if (p[0] == '#' && !code) { /* every heading takes a slug, as in the HTML */
+            size_t h = 0;
+            while (h < n && p[h] == '#')
+                h++;
+            while (h < n && p[h] == ' ')
+                h++;
+            StrBuf slug;
+            sb_init(&slug);
+            report_slug(&sl, p + h, n - h, &slug);
+            if (level)
+                sb_printf(toc, "%s- [%.*s](#%s)\n", level == 3 ? "  " : "", (int)(n - h), p + h, sb_str(&slug));
+            sb_free(&slug);
+        }
+        p += n + (e != NULL);
+    }
+    report_slugs_free(&sl);
+}
 
 /* Splits a table row "| a | b |" into trimmed cells. */
 static size_t cells(Line l, Line *out, size_t max)
@@ -123,8 +216,11 @@ static const char CSS[] =
     "padding:0 1.2em;color:#222;line-height:1.45}"
     "h1{font-size:1.7em;border-bottom:2px solid #ddd;padding-bottom:.2em}"
     "h2{font-size:1.35em;margin-top:2em;border-bottom:1px solid #eee}h3{font-size:1.1em;margin-top:1.6em}"
-    "table{border-collapse:collapse;margin:.8em 0;font-size:.86em;display:block;overflow-x:auto}"
-    "th,td{border:1px solid #ddd;padding:.25em .55em;white-space:nowrap}th{background:#f5f5f5}"
+    /* Wide tables fit the page without a scroll bar that hides columns:
+     * headers wrap (at any character when they must), cells are compact. */
+    "table{border-collapse:collapse;margin:.8em 0;font-size:.8em;max-width:100%}"
+    "th,td{border:1px solid #ddd;padding:.2em .35em}td{white-space:nowrap}"
+    "th{background:#f5f5f5;vertical-align:bottom;font-weight:600;overflow-wrap:anywhere}"
     "tr:nth-child(even) td{background:#fafafa}td.r{text-align:right;font-variant-numeric:tabular-nums}"
     "figure{margin:1em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}"
     "figcaption{font-size:.9em;color:#555}pre{background:#f6f6f6;padding:.6em;white-space:pre-wrap;"
@@ -138,6 +234,8 @@ size_t report_markdown_to_html(const char *md, const char *base_dir, const char 
     escape(title, strlen(title), html);
     sb_printf(html, "</title>\n<style>%s</style>\n</head>\n<body>\n", CSS);
     size_t images = 0;
+    ReportSlugs slugs; /* heading ids, as report_toc links them */
+    report_slugs_init(&slugs);
     /* Split into lines. */
     size_t cap = 64, nl = 0;
     Line *L = xmalloc(cap * sizeof *L);
@@ -171,7 +269,13 @@ size_t report_markdown_to_html(const char *md, const char *base_dir, const char 
             size_t a = h;
             while (a < l.n && l.s[a] == ' ')
                 a++;
-            sb_printf(html, "<h%zu>", h);
+            sb_printf(html, "<h%zu id=\"", h);
+            StrBuf slug;
+            sb_init(&slug);
+            report_slug(&slugs, l.s + a, l.n - a, &slug);
+            escape(sb_str(&slug), slug.len, html);
+            sb_free(&slug);
+            sb_add(html, "\">");
             inline_text(l.s + a, l.n - a, html);
             sb_printf(html, "</h%zu>\n", h);
             i++;
@@ -226,14 +330,30 @@ size_t report_markdown_to_html(const char *md, const char *base_dir, const char 
             sb_add(html, "</tbody>\n</table>\n");
             continue;
         }
-        if (l.n > 2 && strncmp(l.s, "- ", 2) == 0) { /* list */
+        if (l.n > 2 && strncmp(l.s, "- ", 2) == 0) { /* list; "  - " items nest in the one before */
             sb_add(html, "<ul>\n");
-            for (; i < nl && L[i].n > 2 && strncmp(L[i].s, "- ", 2) == 0; i++) {
+            int open = 0, sub = 0;
+            for (; i < nl; i++) {
+                int nested = L[i].n > 4 && strncmp(L[i].s, "  - ", 4) == 0;
+                if (!nested && !(L[i].n > 2 && strncmp(L[i].s, "- ", 2) == 0))
+                    break;
+                if (!nested && sub) {
+                    sb_add(html, "</ul>");
+                    sub = 0;
+                }
+                if (!nested && open)
+                    sb_add(html, "</li>\n");
+                if (nested && !sub) {
+                    sb_add(html, "\n<ul>\n");
+                    sub = 1;
+                }
                 sb_add(html, "<li>");
-                inline_text(L[i].s + 2, L[i].n - 2, html);
-                sb_add(html, "</li>\n");
+                inline_text(L[i].s + (nested ? 4 : 2), L[i].n - (nested ? 4 : 2), html);
+                if (nested)
+                    sb_add(html, "</li>\n");
+                open = !nested || open;
             }
-            sb_add(html, "</ul>\n");
+            sb_add(html, sub ? "</ul></li>\n</ul>\n" : open ? "</li>\n</ul>\n" : "</ul>\n");
             continue;
         }
         /* A paragraph: lines up to a blank line or another block. */
@@ -250,10 +370,16 @@ size_t report_markdown_to_html(const char *md, const char *base_dir, const char 
         sb_add(html, "</p>\n");
     }
     free(L);
-    /* A tiny self-check for tests and readers: how many images loaded. */
+    report_slugs_free(&slugs);
+    /* A tiny self-check for tests and readers: how many images loaded, and
+     * how many tables hide columns (past the window's right edge, or in a
+     * scrolled box). */
     sb_add(html, "<script>window.addEventListener('load',function(){var m=document.images,k=0;"
                  "for(var i=0;i<m.length;i++)if(m[i].complete&&m[i].naturalWidth>0)k++;"
-                 "document.body.setAttribute('data-images-loaded',k+'/'+m.length);});</script>\n"
+                 "document.body.setAttribute('data-images-loaded',k+'/'+m.length);"
+                 "var t=document.getElementsByTagName('table'),w=0,W=document.documentElement.clientWidth;"
+                 "for(var j=0;j<t.length;j++)if(t[j].getBoundingClientRect().right>W+1||t[j].scrollWidth>t[j].clientWidth+1)w++;"
+                 "document.body.setAttribute('data-tables-cut',w+'/'+t.length);});</script>\n"
                  "</body>\n</html>\n");
     return images;
 }

@@ -32,7 +32,7 @@ enum {
     OPT_PROGRESS = 1 << 12, /* --quiet --progress */
     OPT_OUT = 1 << 13,      /* --out */
     OPT_PLOT = 1 << 14,     /* --length-controlled --both */
-    OPT_REPORT = 1 << 15,   /* --comparisons --axis (report) */
+    OPT_REPORT = 1 << 15,   /* --comparisons --axis --calibration --title --judge (report) */
     OPT_RMSCORES = 1 << 16, /* --rm-scores */
     OPT_WORLD = 1 << 17,    /* --config */
     OPT_WORLDDIR = 1 << 18, /* --world */
@@ -76,8 +76,9 @@ typedef struct {
     int have_rm;
     /* report */
     char *command_line;     /* argv as given, shell-quoted (owned) */
-    char **cmp_files, **axis_files;
-    int ncmp_files, naxis_files;
+    char **cmp_files, **axis_files, **cal_files; /* report: --comparisons, --axis, --calibration */
+    int ncmp_files, naxis_files, ncal_files;
+    const char *title, *judge_path;          /* report: --title, --judge */
     /* the in-silico world */
     const char *config_path, *world_dir, *lexicon_dir, *batch_name, *expert;
     long labels;
@@ -213,6 +214,13 @@ void cli_emit_files(CliOpts *o);
 int cli_build_figure(CliOpts *o, const char *kind, const ComparisonSet *cs, const AxisSet *as, Figure *f,
                      Table *table, TlError *err);
 int cli_write_figure(const CliOpts *o, const char *dir, const Figure *f, int quiet);
+
+/* world judge --summary's table (one row per dataset and policy) and its
+ * Markdown: an intro line naming the samples and the world, then t. The
+ * report reads the table back from judge.json. */
+extern const TableCol CLI_JUDGE_COLS[];
+extern const size_t CLI_JUDGE_NCOLS;
+void cli_judge_summary_md(Output *out, const Table *t, size_t samples, const char *world);
 
 /* The analyses behind the commands: they fill out from a loaded set, and
  * exit 2 with a message when the data cannot support them. */

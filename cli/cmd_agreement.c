@@ -5,20 +5,23 @@
 #include <math.h>
 #include <stdlib.h>
 
+/* Every count is of labels but the label pairs (two workers' labels of one
+ * pair): the headers say which, and each rate is the count agreeing over
+ * the total beside it. */
 static const TableCol AG_COLS[] = {
     {"worker", "worker", COL_STR, 0, 0},
     {"labels", "labels", COL_INT, 0, 0},
-    {"on_shared_pairs", "on shared pairs", COL_INT, 0, 0},
-    {"pair_agree", "agree w/ others", COL_INT, 0, 0},
+    {"on_shared_pairs", "labels on shared pairs", COL_INT, 0, 0},
+    {"pair_agree", "label pairs agreeing", COL_INT, 0, 0},
     {"pair_total", "label pairs", COL_INT, 0, 0},
     {"agreement", "agreement", COL_NUM, 3, 0},
-    {"majority_agree", "agree w/ majority", COL_INT, 0, 0},
-    {"majority_total", "majority n", COL_INT, 0, 0},
+    {"majority_agree", "labels agreeing w/ majority", COL_INT, 0, 0},
+    {"majority_total", "labels w/ a majority", COL_INT, 0, 0},
     {"majority_agreement", "majority agreement", COL_NUM, 3, 0},
     {"first_choice_rate", "chose first", COL_NUM, 3, 0},
     {"mean_confidence", "mean slider", COL_NUM, 2, 0},
-    {"expert_agree", "agree w/ expert", COL_INT, 0, 0},
-    {"expert_total", "expert n", COL_INT, 0, 0},
+    {"expert_agree", "labels agreeing w/ expert", COL_INT, 0, 0},
+    {"expert_total", "labels w/ expert", COL_INT, 0, 0},
     {"expert_agreement", "expert agreement", COL_NUM, 3, 0},
 };
 #define AG_NCOLS_BASE 11
@@ -127,8 +130,14 @@ void analysis_agreement(CliOpts *o, const ComparisonSet *s, Output *out)
     if (res.self_pairs)
         output_md(out, "self-agreement: %zu of %zu pairs of labels given to the same item by the same worker agree\n",
                res.self_agree, res.self_pairs);
-    output_md(out, "\n");
-    output_md_table(out, t);
+    /* Without a pair labelled twice (and no expert) every agreement column
+     * is 0 or NA: the table stays in the CSV and JSON, not in the text. */
+    if (res.label_pairs || (o->expert && res.expert_total)) {
+        output_md(out, "\n");
+        output_md_table(out, t);
+    } else {
+        output_md(out, "the per-worker table (labels, chose first, mean slider) is written only to the CSV and JSON outputs\n");
+    }
     agreement_free(&res);
 }
 

@@ -75,7 +75,7 @@ int cmd_baseline(CliOpts *o)
     if (kind == 4)
         snprintf(policy, sizeof policy, "author_s%llu", (unsigned long long)o->seed);
     else
-        snprintf(policy, sizeof policy, "%s", kind == 3 ? "random_sentence" : KINDS[kind]);
+        snprintf(policy, sizeof policy, "%s", KINDS[kind]);
     gsl_rng *r = rng_alloc(o->seed);
     AtomicFile *af = cli_open_out_file(o);
     size_t n = 0, *st = xmalloc(4096 * sizeof *st), *en = xmalloc(4096 * sizeof *en);

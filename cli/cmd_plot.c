@@ -115,11 +115,13 @@ static void plot_one(CliOpts *o, const char *kind, const char *stem, const char 
             cli_print_json(j);
             cJSON_Delete(j);
         }
-        cli_write_outputs(o, "transfer_table", &table, NULL);
+        cJSON *rows = table_to_json(&table);
+        cli_write_outputs(o, "transfer_table", &table, rows);
+        cJSON_Delete(rows);
     }
     cli_emit_files(o);
     fprintf(stderr, "tldrlab plot: wrote %s/%s.csv and %s.gp%s\n", o->out_dir, stem, stem,
-            transfer ? ", transfer_table.csv" : "");
+            transfer ? ", transfer_table.csv and transfer_table.json" : "");
     if (drawn)
         fprintf(stderr, "tldrlab plot: drew %s/%s.png and %s.svg\n", o->out_dir, stem, stem);
     cli_check_stdout();
@@ -156,9 +158,9 @@ int cmd_plot(CliOpts *o)
         cli_usage_error(o, "unknown figure '%s'; expected fig1, length, likert, overopt or transfer", kind);
     if (!o->out_dir)
         cli_usage_error(o, "--out DIR is required: where to write %s.png, .svg, .csv and .gp", kind);
-    if (o->format_given && o->format != FMT_MD && strcmp(kind, "transfer") != 0)
-        cli_usage_error(o, "--format applies only to plot transfer's table; %s writes %s.csv, .gp, .png and .svg",
-                        kind, kind);
+    if (o->format_given && strcmp(kind, "transfer") != 0) /* only transfer prints a table */
+        cli_usage_error(o, "--format applies to plot transfer only (its table on stdout); %s prints nothing on "
+                           "stdout and writes %s.csv", kind, kind);
     o->files++;
     o->nfiles--;
     if (o->nfiles < 1)

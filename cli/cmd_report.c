@@ -6,6 +6,7 @@
 #include "common/util.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -48,36 +49,45 @@ static void file_sha256(const char *path, char *out, size_t cap)
     }
 }
 
-/* Writes an Output's tables and JSON document into dir as stem[_suffix].csv
- * and stem.json, and lists them in files. */
+/* Writes text to dir/name atomically (exits 1 on failure). */
+static void write_text(const char *dir, const char *name, const char *text)
+{
+    char *p = util_path_join(dir, name);
+    atomic_write_string(p, text);
+    free(p);
+}
+
+/* Writes each of an Output's tables into dir in both formats, and lists
+ * them in files: the main one as stem.csv and stem.json (the analysis's
+ * JSON document), each other one as stem_suffix.csv and stem_suffix.json
+ * (its rows as an array of objects). */
 static void write_tables(const char *dir, const char *stem, const Output *out, StrBuf *files)
 {
     for (int i = 0; i < out->ntables; i++) {
-        char name[160];
+        char base[160], name[170];
         if (out->suffix[i])
-            snprintf(name, sizeof name, "%s_%s.csv", stem, out->suffix[i]);
+            snprintf(base, sizeof base, "%s_%s", stem, out->suffix[i]);
         else
-            snprintf(name, sizeof name, "%s.csv", stem);
+            snprintf(base, sizeof base, "%s", stem);
+        snprintf(name, sizeof name, "%s.csv", base);
         char *p = util_path_join(dir, name);
         AtomicFile *af = atomic_open(p);
         table_write_csv(&out->tables[i], af->fp);
         if (atomic_commit(af) != 0)
             exit(TL_EXIT_RUNTIME);
         free(p);
-        sb_printf(files, "- `tables/%s`\n", name);
+        cJSON *rows = i ? table_to_json(&out->tables[i]) : NULL;
+        char *js = cJSON_Print(i ? rows : out->doc);
+        cJSON_Delete(rows);
+        StrBuf b;
+        sb_init(&b);
+        sb_printf(&b, "%s\n", js);
+        snprintf(name, sizeof name, "%s.json", base);
+        write_text(dir, name, sb_str(&b));
+        sb_free(&b);
+        free(js);
+        sb_printf(files, "- `tables/%s.csv`, `tables/%s.json`\n", base, base);
     }
-    char name[160];
-    snprintf(name, sizeof name, "%s.json", stem);
-    char *p = util_path_join(dir, name);
-    char *js = cJSON_Print(out->doc);
-    StrBuf b;
-    sb_init(&b);
-    sb_printf(&b, "%s\n", js);
-    atomic_write_string(p, sb_str(&b));
-    sb_free(&b);
-    free(js);
-    free(p);
-    sb_printf(files, "- `tables/%s`\n", name);
 }
 
 typedef struct {
@@ -107,7 +117,8 @@ static void add_figure(Report *r, CliOpts *o, const char *kind, const char *stem
     free(figdir);
     r->figures++;
     r->drawn += drawn;
-    sb_printf(&r->md, "\n![%s](figures/%s.png)\n", caption, stem);
+    /* The caption says what the error bars are: the figures differ. */
+    sb_printf(&r->md, "\n![%s%s%s](figures/%s.png)\n", caption, f.bars[0] ? "; error bars: " : "", f.bars, stem);
     for (const char *n = sb_str(&f.notes); *n;) {
         const char *e = strchr(n, '\n');
         size_t len = e ? (size_t)(e - n) : strlen(n);
@@ -125,11 +136,16 @@ static void add_figure(Report *r, CliOpts *o, const char *kind, const char *stem
     table_free(&tmp);
 }
 
-/* Appends an analysis's Markdown under the report's current heading. */
-static void add_output(Report *r, const Output *out)
+/* Appends an analysis's Markdown under the report's current heading,
+ * writes its tables as tables/stem*.csv and .json, and frees it. */
+static void add_output(Report *r, const char *stem, Output *out)
 {
     sb_add(&r->md, "\n");
     sb_add(&r->md, sb_str(&out->md));
+    char *tdir = util_path_join(r->dir, "tables");
+    write_tables(tdir, stem, out, &r->files);
+    free(tdir);
+    output_free(out);
 }
 
 static void comparisons_section(Report *r, Domain d)
@@ -158,11 +174,8 @@ static void comparisons_section(Report *r, Domain d)
     Output out;
     output_init(&out, "winrate");
     analysis_winrate(&o, &s, &out);
-    add_output(r, &out);
     snprintf(stem, sizeof stem, "%s_winrate", ds);
-    char *tdir = util_path_join(r->dir, "tables");
-    write_tables(tdir, stem, &out, &r->files);
-    output_free(&out);
+    add_output(r, stem, &out);
     o.both = 1;
     snprintf(stem, sizeof stem, "fig1-%s", ds);
     add_figure(r, &o, "fig1", stem, "Fraction preferred to the reference by model size (raw and length-controlled)",
@@ -171,10 +184,8 @@ static void comparisons_section(Report *r, Domain d)
     sb_add(&r->md, "\n### Length-controlled preference\n");
     output_init(&out, "lengthctl");
     analysis_lengthctl(&o, &s, &out);
-    add_output(r, &out);
     snprintf(stem, sizeof stem, "%s_lengthctl", ds);
-    write_tables(tdir, stem, &out, &r->files);
-    output_free(&out);
+    add_output(r, stem, &out);
     snprintf(stem, sizeof stem, "length-%s", ds);
     add_figure(r, &o, "length", stem, "Preference against the reference by relative length, with the fitted model",
                &s, NULL, NULL);
@@ -183,7 +194,6 @@ static void comparisons_section(Report *r, Domain d)
     snprintf(stem, sizeof stem, "overopt-%s", ds);
     add_figure(r, &o, "overopt", stem, "Preference against the reference by KL from the supervised policy", &s, NULL,
                NULL);
-    free(tdir);
     cmpset_free(&s);
 }
 
@@ -199,10 +209,7 @@ static void axis_section(Report *r)
     Output out;
     output_init(&out, "likert");
     analysis_likert(&o, &s, &out);
-    add_output(r, &out);
-    char *tdir = util_path_join(r->dir, "tables");
-    write_tables(tdir, "likert", &out, &r->files);
-    output_free(&out);
+    add_output(r, "likert", &out);
     size_t nd[DOMAIN_N] = {0};
     for (size_t i = 0; i < s.n; i++)
         nd[s.rows[i].domain]++;
@@ -231,29 +238,141 @@ static void axis_section(Report *r)
                            "100 characters of that policy's regression line):\n\n");
             output_md_table(&to, tt);
             cJSON_AddItemToObject(to.doc, "policies", table_to_json(tt));
-            add_output(r, &to);
-            write_tables(tdir, "transfer", &to, &r->files);
-            output_free(&to);
+            add_output(r, "transfer", &to);
         }
         table_free(&t);
     }
-    free(tdir);
     axisset_free(&s);
+}
+
+/* --calibration: the labelers' agreement with the expert (the gold judge,
+ * worker "gold" of label compare --gold, unless --expert names another)
+ * on the comparisons it labelled too. */
+static void calibration_section(Report *r)
+{
+    CliOpts o = *r->o;
+    o.files = o.cal_files;
+    o.nfiles = o.ncal_files;
+    if (!o.expert)
+        o.expert = "gold";
+    ComparisonSet s;
+    cli_load_comparisons(&o, &s);
+    if (strcmp(o.expert, "gold") == 0)
+        sb_add(&r->md, "\n## Labelers against the gold judge\n\nThe labelers' choices set against the gold "
+                       "judge's own on the same pairs (the calibration comparisons, written by `label compare "
+                       "--gold`): how often each agrees with the truth, and with each other.\n");
+    else
+        sb_printf(&r->md, "\n## Labelers against the expert %s\n", o.expert);
+    Output out;
+    output_init(&out, "calibration");
+    analysis_agreement(&o, &s, &out);
+    add_output(r, "calibration", &out);
+    cmpset_free(&s);
+}
+
+/* Fills t (the judge's columns) from judge.json's "policies" rows, each
+ * cell checked against its column's kind. Returns 0, or -1 with err. */
+static int judge_rows(const char *path, const cJSON *rows, Table *t, TlError *err)
+{
+    int i = 0;
+    for (const cJSON *row = rows->child; row; row = row->next, i++) {
+        char field[96];
+        snprintf(field, sizeof field, "policies[%d]", i);
+        if (!cJSON_IsObject(row)) {
+            tlerr_input(err, path, 0, field, "expected an object");
+            return -1;
+        }
+        table_row(t);
+        for (size_t k = 0; k < CLI_JUDGE_NCOLS; k++) {
+            const TableCol *c = &CLI_JUDGE_COLS[k];
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, c->key);
+            snprintf(field, sizeof field, "policies[%d].%s", i, c->key);
+            if (c->kind == COL_STR ? !cJSON_IsString(v) : !(cJSON_IsNumber(v) || cJSON_IsNull(v))) {
+                tlerr_input(err, path, 0, field, "%s", v ? (c->kind == COL_STR ? "expected a string"
+                                                                                : "expected a number or null")
+                                                          : "missing");
+                return -1;
+            }
+            if (c->kind == COL_STR)
+                table_str(t, v->valuestring);
+            else
+                table_num(t, cJSON_IsNull(v) ? NAN : v->valuedouble);
+        }
+    }
+    return 0;
+}
+
+/* --judge FILE: the gold judge's means per dataset and policy, read back
+ * from the judge.json that world judge --summary --out writes. */
+static void judge_section(Report *r)
+{
+    const char *path = r->o->judge_path;
+    TlError err;
+    char *text = util_read_file(path, NULL);
+    if (!text) {
+        tlerr_input(&err, path, 0, NULL, "cannot open: %s", strerror(errno));
+        cli_input_error(&err);
+    }
+    cJSON *doc = cJSON_Parse(text);
+    free(text);
+    const cJSON *rows = doc ? cJSON_GetObjectItemCaseSensitive(doc, "policies") : NULL;
+    const cJSON *samples = doc ? cJSON_GetObjectItemCaseSensitive(doc, "samples") : NULL;
+    const cJSON *world = doc ? cJSON_GetObjectItemCaseSensitive(doc, "world") : NULL;
+    if (!doc || !cJSON_IsArray(rows) || !cJSON_IsNumber(samples) || !cJSON_IsString(world)) {
+        tlerr_input(&err, path, 0, NULL, "%s; expected the judge.json of tldrlab world judge --summary --out DIR",
+                    !doc ? "not JSON" : "no policies, samples and world keys");
+        cJSON_Delete(doc);
+        cli_input_error(&err);
+    }
+    Output out;
+    output_init(&out, "judge");
+    Table *t = output_table(&out, NULL, CLI_JUDGE_COLS, CLI_JUDGE_NCOLS);
+    if (judge_rows(path, rows, t, &err) != 0) {
+        cJSON_Delete(doc);
+        cli_input_error(&err);
+    }
+    sb_add(&r->md, "\n## Gold judge\n\nThe world's gold judge scores every summary against the facts it was "
+                   "drawn from; these are the scores of the summaries the labelers saw.\n");
+    cli_judge_summary_md(&out, t, (size_t)samples->valuedouble, world->valuestring);
+    cJSON_Delete(out.doc);
+    out.doc = doc; /* the file's document, as world judge wrote it */
+    add_output(r, "judge", &out);
 }
 
 static void inputs_section(Report *r)
 {
     CliOpts *o = r->o;
     sb_add(&r->md, "\n## Inputs\n\n| file | kind | sha256 |\n|:-----|:-----|:-------|\n");
-    for (int k = 0; k < 2; k++) {
-        char **f = k == 0 ? o->cmp_files : o->axis_files;
-        int n = k == 0 ? o->ncmp_files : o->naxis_files;
-        for (int i = 0; i < n; i++) {
+    static const char *const KIND[4] = {"comparisons", "axis evals", "calibration comparisons", "gold-judge summary"};
+    char **f[4] = {o->cmp_files, o->axis_files, o->cal_files, (char **)&o->judge_path};
+    int n[4] = {o->ncmp_files, o->naxis_files, o->ncal_files, o->judge_path != NULL};
+    for (int k = 0; k < 4; k++)
+        for (int i = 0; i < n[k]; i++) {
             char sum[80];
-            file_sha256(f[i], sum, sizeof sum);
-            sb_printf(&r->md, "| `%s` | %s | `%s` |\n", f[i], k == 0 ? "comparisons" : "axis evals", sum);
+            file_sha256(f[k][i], sum, sizeof sum);
+            sb_printf(&r->md, "| `%s` | %s | `%s` |\n", f[k][i], KIND[k], sum);
         }
-    }
+}
+
+/* The title when --title is not given: what the inputs are. */
+static void default_title(const CliOpts *o, StrBuf *t)
+{
+    sb_add(t, "Report on ");
+    const char *what[4] = {o->ncmp_files ? "comparisons" : NULL, o->naxis_files ? "Likert ratings" : NULL,
+                           o->ncal_files ? "labeler calibration" : NULL, o->judge_path ? "gold-judge scores" : NULL};
+    int shown = 0, total = 0;
+    for (int k = 0; k < 4; k++)
+        total += what[k] != NULL;
+    for (int k = 0; k < 4; k++)
+        if (what[k]) {
+            sb_printf(t, "%s%s", shown == 0 ? "" : shown == total - 1 ? " and " : ", ", what[k]);
+            shown++;
+        }
+    const char *first = o->ncmp_files ? o->cmp_files[0] : o->naxis_files ? o->axis_files[0]
+                        : o->ncal_files ? o->cal_files[0] : o->judge_path;
+    const char *base = strrchr(first, '/');
+    sb_printf(t, " (%s%s)", base ? base + 1 : first, o->ncmp_files + o->naxis_files + o->ncal_files +
+                                                     (o->judge_path != NULL) > 1 ? ", ..." : "");
 }
 
 int cmd_report(CliOpts *o)
@@ -264,8 +383,12 @@ int cmd_report(CliOpts *o)
         if (strcmp(o->cmp_files[i], "-") == 0)
             cli_usage_error(o, "--comparisons -: the report reads its comparisons once per dataset, so it "
                                "cannot take them from standard input; save them to a file");
-    if (!o->ncmp_files && !o->naxis_files)
-        cli_usage_error(o, "no inputs: give --comparisons FILE... and/or --axis FILE...");
+    if (!o->ncmp_files && !o->naxis_files && !o->ncal_files && !o->judge_path)
+        cli_usage_error(o, "no inputs: give --comparisons FILE... and/or --axis FILE... (or --calibration "
+                           "FILE..., --judge FILE)");
+    for (int i = 0; i < o->ncal_files; i++)
+        if (strcmp(o->cal_files[i], "-") == 0)
+            cli_usage_error(o, "--calibration -: give the calibration comparisons as a file");
     Report r = {.o = o, .dir = o->out_dir};
     sb_init(&r.md);
     sb_init(&r.files);
@@ -278,8 +401,15 @@ int cmd_report(CliOpts *o)
     char when[64];
     time_t now = time(NULL);
     strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&now));
-    sb_printf(&r.md, "# tldrlab report\n\nGenerated by tldrlab %s on %s with:\n\n```\n%s\n```\n", TLDRLAB_VERSION,
+    StrBuf title;
+    sb_init(&title);
+    if (o->title)
+        sb_add(&title, o->title);
+    else
+        default_title(o, &title);
+    sb_printf(&r.md, "# %s\n\nGenerated by tldrlab %s on %s with:\n\n```\n%s\n```\n", sb_str(&title), TLDRLAB_VERSION,
               when, o->command_line);
+    size_t head_len = r.md.len; /* the contents go here, once the sections are known */
     inputs_section(&r);
     if (o->ncmp_files) {
         /* Which datasets the comparisons hold: each gets its own section. */
@@ -297,14 +427,15 @@ int cmd_report(CliOpts *o)
         sb_add(&r.md, "\n## Labeler agreement\n");
         Output out;
         output_init(&out, "agreement");
+        all.expert = NULL; /* --expert is the calibration's */
         analysis_agreement(&all, &s, &out);
-        add_output(&r, &out);
-        char *tdir = util_path_join(o->out_dir, "tables");
-        write_tables(tdir, "agreement", &out, &r.files);
-        free(tdir);
-        output_free(&out);
+        add_output(&r, "agreement", &out);
         cmpset_free(&s);
     }
+    if (o->ncal_files)
+        calibration_section(&r);
+    if (o->judge_path)
+        judge_section(&r);
     if (o->naxis_files)
         axis_section(&r);
     sb_printf(&r.md, "\n## Files\n\nEverything below is relative to this report's folder.\n\n%s", sb_str(&r.files));
@@ -316,12 +447,24 @@ int cmd_report(CliOpts *o)
                          "`figures/`: install gnuplot, then run `gnuplot NAME.gp` there for each.\n");
     }
 
+    StrBuf toc; /* the contents, after the header */
+    sb_init(&toc);
+    sb_add(&toc, "\n## Contents\n\n");
+    report_toc(sb_str(&r.md) + head_len, &toc);
+    StrBuf full;
+    sb_init(&full);
+    sb_addn(&full, r.md.s, head_len);
+    sb_add(&full, sb_str(&toc));
+    sb_add(&full, sb_str(&r.md) + head_len);
+    sb_free(&toc);
+    sb_free(&r.md);
+    r.md = full;
     char *md_path = util_path_join(o->out_dir, "report.md");
     char *html_path = util_path_join(o->out_dir, "report.html");
     atomic_write_string(md_path, sb_str(&r.md));
     StrBuf html;
     sb_init(&html);
-    size_t images = report_markdown_to_html(sb_str(&r.md), o->out_dir, "tldrlab report", &html);
+    size_t images = report_markdown_to_html(sb_str(&r.md), o->out_dir, sb_str(&title), &html);
     atomic_write_string(html_path, sb_str(&html));
     printf("wrote %s and %s (%zu figure%s embedded), with figures/ and tables/ beside them\n", md_path, html_path,
            images, images == 1 ? "" : "s");
@@ -331,5 +474,6 @@ int cmd_report(CliOpts *o)
     free(html_path);
     sb_free(&r.md);
     sb_free(&r.files);
+    sb_free(&title);
     return 0;
 }

@@ -10,23 +10,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The columns after the group's: the same for every --by. */
+#define WR_STATS_COLS                                                                                                \
+    {"n", "n", COL_INT, 0, 0}, {"wins", "wins", COL_INT, 0, 0}, {"win_rate", "win rate", COL_NUM, 3, 0},             \
+        {"se", "SE", COL_NUM, 3, 0}, {"wilson_lo", "Wilson lo", COL_NUM, 3, 0},                                      \
+        {"wilson_hi", "Wilson hi", COL_NUM, 3, 0}, {"boot_lo", "boot lo", COL_NUM, 3, 0},                            \
+        {"boot_hi", "boot hi", COL_NUM, 3, 0}, {"mean_log_len_ratio", "mean log len ratio", COL_NUM, 3, 0},          \
+        {"posts", "posts", COL_INT, 0, 0}, {"boot_note", "boot note", COL_STR, 0, SHOW_DATA}
+
 static const TableCol WR_COLS[] = {
     {"policy", "policy", COL_STR, 0, 0},
     {"method", "method", COL_STR, 0, 0},
     {"params", "params", COL_NUM, 0, SHOW_DATA},
     {"size", "size", COL_STR, 0, SHOW_MD},
-    {"n", "n", COL_INT, 0, 0},
-    {"wins", "wins", COL_INT, 0, 0},
-    {"win_rate", "win rate", COL_NUM, 3, 0},
-    {"se", "SE", COL_NUM, 3, 0},
-    {"wilson_lo", "Wilson lo", COL_NUM, 3, 0},
-    {"wilson_hi", "Wilson hi", COL_NUM, 3, 0},
-    {"boot_lo", "boot lo", COL_NUM, 3, 0},
-    {"boot_hi", "boot hi", COL_NUM, 3, 0},
-    {"mean_log_len_ratio", "mean log len ratio", COL_NUM, 3, 0},
-    {"posts", "posts", COL_INT, 0, 0},
-    {"boot_note", "boot note", COL_STR, 0, SHOW_DATA},
+    WR_STATS_COLS,
 };
+/* --by method: the method heads the row; --by size: the size label
+ * ("unknown" for none) and the parameter count (NA for unknown). */
+static const TableCol WR_METHOD_COLS[] = {{"method", "method", COL_STR, 0, 0}, WR_STATS_COLS};
+static const TableCol WR_SIZE_COLS[] = {
+    {"size", "size", COL_STR, 0, 0}, {"params", "params", COL_NUM, 0, SHOW_DATA}, WR_STATS_COLS};
 
 static const TableCol PW_COLS[] = {
     {"policy", "policy", COL_STR, 0, 0},
@@ -55,20 +58,23 @@ static GroupBy group_by(const CliOpts *o)
     return strcmp(o->by, "method") == 0 ? GROUP_METHOD : GROUP_SIZE;
 }
 
-/* For groups, "policy" holds the group label; method and size are those
- * of the group where it has one. */
+/* Fills t, initialised with the columns of by: per policy its name, method and
+ * size; per group its label (and, by size, the parameter count). */
 static void fill_table(const WinrateResult *res, GroupBy by, Table *t)
 {
-    table_init(t, WR_COLS, NCOLS(WR_COLS));
     for (size_t i = 0; i < res->n; i++) {
         const WinrateRow *r = &res->rows[i];
         char size[32];
         table_row(t);
         table_str(t, r->label);
-        table_str(t, by == GROUP_SIZE ? NULL : method_name(r->meta.method));
-        table_num(t, r->meta.params);
-        policy_size_label(r->meta.params, size, sizeof size);
-        table_str(t, isnan(r->meta.params) ? NULL : size);
+        if (by == GROUP_POLICY)
+            table_str(t, method_name(r->meta.method));
+        if (by != GROUP_METHOD)
+            table_num(t, r->meta.params);
+        if (by == GROUP_POLICY) {
+            policy_size_label(r->meta.params, size, sizeof size);
+            table_str(t, isnan(r->meta.params) ? NULL : size);
+        }
         table_int(t, (long long)r->n);
         table_int(t, (long long)r->wins);
         table_num(t, r->win_rate);
@@ -113,21 +119,69 @@ static void boot_notes(const WinrateResult *res, Output *out)
     free(done);
 }
 
-/* The policy x policy matrix (long form) and Bradley-Terry strengths. */
+/* A policy's Bradley-Terry strength for ordering: theta, +-inf when
+ * separated that way, NaN when not fitted (or separated either way). */
+static double bt_key(const LcPolicy *lp)
+{
+    if (lp->status == LC_BASELINE || lp->status == LC_FITTED)
+        return lp->theta;
+    if (lp->status == LC_SEPARATED && lp->direction)
+        return lp->direction > 0 ? INFINITY : -INFINITY;
+    return NAN;
+}
+
+/* Whether policy p comes before policy q: the stronger first, those
+ * without a strength last, ties by name. */
+static int bt_before(const ComparisonSet *s, const LcResult *bt, size_t p, size_t q)
+{
+    double kp = bt_key(&bt->pol[p]), kq = bt_key(&bt->pol[q]);
+    if (isnan(kp) != isnan(kq))
+        return isnan(kq);
+    if (!isnan(kp) && kp != kq)
+        return kp > kq;
+    return strcmp(strpool_get(&s->policies, (uint32_t)p), strpool_get(&s->policies, (uint32_t)q)) < 0;
+}
+
+/* Fills order (P) with the policies in the order of every pairwise output:
+ * the baseline first, then the others by bt_before. */
+static void pairwise_order(const ComparisonSet *s, const LcResult *bt, uint32_t base, size_t *order)
+{
+    size_t n = 0;
+    order[n++] = base;
+    for (size_t p = 0; p < s->policies.n; p++) {
+        if (p == base)
+            continue;
+        size_t j = n++;
+        for (; j > 1 && bt_before(s, bt, p, order[j - 1]); j--) /* insertion: P is small */
+            order[j] = order[j - 1];
+        order[j] = p;
+    }
+}
+
+/* The policy x policy matrix (long form) and Bradley-Terry strengths, in
+ * one order (pairwise_order) for the rows and the columns of each. */
 static void pairwise(const CliOpts *o, const ComparisonSet *s, uint32_t base, Output *out)
 {
     cJSON *doc = out->doc;
     size_t P = s->policies.n;
+    LcResult bt_res;
+    TlError err;
+    if (lengthctl_fit(s, base, o->unit, 0, o->level, &bt_res, &err) != 0)
+        cli_input_error(&err);
+    size_t *order = xmalloc(P * sizeof *order);
+    pairwise_order(s, &bt_res, base, order);
     size_t *wins = xmalloc(P * P * sizeof *wins);
     winrate_pairwise(s, wins);
     Table *pw = output_table(out, "pairwise", PW_COLS, NCOLS(PW_COLS));
     cJSON *jp = cJSON_AddObjectToObject(doc, "pairwise");
     cJSON *names = cJSON_AddArrayToObject(jp, "policies");
     cJSON *jw = cJSON_AddArrayToObject(jp, "wins");
-    for (size_t i = 0; i < P; i++) {
+    for (size_t a = 0; a < P; a++) {
+        size_t i = order[a];
         cJSON_AddItemToArray(names, cJSON_CreateString(strpool_get(&s->policies, (uint32_t)i)));
         cJSON *row = cJSON_CreateArray();
-        for (size_t j = 0; j < P; j++) {
+        for (size_t b = 0; b < P; b++) {
+            size_t j = order[b];
             cJSON_AddItemToArray(row, cJSON_CreateNumber((double)wins[i * P + j]));
             size_t n = wins[i * P + j] + wins[j * P + i];
             if (i == j || n == 0)
@@ -143,16 +197,11 @@ static void pairwise(const CliOpts *o, const ComparisonSet *s, uint32_t base, Ou
     }
     free(wins);
 
-    LcResult bt_res;
-    TlError err;
-    if (lengthctl_fit(s, base, o->unit, 0, o->level, &bt_res, &err) != 0)
-        cli_input_error(&err);
     Table *bt = output_table(out, "bradley_terry", BT_COLS, NCOLS(BT_COLS));
     for (size_t k = 0; k < P; k++) {
-        size_t p = cli_baseline_first(k, base);
-        const LcPolicy *lp = &bt_res.pol[p];
+        const LcPolicy *lp = &bt_res.pol[order[k]];
         table_row(bt);
-        table_str(bt, strpool_get(&s->policies, (uint32_t)p));
+        table_str(bt, strpool_get(&s->policies, (uint32_t)order[k]));
         table_num(bt, lp->theta);
         table_num(bt, lp->theta_se);
         table_num(bt, lp->lc);
@@ -163,9 +212,12 @@ static void pairwise(const CliOpts *o, const ComparisonSet *s, uint32_t base, Ou
     cJSON *jb = table_to_json(bt);
     cJSON_AddItemToObject(doc, "bradley_terry", jb);
     lengthctl_free(&bt_res);
-    output_md(out, "\nPairwise wins (how often policy beat opponent, over all comparisons of the two):\n\n");
+    free(order);
+    output_md(out, "\nPairwise wins (how often policy beat opponent, over all comparisons of the two; policies "
+                   "in the order of the Bradley-Terry strengths below, %s first, then the strongest):\n\n",
+              o->baseline);
     output_md_table(out, pw);
-    output_md(out, "\nBradley-Terry strengths (theta, %s = 0):\n\n", o->baseline);
+    output_md(out, "\nBradley-Terry strengths (theta, %s = 0; strongest first):\n\n", o->baseline);
     output_md_table(out, bt);
 }
 
@@ -198,7 +250,9 @@ void analysis_winrate(CliOpts *o, const ComparisonSet *s, Output *out)
         cli_usage_error(o, "no comparisons against the baseline '%s' in scope; choose another with "
                         "--baseline NAME, or fit every comparison with tldrlab lengthctl", o->baseline);
 
-    Table *t = output_table(out, NULL, WR_COLS, NCOLS(WR_COLS));
+    Table *t = by == GROUP_METHOD ? output_table(out, NULL, WR_METHOD_COLS, NCOLS(WR_METHOD_COLS))
+               : by == GROUP_SIZE ? output_table(out, NULL, WR_SIZE_COLS, NCOLS(WR_SIZE_COLS))
+                                  : output_table(out, NULL, WR_COLS, NCOLS(WR_COLS));
     fill_table(&res, by, t);
     cJSON *doc = out->doc;
     cli_json_header(o, doc, &s->stats);

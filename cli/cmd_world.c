@@ -375,7 +375,7 @@ static int world_cmd_stats(CliOpts *o)
 
 /* ---- judge ---- */
 
-static const TableCol JUDGE_COLS[] = {
+const TableCol CLI_JUDGE_COLS[] = {
     {"dataset", "dataset", COL_STR, 0, 0},
     {"policy", "policy", COL_STR, 0, 0},
     {"n", "n", COL_INT, 0, 0},
@@ -397,6 +397,16 @@ static const TableCol JUDGE_COLS[] = {
     {"lost_truncation", "-truncation", COL_NUM, 3, 0},
     {"lost_incoherent", "-incoherent", COL_NUM, 3, 0},
 };
+const size_t CLI_JUDGE_NCOLS = sizeof CLI_JUDGE_COLS / sizeof CLI_JUDGE_COLS[0];
+
+void cli_judge_summary_md(Output *out, const Table *t, size_t samples, const char *world)
+{
+    output_md(out, "Gold judge on %zu samples (world %s); means per dataset and policy, each axis in [0, 1]. "
+              "copied: share of words in 5-grams of the document; ceiling: overall without penalties; "
+              "-length ... -incoherent: what each penalty took off overall (ceiling - their sum = overall)\n\n",
+              samples, world);
+    output_md_table(out, t);
+}
 
 static int world_cmd_judge(CliOpts *o)
 {
@@ -433,7 +443,7 @@ static int world_cmd_judge(CliOpts *o)
     if (o->summary) {
         Output out;
         output_init(&out, "judge");
-        Table *t = output_table(&out, NULL, JUDGE_COLS, sizeof JUDGE_COLS / sizeof JUDGE_COLS[0]);
+        Table *t = output_table(&out, NULL, CLI_JUDGE_COLS, CLI_JUDGE_NCOLS);
         for (int dom = 0; dom < WD_N; dom++)
             for (size_t p = 0; p < ss.policies.n; p++) {
                 double n = 0, sum[10 + JP_N] = {0}, sq = 0;
@@ -466,11 +476,7 @@ static int world_cmd_judge(CliOpts *o)
         cJSON_AddStringToObject(out.doc, "world", w.dir);
         cJSON_AddNumberToObject(out.doc, "samples", (double)ss.n);
         cJSON_AddItemToObject(out.doc, "policies", table_to_json(t));
-        output_md(&out, "Gold judge on %zu samples (world %s); means per dataset and policy, each axis in [0, 1]. "
-                  "copied: share of words in 5-grams of the document; ceiling: overall without penalties; "
-                  "-length ... -incoherent: what each penalty took off overall (ceiling - their sum = overall)\n\n",
-                  ss.n, w.dir);
-        output_md_table(&out, t);
+        cli_judge_summary_md(&out, t, ss.n, w.dir);
         cli_emit_output(o, &out);
         output_free(&out);
     } else {

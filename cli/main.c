@@ -60,19 +60,23 @@ static const Command COMMANDS[] = {
      "  overopt   preference vs KL from the supervised policy; PPO and best-of-N (Figure 5)\n"
      "  transfer  news: overall score vs summary length per policy (Fig. 4b), with a table\n"
      "fig1, length and overopt read comparisons; likert and transfer read axis evals.\n"
-     "Without gnuplot the data and script are still written.",
+     "Only transfer prints on stdout (its table, per --format); --format with another\n"
+     "KIND is refused. Without gnuplot the data and script are still written.",
      cmd_plot, 2, "where to write KIND.png, .svg, .csv and .gp (required)", NULL},
     {"report", "every analysis and figure the inputs support, as report.md and report.html",
      OPT_FILTERS | OPT_META | OPT_OUT | OPT_SEED | OPT_BASELINE | OPT_BOOTSTRAP | OPT_LENUNIT | OPT_LEVEL |
-         OPT_RMSCORES | OPT_REPORT | OPT_PROGRESS,
-     "--out DIR [options] [--comparisons FILE...] [--axis FILE...]",
+         OPT_RMSCORES | OPT_REPORT | OPT_EXPERT | OPT_PROGRESS,
+     "--out DIR [options] [--comparisons FILE...] [--axis FILE...] [--calibration FILE...]",
      "Runs every analysis and figure the inputs support: for each dataset in the\n"
      "comparisons, win rates (with Figure 1), length-controlled preference (with the\n"
      "length figure) and the over-optimization curve; labeler agreement; for the axis\n"
      "evals, Likert tables with length control, their figures and the news transfer\n"
-     "figure. Writes DIR/report.md, a self-contained DIR/report.html (figures\n"
-     "embedded), DIR/figures/ (PNG, SVG, CSV, gnuplot scripts) and DIR/tables/ (CSV and\n"
-     "JSON behind each table). --comparisons and --axis each take the files after them.",
+     "figure. --calibration adds the labelers' agreement with an expert (--expert,\n"
+     "default gold: label compare --gold) and --judge the gold judge's scores. Writes\n"
+     "DIR/report.md (a title, contents, then the sections), a self-contained\n"
+     "DIR/report.html (figures embedded), DIR/figures/ (PNG, SVG, CSV, gnuplot\n"
+     "scripts) and DIR/tables/ (CSV and JSON behind each table). --comparisons, --axis\n"
+     "and --calibration each take the files after them.",
      cmd_report, 0, "where to write the report (required)", NULL},
     {"world", "the in-silico world: generate, stats, judge, lint",
      OPT_WORLD | OPT_LEXICON | OPT_WORLDDIR | OPT_OUT | OPT_SEED | OPT_OUTPUT | OPT_SUMMARY | OPT_PROGRESS,

@@ -19,7 +19,7 @@ enum {
     O_BASELINE, O_BOOTSTRAP, O_BY, O_PAIRWISE, O_LENUNIT, O_LEVEL, O_LENCTL, O_POSTS,
     O_COMPARISONS, O_ARTICLES, O_WORKERS, O_DUP, O_LCOEF, O_NOAXIS, O_QUIET, O_PROGRESS, O_HELP,
     O_DATASET, O_LENCTLD, O_BOTH, O_RMSCORES, O_CONFIG, O_WORLD, O_LEXICON, O_LABELS, O_GOLD, O_BATCHNAME,
-    O_SUMMARY, O_EXPERT, O_DATA, O_MODEL, O_CHECKPOINT, O_LAYERS, O_CHANNELS, O_HEADS, O_CONTEXT, O_VOCAB, O_BATCH_SIZE,
+    O_SUMMARY, O_EXPERT, O_TITLE, O_JUDGE, O_DATA, O_MODEL, O_CHECKPOINT, O_LAYERS, O_CHANNELS, O_HEADS, O_CONTEXT, O_VOCAB, O_BATCH_SIZE,
     O_STEPS, O_LR, O_WARMUP, O_WD, O_CLIP, O_RESUME, O_CKPT_EVERY, O_EVAL_EVERY, O_PROMPT, O_MAXNEW, O_TEMP, O_TOPP,
     O_GREEDY, O_NSAMPLES, O_UNTIL, O_FROM, O_RMDIR, O_NAME, O_BETA, O_KLTARGET, O_NOEOS, O_EPOCHS, O_MINIBATCHES,
     O_BON_N, O_KLSAMPLES, O_LIMIT
@@ -59,6 +59,10 @@ static const OptSpec SPECS[] = {
     {{"length-controlled", no_argument, 0, O_LENCTLD}, OPT_PLOT, NULL,
      "fig1: plot sigma(theta) from the length-controlled model"},
     {{"both", no_argument, 0, O_BOTH}, OPT_PLOT, NULL, "fig1: raw and length-controlled side by side"},
+    {{"title", required_argument, 0, O_TITLE}, OPT_REPORT, "TEXT",
+     "the report's title: what it is about (default: its input files)"},
+    {{"judge", required_argument, 0, O_JUDGE}, OPT_REPORT, "FILE",
+     "a gold-judge section from FILE, the judge.json of world judge --summary --out"},
     {{"rm-scores", required_argument, 0, O_RMSCORES}, OPT_RMSCORES, "FILE",
      "overopt: CSV with columns policy, rm_policy, rm_ref (RM scores of a policy's summary and the reference's)"},
     {{"config", required_argument, 0, O_CONFIG}, OPT_WORLD, "FILE",
@@ -195,29 +199,31 @@ static double parse_real(const CliOpts *o, const char *name, const char *v, doub
     return x;
 }
 
-/* report: --comparisons FILE... and --axis FILE... each take every
- * following argument up to the next option. They are taken out of argv
- * (which is compacted) before getopt sees it; returns the new argc. */
+/* report: --comparisons FILE..., --axis FILE... and --calibration FILE...
+ * each take every following argument up to the next option. They are
+ * taken out of argv (which is compacted) before getopt sees it; returns
+ * the new argc. */
 static int take_file_lists(CliOpts *o, int argc, char **argv)
 {
-    o->cmp_files = xcalloc((size_t)argc, sizeof *o->cmp_files);
-    o->axis_files = xcalloc((size_t)argc, sizeof *o->axis_files);
+    static const char *const FLAG[3] = {"--comparisons", "--axis", "--calibration"};
+    char ***list[3] = {&o->cmp_files, &o->axis_files, &o->cal_files};
+    int *count[3] = {&o->ncmp_files, &o->naxis_files, &o->ncal_files};
+    for (int k = 0; k < 3; k++)
+        *list[k] = xcalloc((size_t)argc, sizeof **list[k]);
     int out = 1;
     for (int i = 1; i < argc; i++) {
-        int cmp = strcmp(argv[i], "--comparisons") == 0, ax = strcmp(argv[i], "--axis") == 0;
-        if (!cmp && !ax) {
+        int k = 0;
+        while (k < 3 && strcmp(argv[i], FLAG[k]) != 0)
+            k++;
+        if (k == 3) {
             argv[out++] = argv[i];
             continue;
         }
-        int n0 = cmp ? o->ncmp_files : o->naxis_files;
-        while (i + 1 < argc && (argv[i + 1][0] != '-' || strcmp(argv[i + 1], "-") == 0)) {
-            if (cmp)
-                o->cmp_files[o->ncmp_files++] = argv[++i];
-            else
-                o->axis_files[o->naxis_files++] = argv[++i];
-        }
-        if ((cmp ? o->ncmp_files : o->naxis_files) == n0)
-            cli_usage_error(o, "%s needs at least one file", cmp ? "--comparisons" : "--axis");
+        int n0 = *count[k];
+        while (i + 1 < argc && (argv[i + 1][0] != '-' || strcmp(argv[i + 1], "-") == 0))
+            (*list[k])[(*count[k])++] = argv[++i];
+        if (*count[k] == n0)
+            cli_usage_error(o, "%s needs at least one file", FLAG[k]);
     }
     argv[out] = NULL;
     return out;
@@ -410,6 +416,8 @@ void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
         case O_LENCTLD: o->length_controlled = 1; break;
         case O_BOTH: o->both = 1; break;
         case O_RMSCORES: o->rm_path = optarg; break;
+        case O_TITLE: o->title = optarg; break;
+        case O_JUDGE: o->judge_path = optarg; break;
         case O_QUIET: o->read.progress = 0; break;
         case O_PROGRESS: o->read.progress = 1; break;
         }
@@ -442,6 +450,7 @@ void cli_free(CliOpts *o)
         rm_scores_free(&o->rm);
     free(o->cmp_files);
     free(o->axis_files);
+    free(o->cal_files);
     free(o->command_line);
 }
 
@@ -719,10 +728,12 @@ void cli_emit_output(CliOpts *o, Output *out)
 {
     if (o->format == FMT_MD)
         fputs(sb_str(&out->md), stdout);
-    for (int i = 1; i < out->ntables; i++) {
+    for (int i = 1; i < out->ntables; i++) { /* each table in both formats */
         char name[128];
         snprintf(name, sizeof name, "%s_%s", out->name, out->suffix[i]);
-        cli_write_outputs(o, name, &out->tables[i], NULL);
+        cJSON *rows = table_to_json(&out->tables[i]);
+        cli_write_outputs(o, name, &out->tables[i], rows);
+        cJSON_Delete(rows);
     }
     cli_emit(o, out->name, &out->tables[0], out->doc);
 }

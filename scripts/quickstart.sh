@@ -4,19 +4,28 @@
 # report; then the in-silico world: generate it, judge the baselines, have
 # the simulated labelers compare and rate them in the released format, and
 # report on those records too. Says where the outputs went.
+#
+# Everything is written under its final name (results/quickstart/...), so
+# that the paths the reports and JSON files record stay true and their
+# commands can be rerun; the previous run is kept aside as
+# results/quickstart.old until this one has finished, and put back if it
+# fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T=bin/tldrlab
 out=results/quickstart
 start=$(date +%s.%N)
-rm -rf "$out.new"
-mkdir -p "$out.new"
+rm -rf "$out.old"
+if [ -e "$out" ]; then mv "$out" "$out.old"; fi
+restore() { rm -rf "$out"; if [ -e "$out.old" ]; then mv "$out.old" "$out"; fi; }
+trap 'status=$?; if [ "$status" != 0 ]; then restore; echo "quickstart failed; the previous results are back in $out" >&2; fi' EXIT
+mkdir -p "$out"
 echo "== generating the example data set (released format, known truth)"
-$T example --seed 20200902 --out "$out.new/data"
-cmp="$out.new/data/comparisons/tldr.json"
-news="$out.new/data/comparisons/news.json"
-axis="$out.new/data/axis_evals/tldr.json $out.new/data/axis_evals/news.json"
-a="$out.new/analysis"
+$T example --seed 20200902 --out "$out/data"
+cmp="$out/data/comparisons/tldr.json"
+news="$out/data/comparisons/news.json"
+axis="$out/data/axis_evals/tldr.json $out/data/axis_evals/news.json"
+a="$out/analysis"
 echo
 echo "== win rates against the reference summaries (TL;DR, valid2)"
 $T winrate --out "$a/tldr" "$cmp"
@@ -38,16 +47,17 @@ $T agreement --out "$a/tldr" "$cmp" | sed -n 1,8p
 echo
 echo "== figures and the report (every analysis and figure together)"
 # shellcheck disable=SC2086
-$T report --quiet --out "$out.new/report" --comparisons "$cmp" "$news" --axis $axis >/dev/null
+$T report --quiet --title "Example data set: simulated policies and labelers in the released format" \
+  --out "$out/report" --comparisons "$cmp" "$news" --axis $axis >/dev/null
 
-w="$out.new/world"
+w="$out/world"
 echo
 echo "== the in-silico world: TL;DR-like posts and news articles with known facts"
 $T world generate --quiet --out "$w"
 $T world stats --out "$w/stats" "$w" | head -8
 echo
 echo "== baselines without a model, judged by the gold judge"
-s="$out.new/samples"
+s="$out/samples"
 mkdir -p "$s"
 for k in ref lead3 title random-sentence; do
   $T baseline "$k" --world "$w" --out "$s/$k.jsonl" >/dev/null
@@ -57,7 +67,7 @@ $T baseline author --seed 2 --world "$w" --split train --out "$s/author2.jsonl" 
 $T world judge --world "$w" --summary --out "$w/judge" "$s/ref.jsonl" "$s/lead3.jsonl" "$s/title.jsonl" "$s/random-sentence.jsonl" 2>/dev/null
 echo
 echo "== simulated labelers: calibration on two drafts of the reference author (gold = the judge)"
-r="$out.new/world_records"
+r="$out/world_records"
 $T label compare --world "$w" --labels 2 --gold --batch-name calibration --out "$r/comparisons/calibration.json" "$s/author1.jsonl" "$s/author2.jsonl"
 $T agreement --split train --expert gold --out "$a/world_calibration" "$r/comparisons/calibration.json" | sed -n 1,4p
 echo
@@ -69,9 +79,11 @@ $T label rate --world "$w" --batch-name baselines --out "$r/axis_evals/baselines
 $T winrate --split all --dataset news --bootstrap 2000 --out "$a/world_news" "$r"/comparisons/{lead3,title,random-sentence}.json
 echo
 echo "== the report on the world's records"
-$T report --quiet --split all --out "$out.new/world_report" --comparisons "$r"/comparisons/{lead3,title,random-sentence}.json --axis "$r/axis_evals/baselines.json" >/dev/null
-rm -rf "$out"
-mv "$out.new" "$out"
+$T report --quiet --split all --title "The in-silico world: baseline summaries judged by the gold judge and the simulated labelers" \
+  --out "$out/world_report" --comparisons "$r"/comparisons/{lead3,title,random-sentence}.json \
+  --axis "$r/axis_evals/baselines.json" --calibration "$r/comparisons/calibration.json" \
+  --judge "$w/judge/judge.json" >/dev/null
+rm -rf "$out.old"
 end=$(date +%s.%N)
 echo
 echo "Outputs (CSV and JSON next to each table):"

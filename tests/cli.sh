@@ -85,8 +85,28 @@ check "JSON baseline" grep -q '"baseline":	"ref"' "$tmp/out"
 expect "winrate --out" 0 $T winrate --bootstrap 200 --out "$tmp/o2" $FIX
 check "--out writes CSV and JSON" test -s "$tmp/o2/winrate.csv" -a -s "$tmp/o2/winrate.json"
 check "--out leaves no temporary files" test -z "$(ls "$tmp/o2" | grep tmp)"
+# every table in both formats: each extra table's JSON is an array of its rows
+json_rows() { test "$(head -c 1 "$1" 2>/dev/null)" = "[" && grep -qF "\"$2\":" "$1"; }
+expect "winrate --pairwise --out" 0 $T winrate --pairwise --bootstrap 100 --out "$tmp/o2p" $FIX
+check "winrate --pairwise --out: winrate_pairwise.json beside its CSV" json_rows "$tmp/o2p/winrate_pairwise.json" opponent
+check "winrate --pairwise --out: winrate_bradley_terry.json beside its CSV" json_rows "$tmp/o2p/winrate_bradley_terry.json" p_beats_baseline
+# one order everywhere: the baseline, then the strongest Bradley-Terry theta first
+bt_order=$(awk -F, 'NR > 1 {gsub(/"/, ""); printf "%s ", $1}' "$tmp/o2p/winrate_bradley_terry.csv")
+pw_order=$(awk -F, 'NR > 1 {gsub(/"/, ""); if (!seen[$1]++) printf "%s ", $1}' "$tmp/o2p/winrate_pairwise.csv")
+js_order=$(grep -o '"policies":[[:space:]]*\["[^]]*' "$tmp/o2p/winrate.json" | sed 's/"policies":[[:space:]]*\[//; s/[",]//g' | tr -s ' \t' ' ')
+theta_desc=$(awk -F, 'NR > 3 && $2 > prev {bad = 1} NR > 2 {prev = $2} END {print bad ? "no" : "yes"}' "$tmp/o2p/winrate_bradley_terry.csv")
+if [ "${bt_order%% *}" = ref ] && [ "$theta_desc" = yes ] && [ "$pw_order" = "$bt_order" ] && [ "$js_order " = "$bt_order" ]; then
+  ok "--pairwise: the baseline, then by Bradley-Terry strength, in every table and the matrix"
+else bad "--pairwise: the baseline, then by Bradley-Terry strength, in every table and the matrix" \
+  "expected ref first, thetas descending and one order" "got BT: $bt_order (descending: $theta_desc)" "pairwise: $pw_order" "matrix: $js_order"; fi
+# shellcheck disable=SC2086
+expect "likert --length-control --out" 0 $T likert --length-control --out "$tmp/o2l" $AX
+check "likert --length-control --out: likert_length_control.json beside its CSV" json_rows "$tmp/o2l/likert_length_control.json" adjusted_se
 expect_out "--by method" "| best-of-n" $T winrate --by method --bootstrap 100 $FIX
+expect_out "--by method: the first column is headed method" "| method     | n   | wins |" $T winrate --by method --bootstrap 100 $FIX
 expect_out "--by size" "| 12.9B" $T winrate --by size --bootstrap 100 $FIX
+run $T winrate --by size --bootstrap 100 --format csv $FIX
+check "--by size: CSV headed size, params" test "$(head -1 "$tmp/out" | cut -d, -f1-3)" = "size,params,n"
 expect_out "--pairwise" "Bradley-Terry strengths" $T winrate --pairwise --bootstrap 100 $FIX
 expect_out "lengthctl w" "length coefficient w = 0.9186" $T lengthctl $FIX
 expect_out "winrate --length-control: both analyses from one read" "length coefficient w = 0.9186" $T winrate --length-control --bootstrap 100 $FIX
@@ -111,6 +131,12 @@ grep '"policy": "lead3"' tests/data/axis_news.jsonl | head -2 | sed 's/"overall"
 run $T likert --format csv "$tmp/ax_equal.jsonl"
 check "likert: equal ratings give no interval (expected empty ci_lo, ci_hi)" grep -q '^"news","lead3","overall",2,6,0,0,,,' "$tmp/out"
 expect_out "likert: says why" "every rating equal, so the t interval would be a point): news lead3 overall" $T likert "$tmp/ax_equal.jsonl"
+expect_out "agreement: the headers name their units (labels, label pairs)" "| labels | labels on shared pairs | label pairs agreeing | label pairs | agreement | labels agreeing w/ majority | labels w/ a majority |" $T agreement $FIX
+awk '!seen[$0]++' $FIX | grep -F '"worker": "PNs04S2byFKSVFKVIrE8amgQSo5muz"' > "$tmp/one_worker.jsonl"
+run $T agreement "$tmp/one_worker.jsonl"
+if [ "$rc" = 0 ] && grep -qF "cannot be measured" "$tmp/out" && ! grep -q '^|' "$tmp/out"; then
+  ok "agreement with no pair labelled twice: one line, no table of zeros"
+else bad "agreement with no pair labelled twice: one line, no table of zeros" "expected exit 0, 'cannot be measured' and no table" "got exit $rc, stdout: $(head -c 400 "$tmp/out")"; fi
 expect_out "stdin input" "sup4_bo16_rm4" sh -c "cat $FIX | $T winrate --bootstrap 100 -"
 printf '{"policies": {"sup4": {"method": "rl"}}}\n' > "$tmp/meta.json"
 expect_out "--meta overrides the name" "| sup4                      | rl" $T winrate --bootstrap 100 --meta "$tmp/meta.json" $FIX
@@ -167,7 +193,6 @@ check "both datasets, plot: a figure each, titled by dataset" grep -q '^ *set ti
 check "both datasets, plot: the TL;DR figure too" test -s "$tmp/bothfig/fig1_tldr.png" -o -s "$tmp/bothfig/fig1_tldr.gp"
 run $T plot likert --split all --out "$tmp/bothfig" "$tmp/ex/axis_evals/tldr.json" "$tmp/ex/axis_evals/news.json"
 check "both datasets, plot likert: a figure each, none picked quietly" test -s "$tmp/bothfig/likert_tldr.csv" -a -s "$tmp/bothfig/likert_news.csv" -a -z "$(grep 'drawing the tldr ratings' "$tmp/err")"
-expect_err "plot: --format applies only to transfer" 2 "tldrlab plot: --format applies only to plot transfer's table; fig1 writes fig1.csv, .gp, .png and .svg" $T plot fig1 --format csv --out "$tmp/bothfig" "$tmp/ex/comparisons/tldr.json"
 expect_out "--dataset news" "pretrain_6b" $T winrate --dataset news --split all --bootstrap 100 "$tmp/ex/comparisons/tldr.json" "$tmp/ex/comparisons/news.json"
 expect "example axis evals read strictly" 0 $T likert --split all "$tmp/ex/axis_evals/tldr.json" "$tmp/ex/axis_evals/news.json"
 $T example --posts 20 --articles 5 --seed 3 --out "$tmp/ex2" --quiet >/dev/null
@@ -227,10 +252,34 @@ for sig in TERM INT; do
   check "plot stopped by SIG$sig while gnuplot runs: no temporary folder left (found: $(ls -A "$tmp/figsig" | grep '^\.' | tr '\n' ' '))" test -z "$(ls -A "$tmp/figsig" | grep '^\.')"
   check "plot stopped by SIG$sig: gnuplot is stopped too" sh -c "! kill -0 \$(cat '$tmp/gnuplot.pid') 2>/dev/null"
 done
+# fig1's y range fits its points and bars (and the 0.5 line), not always 0-1
+yr=$(sed -n 's/^ *set yrange \[\([-0-9.]*\):\([-0-9.]*\)\]$/\1 \2/p' "$tmp/figs/fig1.gp")
+fits=$(awk -F, -v r="$yr" 'BEGIN {split(r, a, " "); lo = a[1]; hi = a[2]; ok = (lo <= 0.5 && hi >= 0.5 && hi - lo < 1)}
+  NR > 1 && $NF == 1 { if ($6 - $7 < lo || $6 + $7 > hi) ok = 0 }
+  END {print ok ? "yes" : "no"}' "$tmp/figs/fig1.csv")
+if [ "$fits" = yes ]; then ok "plot fig1: the y range ($yr) fits the points and their bars"
+else bad "plot fig1: the y range fits the points and their bars" "expected a range narrower than 0-1 holding 0.5 and every point +-1 SE" "got: '$yr'"; fi
+check "plot fig1: the title states the bars" grep -qF "(bars: ±1 SE)" "$tmp/figs/fig1.gp"
+# the length figure: one colour and one point shape per policy
+nser=$(grep -c 'with yerrorbars' "$tmp/figs/length.gp")
+nstyle=$(grep -o 'with yerrorbars lc rgb "#[0-9A-Fa-f]*" pt [0-9]*' "$tmp/figs/length.gp" | sort -u | wc -l)
+ncol=$(grep -o 'with yerrorbars lc rgb "#[0-9A-Fa-f]*"' "$tmp/figs/length.gp" | sort -u | wc -l)
+npt=$(grep -o 'with yerrorbars lc rgb "#[0-9A-Fa-f]*" pt [0-9]*' "$tmp/figs/length.gp" | awk '{print $NF}' | sort -u | wc -l)
+if [ "$nser" -ge 2 ] && [ "$ncol" = "$nser" ] && [ "$npt" = "$nser" ] && [ "$nstyle" = "$nser" ]; then
+  ok "plot length: each of the $nser policies has its own colour and point shape"
+else bad "plot length: each policy has its own colour and point shape" "expected $nser colours and shapes" "got $ncol colours, $npt shapes"; fi
 expect "plot fig1 --both" 0 $T plot fig1 --both --out "$tmp/figs2" $FC
 check "plot fig1 --both: two panels side by side" test "$(png_size "$tmp/figs2/fig1.png")" = "1400x620"
 expect_out "plot transfer prints its table" "| lead3" $T plot transfer --out "$tmp/figs2" $FA
 check "plot transfer: the table as CSV too" test -s "$tmp/figs2/transfer_table.csv"
+check "plot transfer: and as JSON" json_rows "$tmp/figs2/transfer_table.json" slope_per100
+# the role of a model-free baseline: a copy of lead3's news ratings renamed title
+grep -F '"policy":"lead3"' $tmp/fx/axis_evals/news.json | sed 's/"policy":"lead3"/"policy":"title"/' > "$tmp/title_axis.json"
+# shellcheck disable=SC2086
+run $T plot transfer --out "$tmp/figs2t" $FA "$tmp/title_axis.json"
+role=$(awk -F'|' '$2 ~ /^ title /{gsub(/ /, "", $3); print $3}' "$tmp/out")
+if [ "$role" = baseline ]; then ok "plot transfer: title is a baseline, not a model"
+else bad "plot transfer: title is a baseline, not a model" "expected role baseline, got '$role'"; fi
 printf 'policy,post_id,rm_policy,rm_ref\nsup4_ppo_rm4_kl9,t3_a,1.5,0.2\nsup4_ppo_rm4_kl9,t3_b,0.5,0.4\nsup4_bo16_rm4,t3_a,0.9,0.1\n' > "$tmp/rm.csv"
 expect "plot overopt --rm-scores" 0 $T plot overopt --rm-scores "$tmp/rm.csv" --out "$tmp/figs3" $FC
 check "plot overopt --rm-scores: the RM curve is in the data" grep -q "^\"sup4_ppo_rm4_kl9\",\"rl\",1300000000,\"rm4\",\"PPO 1.3B, rm4\",9,[0-9]*,[0-9]*,[0-9.]*,[0-9.]*,[0-9.]*,2,0.655407085260749" "$tmp/figs3/overopt.csv"
@@ -251,6 +300,11 @@ expect_err "a figure without data explains itself" 2 "tldrlab plot: overopt need
 check "no empty frame is drawn" test ! -e "$tmp/figs4/overopt.png"
 run $T plot fig1 --out "$tmp/figs5" $FC
 check "fig1 names the missing series" test "$rc" = 0
+expect_err "plot fig1 --format csv is refused, not ignored" 2 "tldrlab plot: --format applies to plot transfer only (its table on stdout); fig1 prints nothing on stdout and writes fig1.csv" $T plot fig1 --format csv --out "$tmp/figs5" $FC
+run $T plot length --out "$tmp/figs5" $FC
+if [ "$rc" = 0 ] && [ "$(grep -c 'note: not drawn' "$tmp/err")" = 1 ] && grep -q 'note: not drawn .*: pretrain_xl (101), .*, sup4_6b_ppo_rm4_6b_kl14 (100)$' "$tmp/err"; then
+  ok "plot length: one note names every policy not drawn"
+else bad "plot length: one note names every policy not drawn" "expected one 'not drawn' note from pretrain_xl (101) to sup4_6b_ppo_rm4_6b_kl14 (100)" "got $(grep -c 'not drawn' "$tmp/err") notes"; fi
 expect_err "unknown figure" 2 "tldrlab plot: unknown figure 'fig9'; expected fig1, length, likert, overopt or transfer" $T plot fig9 --out "$tmp/figs5" $FC
 mkdir -p "$tmp/nognuplot"
 run env PATH="$tmp/nognuplot" "$PWD/$T" plot fig1 --out "$tmp/figs6" $FC
@@ -266,18 +320,33 @@ expect "report" 0 $T report --out "$tmp/rep" --comparisons $FC "$tmp/fx/comparis
 check "report.md and report.html" test -s "$tmp/rep/report.md" -a -s "$tmp/rep/report.html"
 check "report.html embeds every figure" test "$(grep -o 'src="data:image/png;base64,' "$tmp/rep/report.html" | wc -l)" = "$(grep -c '^!\[' "$tmp/rep/report.md")"
 check "report.html has no external resources" test -z "$(grep -Eo '(src|href)="(http|//)[^"]*' "$tmp/rep/report.html")"
+check "report: every figure's caption says what its error bars are" test "$(grep '^!\[' "$tmp/rep/report.md" | grep -vc 'error bars: ')" = 0
+check "report: a title that says what it is about (default: the inputs)" test "$(head -1 "$tmp/rep/report.md")" = "# Report on comparisons and Likert ratings (tldr.json, ...)"
+# a table of contents whose links reach every section, in the Markdown and the HTML
+toc_links=$(sed -n '/^## Contents$/,/^## Inputs$/p' "$tmp/rep/report.md" | grep -c '^ *- \[.*\](#[a-z0-9_-]*)$')
+heads=$(grep -Ec '^#{2,3} ' "$tmp/rep/report.md")
+missing=$(grep -o 'href="#[^"]*"' "$tmp/rep/report.html" | sed 's/href="#//; s/"$//' | while read -r a; do grep -qF "id=\"$a\"" "$tmp/rep/report.html" || echo "$a"; done)
+if [ "$toc_links" -ge 8 ] && [ "$toc_links" = "$((heads - 1))" ] && [ -z "$missing" ]; then ok "report: a table of contents links every section ($toc_links)"
+else bad "report: a table of contents links every section" "expected one link per ## and ### heading but Contents ($((heads - 1))), each to an id in the HTML" "got $toc_links links; no target for: $missing"; fi
+expect "report --title" 0 $T report --quiet --title "Example: <b>tour</b>" --out "$tmp/rept" --comparisons $FC
+check "report --title: the Markdown's heading" test "$(head -1 "$tmp/rept/report.md")" = "# Example: <b>tour</b>"
+check "report --title: the HTML's title, escaped" grep -qF "<title>Example: &lt;b&gt;tour&lt;/b&gt;</title>" "$tmp/rept/report.html"
 check "report: the exact command" grep -qF "tldrlab report --out $tmp/rep --comparisons" "$tmp/rep/report.md"
 check "report: input checksums" grep -qF "$(sha256sum "$FC" | cut -c1-64)" "$tmp/rep/report.md"
 check "report: the tables behind it" test -s "$tmp/rep/tables/tldr_winrate.csv" -a -s "$tmp/rep/tables/tldr_lengthctl.json" -a -s "$tmp/rep/tables/likert_length_control.csv"
-expect_err "report needs inputs" 2 "tldrlab report: no inputs: give --comparisons FILE... and/or --axis FILE..." $T report --out "$tmp/rep2"
+check "report: every table in both formats" json_rows "$tmp/rep/tables/likert_length_control.json" adjusted_se
+expect_err "report needs inputs" 2 "tldrlab report: no inputs: give --comparisons FILE... and/or --axis FILE... (or --calibration FILE..., --judge FILE)" $T report --out "$tmp/rep2"
 if command -v chromium >/dev/null 2>&1; then
   prof="$tmp/chromium-profile"
   flags="--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync --user-data-dir=$prof"
   # shellcheck disable=SC2086
-  timeout 120 chromium $flags --enable-logging=stderr --v=0 --virtual-time-budget=10000 --dump-dom "file://$tmp/rep/report.html" > "$tmp/dom.html" 2> "$tmp/chromium.log"
+  timeout 120 chromium $flags --window-size=1280,2000 --enable-logging=stderr --v=0 --virtual-time-budget=10000 --dump-dom "file://$tmp/rep/report.html" > "$tmp/dom.html" 2> "$tmp/chromium.log"
   nimg=$(grep -o 'src="data:image/png;base64,' "$tmp/rep/report.html" | wc -l)
   check "Chromium: every image loads" grep -q "data-images-loaded=\"$nimg/$nimg\"" "$tmp/dom.html"
   check "Chromium: no console errors" test -z "$(grep ':CONSOLE' "$tmp/chromium.log")"
+  cut=$(grep -o 'data-tables-cut="[^"]*"' "$tmp/dom.html")
+  if [ "${cut#*=}" != "${cut#*=\"0/}" ]; then ok "Chromium: no table reaches past a 1280-pixel window (no hidden columns)"
+  else bad "Chromium: no table reaches past a 1280-pixel window (no hidden columns)" "expected data-tables-cut=\"0/N\"" "got '$cut'"; fi
   # shellcheck disable=SC2086
   timeout 120 chromium $flags --window-size=1280,2000 --screenshot="$tmp/report.png" "file://$tmp/rep/report.html" >/dev/null 2>&1
   check "Chromium: a screenshot of the report" test "$(png_size "$tmp/report.png")" = "1280x2000"

@@ -1,6 +1,6 @@
 # tests/lib.sh — what the shell test scripts share: a temporary folder,
 # counters, and assertions that say what they expected and what they got.
-# Sourced by tests/cli.sh and tests/world.sh; finish NAME prints
+# Sourced by the tests/*.sh scripts (cli, world, lm, train, tour); finish NAME prints
 # "NAME: N passed, N failed, N skipped" and sets the exit status.
 set -u
 T=${TLDRLAB:-bin/tldrlab}

@@ -71,6 +71,9 @@ in_range "stats: articles are 2-4x longer than posts" "$(awk -v a="$news_words" 
 for k in ref lead3 title random-sentence; do
   expect "baseline $k" 0 $T baseline $k --world "$tmp/w" --out "$tmp/b_$k.jsonl"
 done
+pol=$(head -1 "$tmp/b_random-sentence.jsonl" | sed -n 's/.*"policy":"\([^"]*\)".*/\1/p')
+if [ "$pol" = random-sentence ]; then ok "baseline random-sentence: the policy is spelt as the command"
+else bad "baseline random-sentence: the policy is spelt as the command" "expected policy random-sentence, got '$pol'"; fi
 if head -1 "$tmp/b_ref.jsonl" | grep -q '^{"id":"t3_[0-9a-z]*","policy":"ref","text":".*","split":"valid2","dataset":"tldr"}$'; then
   ok "samples format"; else bad "samples format" "$(head -c 300 "$tmp/b_ref.jsonl")"; fi
 run $T world judge --world "$tmp/w" --summary --format csv "$tmp"/b_*.jsonl
@@ -125,6 +128,19 @@ run $T likert --split all --format csv "$tmp/axis.json"
 refo=$(awk -F, '{gsub(/"/, "")} NR==1{for(i=1;i<=NF;i++)h[$i]=i;next} $h["dataset"]=="tldr" && $h["policy"]=="ref" && $h["axis"]=="overall" {print $h["mean"]}' "$tmp/out")
 in_range "likert: the reference's mean overall score" "$refo" 4 6
 expect "lengthctl on generated comparisons" 0 $T lengthctl --split all --dataset news "$tmp/vs.json"
+
+# ---- the report on the world: the gold judge and the labelers against it
+$T world judge --world "$tmp/w" --summary --out "$tmp/jdg" "$tmp/b_ref.jsonl" "$tmp/b_lead3.jsonl" >/dev/null 2>&1
+expect "report --calibration --judge" 0 $T report --quiet --split all --bootstrap 0 --out "$tmp/wrep" --comparisons "$tmp/vs.json" --calibration "$tmp/cal.json" --judge "$tmp/jdg/judge.json"
+sect() { sed -n "/^## $1\$/,/^## /p" "$tmp/wrep/report.md"; }
+if sect "Labelers against the gold judge" | grep -q '^agreement with the expert gold: 7[0-9.]*%' && sect "Labelers against the gold judge" | grep -q '^| worker '; then
+  ok "report: a section of the labelers against the gold judge"
+else bad "report: a section of the labelers against the gold judge" "expected '## Labelers against the gold judge' with the agreement line and table" "got: $(sect "Labelers against the gold judge" | head -c 300)"; fi
+if sect "Gold judge" | grep -q '^| tldr    | ref    |' && sect "Gold judge" | grep -q '^| news    | lead3  |'; then
+  ok "report: a gold-judge section"
+else bad "report: a gold-judge section" "expected '## Gold judge' with rows tldr ref and news lead3" "got: $(sect "Gold judge" | head -c 300)"; fi
+check "report: the judge's and the calibration's tables beside it" test -s "$tmp/wrep/tables/judge.csv" -a -s "$tmp/wrep/tables/calibration.json"
+expect_err "report --judge: not a judge summary" 2 "$tmp/cal.json: no policies, samples and world keys; expected the judge.json of tldrlab world judge --summary --out DIR" $T report --out "$tmp/wrep2" --judge "$tmp/cal.json"
 
 # ---- bad input: file, line, field; nothing written
 printf '{"id":"t3_nope00","policy":"p","text":"x"}\n' >"$tmp/bad1.jsonl"

@@ -33,7 +33,7 @@ void test_report_markdown_to_html(void)
     const char *s = sb_str(&h);
     CHECK_INT(images, 1, "images embedded");
     CHECK(strstr(s, "<title>T &amp; t</title>"), "escaped title");
-    CHECK(strstr(s, "<h1>Title &lt;x&gt;</h1>"), "escaped heading");
+    CHECK(strstr(s, "<h1 id=\"title-x\">Title &lt;x&gt;</h1>"), "escaped heading with its anchor:\n%s", s);
     CHECK(strstr(s, "<p>A line with <code>code</code> &amp; more<br>\nsecond line</p>"), "paragraph with code:\n%s", s);
     CHECK(strstr(s, "<th>policy</th><th>n</th>"), "table header");
     CHECK(strstr(s, "<td>a_b</td><td class=\"r\">12</td>"), "right-aligned number cell");
@@ -41,6 +41,35 @@ void test_report_markdown_to_html(void)
     CHECK(strstr(s, "Figure not drawn: nope.png could not be read"), "a missing image is explained");
     CHECK(strstr(s, "<li>item 2</li>"), "list");
     CHECK(strstr(s, "<pre><code>cmd --x &lt;y&gt;\n</code></pre>"), "code block");
+    sb_free(&h);
+}
+
+/* The contents and the headings' ids: GitHub's slugs, a repeat gets -1,
+ * the links and the nested list reach the HTML. */
+void test_report_contents(void)
+{
+    const char *md = "# T\n\n## TL;DR comparisons\n\n### Win rates\n\n```\n## not a heading\n```\n\n"
+                     "## News `x`\n\n### Win rates\n";
+    StrBuf toc;
+    sb_init(&toc);
+    report_toc(md, &toc);
+    CHECK_STR(sb_str(&toc),
+              "- [TL;DR comparisons](#tldr-comparisons)\n  - [Win rates](#win-rates)\n"
+              "- [News `x`](#news-x)\n  - [Win rates](#win-rates-1)\n",
+              "contents");
+    StrBuf full, h;
+    sb_init(&full);
+    sb_init(&h);
+    sb_printf(&full, "%s\n%s", sb_str(&toc), md);
+    report_markdown_to_html(sb_str(&full), t_tmpdir(), "T", &h);
+    const char *s = sb_str(&h);
+    CHECK(strstr(s, "<li><a href=\"#tldr-comparisons\">TL;DR comparisons</a>\n<ul>\n"
+                    "<li><a href=\"#win-rates\">Win rates</a></li>\n</ul></li>\n"),
+          "a nested list of links:\n%s", s);
+    CHECK(strstr(s, "<h3 id=\"win-rates-1\">Win rates</h3>"), "the repeated heading's id");
+    CHECK(strstr(s, "<h2 id=\"news-x\">News <code>x</code></h2>"), "a heading with code");
+    sb_free(&toc);
+    sb_free(&full);
     sb_free(&h);
 }
 
