@@ -132,32 +132,43 @@ static int cmp_fig1(const void *a, const void *b)
  * scale for both panels) with their bars and the 0.5 line, padded and
  * rounded out to tenths within [0, 1], so that the series spread over the
  * frame rather than being squeezed into part of 0-1. */
+/* A point's bars: the raw win rate ± 1 binomial SE; sigma(theta) at
+ * theta ± 1 SE(theta), on the logit scale, so they stay inside (0, 1)
+ * (NaN when the policy was not fitted). */
+static void fig1_bars(const Fig1Point *p, double raw[2], double lc[3])
+{
+    raw[0] = p->row->win_rate - p->row->se;
+    raw[1] = p->row->win_rate + p->row->se;
+    lc[0] = lc[1] = lc[2] = NAN;
+    if (p->lc && p->lc->status == LC_FITTED) {
+        lc[0] = p->lc->lc;
+        lc[1] = stats_sigmoid(p->lc->theta - p->lc->theta_se);
+        lc[2] = stats_sigmoid(p->lc->theta + p->lc->theta_se);
+    }
+}
+
 static void fig1_yrange(const Fig1Point *pts, size_t npts, Fig1Mode mode, double *lo, double *hi)
 {
     double a = 0.5, z = 0.5;
     for (size_t i = 0; i < npts && pts[i].plotted; i++) {
-        double y[2] = {NAN, NAN}, se[2] = {NAN, NAN};
-        if (mode != FIG1_LC) {
-            y[0] = pts[i].row->win_rate;
-            se[0] = pts[i].row->se;
+        double raw[2], lc[3];
+        fig1_bars(&pts[i], raw, lc);
+        if (mode != FIG1_LC && !isnan(raw[0])) {
+            a = fmin(a, raw[0]);
+            z = fmax(z, raw[1]);
         }
-        if (mode != FIG1_RAW && pts[i].lc && pts[i].lc->status == LC_FITTED) {
-            y[1] = pts[i].lc->lc;
-            se[1] = y[1] * (1 - y[1]) * pts[i].lc->theta_se;
+        if (mode != FIG1_RAW && !isnan(lc[0])) {
+            a = fmin(a, lc[1]);
+            z = fmax(z, lc[2]);
         }
-        for (int k = 0; k < 2; k++)
-            if (!isnan(y[k])) {
-                double e = isnan(se[k]) ? 0 : se[k];
-                a = fmin(a, y[k] - e);
-                z = fmax(z, y[k] + e);
-            }
     }
     *lo = fmax(0, floor((a - 0.03) * 10) / 10);
     *hi = fmin(1, ceil((z + 0.03) * 10) / 10);
 }
 
-/* One panel of fig1: y and SE columns ycol, ycol+1, over [ylo, yhi]. */
-static void fig1_panel(StrBuf *b, const char *title, int ycol, const Fig1Point *pts, size_t npts,
+/* One panel of fig1: y and its bars' ends in columns ycol, lcol, lcol+1,
+ * over [ylo, yhi]. */
+static void fig1_panel(StrBuf *b, const char *title, int ycol, int lcol, const Fig1Point *pts, size_t npts,
                        const double *sizes, size_t nsizes, double ylo, double yhi)
 {
     char t[256];
@@ -185,9 +196,9 @@ static void fig1_panel(StrBuf *b, const char *title, int ycol, const Fig1Point *
         k = SERIES_COLOR[sr];
         /* Series sit a little apart on x so that bars at one size do not hide each other. */
         double dodge = 1.0 + 0.025 * ((double)sr - 2.0);
-        sb_printf(b, "%s\\\n    data skip 1 every ::%zu::%zu using ($4*%.3f):%d:%d with yerrorlines "
+        sb_printf(b, "%s\\\n    data skip 1 every ::%zu::%zu using ($4*%.3f):%d:%d:%d with yerrorlines "
                      "lc rgb \"%s\" pt 7 ps 1.1 lw 2 title \"%s\"",
-                  first ? "" : ", ", i, j - 1, dodge, ycol, ycol + 1, plot_color(k), SERIES_LABEL[sr]);
+                  first ? "" : ", ", i, j - 1, dodge, ycol, lcol, lcol + 1, plot_color(k), SERIES_LABEL[sr]);
         first = 0;
         i = j;
     }
@@ -270,34 +281,34 @@ int fig_fig1(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *er
             sizes[j] = sizes[j - 1];
             sizes[j - 1] = t;
         }
-    sb_add(&f->csv, "series,method,policy,params,n,win_rate,se,lc_win_rate,lc_se,plotted\n");
+    sb_add(&f->csv, "series,method,policy,params,n,win_rate,se,lo,hi,lc_win_rate,theta,theta_se,lc_lo,lc_hi,plotted\n");
     for (size_t i = 0; i < npts; i++) {
         const WinrateRow *r = pts[i].row;
-        double lcw = NAN, lcse = NAN;
-        if (pts[i].lc && pts[i].lc->status == LC_FITTED) {
-            lcw = pts[i].lc->lc;
-            lcse = lcw * (1 - lcw) * pts[i].lc->theta_se; /* delta method, 1 SE */
-        }
-        csv_row(&f->csv, "sssninnnni", SERIES_LABEL[pts[i].series], method_name(r->meta.method), r->label,
-                r->meta.params, (size_t)r->n,
-                r->win_rate, r->se, lcw, lcse, (size_t)pts[i].plotted);
+        double raw[2], lcb[3];
+        fig1_bars(&pts[i], raw, lcb);
+        int fitted = !isnan(lcb[0]);
+        csv_row(&f->csv, "sssninnnnnnnnni", SERIES_LABEL[pts[i].series], method_name(r->meta.method), r->label,
+                r->meta.params, (size_t)r->n, r->win_rate, r->se, raw[0], raw[1], lcb[0],
+                fitted ? pts[i].lc->theta : NAN, fitted ? pts[i].lc->theta_se : NAN, lcb[1], lcb[2],
+                (size_t)pts[i].plotted);
     }
     const char *raw_title = "Preference for the policy's summary over the reference (bars: ±1 SE)";
-    const char *lc_title = "Length-controlled preference, σ(θ) (bars: ±1 SE, delta method)";
+    const char *lc_title = "Length-controlled preference, σ(θ) (bars: σ(θ ± 1 SE))";
     snprintf(f->bars, sizeof f->bars, "%s", o->fig1 == FIG1_RAW ? "±1 SE (binomial)"
-                                            : o->fig1 == FIG1_LC ? "±1 SE (delta method)"
-                                                                  : "±1 SE (binomial; delta method for σ(θ))");
+                                            : o->fig1 == FIG1_LC ? "σ(θ ± 1 SE), from the logit scale"
+                                                                  : "±1 SE (binomial); σ(θ ± 1 SE) for σ(θ)");
     double ylo, yhi;
     fig1_yrange(pts, npts, o->fig1, &ylo, &yhi);
     if (o->fig1 == FIG1_BOTH) {
         f->width = 1400;
         sb_add(&f->body, "set multiplot layout 1,2\n");
-        fig1_panel(&f->body, raw_title, 6, pts, npts, sizes, nsizes, ylo, yhi);
-        fig1_panel(&f->body, lc_title, 8, pts, npts, sizes, nsizes, ylo, yhi);
+        fig1_panel(&f->body, raw_title, 6, 8, pts, npts, sizes, nsizes, ylo, yhi);
+        fig1_panel(&f->body, lc_title, 10, 13, pts, npts, sizes, nsizes, ylo, yhi);
         sb_add(&f->body, "unset multiplot\n");
     } else {
-        fig1_panel(&f->body, o->fig1 == FIG1_LC ? lc_title : raw_title, o->fig1 == FIG1_LC ? 8 : 6, pts, npts,
-                   sizes, nsizes, ylo, yhi);
+        int lcp = o->fig1 == FIG1_LC;
+        fig1_panel(&f->body, lcp ? lc_title : raw_title, lcp ? 10 : 6, lcp ? 13 : 8, pts, npts, sizes, nsizes, ylo,
+                   yhi);
     }
     /* Notes: missing series, policies left out. */
     StrBuf missing;

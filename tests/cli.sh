@@ -270,6 +270,10 @@ if [ "$nser" -ge 2 ] && [ "$ncol" = "$nser" ] && [ "$npt" = "$nser" ] && [ "$nst
 else bad "plot length: each policy has its own colour and point shape" "expected $nser colours and shapes" "got $ncol colours, $npt shapes"; fi
 expect "plot fig1 --both" 0 $T plot fig1 --both --out "$tmp/figs2" $FC
 check "plot fig1 --both: two panels side by side" test "$(png_size "$tmp/figs2/fig1.png")" = "1400x620"
+check "plot fig1 --both: sigma(theta)'s bars are sigma(theta -/+ SE), inside (0, 1)" awk -F, 'NR > 1 && $10 != "" {
+    lo = 1 / (1 + exp(-($11 - $12))); hi = 1 / (1 + exp(-($11 + $12)))
+    if (($13 - lo) ^ 2 > 1e-18 || ($14 - hi) ^ 2 > 1e-18 || $13 <= 0 || $14 >= 1 || $13 > $10 || $14 < $10) bad = 1; n++ }
+  END { exit bad || n == 0 }' "$tmp/figs2/fig1.csv"
 expect_out "plot transfer prints its table" "| lead3" $T plot transfer --out "$tmp/figs2" $FA
 check "plot transfer: the table as CSV too" test -s "$tmp/figs2/transfer_table.csv"
 check "plot transfer: and as JSON" json_rows "$tmp/figs2/transfer_table.json" slope_per100
