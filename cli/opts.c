@@ -183,6 +183,23 @@ void cli_input_error(const TlError *err)
     exit(TL_EXIT_INPUT);
 }
 
+/* Options whose text (not a path) goes into JSON outputs or matches JSON
+ * strings: it must be valid UTF-8 like every string we read. */
+static int text_option(int c)
+{
+    return c == O_BATCH || c == O_POLICY || c == O_WORKER || c == O_BASELINE || c == O_BATCHNAME ||
+           c == O_EXPERT || c == O_NAME || c == O_PROMPT || c == O_TITLE;
+}
+
+static int utf8_valid(const char *v)
+{
+    size_t n = strlen(v);
+    char *copy = xstrdup(v);
+    int ok = util_utf8_clean(copy, n) == n;
+    free(copy);
+    return ok;
+}
+
 static long parse_count(const CliOpts *o, const char *name, const char *v, long min, long max)
 {
     long x;
@@ -299,6 +316,8 @@ void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
         if (!s || !(s->group & cmd->opts))
             cli_usage_error(o, "option '--%s' does not apply to this command (see tldrlab %s --help)",
                             s ? s->opt.name : "?", cmd->name);
+        if (text_option(c) && !utf8_valid(optarg))
+            cli_usage_error(o, "--%s: expected valid UTF-8 (the value goes into JSON outputs)", s ? s->opt.name : "?");
         switch (c) {
         case O_SPLIT: o->read.split = optarg; break;
         case O_BATCH: o->read.batches = optarg; break;

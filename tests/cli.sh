@@ -38,6 +38,8 @@ expect_err "--rm-scores /dev/zero: the line cap" 2 "/dev/zero:1: line longer tha
 { head -3 $FIX; printf '{"info": {"post": "%s"}}\n' "$(head -c 5000 /dev/zero | tr '\0' x)"; } > "$tmp/long.jsonl"
 expect_err "a line over the cap names its line" 2 "$tmp/long.jsonl:4: line longer than 4096 bytes (the limit; \$TLDRLAB_MAX_LINE raises it)" env TLDRLAB_MAX_LINE=4K $T winrate "$tmp/long.jsonl"
 expect_err "a bad TLDRLAB_MAX_LINE" 2 "tldrlab: TLDRLAB_MAX_LINE: expected bytes from 1024 to 2^40 (a K, M or G suffix allowed), got '12x'" env TLDRLAB_MAX_LINE=12x $T winrate $FIX
+expect_err "invalid UTF-8 in a name option is refused" 2 "tldrlab winrate: --baseline: expected valid UTF-8 (the value goes into JSON outputs)" $T winrate --baseline "$(printf 'ref\377')" $FIX
+expect_err "invalid UTF-8 in --batch-name is refused" 2 "tldrlab label: --batch-name: expected valid UTF-8 (the value goes into JSON outputs)" $T label compare --batch-name "$(printf 'b\300\257')" x.jsonl
 expect_err "unknown split" 2 "tldrlab winrate: --split: unknown split 'dev'; expected train, valid, valid1, valid2, test or all" $T winrate --split dev $FIX
 
 # ---- bad records: exact message, exit 2, nothing written
