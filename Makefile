@@ -1,7 +1,7 @@
 # tldrlab — build, test, run, bench, install.
 #
 #   make            build bin/tldrlab (release)
-#   make test       build and run every test (unit tests under ASan+UBSan, CLI tests)
+#   make test       build and run every test (unit tests and the fuzz corpus under ASan+UBSan, CLI tests)
 #   make fuzz       each reader's libFuzzer target for FUZZ_SECONDS (needs clang: install-deps.sh --fuzz)
 #   make run        install missing packages, build, run the quickstart
 #   make bench      benchmarks against the Python/R/PyTorch peers -> docs/benchmarks.md
@@ -151,10 +151,11 @@ build/dbg/%.o: %.c $(HDRS)
 
 debug: check-deps bin/tldrlab-debug
 
-# make test: install what is missing, build, run unit tests (sanitized) and CLI tests.
+# make test: install what is missing, build, run unit tests and the fuzz
+# corpus (sanitized) and CLI tests.
 test:
 	@scripts/install-deps.sh --if-missing
-	@$(MAKE) --no-print-directory bin/tldrlab bin/tldrlab-unit
+	@$(MAKE) --no-print-directory bin/tldrlab bin/tldrlab-unit $(FUZZ_REPLAY)
 	@tests/run.sh
 
 # make fuzz: every target for FUZZ_SECONDS each (FUZZ=NAME... for some);
