@@ -2,6 +2,7 @@
 #
 #   make            build bin/tldrlab (release)
 #   make test       build and run every test (unit tests and the fuzz corpus under ASan+UBSan, CLI tests)
+#   make test-debug the same with the CLI tests on bin/tldrlab-debug
 #   make fuzz       each reader's libFuzzer target for FUZZ_SECONDS (needs clang: install-deps.sh --fuzz)
 #   make run        install missing packages, build, run the quickstart
 #   make bench      benchmarks against the Python/R/PyTorch peers -> docs/benchmarks.md
@@ -76,7 +77,7 @@ FUZZ_CC     ?= clang
 FUZZ_SECONDS ?= 60
 FUZZFLAGS   := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all deps debug test fuzz run bench install clean check-deps
+.PHONY: all deps debug test test-debug fuzz run bench install clean check-deps
 
 all: check-deps bin/tldrlab
 
@@ -152,11 +153,17 @@ build/dbg/%.o: %.c $(HDRS)
 debug: check-deps bin/tldrlab-debug
 
 # make test: install what is missing, build, run unit tests and the fuzz
-# corpus (sanitized) and CLI tests.
+# corpus (sanitized) and CLI tests. make test-debug: the CLI tests on
+# bin/tldrlab-debug (tests/lib.sh leaves out the timed checks there).
 test:
 	@scripts/install-deps.sh --if-missing
 	@$(MAKE) --no-print-directory bin/tldrlab bin/tldrlab-unit $(FUZZ_REPLAY)
 	@tests/run.sh
+
+test-debug:
+	@scripts/install-deps.sh --if-missing
+	@$(MAKE) --no-print-directory bin/tldrlab-debug bin/tldrlab-unit $(FUZZ_REPLAY)
+	@TLDRLAB=bin/tldrlab-debug tests/run.sh
 
 # make fuzz: every target for FUZZ_SECONDS each (FUZZ=NAME... for some);
 # new crashes go to tests/fuzz/findings/NAME/ (tests/fuzz/run.sh).

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/run.sh — runs every test: the unit tests and the fuzz targets'
 # committed inputs (built with AddressSanitizer and UBSan) and the
-# command-line tests. The last line reads "N passed, N failed".
+# command-line tests, on $TLDRLAB (default bin/tldrlab; make test-debug sets
+# bin/tldrlab-debug). The last line reads "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 log=$(mktemp)
