@@ -8,8 +8,14 @@
  * exit non-zero (or abort) on a memory error, undefined behaviour or a leak,
  * libFuzzer's convention aside. Prints "ok   NAME: FILE" or "FAIL NAME:
  * FILE" with what was expected and what happened, the child's stderr, and
- * last "replay NAME: N passed, N failed". Exit 0 when all passed. With
- * FUZZ_VERBOSE=1 a passing input's stderr is shown too (fuzz_status). */
+ * last "replay NAME: N passed, N failed, N skipped". Exit 0 when none
+ * failed. With FUZZ_VERBOSE=1 a passing input's stderr is shown too
+ * (fuzz_status).
+ *
+ * A folder may hold a file OPEN: one line per finding whose bug is known
+ * and not fixed yet, "FILE reason". Such an input that still fails is
+ * skipped with the reason; one that passes passes, with a note to take it
+ * off the list. */
 #include "tests/fuzz/fuzz.h"
 
 #include <dirent.h>
@@ -27,7 +33,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 
 static const char *name = "fuzz";
 static unsigned timeout_s = 60;
-static int passed, failed;
+static int passed, failed, skipped;
 
 /* Reads path whole; NULL on error (errno set). */
 static uint8_t *slurp(const char *path, size_t *len)
@@ -85,7 +91,8 @@ static void show_stderr(const char *errpath)
     fclose(fp);
 }
 
-static void replay_one(const char *path)
+/* open: the OPEN line's reason when path is listed there, else NULL. */
+static void replay_one(const char *path, const char *open)
 {
     char errpath[512];
     snprintf(errpath, sizeof errpath, "%s/stderr.%ld", fuzz_dir(), (long)getpid());
@@ -102,9 +109,12 @@ static void replay_one(const char *path)
         ;
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
         passed++;
-        printf("ok   %s: %s\n", name, path);
+        printf("ok   %s: %s%s\n", name, path, open ? " (listed in OPEN, and passes now: take it off the list)" : "");
         if (getenv("FUZZ_VERBOSE")) /* fuzz_status's notes */
             show_stderr(errpath);
+    } else if (open) {
+        skipped++;
+        printf("skip %s: %s: a known open bug: %s\n", name, path, open);
     } else {
         failed++;
         printf("FAIL %s: %s\n  expected: the reader returns and the process exits 0 (no sanitizer report, no leak)\n",
@@ -124,7 +134,21 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* A folder: its files in name order (no dot files, no README). */
+/* The reason OPEN (text) gives for file, copied into why; NULL when it is
+ * not listed. */
+static const char *open_reason(const char *text, const char *file, char *why, size_t cap)
+{
+    size_t n = strlen(file);
+    for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+        if (strncmp(l, file, n) == 0 && (l[n] == ' ' || l[n] == '\t')) {
+            const char *r = l + n + strspn(l + n, " \t"), *e = strchr(r, '\n');
+            snprintf(why, cap, "%.*s", (int)(e ? (size_t)(e - r) : strlen(r)), r);
+            return why;
+        }
+    return NULL;
+}
+
+/* A folder: its files in name order (no dot files, no README, no OPEN). */
 static void replay_dir(const char *dir)
 {
     DIR *dp = opendir(dir);
@@ -137,7 +161,7 @@ static void replay_dir(const char *dir)
     size_t n = 0;
     struct dirent *de;
     while ((de = readdir(dp)) != NULL)
-        if (de->d_name[0] != '.' && strcmp(de->d_name, "README.md") != 0) {
+        if (de->d_name[0] != '.' && strcmp(de->d_name, "README.md") != 0 && strcmp(de->d_name, "OPEN") != 0) {
             char **nn = realloc(names, (n + 1) * sizeof *names);
             if (!nn || !(nn[n] = malloc(strlen(dir) + strlen(de->d_name) + 2))) {
                 perror("replay");
@@ -147,14 +171,29 @@ static void replay_dir(const char *dir)
             sprintf(names[n++], "%s/%s", dir, de->d_name);
         }
     closedir(dp);
-    qsort(names, n, sizeof *names, by_name);
+    if (n)
+        qsort(names, n, sizeof *names, by_name);
+    char openpath[4096], why[512];
+    snprintf(openpath, sizeof openpath, "%s/OPEN", dir);
+    size_t olen;
+    char *open = (char *)slurp(openpath, &olen);
+    if (open) {
+        char *t = realloc(open, olen + 1);
+        if (!t) {
+            perror("replay");
+            exit(2);
+        }
+        open = t;
+        open[olen] = '\0';
+    }
     for (size_t i = 0; i < n; i++) {
         struct stat st;
         if (stat(names[i], &st) == 0 && S_ISREG(st.st_mode))
-            replay_one(names[i]);
+            replay_one(names[i], open ? open_reason(open, names[i] + strlen(dir) + 1, why, sizeof why) : NULL);
         free(names[i]);
     }
     free(names);
+    free(open);
 }
 
 int main(int argc, char **argv)
@@ -185,8 +224,8 @@ int main(int argc, char **argv)
         if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
             replay_dir(argv[i]);
         else
-            replay_one(argv[i]);
+            replay_one(argv[i], NULL);
     }
-    printf("replay %s: %d passed, %d failed\n", name, passed, failed);
+    printf("replay %s: %d passed, %d failed, %d skipped\n", name, passed, failed, skipped);
     return failed ? 1 : 0;
 }
