@@ -182,6 +182,7 @@ bench:
 	@scripts/install-deps.sh --if-missing --bench
 	@$(MAKE) --no-print-directory bin/tldrlab bin/tldrlab-bench bin/tldrlab-gptbench
 	@bench/run.sh
+	@/usr/bin/python3 bench/judge_bench.py
 	@/usr/bin/python3 bench/gpt_bench.py
 
 install: all
