@@ -1,7 +1,9 @@
 # tldrlab — build, test, run, bench, install.
 #
 #   make            build bin/tldrlab (release)
-#   make test       build and run every test (unit tests under ASan+UBSan, CLI tests)
+#   make test       build and run every test (unit tests and the fuzz corpus under ASan+UBSan, CLI tests)
+#   make test-debug the same with the CLI tests on bin/tldrlab-debug
+#   make fuzz       each reader's libFuzzer target for FUZZ_SECONDS (needs clang: install-deps.sh --fuzz)
 #   make run        install missing packages, build, run the quickstart
 #   make bench      benchmarks against the Python/R/PyTorch peers -> docs/benchmarks.md
 #   make debug      bin/tldrlab-debug with AddressSanitizer + UBSan
@@ -57,13 +59,25 @@ LIB_SRC := $(wildcard common/*.c analysis/*.c world/*.c train/*.c eval/*.c) $(LE
 CLI_SRC := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard tests/unit/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
-HDRS    := $(wildcard common/*.h analysis/*.h world/*.h train/*.h train/*.inc eval/*.h cli/*.h tests/unit/*.h)
+HDRS    := $(wildcard common/*.h analysis/*.h world/*.h train/*.h train/*.inc eval/*.h cli/*.h tests/unit/*.h \
+                      tests/fuzz/*.h tests/fuzz/*.inc)
 
 REL_OBJ := $(patsubst %.c,build/rel/%.o,$(LIB_SRC) $(CLI_SRC))
 DBG_OBJ := $(patsubst %.c,build/dbg/%.o,$(LIB_SRC) $(CLI_SRC))
 UNIT_OBJ := $(patsubst %.c,build/dbg/%.o,$(LIB_SRC) $(TEST_SRC))
 
-.PHONY: all deps debug test run bench install clean check-deps
+# One fuzz target per reader: tests/fuzz/fuzz_NAME.c (docs/testing.md).
+# build/fuzz/replay-NAME: the target under ASan+UBSan with the usual
+# compiler and replay.c's main (make test replays the corpus with it);
+# build/fuzz/fuzz-NAME: the target with libFuzzer (clang; make fuzz).
+FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAY := $(patsubst %,build/fuzz/replay-%,$(FUZZ_NAMES))
+FUZZ_BIN    := $(patsubst %,build/fuzz/fuzz-%,$(FUZZ_NAMES))
+FUZZ_CC     ?= clang
+FUZZ_SECONDS ?= 60
+FUZZFLAGS   := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+.PHONY: all deps debug test test-debug fuzz run bench install clean check-deps
 
 all: check-deps bin/tldrlab
 
@@ -98,7 +112,27 @@ bin/tldrlab-gptbench: build/rel/bench/gpt/bench_gpt.o $(patsubst %.c,build/rel/%
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(DEPLIBS)
 
-build/rel/cli/main.o build/dbg/cli/main.o build/rel/world/world_io.o build/dbg/world/world_io.o: build/commit.h
+build/fuzz/replay-%: build/dbg/tests/fuzz/fuzz_%.o build/dbg/tests/fuzz/replay.o build/dbg/tests/fuzz/harness.o \
+                    $(patsubst %.c,build/dbg/%.o,$(LIB_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(SANFLAGS) $(OPENMP) -o $@ $^ $(DEPLIBS)
+
+# Pattern-built objects are intermediate to make: keep them.
+.PRECIOUS: build/dbg/%.o build/fuzzer/%.o
+
+# The libFuzzer build: clang, no OpenMP (one thread: what the fuzzer sees
+# is the input, not the schedule).
+build/fuzz/fuzz-%: build/fuzzer/tests/fuzz/fuzz_%.o build/fuzzer/tests/fuzz/harness.o \
+                  $(patsubst %.c,build/fuzzer/%.o,$(LIB_SRC))
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZFLAGS) -fsanitize=fuzzer -o $@ $^ $(DEPLIBS)
+
+build/fuzzer/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(DEPCFLAGS) -std=c11 $(WARN) -Wno-unknown-pragmas $(FUZZFLAGS) -c -o $@ $<
+
+build/rel/cli/main.o build/dbg/cli/main.o build/fuzzer/cli/main.o: build/commit.h
+build/rel/world/world_io.o build/dbg/world/world_io.o build/fuzzer/world/world_io.o: build/commit.h
 
 $(LEX_C): $(LEX_JSON) scripts/embed-lexicon.sh
 	@mkdir -p build
@@ -118,11 +152,26 @@ build/dbg/%.o: %.c $(HDRS)
 
 debug: check-deps bin/tldrlab-debug
 
-# make test: install what is missing, build, run unit tests (sanitized) and CLI tests.
+# make test: install what is missing, build, run unit tests and the fuzz
+# corpus (sanitized) and CLI tests. make test-debug: the CLI tests on
+# bin/tldrlab-debug (tests/lib.sh leaves out the timed checks there).
 test:
 	@scripts/install-deps.sh --if-missing
-	@$(MAKE) --no-print-directory bin/tldrlab bin/tldrlab-unit
+	@$(MAKE) --no-print-directory bin/tldrlab bin/tldrlab-unit $(FUZZ_REPLAY)
 	@tests/run.sh
+
+test-debug:
+	@scripts/install-deps.sh --if-missing
+	@$(MAKE) --no-print-directory bin/tldrlab-debug bin/tldrlab-unit $(FUZZ_REPLAY)
+	@TLDRLAB=bin/tldrlab-debug tests/run.sh
+
+# make fuzz: every target for FUZZ_SECONDS each (FUZZ=NAME... for some);
+# new crashes go to tests/fuzz/findings/NAME/ (tests/fuzz/run.sh).
+fuzz:
+	@scripts/install-deps.sh --if-missing --fuzz
+	@tests/fuzz/seeds.sh
+	@$(MAKE) --no-print-directory $(if $(FUZZ),$(patsubst %,build/fuzz/fuzz-%,$(FUZZ)),$(FUZZ_BIN))
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ)
 
 run:
 	@scripts/install-deps.sh --if-missing
@@ -133,6 +182,7 @@ bench:
 	@scripts/install-deps.sh --if-missing --bench
 	@$(MAKE) --no-print-directory bin/tldrlab bin/tldrlab-bench bin/tldrlab-gptbench
 	@bench/run.sh
+	@/usr/bin/python3 bench/judge_bench.py
 	@/usr/bin/python3 bench/gpt_bench.py
 
 install: all

@@ -5,6 +5,7 @@
 #   scripts/install-deps.sh --bench      also the benchmark peers (pandas, statsmodels, R)
 #   scripts/install-deps.sh --reference  also R and statsmodels, to regenerate expected values
 #   scripts/install-deps.sh --browser    also Chromium, for the test that opens report.html
+#   scripts/install-deps.sh --fuzz       also clang and libFuzzer, for make fuzz
 #   --if-missing                         quiet when nothing is missing (used by make)
 set -eu
 
@@ -17,8 +18,9 @@ for arg in "$@"; do
     --bench) extra="$extra python3 python3-pandas python3-statsmodels python3-torch r-base-core" ;;
     --reference) extra="$extra python3 python3-statsmodels r-base-core" ;;
     --browser) extra="$extra chromium" ;;
+    --fuzz) extra="$extra clang libclang-rt-dev" ;;
     --if-missing) quiet=1 ;;
-    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tests/world.sh — the in-silico world end to end through bin/tldrlab:
-# determinism, scale (100,000 posts), the judge's speed and orderings on
-# baselines, the labelers' calibration over 5,000 pairs, the analysis
-# commands on generated records, and bad input. Prints one line per test
+# determinism, scale (100,000 posts), the judge's orderings on baselines,
+# the labelers' calibration over 5,000 pairs, the analysis commands on
+# generated records, and bad input. Prints one line per test
 # and "world: N passed, N failed, N skipped".
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -38,7 +38,8 @@ if head -1 "$tmp/w/tldr/valid2.jsonl" | grep -q '^{"id":"t3_[0-9a-z]\{6\}","subr
 if head -1 "$tmp/w/news/test.jsonl" | grep -q '^{"id":"[0-9a-f]\{40\}","site":"[a-z]*","title":".*","article":".*","highlights":".*"}$'; then
   ok "news in the CNN/DM format"; else bad "news in the CNN/DM format" "$(head -c 300 "$tmp/w/news/test.jsonl")"; fi
 
-# ---- scale: 100,000 posts in under a minute, no duplicates
+# ---- scale: 100,000 posts in under a minute, no duplicates (the judge's
+# speed on them is a benchmark: bench/judge.sh)
 cat >"$tmp/big.json" <<'EOF'
 {"world": {"splits": {"tldr": {"train": 100000, "valid1": 0, "valid2": 0, "test": 0}, "news": {"train": 0, "test": 0}}}}
 EOF
@@ -46,15 +47,11 @@ t0=$(date +%s.%N)
 run $T world generate --config "$tmp/big.json" --out "$tmp/big" --quiet
 t1=$(date +%s.%N)
 secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b - a}')
-if [ "$rc" = 0 ]; then in_range "100,000 posts generate in under a minute (seconds)" "$secs" 0 60; else bad "generate 100,000 posts" "exit $rc"; fi
+if [ "$rc" != 0 ]; then bad "generate 100,000 posts" "exit $rc"
+elif [ "$SANITIZED" = 1 ]; then skipped "100,000 posts generate in under a minute" "a sanitizer build ($secs s)"
+else in_range "100,000 posts generate in under a minute (seconds)" "$secs" 0 60; fi
 run $T world stats --format csv "$tmp/big"
 in_range "no duplicate posts among 100,000" "$(csv_get "$tmp/out" split train duplicates)" 0 0
-run $T baseline ref --world "$tmp/big" --split train --out "$tmp/big/ref.jsonl"
-t0=$(date +%s.%N)
-run $T world judge --world "$tmp/big" --summary --format csv "$tmp/big/ref.jsonl"
-t1=$(date +%s.%N)
-secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b - a}')
-if [ "$rc" = 0 ]; then in_range "the judge scores 100,000 summaries in seconds" "$secs" 0 20; else bad "judge 100,000" "exit $rc"; fi
 rm -rf "$tmp/big"
 
 # ---- stats
