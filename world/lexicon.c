@@ -614,6 +614,8 @@ static int parse_common(Ld *d, const cJSON *c)
         set_path(d, "intros");
         if (g < 0)
             return fail(d, it->string, "unknown relation group");
+        if (lx->intros[g].n) /* "none" and a group's own name, or a key twice: never overwrite (leak) */
+            return fail(d, it->string, "sentences for this group given twice");
         if (get_tpl(d, intros, it->string, 1, &lx->intros[g]) != 0)
             return -1;
     }

@@ -12,12 +12,14 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *path = fuzz_write("lexicon.json", data, size);
-    char *text = util_read_file(path, NULL); /* NUL-terminated, as world_open reads it */
+    size_t len = 0;
+    char *text = util_read_file(path, &len); /* NUL-terminated, as world_open reads it */
     TlError err;
-    cJSON *j = text ? json_parse_text(text, path, &err) : NULL;
-    free(text);
+    cJSON *j = text ? json_parse_text(text, len, path, &err) : NULL;
     Lexicon lx;
-    if (j && fuzz_status(lexicon_load_json(&lx, j, path, &err), &err) == 0)
+    JsonSrc src = {path, text, len, NULL};
+    if (j && fuzz_status(lexicon_load_json(&lx, j, &src, &err), &err) == 0)
         lexicon_free(&lx);
+    free(text);
     return 0;
 }

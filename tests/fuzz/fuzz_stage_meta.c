@@ -8,8 +8,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_write("meta.json", data, size);
-    char *name = stage_read_name(fuzz_dir());
     TlError err = {.msg = "no policy name"};
+    char *name = stage_read_name(fuzz_dir(), &err);
     fuzz_status(name ? 0 : -1, &err);
     free(name);
     return 0;
