@@ -123,7 +123,7 @@ def check_end_to_end(out, reps, c):
     c.max_rel("lengthctl vs peer: w and thetas", est, REL_TOL)
     c.max_rel("lengthctl vs peer: SEs", se, REL_TOL)
     one = load(os.path.join(out, "winrate_lc.json"))
-    if one.get("policies") != wj.get("policies") or one.get("lengthctl", {}).get("policies") != lcj["policies"] \
+    if one.get("policies") != load(os.path.join(out, "winrate.json"))["policies"] or one.get("lengthctl", {}).get("policies") != lcj["policies"] \
             or one["lengthctl"].get("length_coef") != lcj["length_coef"]:
         c.fail("one command (winrate --length-control) differs from winrate + lengthctl")
     else:
@@ -226,6 +226,8 @@ def main():
     tl_best, tl_med = w["tldrlab"].min(), w["tldrlab"].median()
     one_best, one_med = w["tldrlab_one"].min(), w["tldrlab_one"].median()
     pe_best, pe_med = w["peer"].min(), w["peer"].median()
+    tl_best, tl_med, one_best, one_med = float(tl_best), float(tl_med), float(one_best), float(one_med)
+    pe_best, pe_med = float(pe_best), float(pe_med)
     e2e_two = pe_best / tl_best
     e2e = pe_best / one_best
     pb = load(os.path.join(a.out, f"peer.{best_run}.json"))["seconds"]
@@ -336,9 +338,19 @@ def main():
         json.dump(summary, f, indent=1)
         f.write("\n")
 
+    # The sections other benchmarks write (judge_bench.py, gpt_bench.py) are
+    # kept, so that running this part alone does not erase them.
+    tail = ""
+    if os.path.exists(a.doc):
+        old = open(a.doc).read()
+        cut = [i for i in (old.find("\n## World judge"), old.find("\n## GPT engine")) if i >= 0]
+        if cut:
+            tail = old[min(cut):].lstrip("\n")
     tmp = f"{a.doc}.tmp.{os.getpid()}"
     with open(tmp, "w") as f:
         f.write("\n".join(L))
+        if tail:
+            f.write("\n" + tail)
     os.replace(tmp, a.doc)
     print(f"bench: end to end {e2e:.1f}x one command, {e2e_two:.1f}x two commands (tldrlab {one_best:.3f} s / "
           f"{tl_best:.3f} s, peer {pe_best:.3f} s, best of {a.reps}); "
