@@ -297,13 +297,15 @@ void stagelog_read(StageLog *l, const char *dir, double upto)
     free(p);
     if (!fp)
         return;
-    char line[4096];
-    if (!fgets(line, sizeof line, fp)) {
+    char *line = NULL; /* whole lines, however long: a row is never read as two */
+    size_t cap = 0;
+    if (getline(&line, &cap, fp) < 0) {
+        free(line);
         fclose(fp);
         return;
     }
     double *row = xmalloc((size_t)l->ncols * sizeof *row);
-    while (fgets(line, sizeof line, fp)) {
+    while (getline(&line, &cap, fp) >= 0) {
         char *q = line;
         int k = 0;
         for (; k < l->ncols; k++) {
@@ -322,6 +324,7 @@ void stagelog_read(StageLog *l, const char *dir, double upto)
         if (k >= l->ncols - 1 && !isnan(row[0]) && row[0] <= upto)
             stagelog_add(l, row);
     }
+    free(line);
     free(row);
     fclose(fp);
 }

@@ -148,3 +148,27 @@ void test_train_ppo_iteration(void)
           "a NaN score: expected -1, no update and a message naming the score; got %d, moved %g, '%s'", rc, moved,
           st.bad);
 }
+
+/* log.csv rows of any length are read whole (a 6000-byte number was read
+ * as two rows by a 4096-byte buffer). */
+void test_train_stagelog_long_row(void)
+{
+    StrBuf b;
+    sb_init(&b);
+    sb_add(&b, "step,loss\n1,0.");
+    for (int i = 0; i < 6000; i++)
+        sb_add(&b, "0");
+    sb_add(&b, "5\n2,0.25\n");
+    const char *p = t_write("log.csv", sb_str(&b));
+    char dir[512];
+    snprintf(dir, sizeof dir, "%.*s", (int)(strrchr(p, '/') - p), p);
+    static const char *const cols[] = {"step", "loss"};
+    StageLog l;
+    stagelog_init(&l, cols, 2);
+    stagelog_read(&l, dir, 1e9);
+    CHECK(l.n == 2, "expected 2 rows, got %zu", l.n);
+    if (l.n == 2)
+        CHECK(l.v[0] == 1 && l.v[2] == 2 && l.v[3] == 0.25, "expected steps 1 and 2, got %g and %g", l.v[0], l.v[2]);
+    stagelog_free(&l);
+    sb_free(&b);
+}
