@@ -155,20 +155,21 @@ void test_train_stagelog_long_row(void)
 {
     StrBuf b;
     sb_init(&b);
-    sb_add(&b, "step,loss\n1,0.");
+    sb_add(&b, "step,loss,kl\n1,0.5");
     for (int i = 0; i < 6000; i++)
         sb_add(&b, "0");
-    sb_add(&b, "5\n2,0.25\n");
+    sb_add(&b, ",7\n2,0.25,8\n");
     const char *p = t_write("log.csv", sb_str(&b));
     char dir[512];
     snprintf(dir, sizeof dir, "%.*s", (int)(strrchr(p, '/') - p), p);
-    static const char *const cols[] = {"step", "loss"};
+    static const char *const cols[] = {"step", "loss", "kl"};
     StageLog l;
-    stagelog_init(&l, cols, 2);
+    stagelog_init(&l, cols, 3);
     stagelog_read(&l, dir, 1e9);
     CHECK(l.n == 2, "expected 2 rows, got %zu", l.n);
     if (l.n == 2)
-        CHECK(l.v[0] == 1 && l.v[2] == 2 && l.v[3] == 0.25, "expected steps 1 and 2, got %g and %g", l.v[0], l.v[2]);
+        CHECK(l.v[0] == 1 && l.v[1] == 0.5 && l.v[2] == 7 && l.v[3] == 2,
+              "expected rows (1, 0.5, 7) and (2, ...), got (%g, %g, %g) and (%g, ...)", l.v[0], l.v[1], l.v[2], l.v[3]);
     stagelog_free(&l);
     sb_free(&b);
 }
