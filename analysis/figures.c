@@ -590,9 +590,14 @@ int fig_likert(const AxisSet *s, const FigOptions *o, Figure *f, TlError *err)
               "set grid ytics lc rgb \"#e0e0e0\"\nset xtics rotate by -25 nomirror\n"
               "set key top center horizontal\n"
               "plot ");
-    for (int a = 0; a < AXIS_N; a++)
-        sb_printf(b, "%s\\\n    data skip 1 using %d:%d:%d%s lc rgb \"%s\" title \"%s\"", a ? ", " : "",
-                  4 + 3 * a, 5 + 3 * a, 6 + 3 * a, a == 0 ? ":xtic(2)" : "", plot_color(a), axis_name((Axis)a));
+    /* A mean without an interval (one rating, or all equal: the CSV has
+     * no bounds) is drawn without a bar rather than left out. */
+    for (int a = 0; a < AXIS_N; a++) {
+        int m = 4 + 3 * a, lo = m + 1, hi = m + 2;
+        sb_printf(b, "%s\\\n    data skip 1 using %d:(valid(%d) ? $%d : $%d):(valid(%d) ? $%d : $%d)%s lc rgb \"%s\" "
+                     "title \"%s\"",
+                  a ? ", " : "", m, lo, lo, m, hi, hi, m, a == 0 ? ":xtic(2)" : "", plot_color(a), axis_name((Axis)a));
+    }
     sb_add(b, "\nset title \"Distribution of overall scores\"\n"
               "set style histogram rowstacked\n"
               "set style fill solid 0.9 border rgb \"white\"\n"
