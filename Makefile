@@ -55,11 +55,11 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-san
 # The built-in lexicon: world/lexicon/*.json compiled in as bytes.
 LEX_JSON := $(sort $(wildcard world/lexicon/*.json))
 LEX_C    := build/lexicon_data.c
-LIB_SRC := $(wildcard common/*.c analysis/*.c world/*.c train/*.c eval/*.c) $(LEX_C)
+LIB_SRC := $(wildcard common/*.c analysis/*.c world/*.c train/*.c eval/*.c sweep/*.c) $(LEX_C)
 CLI_SRC := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard tests/unit/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
-HDRS    := $(wildcard common/*.h analysis/*.h world/*.h train/*.h train/*.inc eval/*.h cli/*.h tests/unit/*.h \
+HDRS    := $(wildcard common/*.h analysis/*.h world/*.h train/*.h train/*.inc eval/*.h sweep/*.h cli/*.h tests/unit/*.h \
                       tests/fuzz/*.h tests/fuzz/*.inc)
 
 REL_OBJ := $(patsubst %.c,build/rel/%.o,$(LIB_SRC) $(CLI_SRC))
@@ -133,6 +133,7 @@ build/fuzzer/%.o: %.c $(HDRS)
 
 build/rel/cli/main.o build/dbg/cli/main.o build/fuzzer/cli/main.o: build/commit.h
 build/rel/world/world_io.o build/dbg/world/world_io.o build/fuzzer/world/world_io.o: build/commit.h
+build/rel/cli/cmd_sweep.o build/dbg/cli/cmd_sweep.o build/fuzzer/cli/cmd_sweep.o: build/commit.h
 
 $(LEX_C): $(LEX_JSON) scripts/embed-lexicon.sh
 	@mkdir -p build

@@ -45,7 +45,8 @@ enum {
     OPT_SAMPLE = 1 << 25,   /* lm-sample: --model --prompt --max-new --temperature --top-p --greedy --samples */
     OPT_CKPT = 1 << 26,     /* --checkpoint --batch (lm-dump) */
     OPT_STAGE = 1 << 27,    /* training stages: --from --rm --beta ... and the shared training flags */
-    OPT_GEN = 1 << 28       /* sample, bon: --model/--from --temperature --name --batch-size */
+    OPT_GEN = 1 << 28,      /* sample, bon: --model/--from --temperature --name --batch-size */
+    OPT_SWEEP = 1 << 29     /* sweep: --dry-run --only --force */
 };
 
 typedef enum { FMT_MD, FMT_CSV, FMT_JSON } OutFormat;
@@ -92,6 +93,9 @@ typedef struct {
     const char *from_dir, *rm_dir, *name;
     double beta, kl_target, no_eos_penalty;
     long epochs, minibatches, bon_n, kl_samples, limit;
+    /* sweep */
+    int dry_run, quiet;     /* quiet: --quiet was given */
+    const char *only, *force;
     /* example generator */
     long posts, comparisons, articles, workers;
     double dup_rate, length_coef;
@@ -262,6 +266,7 @@ int cmd_sft(CliOpts *o);
 int cmd_rm(CliOpts *o);
 int cmd_ppo(CliOpts *o);
 int cmd_bon(CliOpts *o);
+int cmd_sweep(CliOpts *o);
 int cmd_sample(CliOpts *o);
 int cmd_lm_dump(CliOpts *o);
 

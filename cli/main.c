@@ -205,6 +205,20 @@ static const Command COMMANDS[] = {
      "without EOS scores -1). Writes DIR/<dataset>_<split>.jsonl (samples of policy\n"
      "sup_<size>_bo<N>_rm_<size>) and DIR/meta.json, whose KL is log N - (N-1)/N.",
      cmd_bon, 0, "the folder to write (required)", NULL},
+    {"sweep", "the whole experiment from one config: world to report, resumable",
+     OPT_SWEEP | OPT_OUT | OPT_PROGRESS,
+     "CONFIG [--out DIR] [--dry-run] [--only LIST] [--force LIST]",
+     "Runs the experiment CONFIG describes (configs/README.md lists its keys): the world,\n"
+     "then per model size pretrain, sft, the labelers' comparisons of the supervised\n"
+     "policy's samples, the reward model, PPO for each beta and best-of-N for each N,\n"
+     "then every policy's evaluation (greedy samples on valid2 posts and news articles,\n"
+     "the labelers' comparisons with the references and 1-7 ratings, the gold judge,\n"
+     "the reward model's scores) and the report. Each stage is a tldrlab command run\n"
+     "in DIR (default results/NAME); DIR/manifest.json records each stage's status,\n"
+     "key, timings and command, and DIR/logs/ its output. Running it again resumes:\n"
+     "finished stages are skipped, a stopped training stage goes on from its\n"
+     "checkpoint, and a changed config reruns the stages it changes and those after.",
+     cmd_sweep, 1, "the run folder (default results/NAME, NAME from the config)", NULL},
     {"lm-sample", "print continuations from a model trained by lm-train",
      OPT_SAMPLE | OPT_SEED,
      "--model DIR [--prompt TEXT] [options]",

@@ -22,7 +22,7 @@ enum {
     O_SUMMARY, O_EXPERT, O_TITLE, O_JUDGE, O_DATA, O_MODEL, O_CHECKPOINT, O_LAYERS, O_CHANNELS, O_HEADS, O_CONTEXT, O_VOCAB, O_BATCH_SIZE,
     O_STEPS, O_LR, O_WARMUP, O_WD, O_CLIP, O_RESUME, O_CKPT_EVERY, O_EVAL_EVERY, O_PROMPT, O_MAXNEW, O_TEMP, O_TOPP,
     O_GREEDY, O_NSAMPLES, O_UNTIL, O_FROM, O_RMDIR, O_NAME, O_BETA, O_KLTARGET, O_NOEOS, O_EPOCHS, O_MINIBATCHES,
-    O_BON_N, O_KLSAMPLES, O_LIMIT
+    O_BON_N, O_KLSAMPLES, O_LIMIT, O_DRYRUN, O_ONLY, O_FORCE
 };
 
 typedef struct {
@@ -124,6 +124,11 @@ static const OptSpec SPECS[] = {
      "ppo: valid2 prompts for the final KL measurement (default 1000)"},
     {{"limit", required_argument, 0, O_LIMIT}, OPT_GEN, "N", "only the first N documents of the split"},
     {{"n", required_argument, 0, O_BON_N}, OPT_GEN, "N", "bon: samples per prompt (default 16)"},
+    {{"dry-run", no_argument, 0, O_DRYRUN}, OPT_SWEEP, NULL,
+     "print the plan (each stage, what it would do, its estimated time) and stop"},
+    {{"only", required_argument, 0, O_ONLY}, OPT_SWEEP, "LIST",
+     "run only these stages or groups (comma-separated ids such as ppo/s/b0.05, or world, pretrain, sft, comparisons, rm, ppo, bon, eval, report)"},
+    {{"force", required_argument, 0, O_FORCE}, OPT_SWEEP, "LIST", "rerun these stages or groups even when they are done"},
     {{"summary", no_argument, 0, O_SUMMARY}, OPT_SUMMARY, NULL,
      "judge: a table of means per dataset and policy instead of one line per sample"},
     {{"level", required_argument, 0, O_LEVEL}, OPT_LEVEL, "X", "interval level (default 0.95)"},
@@ -409,6 +414,9 @@ void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
         case O_NOEOS: o->no_eos_penalty = parse_real(o, "no-eos-penalty", optarg, -1e6, 1e6); break;
         case O_EPOCHS: o->epochs = parse_count(o, "epochs", optarg, 1, 1000); break;
         case O_MINIBATCHES: o->minibatches = parse_count(o, "minibatches", optarg, 1, 100000); break;
+        case O_DRYRUN: o->dry_run = 1; break;
+        case O_ONLY: o->only = optarg; break;
+        case O_FORCE: o->force = optarg; break;
         case O_LIMIT: o->limit = parse_count(o, "limit", optarg, 1, 100000000); break;
         case O_BON_N: o->bon_n = parse_count(o, "n", optarg, 1, 4096); break;
         case O_KLSAMPLES: o->kl_samples = parse_count(o, "kl-samples", optarg, 1, 10000000); break;
@@ -437,7 +445,7 @@ void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
         case O_RMSCORES: o->rm_path = optarg; break;
         case O_TITLE: o->title = optarg; break;
         case O_JUDGE: o->judge_path = optarg; break;
-        case O_QUIET: o->read.progress = 0; break;
+        case O_QUIET: o->read.progress = 0; o->quiet = 1; break;
         case O_PROGRESS: o->read.progress = 1; break;
         }
     }

@@ -18,4 +18,8 @@ while i < len(lines):
             i += 1
         h = subprocess.run(['bin/tldrlab', m.group(1), '--help'], capture_output=True, text=True).stdout
         out.extend(h.rstrip('\n').split('\n'))
-open(p, 'w').write('\n'.join(out))
+text = '\n'.join(out)
+# the command list: the block after "$ bin/tldrlab --help"
+top = subprocess.run(['bin/tldrlab', '--help'], capture_output=True, text=True).stdout.rstrip('\n')
+text = re.sub(r'(\$ bin/tldrlab --help\n)(.*?)(\n```)', lambda m: m.group(1) + top + m.group(3), text, count=1, flags=re.S)
+open(p, 'w').write(text)

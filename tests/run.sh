@@ -16,7 +16,8 @@ tests/world.sh | tee -a "$log" || status=1
 tests/lm.sh | tee -a "$log" || status=1
 tests/train.sh | tee -a "$log" || status=1
 tests/tour.sh | tee -a "$log" || status=1
-sum() { awk -v k="$1" '/^(unit|fuzz|cli|world|lm|train|tour): /{for(i=1;i<=NF;i++) if($(i+1) ~ "^"k) s+=$i} END{print s+0}' "$log"; }
+tests/sweep.sh | tee -a "$log" || status=1
+sum() { awk -v k="$1" '/^(unit|fuzz|cli|world|lm|train|tour|sweep): /{for(i=1;i<=NF;i++) if($(i+1) ~ "^"k) s+=$i} END{print s+0}' "$log"; }
 p=$(sum passed) f=$(sum failed) s=$(sum skipped)
 if [ "$status" != 0 ] && [ "$f" = 0 ]; then f=1; echo "a test program failed without reporting a count"; fi
 echo "$s skipped"

@@ -1,0 +1,116 @@
+/* sweep.h — the config-driven experiment (`tldrlab sweep CONFIG`): the
+ * config, validated before anything runs; the stage graph it implies; the
+ * manifest that records each stage's status, and the runner that resumes.
+ *
+ * A stage is one tldrlab command (pretrain, sft, sample, label compare,
+ * rm train, ppo, bon, world judge, report, ...) with its arguments, run as
+ * a child process of the same binary, or a step the runner does itself
+ * (writing a config file or merging the policies' meta.json). Its key is a
+ * hash of its command, of the keys of the stages it depends on and of the
+ * tldrlab version: a stage whose key is in the manifest as done, with its
+ * outputs present, is skipped; a changed config changes the keys of the
+ * stages it affects and of every stage after them, which then rerun. A
+ * training stage stopped midway resumes from its checkpoint (--resume). */
+#ifndef TL_SWEEP_H
+#define TL_SWEEP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+#include "common/err.h"
+#include "common/jsonl.h"
+
+#define SWEEP_MAX_SIZES 8
+#define SWEEP_MAX_LIST 16
+
+typedef struct {
+    char name[32];
+    long L, C, NH;
+} SweepSize;
+
+typedef struct {
+    long steps, batch;
+    double lr;
+} SweepTrain;
+
+typedef struct {
+    char *path;            /* the config file */
+    JsonFile file;         /* its text and tree, for messages */
+    char name[64];
+    uint64_t seed;
+    cJSON *world_run;      /* {"seed", "world", "reference", "judge", "labelers"}: world generate's config */
+    long vocab, context;
+    SweepSize sizes[SWEEP_MAX_SIZES];
+    int nsizes;
+    SweepTrain pretrain, sft, rm;
+    long cmp_posts, cmp_labels;
+    double cmp_temps[SWEEP_MAX_LIST];
+    int ncmp_temps;
+    double betas[SWEEP_MAX_LIST];
+    int nbetas;
+    long ppo_iterations, ppo_episodes;
+    double ppo_lr;
+    long bon_n[SWEEP_MAX_LIST];
+    int nbon;
+    long eval_posts, eval_articles, eval_labels;
+    char title[160];
+} SweepConfig;
+
+/* Reads and validates path: every key known, of the right type and in
+ * range (docs in configs/README.md). Returns 0, or -1 with err =
+ * "path:line: key.path: problem". sweep_config_free accepts a config
+ * that failed to read. */
+int sweep_config_read(SweepConfig *c, const char *path, TlError *err);
+
+/* The config with every default filled in (caller frees with cJSON_Delete). */
+cJSON *sweep_config_resolved(const SweepConfig *c);
+void sweep_config_free(SweepConfig *c);
+
+/* STAGE_CMD runs argv; STAGE_WRITE writes text to out; STAGE_CONCAT
+ * writes the CSV files of its inputs one after the other under the first
+ * one's header; STAGE_MERGE_META merges its inputs' meta.json into one
+ * {"policies": {...}}. */
+typedef enum { STAGE_CMD, STAGE_WRITE, STAGE_CONCAT, STAGE_MERGE_META } StageKind;
+
+typedef struct {
+    char id[96];           /* "pretrain/s", "ppo/s/b0.05" */
+    char group[24];        /* "pretrain", "ppo", ... (for --only, --force) */
+    StageKind kind;
+    char **argv;           /* STAGE_CMD: tldrlab's arguments (argv[0] is the command), NULL-terminated */
+    int argc;
+    char *out;             /* the output (a folder or a file) relative to the run folder */
+    char *text;            /* STAGE_WRITE: the file's contents */
+    int resumable;         /* a training stage: --resume when its checkpoint exists */
+    int deps[24];
+    int ndeps;
+    double est_seconds;    /* the plan's estimate */
+    uint64_t key;
+} Stage;
+
+typedef struct {
+    Stage *st;
+    size_t n, cap;
+    char *dir;             /* the run folder */
+} SweepPlan;
+
+/* Builds the stage graph of c, to run in dir, in an order where every
+ * stage comes after the stages it depends on. */
+void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p);
+void sweep_plan_free(SweepPlan *p);
+
+typedef struct {
+    const char *self;      /* the tldrlab binary to run stages with */
+    const char *only;      /* comma-separated stage ids or groups: run only these (others must be done) */
+    const char *force;     /* comma-separated stage ids or groups: rerun even when done */
+    int dry_run, quiet;
+    const char *config_path;
+    const char *commit;    /* git describe of the build, for the manifest */
+} SweepRun;
+
+/* Runs (or with dry_run, prints) the plan, keeping DIR/manifest.json.
+ * Returns 0, or the exit code of the first stage that failed (the
+ * manifest says which; rerunning the same command resumes). */
+int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *err);
+
+#endif

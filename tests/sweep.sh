@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# tests/sweep.sh — `tldrlab sweep` on tests/data/sweep_tiny.json: config
+# validation, the plan, a whole run, resume after SIGKILL at a few points
+# to the same report, and a changed config rerunning only what it changes.
+# Prints "sweep: N passed, N failed, N skipped".
+set -u
+. "$(dirname "$0")/lib.sh"
+CFG=tests/data/sweep_tiny.json
+TA=$(cd "$(dirname "$T")" && pwd)/$(basename "$T") # stages run from the run folder
+
+# ---- config validation: file:line: key.path: problem, exit 2, nothing run
+bad_cfg() { # NAME MESSAGE JSON
+  printf '%s\n' "$3" > "$tmp/bad.json"
+  expect_err "config: $1" 2 "$tmp/bad.json:$2" $T sweep "$tmp/bad.json" --out "$tmp/never"
+}
+bad_cfg "an unknown key" '2: wrold: unknown key (known here: name, seed, world, reference, judge, labelers, tokenizer, context, sizes, pretrain, sft, comparisons, rm, ppo, bon, eval, report)' '{"name": "x",
+ "wrold": {}}'
+bad_cfg "a beta out of range" '3: ppo.betas[2]: must be > 0' '{"name": "x",
+ "ppo": {"iterations": 2,
+         "betas": [0.1, 0.2, -1]}}'
+bad_cfg "a wrong type" '2: sft.steps: expected a whole number from 1 to 100000000' '{
+ "sft": {"steps": "many"}}'
+bad_cfg "a world setting, checked by the world's reader" '2: world.splits.tldr.train: expected a whole number of documents from 0 to 10000000' '{
+ "world": {"splits": {"tldr": {"train": -5}}}}'
+bad_cfg "heads that do not divide the channels" '2: sizes[0].NH: expected a divisor of C = 32, got 5' '{
+ "sizes": [{"name": "a", "L": 1, "C": 32, "NH": 5}]}'
+bad_cfg "a name that is not a folder name" '1: name: expected letters, digits, '"'"'_'"'"', '"'"'-'"'"' or '"'"'.'"'"' (it names folders and policies), got '"'"'a b'"'"'' '{"name": "a b"}'
+check "config errors run nothing" test ! -e "$tmp/never"
+
+# ---- the plan
+run $T sweep $CFG --out "$tmp/r1" --dry-run
+check "dry run: every stage in the plan (expected 50 rows)" test "$(grep '^| [a-z]' "$tmp/out" | grep -vc '^| stage |')" = 50
+check "dry run: stages in order (world before pretrain before sft before ppo before report)" \
+  test "$(grep -o '^| [a-z/._0-9]* |' "$tmp/out" | tr -d '| ' | grep -v '^stage$' | grep -n -x -e world -e pretrain/xs -e sft/xs -e ppo/xs/b0.05 -e report | cut -d: -f1 | tr '\n' ' ')" = "2 8 9 16 50 "
+check "dry run: a stage's command as tldrlab runs it" grep -qF '| ppo/xs/b0.2 | run | ' "$tmp/out"
+check "dry run writes nothing" test ! -e "$tmp/r1/manifest.json"
+
+# ---- a whole run
+run $TA sweep $CFG --out "$tmp/r1" --quiet
+check "sweep: exit 0 (got $rc)" test "$rc" = 0
+check "sweep: the report" test -s "$tmp/r1/report/report.html" -a -s "$tmp/r1/report/tables/tldr_winrate.csv"
+m=$tmp/r1/manifest.json
+check "manifest: every stage done (expected 50)" test "$(grep -c '"status":[[:space:]]*"done"' "$m")" = 50
+check "manifest: version, commit and the resolved config" python3 -c "import json,sys; m=json.load(open(sys.argv[1])); assert m['tldrlab_version'] and m['commit'] and m['resolved_config']['ppo']['episodes'] == 8 and m['resolved_config']['sft']['lr'] == 0.001" "$m"
+check "every policy evaluated against the references (pretrained, supervised, 2 PPO, best-of-2 and -4)" \
+  test "$(awk -F, 'NR > 1 {print $1}' "$tmp/r1/report/tables/tldr_winrate.csv" | sort | tr -d '"' | tr '\n' ' ')" = "pretrain_0.03m sup_0.03m sup_0.03m_bo2_rm_0.03m sup_0.03m_bo4_rm_0.03m sup_0.03m_ppo_rm_0.03m_b0.05 sup_0.03m_ppo_rm_0.03m_b0.2 "
+run $TA sweep $CFG --out "$tmp/r1"
+check "again: nothing to run" grep -q "^sweep tiny: 50 stages, 0 to run" "$tmp/err"
+
+# ---- SIGKILL at a few points, then the same command resumes to the same report
+kill_when() { # PATTERN: start the sweep, SIGKILL it (and its stage) once the manifest matches
+  $TA sweep $CFG --out "$tmp/r2" --quiet >/dev/null 2>&1 &
+  local pid=$! i
+  for i in $(seq 600); do
+    grep -q "$1" "$tmp/r2/manifest.json" 2>/dev/null && break
+    sleep 0.1
+  done
+  pkill -9 -P $pid 2>/dev/null; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+}
+kill_when '"pretrain/xs":'
+sleep 0.5
+kill_when '"ppo/xs/b0.05":'
+run $TA sweep $CFG --out "$tmp/r2" --quiet
+check "killed twice, then resumed: exit 0 (got $rc)" test "$rc" = 0
+same=1
+for f in "$tmp"/r1/report/tables/*.csv; do
+  cmp -s "$f" "$tmp/r2/report/tables/${f##*/}" || { same=0; echo "  differs: ${f##*/}"; }
+done
+check "killed twice, then resumed: the report's tables equal a straight run's" test "$same" = 1
+check "killed twice, then resumed: the PPO checkpoint equals a straight run's" cmp -s "$tmp/r1/policies/ppo_xs_b0.2/model.ckpt" "$tmp/r2/policies/ppo_xs_b0.2/model.ckpt"
+
+# ---- a changed config reruns only what it changes
+sed 's/"betas": \[0.05, 0.2\]/"betas": [0.05, 0.3]/' $CFG > "$tmp/cfg_b.json"
+run $T sweep "$tmp/cfg_b.json" --out "$tmp/r1" --dry-run
+todo=$(grep -v '| done |' "$tmp/out" | grep -v '^| stage |' | grep -o '^| [a-z][^ ]* |' | tr -d '| ' | tr '\n' ' ')
+check "a new beta: only its PPO stage, its evaluation and the report run (got: $todo)" \
+  test "$todo" = "ppo/xs/b0.3 eval/ppo_xs_b0.3/tldr eval/ppo_xs_b0.3/tldr/compare eval/ppo_xs_b0.3/tldr/rate eval/ppo_xs_b0.3/news eval/ppo_xs_b0.3/news/compare eval/ppo_xs_b0.3/news/rate eval/rm_scores/xs eval/judge report/meta report/rm_scores report "
+sed 's/"iterations": 2/"iterations": 3/' $CFG > "$tmp/cfg_i.json"
+run $T sweep "$tmp/cfg_i.json" --out "$tmp/r1" --dry-run
+check "more PPO iterations: every PPO stage reruns, training before it does not" \
+  sh -c "grep -q '| ppo/xs/b0.05 | rerun (its inputs changed) |' '$tmp/out' && grep -q '| ppo/xs/b0.2 | rerun' '$tmp/out' && grep -q '| rm/xs | done |' '$tmp/out' && grep -q '| sft/xs | done |' '$tmp/out'"
+run $T sweep $CFG --out "$tmp/r1" --dry-run --only report --force report
+check "--force: a done stage reruns" grep -q '| report | run |' "$tmp/out"
+expect_err "--only: a stage whose input is not done is refused" 2 "tldrlab sweep: --only: stage report/rm_scores needs eval/rm_scores/xs, which is not done; run it first (or without --only)" \
+  $T sweep "$tmp/cfg_b.json" --out "$tmp/r1" --only ppo,report --dry-run
+
+finish sweep
