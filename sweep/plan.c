@@ -48,6 +48,7 @@ static int add(SweepPlan *p, StageKind kind, const char *group, const char *id, 
     s->out = xstrdup(out);
     s->resumable = resumable;
     s->est_seconds = est;
+    s->size = -1;
     if (x) {
         s->argv = xcalloc((size_t)x->n + 1, sizeof *s->argv);
         memcpy(s->argv, x->a, (size_t)x->n * sizeof *s->argv);
@@ -78,19 +79,44 @@ static int arg_samples(const SweepPlan *p, Args *x, const int *st, int n, int *d
     return n;
 }
 
-/* Rough seconds for a training stage: 6 FLOP per parameter per token at
- * RATE FLOP/s (docs/benchmarks.md measures 164 GFLOP/s for the training
- * step on L6 C256; tiny models run far below it). */
-#define RATE 2.0e10
-
-static double params_of(const SweepSize *z, long V, long T)
+/* The labelers' comparisons of samples stage sm (policy pname, dataset ds,
+ * d = 1 for news) with the references of stage ref, and their 1-7 ratings
+ * of it; both added to evals. */
+static void eval_stages(SweepPlan *p, Args *x, const SweepConfig *c, const char *pname, const char *ds, int d, int sm,
+                        int ref, int *evals, int *nevals)
 {
-    return (double)z->L * 12.0 * (double)z->C * (double)z->C + (double)(V + T) * (double)z->C;
+    char bn[96], id[128], out[160];
+    snprintf(bn, sizeof bn, "eval_%s_%s", pname, ds);
+    snprintf(id, sizeof id, "eval/%s/%s/compare", pname, ds);
+    snprintf(out, sizeof out, "comparisons/%s.json", bn);
+    arg(x, "label"), arg(x, "compare"), arg(x, "--world"), arg(x, "data/world"), arg(x, "--batch-name"), arg(x, "%s", bn),
+        arg(x, "--labels"), arg(x, "%ld", c->eval_labels), arg(x, "--seed"), arg(x, "%d", 300 + d), arg(x, "--out"),
+        arg(x, "%s", out), arg(x, "--quiet"), arg(x, "%s", p->st[sm].out), arg(x, "%s", p->st[ref].out);
+    evals[(*nevals)++] = add(p, STAGE_CMD, "eval", id, out, x, 0, 1, (int[]){sm, ref, -1});
+    snprintf(id, sizeof id, "eval/%s/%s/rate", pname, ds);
+    snprintf(out, sizeof out, "axis_evals/%s.json", bn);
+    arg(x, "label"), arg(x, "rate"), arg(x, "--world"), arg(x, "data/world"), arg(x, "--batch-name"), arg(x, "%s", bn),
+        arg(x, "--labels"), arg(x, "1"), arg(x, "--seed"), arg(x, "%d", 400 + d), arg(x, "--out"), arg(x, "%s", out),
+        arg(x, "--quiet"), arg(x, "%s", p->st[sm].out);
+    evals[(*nevals)++] = add(p, STAGE_CMD, "eval", id, out, x, 0, 1, (int[]){sm, -1});
 }
 
-static double train_secs(const SweepSize *z, long V, long T, long steps, long batch, long tokens)
+/* A stage's work in tokens through a forward and backward pass of its
+ * model (sweep_estimate turns it into seconds): training is steps x batch
+ * x T; sampling a prompt of up to T tokens and a summary with the KV
+ * cache costs about half of that per document (forward only, about a
+ * third of forward and backward, for the prompt and the new tokens); a
+ * PPO iteration about 10 per episode (rollout, four scoring passes, four
+ * epochs of policy and value updates); best-of-N's N samples and their
+ * scoring about 0.6 per sample. */
+#define SAMPLE_WORK 0.5
+#define PPO_WORK 10.0
+#define BON_WORK 0.6
+
+static void set_work(SweepPlan *p, int i, int size, double tokens)
 {
-    return 6.0 * params_of(z, V, T) * (double)steps * (double)batch * (double)tokens / RATE + 1.0;
+    p->st[i].size = size;
+    p->st[i].work = tokens;
 }
 
 void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
@@ -144,6 +170,20 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
     int metas[128], nmetas = 0;        /* stages whose folder has a meta.json */
     int rmscores[SWEEP_MAX_SIZES], nrms = 0;
     int judged[256], njudged = 0;      /* samples judged by gold */
+    /* Summaries without a model, evaluated as the policies are: the first
+     * three sentences (lead-3) and the title, on both datasets. */
+    static const char *const BASES[] = {"lead3", "title"};
+    for (int b = 0; b < 2; b++)
+        for (int d = 0; d < (ref_news >= 0 ? 2 : 1); d++) {
+            const char *ds = d ? "news" : "tldr";
+            snprintf(id, sizeof id, "baselines/%s_%s", BASES[b], ds);
+            snprintf(out, sizeof out, "samples/eval/%s_%s.jsonl", BASES[b], ds);
+            arg(&x, "baseline"), arg(&x, "%s", BASES[b]), arg(&x, "--world"), arg(&x, "%s", W), arg(&x, "--dataset"),
+                arg(&x, "%s", ds), arg(&x, "--out"), arg(&x, "%s", out);
+            int sm = add(p, STAGE_CMD, "baselines", id, out, &x, 0, 1, (int[]){world, -1});
+            judged[njudged++] = sm;
+            eval_stages(p, &x, c, BASES[b], ds, d, sm, d ? ref_news : ref_tldr, evals, &nevals);
+        }
     for (int si = 0; si < c->nsizes; si++) {
         const SweepSize *z = &c->sizes[si];
         const char *S = z->name;
@@ -155,8 +195,8 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
         arg(&x, "--steps"), arg(&x, "%ld", c->pretrain.steps), arg(&x, "--batch-size"), arg(&x, "%ld", c->pretrain.batch),
             arg(&x, "--lr"), arg(&x, "%.15g", c->pretrain.lr), arg(&x, "--seed"), arg(&x, "%llu", (unsigned long long)c->seed),
             arg(&x, "--quiet");
-        int pre = add(p, STAGE_CMD, "pretrain", id, out, &x, 1,
-                      train_secs(z, V, T, c->pretrain.steps, c->pretrain.batch, T), (int[]){world, -1});
+        int pre = add(p, STAGE_CMD, "pretrain", id, out, &x, 1, 1, (int[]){world, -1});
+        set_work(p, pre, si, (double)c->pretrain.steps * (double)c->pretrain.batch * (double)T);
         metas[nmetas++] = pre;
 
         snprintf(id, sizeof id, "sft/%s", S);
@@ -166,8 +206,8 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
             arg(&x, "--out"), arg(&x, "%s", sup), arg(&x, "--steps"), arg(&x, "%ld", c->sft.steps), arg(&x, "--batch-size"),
             arg(&x, "%ld", c->sft.batch), arg(&x, "--lr"), arg(&x, "%.15g", c->sft.lr), arg(&x, "--seed"),
             arg(&x, "%llu", (unsigned long long)c->seed + 1), arg(&x, "--quiet");
-        int sft = add(p, STAGE_CMD, "sft", id, sup, &x, 1, train_secs(z, V, T, c->sft.steps, c->sft.batch, T),
-                      (int[]){pre, -1});
+        int sft = add(p, STAGE_CMD, "sft", id, sup, &x, 1, 1, (int[]){pre, -1});
+        set_work(p, sft, si, (double)(c->sft.steps) * (double)(c->sft.batch) * (double)(T));
         metas[nmetas++] = sft;
 
         /* The labelers compare the supervised policy's samples at each
@@ -180,8 +220,8 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
                 arg(&x, "--split"), arg(&x, "train"), arg(&x, "--dataset"), arg(&x, "tldr"), arg(&x, "--limit"),
                 arg(&x, "%ld", c->cmp_posts), arg(&x, "--temperature"), arg(&x, "%g", c->cmp_temps[k]), arg(&x, "--seed"),
                 arg(&x, "%d", 100 + k), arg(&x, "--out"), arg(&x, "%s", out), arg(&x, "--quiet");
-            smp[k] = add(p, STAGE_CMD, "comparisons", id, out, &x, 0,
-                         train_secs(z, V, T, 1, c->cmp_posts, 48) / 3, (int[]){sft, -1});
+            smp[k] = add(p, STAGE_CMD, "comparisons", id, out, &x, 0, 1, (int[]){sft, -1});
+            set_work(p, smp[k], si, SAMPLE_WORK * (double)c->cmp_posts * (double)T);
         }
         smp[c->ncmp_temps] = ref_train;
         int cmps[SWEEP_MAX_LIST * SWEEP_MAX_LIST], ncmps = 0;
@@ -213,7 +253,8 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
             rdeps[nr++] = cmps[k];
         }
         rdeps[nr] = -1;
-        int rmst = add(p, STAGE_CMD, "rm", id, rm, &x, 1, train_secs(z, V, T, c->rm.steps, c->rm.batch * 2, T), rdeps);
+        int rmst = add(p, STAGE_CMD, "rm", id, rm, &x, 1, 1, rdeps);
+        set_work(p, rmst, si, (double)(c->rm.steps) * (double)(c->rm.batch * 2) * (double)(T));
         metas[nmetas++] = rmst;
 
         /* The policies to evaluate: pretrained, supervised, PPO per beta. */
@@ -229,8 +270,8 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
                 arg(&x, "%ld", c->ppo_episodes), arg(&x, "--lr"), arg(&x, "%.15g", c->ppo_lr), arg(&x, "--seed"),
                 arg(&x, "%llu", (unsigned long long)c->seed + 3), arg(&x, "--quiet");
             /* an iteration: rollouts, four scorings, 4 epochs of policy and value updates */
-            pol[npol] = add(p, STAGE_CMD, "ppo", id, out, &x, 1,
-                            train_secs(z, V, T, c->ppo_iterations, c->ppo_episodes * 6, T), (int[]){sft, rmst, -1});
+            pol[npol] = add(p, STAGE_CMD, "ppo", id, out, &x, 1, 1, (int[]){sft, rmst, -1});
+            set_work(p, pol[npol], si, PPO_WORK * (double)c->ppo_iterations * (double)c->ppo_episodes * (double)T);
             metas[nmetas++] = pol[npol++];
         }
         int scored[2 + 2 * SWEEP_MAX_LIST], nscored = 0;
@@ -245,28 +286,12 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
                     arg(&x, "--dataset"), arg(&x, "%s", ds), arg(&x, "--limit"),
                     arg(&x, "%ld", d ? c->eval_articles : c->eval_posts), arg(&x, "--out"), arg(&x, "%s", out),
                     arg(&x, "--quiet");
-                int sm = add(p, STAGE_CMD, "eval", id, out, &x, 0,
-                             train_secs(z, V, T, 1, d ? c->eval_articles : c->eval_posts, 48) / 3,
-                             (int[]){pol[k], -1});
+                int sm = add(p, STAGE_CMD, "eval", id, out, &x, 0, 1, (int[]){pol[k], -1});
+                set_work(p, sm, si, SAMPLE_WORK * (double)(d ? c->eval_articles : c->eval_posts) * (double)T);
                 judged[njudged++] = sm;
                 if (!d)
                     scored[nscored++] = sm;
-                char bn[96];
-                snprintf(bn, sizeof bn, "eval_%s_%s", pname, ds);
-                snprintf(id, sizeof id, "eval/%s/%s/compare", pname, ds);
-                snprintf(out, sizeof out, "comparisons/%s.json", bn);
-                int ref = d ? ref_news : ref_tldr;
-                arg(&x, "label"), arg(&x, "compare"), arg(&x, "--world"), arg(&x, "%s", W), arg(&x, "--batch-name"),
-                    arg(&x, "%s", bn), arg(&x, "--labels"), arg(&x, "%ld", c->eval_labels), arg(&x, "--seed"),
-                    arg(&x, "%d", 300 + d), arg(&x, "--out"), arg(&x, "%s", out), arg(&x, "--quiet"),
-                    arg(&x, "%s", p->st[sm].out), arg(&x, "%s", p->st[ref].out);
-                evals[nevals++] = add(p, STAGE_CMD, "eval", id, out, &x, 0, 1, (int[]){sm, ref, -1});
-                snprintf(id, sizeof id, "eval/%s/%s/rate", pname, ds);
-                snprintf(out, sizeof out, "axis_evals/%s.json", bn);
-                arg(&x, "label"), arg(&x, "rate"), arg(&x, "--world"), arg(&x, "%s", W), arg(&x, "--batch-name"),
-                    arg(&x, "%s", bn), arg(&x, "--labels"), arg(&x, "1"), arg(&x, "--seed"), arg(&x, "%d", 400 + d),
-                    arg(&x, "--out"), arg(&x, "%s", out), arg(&x, "--quiet"), arg(&x, "%s", p->st[sm].out);
-                evals[nevals++] = add(p, STAGE_CMD, "eval", id, out, &x, 0, 1, (int[]){sm, -1});
+                eval_stages(p, &x, c, pname, ds, d, sm, d ? ref_news : ref_tldr, evals, &nevals);
             }
         }
         /* Best-of-N: N samples per valid2 post, the reward model's best kept. */
@@ -277,8 +302,8 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
                 arg(&x, "%s", rm), arg(&x, "--n"), arg(&x, "%ld", c->bon_n[k]), arg(&x, "--dataset"), arg(&x, "tldr"),
                 arg(&x, "--limit"), arg(&x, "%ld", c->eval_posts), arg(&x, "--seed"),
                 arg(&x, "%llu", (unsigned long long)c->seed + 4), arg(&x, "--out"), arg(&x, "%s", out), arg(&x, "--quiet");
-            int bon = add(p, STAGE_CMD, "bon", id, out, &x, 0,
-                          train_secs(z, V, T, 1, c->eval_posts * c->bon_n[k], 48) / 2, (int[]){sft, rmst, -1});
+            int bon = add(p, STAGE_CMD, "bon", id, out, &x, 0, 1, (int[]){sft, rmst, -1});
+            set_work(p, bon, si, BON_WORK * (double)c->eval_posts * (double)c->bon_n[k] * (double)T);
             metas[nmetas++] = bon;
             char bs[600], bn[96];
             snprintf(bs, sizeof bs, "%s/tldr_valid2.jsonl", out);

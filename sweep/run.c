@@ -333,6 +333,12 @@ static const char *const ACT_NAME[] = {"done", "run", "resume", "rerun (its inpu
 int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *err)
 {
     compute_keys(p);
+    double spt[SWEEP_MAX_SIZES];
+    sweep_estimate(p, c, spt);
+    char speeds[400] = "";
+    for (int k = 0; k < c->nsizes; k++)
+        snprintf(speeds + strlen(speeds), sizeof speeds - strlen(speeds), "%s%s %.3g us/token", k ? ", " : "",
+                 c->sizes[k].name, 1e6 * spt[k]);
     if (util_mkdir_p(p->dir) != 0) {
         tlerr_set(err, "%s: cannot create the run folder: %s", p->dir, strerror(errno));
         return 1;
@@ -382,13 +388,14 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
                    act[i] > ACT_SKIP && sel[i] ? est : "");
             if (s->kind == STAGE_CMD)
                 for (int k = 0; k < s->argc; k++)
-                    printf("%s%s", k ? " " : "`tldrlab ", s->argv[k]);
+                    printf(strchr(s->argv[k], ' ') ? "%s'%s'" : "%s%s", k ? " " : "`tldrlab ", s->argv[k]);
             printf("%s |\n", s->kind == STAGE_CMD ? "`" : s->kind == STAGE_WRITE ? "(written by sweep)"
                                                            : s->kind == STAGE_CONCAT ? "(the inputs' CSV, concatenated)"
                                                                                      : "(the inputs' meta.json, merged)");
         }
-        printf("\nEstimated time of what is left: %s (training stages at an assumed 20 GFLOP/s; evaluation "
-               "roughly).\n", tot);
+        printf("\nEstimated time of what is left: %s, from the speed measured just now of a training step "
+               "(forward and backward) per size: %s; sampling, PPO and best-of-N are counted in such steps "
+               "(sweep/plan.c), each command adds about a second.\n", tot, speeds);
         free(rec);
         free(act);
         free(sel);
@@ -407,7 +414,8 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
     for (size_t i = 0; i < p->n; i++)
         todo += act[i] > ACT_SKIP && sel[i];
     if (!r->quiet)
-        fprintf(stderr, "sweep %s: %zu stages, %zu to run (about %s), in %s\n", c->name, p->n, todo, tot, p->dir);
+        fprintf(stderr, "sweep %s: %zu stages, %zu to run (about %s at %s), in %s\n", c->name, p->n, todo, tot, speeds,
+                p->dir);
     int rc = 0;
     for (size_t i = 0; i < p->n && rc == 0; i++) {
         Stage *s = &p->st[i];

@@ -82,9 +82,11 @@ typedef struct {
     char *out;             /* the output (a folder or a file) relative to the run folder */
     char *text;            /* STAGE_WRITE: the file's contents */
     int resumable;         /* a training stage: --resume when its checkpoint exists */
-    int deps[24];
+    int deps[512];
     int ndeps;
-    double est_seconds;    /* the plan's estimate */
+    double est_seconds;    /* the estimate: fixed seconds, plus work at the measured speed (sweep_estimate) */
+    int size;              /* the model size (index in the config) the work runs on; -1: none */
+    double work;           /* tokens through a forward and backward pass of that size's model */
     uint64_t key;
 } Stage;
 
@@ -98,6 +100,12 @@ typedef struct {
  * stage comes after the stages it depends on. */
 void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p);
 void sweep_plan_free(SweepPlan *p);
+
+/* Measures each size's seconds per token of a forward and backward pass
+ * (one warm-up step, then two timed steps on random tokens) into
+ * sec_per_token (c->nsizes), and adds work x that to each stage's
+ * estimate. */
+void sweep_estimate(SweepPlan *p, const SweepConfig *c, double *sec_per_token);
 
 typedef struct {
     const char *self;      /* the tldrlab binary to run stages with */

@@ -29,9 +29,9 @@ check "config errors run nothing" test ! -e "$tmp/never"
 
 # ---- the plan
 run $T sweep $CFG --out "$tmp/r1" --dry-run
-check "dry run: every stage in the plan (expected 50 rows)" test "$(grep '^| [a-z]' "$tmp/out" | grep -vc '^| stage |')" = 50
+check "dry run: every stage in the plan (expected 62 rows)" test "$(grep '^| [a-z]' "$tmp/out" | grep -vc '^| stage |')" = 62
 check "dry run: stages in order (world before pretrain before sft before ppo before report)" \
-  test "$(grep -o '^| [a-z/._0-9]* |' "$tmp/out" | tr -d '| ' | grep -v '^stage$' | grep -n -x -e world -e pretrain/xs -e sft/xs -e ppo/xs/b0.05 -e report | cut -d: -f1 | tr '\n' ' ')" = "2 8 9 16 50 "
+  test "$(grep -o '^| [a-z/._0-9]* |' "$tmp/out" | tr -d '| ' | grep -v '^stage$' | grep -n -x -e world -e pretrain/xs -e sft/xs -e ppo/xs/b0.05 -e report | cut -d: -f1 | tr '\n' ' ')" = "2 20 21 28 62 "
 check "dry run: a stage's command as tldrlab runs it" grep -qF '| ppo/xs/b0.2 | run | ' "$tmp/out"
 check "dry run writes nothing" test ! -e "$tmp/r1/manifest.json"
 
@@ -40,12 +40,12 @@ run $TA sweep $CFG --out "$tmp/r1" --quiet
 check "sweep: exit 0 (got $rc)" test "$rc" = 0
 check "sweep: the report" test -s "$tmp/r1/report/report.html" -a -s "$tmp/r1/report/tables/tldr_winrate.csv"
 m=$tmp/r1/manifest.json
-check "manifest: every stage done (expected 50)" test "$(grep -c '"status":[[:space:]]*"done"' "$m")" = 50
+check "manifest: every stage done (expected 62)" test "$(grep -c '"status":[[:space:]]*"done"' "$m")" = 62
 check "manifest: version, commit and the resolved config" python3 -c "import json,sys; m=json.load(open(sys.argv[1])); assert m['tldrlab_version'] and m['commit'] and m['resolved_config']['ppo']['episodes'] == 8 and m['resolved_config']['sft']['lr'] == 0.001" "$m"
-check "every policy evaluated against the references (pretrained, supervised, 2 PPO, best-of-2 and -4)" \
-  test "$(awk -F, 'NR > 1 {print $1}' "$tmp/r1/report/tables/tldr_winrate.csv" | sort | tr -d '"' | tr '\n' ' ')" = "pretrain_0.03m sup_0.03m sup_0.03m_bo2_rm_0.03m sup_0.03m_bo4_rm_0.03m sup_0.03m_ppo_rm_0.03m_b0.05 sup_0.03m_ppo_rm_0.03m_b0.2 "
+check "every policy evaluated against the references (lead-3, title, pretrained, supervised, 2 PPO, best-of-2 and -4)" \
+  test "$(awk -F, 'NR > 1 {print $1}' "$tmp/r1/report/tables/tldr_winrate.csv" | sort | tr -d '"' | tr '\n' ' ')" = "lead3 pretrain_0.03m sup_0.03m sup_0.03m_bo2_rm_0.03m sup_0.03m_bo4_rm_0.03m sup_0.03m_ppo_rm_0.03m_b0.05 sup_0.03m_ppo_rm_0.03m_b0.2 title "
 run $TA sweep $CFG --out "$tmp/r1"
-check "again: nothing to run" grep -q "^sweep tiny: 50 stages, 0 to run" "$tmp/err"
+check "again: nothing to run" grep -q "^sweep tiny: 62 stages, 0 to run" "$tmp/err"
 
 # ---- SIGKILL at a few points, then the same command resumes to the same report
 kill_when() { # PATTERN: start the sweep, SIGKILL it (and its stage) once the manifest matches
