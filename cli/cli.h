@@ -80,6 +80,7 @@ typedef struct {
     char **cmp_files, **axis_files, **cal_files; /* report: --comparisons, --axis, --calibration */
     int ncmp_files, naxis_files, ncal_files;
     const char *title, *judge_path;          /* report: --title, --judge */
+    const char *findings_path;               /* report: --findings */
     /* the in-silico world */
     const char *config_path, *world_dir, *lexicon_dir, *batch_name, *expert;
     long labels;

@@ -19,7 +19,7 @@ enum {
     O_BASELINE, O_BOOTSTRAP, O_BY, O_PAIRWISE, O_LENUNIT, O_LEVEL, O_LENCTL, O_POSTS,
     O_COMPARISONS, O_ARTICLES, O_WORKERS, O_DUP, O_LCOEF, O_NOAXIS, O_QUIET, O_PROGRESS, O_HELP,
     O_DATASET, O_LENCTLD, O_BOTH, O_RMSCORES, O_CONFIG, O_WORLD, O_LEXICON, O_LABELS, O_GOLD, O_BATCHNAME,
-    O_SUMMARY, O_EXPERT, O_TITLE, O_JUDGE, O_DATA, O_MODEL, O_CHECKPOINT, O_LAYERS, O_CHANNELS, O_HEADS, O_CONTEXT, O_VOCAB, O_BATCH_SIZE,
+    O_SUMMARY, O_EXPERT, O_TITLE, O_JUDGE, O_FINDINGS, O_DATA, O_MODEL, O_CHECKPOINT, O_LAYERS, O_CHANNELS, O_HEADS, O_CONTEXT, O_VOCAB, O_BATCH_SIZE,
     O_STEPS, O_LR, O_WARMUP, O_WD, O_CLIP, O_RESUME, O_CKPT_EVERY, O_EVAL_EVERY, O_PROMPT, O_MAXNEW, O_TEMP, O_TOPP,
     O_GREEDY, O_NSAMPLES, O_UNTIL, O_FROM, O_RMDIR, O_NAME, O_BETA, O_KLTARGET, O_NOEOS, O_EPOCHS, O_MINIBATCHES,
     O_BON_N, O_KLSAMPLES, O_LIMIT, O_DRYRUN, O_ONLY, O_FORCE
@@ -63,6 +63,8 @@ static const OptSpec SPECS[] = {
      "the report's title: what it is about (default: its input files)"},
     {{"judge", required_argument, 0, O_JUDGE}, OPT_REPORT, "FILE",
      "a gold-judge section from FILE, the judge.json of world judge --summary --out"},
+    {{"findings", required_argument, 0, O_FINDINGS}, OPT_REPORT, "FILE",
+     "a markdown section (## Findings, as tldrlab sweep writes it) placed first"},
     {{"rm-scores", required_argument, 0, O_RMSCORES}, OPT_RMSCORES, "FILE",
      "overopt: CSV with columns policy, rm_policy, rm_ref (RM scores of a policy's summary and the reference's)"},
     {{"config", required_argument, 0, O_CONFIG}, OPT_WORLD, "FILE",
@@ -445,6 +447,7 @@ void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
         case O_RMSCORES: o->rm_path = optarg; break;
         case O_TITLE: o->title = optarg; break;
         case O_JUDGE: o->judge_path = optarg; break;
+        case O_FINDINGS: o->findings_path = optarg; break;
         case O_QUIET: o->read.progress = 0; o->quiet = 1; break;
         case O_PROGRESS: o->read.progress = 1; break;
         }

@@ -349,10 +349,21 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
     rmscores[nrms] = -1;
     int rmcat = add(p, STAGE_CONCAT, "report", "report/rm_scores", "rm_scores.csv", NULL, 0, 0, rmscores);
 
+    /* The paper's claims, checked on all of it. */
+    int fdeps[260], nf = 0;
+    for (int k = 0; k < nevals; k++)
+        fdeps[nf++] = evals[k];
+    fdeps[nf++] = meta;
+    fdeps[nf++] = rmcat;
+    fdeps[nf++] = judge;
+    fdeps[nf] = -1;
+    int findings = add(p, STAGE_FINDINGS, "report", "report/findings", "findings.md", NULL, 0, 1, fdeps);
+
     arg(&x, "report"), arg(&x, "--out"), arg(&x, "report"), arg(&x, "--title"), arg(&x, "%s", c->title),
         arg(&x, "--meta"), arg(&x, "meta.json"), arg(&x, "--rm-scores"), arg(&x, "rm_scores.csv"), arg(&x, "--judge"),
-        arg(&x, "judge/judge.json"), arg(&x, "--quiet");
+        arg(&x, "judge/judge.json"), arg(&x, "--findings"), arg(&x, "findings.md"), arg(&x, "--quiet");
     int rdeps2[260], nr2 = 0;
+    rdeps2[nr2++] = findings;
     arg(&x, "--comparisons");
     for (int k = 0; k < nevals; k++)
         if (strncmp(p->st[evals[k]].out, "comparisons/", 12) == 0) {

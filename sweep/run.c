@@ -389,9 +389,11 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
             if (s->kind == STAGE_CMD)
                 for (int k = 0; k < s->argc; k++)
                     printf(strchr(s->argv[k], ' ') ? "%s'%s'" : "%s%s", k ? " " : "`tldrlab ", s->argv[k]);
-            printf("%s |\n", s->kind == STAGE_CMD ? "`" : s->kind == STAGE_WRITE ? "(written by sweep)"
-                                                           : s->kind == STAGE_CONCAT ? "(the inputs' CSV, concatenated)"
-                                                                                     : "(the inputs' meta.json, merged)");
+            printf("%s |\n", s->kind == STAGE_CMD        ? "`"
+                              : s->kind == STAGE_WRITE    ? "(written by sweep)"
+                              : s->kind == STAGE_CONCAT   ? "(the inputs' CSV, concatenated)"
+                              : s->kind == STAGE_FINDINGS ? "(the paper's claims checked: findings.md, findings.json)"
+                                                          : "(the inputs' meta.json, merged)");
         }
         printf("\nEstimated time of what is left: %s, from the speed measured just now of a training step "
                "(forward and backward) per size: %s; sampling, PPO and best-of-N are counted in such steps "
@@ -474,7 +476,9 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
             st = write_text(p, s->out, s->text);
         } else {
             TlError e2;
-            st = (s->kind == STAGE_CONCAT ? concat_csv(p, s, &e2) : merge_meta(p, s, &e2)) != 0;
+            st = (s->kind == STAGE_CONCAT     ? concat_csv(p, s, &e2)
+                  : s->kind == STAGE_FINDINGS ? sweep_findings(p->dir, &e2)
+                                              : merge_meta(p, s, &e2)) != 0;
             if (st)
                 *err = e2;
         }

@@ -70,8 +70,9 @@ void sweep_config_free(SweepConfig *c);
 /* STAGE_CMD runs argv; STAGE_WRITE writes text to out; STAGE_CONCAT
  * writes the CSV files of its inputs one after the other under the first
  * one's header; STAGE_MERGE_META merges its inputs' meta.json into one
- * {"policies": {...}}. */
-typedef enum { STAGE_CMD, STAGE_WRITE, STAGE_CONCAT, STAGE_MERGE_META } StageKind;
+ * {"policies": {...}}; STAGE_FINDINGS writes findings.md and .json
+ * (sweep_findings). */
+typedef enum { STAGE_CMD, STAGE_WRITE, STAGE_CONCAT, STAGE_MERGE_META, STAGE_FINDINGS } StageKind;
 
 typedef struct {
     char id[96];           /* "pretrain/s", "ppo/s/b0.05" */
@@ -100,6 +101,12 @@ typedef struct {
  * stage comes after the stages it depends on. */
 void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p);
 void sweep_plan_free(SweepPlan *p);
+
+/* The paper's eight qualitative claims checked on a run folder's
+ * evaluation (comparisons/eval_*_tldr.json, axis_evals/, meta.json,
+ * judge/judge.json, rm_scores.csv): DIR/findings.md (a "## Findings"
+ * section) and DIR/findings.json. Returns 0, or -1 with err set. */
+int sweep_findings(const char *dir, TlError *err);
 
 /* Measures each size's seconds per token of a forward and backward pass
  * (one warm-up step, then two timed steps on random tokens) into

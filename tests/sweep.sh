@@ -29,9 +29,9 @@ check "config errors run nothing" test ! -e "$tmp/never"
 
 # ---- the plan
 run $T sweep $CFG --out "$tmp/r1" --dry-run
-check "dry run: every stage in the plan (expected 62 rows)" test "$(grep '^| [a-z]' "$tmp/out" | grep -vc '^| stage |')" = 62
+check "dry run: every stage in the plan (expected 63 rows)" test "$(grep '^| [a-z]' "$tmp/out" | grep -vc '^| stage |')" = 63
 check "dry run: stages in order (world before pretrain before sft before ppo before report)" \
-  test "$(grep -o '^| [a-z/._0-9]* |' "$tmp/out" | tr -d '| ' | grep -v '^stage$' | grep -n -x -e world -e pretrain/xs -e sft/xs -e ppo/xs/b0.05 -e report | cut -d: -f1 | tr '\n' ' ')" = "2 20 21 28 62 "
+  test "$(grep -o '^| [a-z/._0-9]* |' "$tmp/out" | tr -d '| ' | grep -v '^stage$' | grep -n -x -e world -e pretrain/xs -e sft/xs -e ppo/xs/b0.05 -e report | cut -d: -f1 | tr '\n' ' ')" = "2 20 21 28 63 "
 check "dry run: a stage's command as tldrlab runs it" grep -qF '| ppo/xs/b0.2 | run | ' "$tmp/out"
 check "dry run writes nothing" test ! -e "$tmp/r1/manifest.json"
 
@@ -40,12 +40,21 @@ run $TA sweep $CFG --out "$tmp/r1" --quiet
 check "sweep: exit 0 (got $rc)" test "$rc" = 0
 check "sweep: the report" test -s "$tmp/r1/report/report.html" -a -s "$tmp/r1/report/tables/tldr_winrate.csv"
 m=$tmp/r1/manifest.json
-check "manifest: every stage done (expected 62)" test "$(grep -c '"status":[[:space:]]*"done"' "$m")" = 62
+check "manifest: every stage done (expected 63)" test "$(grep -c '"status":[[:space:]]*"done"' "$m")" = 63
 check "manifest: version, commit and the resolved config" python3 -c "import json,sys; m=json.load(open(sys.argv[1])); assert m['tldrlab_version'] and m['commit'] and m['resolved_config']['ppo']['episodes'] == 8 and m['resolved_config']['sft']['lr'] == 0.001" "$m"
 check "every policy evaluated against the references (lead-3, title, pretrained, supervised, 2 PPO, best-of-2 and -4)" \
   test "$(awk -F, 'NR > 1 {print $1}' "$tmp/r1/report/tables/tldr_winrate.csv" | sort | tr -d '"' | tr '\n' ' ')" = "lead3 pretrain_0.03m sup_0.03m sup_0.03m_bo2_rm_0.03m sup_0.03m_bo4_rm_0.03m sup_0.03m_ppo_rm_0.03m_b0.05 sup_0.03m_ppo_rm_0.03m_b0.2 title "
+check "findings: the paper's eight claims, each with a result and its numbers" python3 -c "
+import json, sys
+f = json.load(open(sys.argv[1]))
+assert [x['claim'] for x in f['findings']] == list(range(1, 9))
+assert all(x['status'] in ('reproduced', 'not reproduced', 'not testable') and x['numbers'] for x in f['findings'])
+assert f['reproduced'] + f['not_reproduced'] + f['not_testable'] == 8
+# one size: the smallest-beats-largest claim cannot be tested; two PPO policies: no curve to peak
+assert f['findings'][2]['status'] == 'not testable' and f['findings'][4]['status'] == 'not testable'" "$tmp/r1/findings.json"
+check "findings: first in the report" sh -c "grep -n '^## ' '$tmp/r1/report/report.md' | head -2 | tail -1 | grep -q ':## Findings$'"
 run $TA sweep $CFG --out "$tmp/r1"
-check "again: nothing to run" grep -q "^sweep tiny: 62 stages, 0 to run" "$tmp/err"
+check "again: nothing to run" grep -q "^sweep tiny: 63 stages, 0 to run" "$tmp/err"
 
 # ---- SIGKILL at a few points, then the same command resumes to the same report
 kill_when() { # PATTERN: start the sweep, SIGKILL it (and its stage) once the manifest matches
@@ -74,7 +83,7 @@ sed 's/"betas": \[0.05, 0.2\]/"betas": [0.05, 0.3]/' $CFG > "$tmp/cfg_b.json"
 run $T sweep "$tmp/cfg_b.json" --out "$tmp/r1" --dry-run
 todo=$(grep -v '| done |' "$tmp/out" | grep -v '^| stage |' | grep -o '^| [a-z][^ ]* |' | tr -d '| ' | tr '\n' ' ')
 check "a new beta: only its PPO stage, its evaluation and the report run (got: $todo)" \
-  test "$todo" = "ppo/xs/b0.3 eval/ppo_xs_b0.3/tldr eval/ppo_xs_b0.3/tldr/compare eval/ppo_xs_b0.3/tldr/rate eval/ppo_xs_b0.3/news eval/ppo_xs_b0.3/news/compare eval/ppo_xs_b0.3/news/rate eval/rm_scores/xs eval/judge report/meta report/rm_scores report "
+  test "$todo" = "ppo/xs/b0.3 eval/ppo_xs_b0.3/tldr eval/ppo_xs_b0.3/tldr/compare eval/ppo_xs_b0.3/tldr/rate eval/ppo_xs_b0.3/news eval/ppo_xs_b0.3/news/compare eval/ppo_xs_b0.3/news/rate eval/rm_scores/xs eval/judge report/meta report/rm_scores report/findings report "
 sed 's/"iterations": 2/"iterations": 3/' $CFG > "$tmp/cfg_i.json"
 run $T sweep "$tmp/cfg_i.json" --out "$tmp/r1" --dry-run
 check "more PPO iterations: every PPO stage reruns, training before it does not" \
