@@ -252,21 +252,49 @@ void test_winrate_fixture(void)
     CHECK_STR(res2.rows[3].label, "12.9B", "largest size last");
     winrate_free(&res2);
 
-    /* The bootstrap runs rows in parallel, each with its own generator:
-     * one thread or two, the intervals are the same. */
-#ifdef _OPENMP
-    o.by = GROUP_POLICY;
-    int threads = omp_get_max_threads();
-    omp_set_num_threads(1);
-    winrate_compute(&s, &o, &res2);
-    omp_set_num_threads(threads > 1 ? threads : 2);
-    for (size_t k = 0; k < res.n && k < res2.n; k++)
-        CHECK(res.rows[k].boot_lo == res2.rows[k].boot_lo && res.rows[k].boot_hi == res2.rows[k].boot_hi,
-              "%s: bootstrap interval with 1 thread [%.17g, %.17g] vs more [%.17g, %.17g]", res.rows[k].label,
-              res2.rows[k].boot_lo, res2.rows[k].boot_hi, res.rows[k].boot_lo, res.rows[k].boot_hi);
-    omp_set_num_threads(threads);
-    winrate_free(&res2);
-#endif
     winrate_free(&res);
     cmpset_free(&s);
+}
+
+/* The bootstrap runs rows in parallel, each with its own generator seeded
+ * from --seed and the row's label: one thread or four, every interval is
+ * the same to the last bit. The thread counts are forced (omp_set_num_threads,
+ * dynamic adjustment off) and the team size is checked, so the comparison
+ * means something whatever OMP_NUM_THREADS says and on any number of cores. */
+void test_winrate_threads(void)
+{
+#ifndef _OPENMP
+    SKIP("built without OpenMP: no thread counts to compare");
+#else
+    ComparisonSet s;
+    load("tests/data/cmp_tldr.jsonl", &s);
+    uint32_t ref = (uint32_t)strpool_find(&s.policies, "ref");
+    WinrateOptions o = {ref, GROUP_POLICY, LEN_WORDS, 1000, 1, 0.95, NULL, 0};
+    int threads = omp_get_max_threads(), dynamic = omp_get_dynamic();
+    omp_set_dynamic(0);
+    WinrateResult res[2];
+    const int want[2] = {1, 4};
+    for (int t = 0; t < 2; t++) {
+        omp_set_num_threads(want[t]);
+        int team = 0;
+        #pragma omp parallel
+        {
+            #pragma omp single
+            team = omp_get_num_threads();
+        }
+        CHECK_INT(team, want[t], "threads in a parallel region after omp_set_num_threads");
+        winrate_compute(&s, &o, &res[t]);
+    }
+    omp_set_num_threads(threads);
+    omp_set_dynamic(dynamic);
+    CHECK_INT(res[1].n, res[0].n, "rows with 4 threads vs 1");
+    for (size_t k = 0; k < res[0].n && k < res[1].n; k++)
+        CHECK(res[0].rows[k].boot_lo == res[1].rows[k].boot_lo && res[0].rows[k].boot_hi == res[1].rows[k].boot_hi,
+              "%s: bootstrap interval with 1 thread [%.17g, %.17g], expected the same with 4, got [%.17g, %.17g]",
+              res[0].rows[k].label, res[0].rows[k].boot_lo, res[0].rows[k].boot_hi, res[1].rows[k].boot_lo,
+              res[1].rows[k].boot_hi);
+    winrate_free(&res[0]);
+    winrate_free(&res[1]);
+    cmpset_free(&s);
+#endif
 }
