@@ -465,6 +465,74 @@ void test_world_labelers(void)
     pool_free(&p);
 }
 
+/* |k/n - p| within 4.5 binomial SEs of the formula's p (a two-sided test at
+ * about 7e-6 per check; the seed is fixed, so the outcome is too). */
+static void check_binomial(size_t k, size_t n, double p, const char *what)
+{
+    double got = (double)k / (double)n, se = sqrt(p * (1 - p) / (double)n);
+    CHECK(fabs(got - p) <= 4.5 * se, "%s: expected %.5f (formula), got %.5f (%zu of %zu; %.1f SE away, limit 4.5)",
+          what, p, got, k, n, fabs(got - p) / se);
+}
+
+/* Choice and rating frequencies of a worker with every term switched on
+ * (test_world_labelers' worker has no carelessness and no length bias),
+ * against the formulas of world/labelers.c evaluated in R:
+ *   Rscript tests/reference/labelers.R
+ * 200000 comparisons per case give an SE of at most 0.0011 on a share:
+ * dropping the careless coin flips moves the third case by 0.1, dropping
+ * the length term moves the first by 0.3, and log(words) for
+ * log(words + 1) moves it by 0.009 (8 SE). */
+void test_world_labeler_formula(void)
+{
+    enum { N = 200000, NR = 100000 };
+    WorldConfig c;
+    world_config_default(&c);
+    Worker w = {"w", 6, 1.5, 0.2, 0.1};
+    static const struct {
+        double gold[2];
+        size_t words[2];
+        double p_a;
+        const char *what;
+    } cases[] = {
+        {{0.6, 0.6}, {40, 10}, 0.802390542715793, "P(A): equal gold, 40 vs 10 words"},
+        {{0.7, 0.5}, {10, 40}, 0.352575352722087, "P(A): gold 0.7 vs 0.5, 10 vs 40 words"},
+        {{0.9, 0.1}, {20, 20}, 0.893469943077472, "P(A): gold 0.9 vs 0.1, equal length (careless flips only)"},
+    };
+    gsl_rng *r = rng_alloc(17);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t a = 0;
+        for (int k = 0; k < N; k++) {
+            int conf;
+            a += labeler_compare(&w, &c, r, cases[i].gold, cases[i].words, &conf) == 0;
+        }
+        check_binomial(a, N, cases[i].p_a, cases[i].what);
+    }
+    /* Ratings of a summary of 80 words with every gold axis at 0.5: overall
+     * carries the length taste, accuracy does not. */
+    static const double p_overall[7] = {0.00959463374826027, 0.0273365099825668, 0.153492224777802, 0.45214208534058,
+                                        0.297082271808149,   0.0502999476692702, 0.010052326673371};
+    static const double p_accuracy[7] = {0.00970008620686172, 0.0348807930624924, 0.21932759838858, 0.472183044684132,
+                                         0.21932759838858,    0.0348807930624923, 0.00970008620686174};
+    size_t hist[2][8] = {{0}};
+    const double gold[4] = {0.5, 0.5, 0.5, 0.5};
+    for (int k = 0; k < NR; k++) {
+        int ax[4];
+        labeler_rate(&w, r, gold, 80, ax);
+        hist[0][ax[0] >= 1 && ax[0] <= 7 ? ax[0] : 0]++;
+        hist[1][ax[1] >= 1 && ax[1] <= 7 ? ax[1] : 0]++;
+    }
+    CHECK(hist[0][0] == 0 && hist[1][0] == 0, "ratings off the 1-7 scale: %zu overall, %zu accuracy", hist[0][0],
+          hist[1][0]);
+    for (int v = 1; v <= 7; v++) {
+        char what[80];
+        snprintf(what, sizeof what, "share of overall ratings %d", v);
+        check_binomial(hist[0][v], NR, p_overall[v - 1], what);
+        snprintf(what, sizeof what, "share of accuracy ratings %d", v);
+        check_binomial(hist[1][v], NR, p_accuracy[v - 1], what);
+    }
+    rng_free(r);
+}
+
 /* The crafted summaries of the issue "The gold judge rewards only what a
  * careful reader would": means over every document of a small world, per
  * dataset, against the reference. */
