@@ -23,3 +23,11 @@ rating <- function(gold, shift) {
 shift <- 0.02 * bias * (log(80 + 1) - log(26))
 cat("rating overall, gold 0.5, 80 words ", sprintf("%.15g", rating(0.5, shift)), "\n")
 cat("rating accuracy, gold 0.5          ", sprintf("%.15g", rating(0.5, 0)), "\n")
+# test_world_labelers: the worker with sharpness 15 and nothing else (noise 0.1):
+# P(A) for gold 0.8 vs 0.4, and the mean and SD of the overall rating for gold 0.2 and 0.8.
+cat(sprintf("sharp-only worker: P(A) gold 0.8 vs 0.4 %.15g\n", plogis(15 * 0.4)))
+for (g in c(0.2, 0.8)) {
+  p <- diff(c(0, pnorm(((1:6) / 7 - g) / 0.1), 1))
+  m <- sum((1:7) * p)
+  cat(sprintf("sharp-only worker: rating gold %.1f mean %.15g sd %.15g\n", g, m, sqrt(sum((1:7)^2 * p) - m^2)))
+}

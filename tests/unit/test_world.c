@@ -413,6 +413,17 @@ void test_world_judge_orders(void)
     rng_free(r);
 }
 
+/* |k/n - p| within 4.5 binomial SEs of the formula's p (a two-sided test at
+ * about 7e-6 per check; the seed is fixed, so the outcome is too). */
+static void check_binomial(size_t k, size_t n, double p, const char *what)
+{
+    double got = (double)k / (double)n, se = sqrt(p * (1 - p) / (double)n);
+    CHECK(fabs(got - p) <= 4.5 * se, "%s: expected %.5f (formula), got %.5f (%zu of %zu; %.1f SE away, limit 4.5)",
+          what, p, got, k, n, fabs(got - p) / se);
+}
+
+/* Expected values from the formulas of world/labelers.c evaluated in R
+ * (Rscript tests/reference/labelers.R, the "sharp-only worker" lines). */
 void test_world_labelers(void)
 {
     WorldConfig c;
@@ -420,10 +431,13 @@ void test_world_labelers(void)
     WorkerPool p;
     pool_init(&p, &c);
     CHECK_INT(p.n, c.workers, "pool size");
+    /* length biases ~ N(length_bias[0], length_bias[1]): the pool mean
+     * within 4.5 SE of the configured mean */
     double mean_lb = 0;
     for (size_t i = 0; i < p.n; i++)
         mean_lb += p.w[i].length_bias / (double)p.n;
-    CHECK(mean_lb > 0, "the pool likes longer summaries on average: %g", mean_lb);
+    CHECK_ABS(mean_lb, c.length_bias[0], 4.5 * c.length_bias[1] / sqrt((double)p.n),
+              "the pool's mean length bias vs the configured mean");
     gsl_rng *r = rng_alloc(5);
     Worker w = {"w", 15, 0, 0, 0.1};
     size_t better = 0, conf_ok = 0;
@@ -434,7 +448,7 @@ void test_world_labelers(void)
         better += ch == 0;
         conf_ok += conf >= 1 && conf <= 9 && conf != 5 && (conf < 5) == (ch == 0);
     }
-    CHECK(better >= 1990, "a large gold gap decides: %zu/2000", better);
+    check_binomial(better, 2000, 0.997527376843365, "a large gold gap decides: P(A) = plogis(15 * 0.4)");
     CHECK_INT(conf_ok, 2000, "confidence is 1-4 for summaries[0], 6-9 for summaries[1], never 5");
     /* a tiny gap is a coin flip */
     better = 0;
@@ -444,7 +458,7 @@ void test_world_labelers(void)
         int conf;
         better += labeler_compare(&w, &c, r, ov, words, &conf) == 0;
     }
-    CHECK(better > 1800 && better < 2200, "equal summaries split evenly: %zu/4000", better);
+    check_binomial(better, 4000, 0.5, "equal summaries split evenly");
     /* ratings follow the gold axes */
     double lo = 0, hi = 0;
     for (int i = 0; i < 2000; i++) {
@@ -457,21 +471,15 @@ void test_world_labelers(void)
         lo += a[0] / 2000.0;
         hi += b[0] / 2000.0;
     }
-    CHECK(lo < 3 && hi > 5, "gold 0.2 rates low (%g), gold 0.8 high (%g)", lo, hi);
+    /* mean overall rating 1.92307 for gold 0.2 and 6.07693 for 0.8 (SD
+     * 0.7124 each: 4.5 SE of a mean of 2000 is 0.072) */
+    CHECK_ABS(lo, 1.92306590008511, 4.5 * 0.712415299109012 / sqrt(2000.0), "mean overall rating, gold 0.2");
+    CHECK_ABS(hi, 6.07693409991489, 4.5 * 0.712415299109017 / sqrt(2000.0), "mean overall rating, gold 0.8");
     int conf;
     double tie[2] = {0.5, 0.5};
     CHECK_INT(labeler_gold_choice(&c, tie, &conf), -1, "the gold judge has no choice on a tie");
     rng_free(r);
     pool_free(&p);
-}
-
-/* |k/n - p| within 4.5 binomial SEs of the formula's p (a two-sided test at
- * about 7e-6 per check; the seed is fixed, so the outcome is too). */
-static void check_binomial(size_t k, size_t n, double p, const char *what)
-{
-    double got = (double)k / (double)n, se = sqrt(p * (1 - p) / (double)n);
-    CHECK(fabs(got - p) <= 4.5 * se, "%s: expected %.5f (formula), got %.5f (%zu of %zu; %.1f SE away, limit 4.5)",
-          what, p, got, k, n, fabs(got - p) / se);
 }
 
 /* Choice and rating frequencies of a worker with every term switched on
