@@ -197,7 +197,8 @@ void test_bootstrap_degenerate(void)
 void test_winrate_fixture(void)
 {
     /* Counts from an independent Python pass over the fixture (valid2,
-     * one summary by ref): n, wins, mean log((words+1)/(words_ref+1)), posts. */
+     * one summary by ref): n, wins, mean log((words+1)/(words_ref+1)), posts.
+     *   python3 tests/reference/winrate_fixture.py tests/data/cmp_tldr.jsonl valid2 ref */
     static const struct {
         const char *p;
         int n, wins;
