@@ -69,7 +69,49 @@ void test_bootstrap_same_seed_same_result(void)
     CHECK(lo[0] == lo[1] && hi[0] == hi[1], "same seed: expected identical intervals, got [%.17g, %.17g] and [%.17g, %.17g]",
           lo[0], hi[0], lo[1], hi[1]);
     CHECK(lo[0] != lo[2] || hi[0] != hi[2], "another seed gives another interval");
-    CHECK(lo[0] < hi[0], "lo < hi");
+    boot_work_free(ws);
+}
+
+/* The percentile interval against R's boot on fixed clusters: 200 posts
+ * given as counts of (n comparisons, w wins), larger posts winning more,
+ * so that the ratio sum(w)/sum(n) = 271/440 differs from the mean of the
+ * posts' rates (0.5725).
+ *   Rscript tests/reference/bootstrap.R       (the "types" line)
+ * R: quantile(boot(d, ratio, R = 1e6)$t, c(0.025, 0.975), type = 7) =
+ * [0.562780269058296, 0.667410714285714]. Tolerance: over 100 boots of
+ * B = 50000 the bounds have Monte Carlo SDs 0.00035 and 0.00041; with the
+ * reference's own error (SD * sqrt(50000/1e6)) 4 SDs are 0.0017, so 0.002.
+ * Both kernels are held to it. */
+void test_bootstrap_matches_r_boot(void)
+{
+    enum { K = 200, B = 50000 };
+    static const struct {
+        int n, w, count;
+    } types[] = {{1, 0, 30}, {1, 1, 20}, {2, 0, 15}, {2, 1, 25}, {2, 2, 20},
+                 {3, 0, 8},  {3, 1, 15}, {3, 2, 30}, {3, 3, 37}};
+    double w[K], n[K];
+    size_t k = 0;
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++)
+        for (int i = 0; i < types[t].count; i++, k++) {
+            n[k] = types[t].n;
+            w[k] = types[t].w;
+        }
+    CHECK_INT(k, K, "posts");
+    BootWork *ws = boot_work_alloc(K, B);
+    static const BootKernel kernels[] = {BOOT_AUTO, BOOT_NAIVE};
+    static const char *names[] = {"typed kernel (auto)", "naive kernel"};
+    for (int i = 0; i < 2; i++) {
+        gsl_rng *r = rng_alloc(14);
+        double lo, hi;
+        BootStatus st = boot_ratio_ci(w, n, K, B, 0.95, kernels[i], r, ws, &lo, &hi);
+        CHECK_INT(st, BOOT_OK, names[i]);
+        char what[80];
+        snprintf(what, sizeof what, "%s: 2.5%% bound vs R boot", names[i]);
+        CHECK_ABS(lo, 0.562780269058296, 0.002, what);
+        snprintf(what, sizeof what, "%s: 97.5%% bound vs R boot", names[i]);
+        CHECK_ABS(hi, 0.667410714285714, 0.002, what);
+        rng_free(r);
+    }
     boot_work_free(ws);
 }
 
@@ -194,6 +236,16 @@ void test_bootstrap_degenerate(void)
     boot_work_free(ws);
 }
 
+/* The row labelled label, or NULL after a failed check. */
+static const WinrateRow *find_row(const WinrateResult *res, const char *label)
+{
+    for (size_t k = 0; k < res->n; k++)
+        if (strcmp(res->rows[k].label, label) == 0)
+            return &res->rows[k];
+    t_fail(__FILE__, __LINE__, "expected a row for %s, got none", label);
+    return NULL;
+}
+
 void test_winrate_fixture(void)
 {
     /* Counts from an independent Python pass over the fixture (valid2,
@@ -214,16 +266,12 @@ void test_winrate_fixture(void)
     ComparisonSet s;
     load("tests/data/cmp_tldr.jsonl", &s);
     uint32_t ref = (uint32_t)strpool_find(&s.policies, "ref");
-    WinrateOptions o = {ref, GROUP_POLICY, LEN_WORDS, 1000, 1, 0.95, NULL, 0};
+    WinrateOptions o = {ref, GROUP_POLICY, LEN_WORDS, 20000, 1, 0.95, NULL, 0};
     WinrateResult res, res2;
     winrate_compute(&s, &o, &res);
     CHECK_INT(res.n, 13, "policies compared with ref");
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-        const WinrateRow *row = NULL;
-        for (size_t k = 0; k < res.n; k++)
-            if (strcmp(res.rows[k].label, want[i].p) == 0)
-                row = &res.rows[k];
-        CHECK(row != NULL, "row for %s", want[i].p);
+        const WinrateRow *row = find_row(&res, want[i].p);
         if (!row)
             continue;
         CHECK_INT(row->n, want[i].n, want[i].p);
@@ -231,7 +279,31 @@ void test_winrate_fixture(void)
         CHECK_INT(row->nposts, want[i].posts, want[i].p);
         CHECK_REL(row->mean_log_len_ratio, want[i].llr, 1e-12, want[i].p);
         CHECK_REL(row->win_rate, (double)want[i].wins / want[i].n, 1e-15, want[i].p);
-        CHECK(row->boot_lo <= row->win_rate && row->win_rate <= row->boot_hi, "bootstrap interval holds the estimate");
+    }
+    /* The post bootstrap against R's boot over the same posts (B = 20000):
+     *   python3 tests/reference/winrate_fixture.py tests/data/cmp_tldr.jsonl valid2 ref --csv > /tmp/wr.csv
+     *   Rscript tests/reference/bootstrap.R /tmp/wr.csv
+     * reference: type-7 quantiles of 1e6 replicates; tolerance: 4 Monte
+     * Carlo SDs of a bound from B = 20000 (measured over 100 boots in R:
+     * pretrain_6b 0.0013, 0.0013; sup4_12b 0.0010, 0.0030), widened by the
+     * reference's own error (x sqrt(1 + 20000/1e6)). Both policies have
+     * posts with two comparisons (30 in 24, 29 in 24). */
+    static const struct {
+        const char *p;
+        double lo, hi, tol_lo, tol_hi;
+    } boot[] = {
+        {"pretrain_6b", 0.193548387096774, 0.551724137931034, 0.0053, 0.0053},
+        {"sup4_12b", 0.185185185185185, 0.575757575757576, 0.0040, 0.0120},
+    };
+    for (size_t i = 0; i < sizeof boot / sizeof boot[0]; i++) {
+        const WinrateRow *row = find_row(&res, boot[i].p);
+        if (!row)
+            continue;
+        char what[96];
+        snprintf(what, sizeof what, "%s: 2.5%% bound of the post bootstrap vs R boot", boot[i].p);
+        CHECK_ABS(row->boot_lo, boot[i].lo, boot[i].tol_lo, what);
+        snprintf(what, sizeof what, "%s: 97.5%% bound of the post bootstrap vs R boot", boot[i].p);
+        CHECK_ABS(row->boot_hi, boot[i].hi, boot[i].tol_hi, what);
     }
     /* Grouping by method sums the policies of each method. */
     o.by = GROUP_METHOD;
