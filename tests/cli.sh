@@ -92,6 +92,12 @@ json_rows() { test "$(head -c 1 "$1" 2>/dev/null)" = "[" && grep -qF "\"$2\":" "
 expect "winrate --pairwise --out" 0 $T winrate --pairwise --bootstrap 100 --out "$tmp/o2p" $FIX
 check "winrate --pairwise --out: winrate_pairwise.json beside its CSV" json_rows "$tmp/o2p/winrate_pairwise.json" opponent
 check "winrate --pairwise --out: winrate_bradley_terry.json beside its CSV" json_rows "$tmp/o2p/winrate_bradley_terry.json" p_beats_baseline
+# the Bradley-Terry numbers, not only the table: R's glm without the length
+# term (tests/reference/lengthctl.R on flatten.py's "none" design; test_bradley_terry_matches_r_glm)
+bt=$tmp/o2p/winrate_bradley_terry.csv
+near "--pairwise: Bradley-Terry theta of pretrain_xl as R's glm" "$(csv_get "$bt" policy pretrain_xl theta)" -1.15267950993839 1e-6
+near "--pairwise: its SE as R's glm" "$(csv_get "$bt" policy pretrain_xl theta_se)" 0.468292905790847 1e-6
+near "--pairwise: Bradley-Terry theta of sup4_12b_ppo_rm4_12b_kl13 as R's glm" "$(csv_get "$bt" policy sup4_12b_ppo_rm4_12b_kl13 theta)" 0.693147180559945 1e-6
 # one order everywhere: the baseline, then the strongest Bradley-Terry theta first
 bt_order=$(awk -F, 'NR > 1 {gsub(/"/, ""); printf "%s ", $1}' "$tmp/o2p/winrate_bradley_terry.csv")
 pw_order=$(awk -F, 'NR > 1 {gsub(/"/, ""); if (!seen[$1]++) printf "%s ", $1}' "$tmp/o2p/winrate_pairwise.csv")
@@ -118,6 +124,11 @@ check "winrate --length-control: the lengthctl document as lengthctl alone gives
 $T lengthctl --format csv $FIX > "$tmp/lc_alone.csv" 2>/dev/null
 check "winrate --length-control --out: winrate_lengthctl.csv equals lengthctl's CSV" cmp -s "$tmp/wlc/winrate_lengthctl.csv" "$tmp/lc_alone.csv"
 expect_out "lengthctl chars" "length in characters" $T lengthctl --length-unit chars $FIX
+# the numbers in characters: R's glm on flatten.py's "chars" design (test_lengthctl_chars_matches_r_glm)
+expect_out "lengthctl chars: w as R's glm (0.943799; in words 0.9186)" "length coefficient w = 0.9438" $T lengthctl --length-unit chars $FIX
+run $T lengthctl --length-unit chars --format csv $FIX
+near "lengthctl chars: theta of pretrain_xl as R's glm" "$(csv_get "$tmp/out" policy pretrain_xl theta)" -1.35878201476843 1e-6
+near "lengthctl chars: its SE as R's glm" "$(csv_get "$tmp/out" policy pretrain_xl theta_se)" 0.480628398189813 1e-6
 expect_out "likert" "| news    | lead3" $T likert $AX
 expect_out "likert --length-control" "overall rises" $T likert --length-control $AX
 expect_out "agreement" "inter-labeler agreement" $T agreement $FIX

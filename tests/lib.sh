@@ -56,6 +56,14 @@ in_range() {
     bad "$1" "expected a value in [$3, $4], got '${2}'"
   fi
 }
+# near NAME VALUE WANT RTOL: |VALUE - WANT| <= RTOL * |WANT| (decimals)
+near() {
+  if [ -n "$2" ] && awk -v v="$2" -v w="$3" -v t="$4" 'BEGIN{d = v - w; if (d < 0) d = -d; a = w < 0 ? -w : w; exit !(d <= t * a)}'; then
+    ok "$1 ($2)"
+  else
+    bad "$1" "expected $3 (rel tol $4), got '${2}'"
+  fi
+}
 # csv_get FILE KEYCOL KEY COL: column COL of the row whose column KEYCOL is KEY (quotes dropped)
 csv_get() {
   awk -F, -v kc="$2" -v key="$3" -v col="$4" '

@@ -1,6 +1,12 @@
 # Expected values for tests/unit/test_lengthctl.c: the Appendix F model with R's glm.
 #   python3 tests/reference/flatten.py cmp tests/data/cmp_tldr.jsonl valid2 ref > /tmp/design.csv
 #   Rscript tests/reference/lengthctl.R /tmp/design.csv
+# The same with lengths in characters (--length-unit chars), and without the
+# length term (Bradley-Terry, winrate --pairwise):
+#   python3 tests/reference/flatten.py cmp tests/data/cmp_tldr.jsonl valid2 ref chars > /tmp/design_chars.csv
+#   Rscript tests/reference/lengthctl.R /tmp/design_chars.csv
+#   python3 tests/reference/flatten.py cmp tests/data/cmp_tldr.jsonl valid2 ref none > /tmp/design_bt.csv
+#   Rscript tests/reference/lengthctl.R /tmp/design_bt.csv
 args <- commandArgs(trailingOnly = TRUE)
 d <- read.csv(args[1], check.names = FALSE)
 fit <- glm(y ~ 0 + ., family = binomial, data = d,
@@ -14,4 +20,4 @@ s <- summary(fit)$coefficients
 options(digits = 15)
 cat(sprintf("%-28s %.15g %.15g\n", rownames(s), s[, 1], s[, 2]), sep = "")
 cat(sprintf("loglik %.15g\n", as.numeric(logLik(fit))))
-cat(sprintf("p_x %.15g\n", s["x", 4]))
+if ("x" %in% rownames(s)) cat(sprintf("p_x %.15g\n", s["x", 4]))

@@ -114,9 +114,11 @@ typedef struct {
     double theta, se;
 } Coef;
 
-/* Compares a fit with R's glm values to 1e-6 relative. */
-static void check_against_r(const char *path, const char *base, double w, double w_se, double loglik,
-                            const Coef *c, size_t nc)
+/* Compares a fit with R's glm values to 1e-6 relative: the length model in
+ * the given unit, or with use_length = 0 the Bradley-Terry model (then w
+ * and w_se are not used: the fit must report no length coefficient). */
+static void check_against_r(const char *path, const char *base, LengthUnit unit, int use_length, double w,
+                            double w_se, double loglik, const Coef *c, size_t nc)
 {
     ComparisonSet s;
     if (load(path, NULL, &s) != 0)
@@ -125,10 +127,15 @@ static void check_against_r(const char *path, const char *base, double w, double
     TlError err;
     long b = strpool_find(&s.policies, base);
     CHECK(b >= 0, "baseline %s present", base);
-    CHECK(lengthctl_fit(&s, (uint32_t)b, LEN_WORDS, 1, 0.95, &res, &err) == 0, "fit: %s", err.msg);
+    CHECK(lengthctl_fit(&s, (uint32_t)b, unit, use_length, 0.95, &res, &err) == 0, "fit: %s", err.msg);
     CHECK(res.converged, "converged");
-    CHECK_REL(res.w, w, 1e-6, "w vs R glm");
-    CHECK_REL(res.w_se, w_se, 1e-6, "SE of w vs R glm");
+    if (use_length) {
+        CHECK_REL(res.w, w, 1e-6, "w vs R glm");
+        CHECK_REL(res.w_se, w_se, 1e-6, "SE of w vs R glm");
+    } else {
+        CHECK(isnan(res.w) && isnan(res.w_se), "Bradley-Terry: expected no length coefficient, got %g (SE %g)", res.w,
+              res.w_se);
+    }
     CHECK_REL(res.loglik, loglik, 1e-9, "log-likelihood vs R logLik");
     for (size_t i = 0; i < nc; i++) {
         long p = strpool_find(&s.policies, c[i].policy);
@@ -170,8 +177,60 @@ void test_lengthctl_matches_r_glm(void)
         {"sup4_12b_ppo_rm4_12b_kl13", 0.348873041946881, 0.452860614190236},
         {"sup4_bo16_rm4", 0.163112272735126, 0.410809635134629},
     };
-    check_against_r("tests/data/cmp_tldr.jsonl", "ref", 0.91862551442111, 0.331218274943047,
+    check_against_r("tests/data/cmp_tldr.jsonl", "ref", LEN_WORDS, 1, 0.91862551442111, 0.331218274943047,
                     -228.159812625788, c, sizeof c / sizeof c[0]);
+}
+
+/* --length-unit chars: the same model with x = log((chars_A + 1)/(chars_B + 1)),
+ * chars = len(text.strip()) in Python (code points; every fixture summary
+ * starts with a space, so a count that does not strip differs). */
+void test_lengthctl_chars_matches_r_glm(void)
+{
+    /* python3 tests/reference/flatten.py cmp tests/data/cmp_tldr.jsonl valid2 ref chars > /tmp/design_chars.csv
+     * Rscript tests/reference/lengthctl.R /tmp/design_chars.csv */
+    static const Coef c[] = {
+        {"pretrain_xl", -1.35878201476843, 0.480628398189813},
+        {"pretrain_3b", -1.14420851819802, 0.433559363590618},
+        {"pretrain_6b", -0.966145869404816, 0.415504288588029},
+        {"pretrain_12b", -0.910760977357037, 0.416081051078849},
+        {"sup4", -0.312372552733326, 0.375060565806892},
+        {"sup4_3b", -0.282864783130651, 0.39157468955775},
+        {"sup4_6b", -0.439538918025673, 0.382601636217167},
+        {"sup4_12b", -0.584372091158148, 0.389561276818411},
+        {"sup4_ppo_rm4_kl9", 0.0335767839502391, 0.397295825626726},
+        {"sup4_3b_ppo_rm4_3b_kl11", 0.486337312828238, 0.441501161412354},
+        {"sup4_6b_ppo_rm4_6b_kl14", 0.413357225428932, 0.385999290675323},
+        {"sup4_12b_ppo_rm4_12b_kl13", 0.353530719829377, 0.452440724967872},
+        {"sup4_bo16_rm4", 0.165634809806711, 0.41089204063249},
+    };
+    check_against_r("tests/data/cmp_tldr.jsonl", "ref", LEN_CHARS, 1, 0.943798654878802, 0.337963146420972,
+                    -228.101671527317, c, sizeof c / sizeof c[0]);
+}
+
+/* Bradley-Terry (winrate --pairwise): the model without the length term.
+ * In the fixture every comparison is against ref, so theta is also
+ * logit(wins/n) (sup4_12b_ppo_rm4_12b_kl13: 16 of 24, log 2). */
+void test_bradley_terry_matches_r_glm(void)
+{
+    /* python3 tests/reference/flatten.py cmp tests/data/cmp_tldr.jsonl valid2 ref none > /tmp/design_bt.csv
+     * Rscript tests/reference/lengthctl.R /tmp/design_bt.csv */
+    static const Coef c[] = {
+        {"pretrain_xl", -1.15267950993839, 0.468292905790847},
+        {"pretrain_3b", -0.916290731874155, 0.418330013267038},
+        {"pretrain_6b", -0.54654370636807, 0.378867615212041},
+        {"pretrain_12b", -0.587786664902119, 0.394405318873308},
+        {"sup4", -0.243153543457366, 0.369557415487498},
+        {"sup4_3b", -0.22314355131421, 0.387298334620742},
+        {"sup4_6b", -0.337809438057103, 0.376354965067076},
+        {"sup4_12b", -0.492476485097794, 0.382706998191366},
+        {"sup4_ppo_rm4_kl9", 0.389676950274301, 0.373560505566495},
+        {"sup4_3b_ppo_rm4_3b_kl11", 0.75377180237638, 0.428746462856272},
+        {"sup4_6b_ppo_rm4_6b_kl14", 0.681084193101246, 0.371963715250036},
+        {"sup4_12b_ppo_rm4_12b_kl13", 0.693147180559945, 0.433012701892219},
+        {"sup4_bo16_rm4", 0.241162056816888, 0.40291148201269},
+    };
+    check_against_r("tests/data/cmp_tldr.jsonl", "ref", LEN_WORDS, 0, NAN, NAN, -232.087025767746, c,
+                    sizeof c / sizeof c[0]);
 }
 
 void test_lengthctl_real_matches_r_glm(void)
@@ -188,12 +247,12 @@ void test_lengthctl_real_matches_r_glm(void)
         {"sup4_6b_t0.7", -0.867635302488192, 0.249639862826888},
     };
     snprintf(path, sizeof path, "%s/batch0_cnndm.json", dir);
-    check_against_r(path, "ref", 0.736806433952717, 0.242240059278615, -245.035886492549, c0, 3);
+    check_against_r(path, "ref", LEN_WORDS, 1, 0.736806433952717, 0.242240059278615, -245.035886492549, c0, 3);
     /* batch13 has no ref: fitted against sup4_12b_t0.7.
      * python3 tests/reference/flatten.py cmp .../batch13.json valid2 sup4_12b_t0.7 > /tmp/d13.csv */
     static const Coef c13[] = {{"sup4_ppo_rm4_t.7", 0.737006964976475, 0.113929297527765}};
     snprintf(path, sizeof path, "%s/batch13.json", dir);
-    check_against_r(path, "sup4_12b_t0.7", 0.80878184443925, 0.348181574172675, -491.593880906655, c13, 1);
+    check_against_r(path, "sup4_12b_t0.7", LEN_WORDS, 1, 0.80878184443925, 0.348181574172675, -491.593880906655, c13, 1);
 }
 
 /* Test data: comparisons of (A, words A) vs (B, words B), choice. */

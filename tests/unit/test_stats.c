@@ -69,7 +69,49 @@ void test_bootstrap_same_seed_same_result(void)
     CHECK(lo[0] == lo[1] && hi[0] == hi[1], "same seed: expected identical intervals, got [%.17g, %.17g] and [%.17g, %.17g]",
           lo[0], hi[0], lo[1], hi[1]);
     CHECK(lo[0] != lo[2] || hi[0] != hi[2], "another seed gives another interval");
-    CHECK(lo[0] < hi[0], "lo < hi");
+    boot_work_free(ws);
+}
+
+/* The percentile interval against R's boot on fixed clusters: 200 posts
+ * given as counts of (n comparisons, w wins), larger posts winning more,
+ * so that the ratio sum(w)/sum(n) = 271/440 differs from the mean of the
+ * posts' rates (0.5725).
+ *   Rscript tests/reference/bootstrap.R       (the "types" line)
+ * R: quantile(boot(d, ratio, R = 1e6)$t, c(0.025, 0.975), type = 7) =
+ * [0.562780269058296, 0.667410714285714]. Tolerance: over 100 boots of
+ * B = 50000 the bounds have Monte Carlo SDs 0.00035 and 0.00041; with the
+ * reference's own error (SD * sqrt(50000/1e6)) 4 SDs are 0.0017, so 0.002.
+ * Both kernels are held to it. */
+void test_bootstrap_matches_r_boot(void)
+{
+    enum { K = 200, B = 50000 };
+    static const struct {
+        int n, w, count;
+    } types[] = {{1, 0, 30}, {1, 1, 20}, {2, 0, 15}, {2, 1, 25}, {2, 2, 20},
+                 {3, 0, 8},  {3, 1, 15}, {3, 2, 30}, {3, 3, 37}};
+    double w[K], n[K];
+    size_t k = 0;
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++)
+        for (int i = 0; i < types[t].count; i++, k++) {
+            n[k] = types[t].n;
+            w[k] = types[t].w;
+        }
+    CHECK_INT(k, K, "posts");
+    BootWork *ws = boot_work_alloc(K, B);
+    static const BootKernel kernels[] = {BOOT_AUTO, BOOT_NAIVE};
+    static const char *names[] = {"typed kernel (auto)", "naive kernel"};
+    for (int i = 0; i < 2; i++) {
+        gsl_rng *r = rng_alloc(14);
+        double lo, hi;
+        BootStatus st = boot_ratio_ci(w, n, K, B, 0.95, kernels[i], r, ws, &lo, &hi);
+        CHECK_INT(st, BOOT_OK, names[i]);
+        char what[80];
+        snprintf(what, sizeof what, "%s: 2.5%% bound vs R boot", names[i]);
+        CHECK_ABS(lo, 0.562780269058296, 0.002, what);
+        snprintf(what, sizeof what, "%s: 97.5%% bound vs R boot", names[i]);
+        CHECK_ABS(hi, 0.667410714285714, 0.002, what);
+        rng_free(r);
+    }
     boot_work_free(ws);
 }
 
@@ -107,26 +149,48 @@ void test_bootstrap_kernels_agree(void)
     rng_free(r);
 }
 
+/* Coverage of the true win rate 0.6 over 1000 simulated data sets, each
+ * of K posts with 2-4 comparisons and a post-level win probability
+ * p_k ~ Beta(0.9, 0.6) (mean 0.6). Comparisons of one post are strongly
+ * correlated: the intra-post correlation is 1/(a + b + 1) = 0.4, and with
+ * E[n^2]/E[n] = 29/9 the design effect is 1 + (29/9 - 1) * 0.4 = 1.89.
+ * A bootstrap that resamples posts covers about 95%; one that resamples
+ * comparisons gets the variance 1.89 times too small and covers about
+ * P(|Z| < 1.96 / sqrt(1.89)) = 0.85. With 1000 data sets the Monte Carlo
+ * SE of a coverage near 0.95 is 0.007 (near 0.85: 0.011), so the window
+ * [0.925, 0.975] holds the post bootstrap with 3.5 SE to spare and lies 7
+ * SE above a comparison bootstrap. The test also runs the comparison
+ * bootstrap (every comparison its own cluster) on the same data and checks
+ * that it falls below the window: the design has the power it claims. */
 void test_bootstrap_coverage(void)
 {
-    /* 1000 simulated data sets of 150 posts with 1-3 comparisons each and
-     * post-level win probabilities ~ Beta(3, 2): the true win rate is 0.6.
-     * A 95% interval should cover it about 95% of the time; with 1000
-     * data sets the Monte Carlo SE of the coverage is 0.007, so accept
-     * [0.925, 0.975]. */
-    enum { K = 150, REPS = 1000, B = 999 };
-    double w[K], n[K];
+    enum { K = 150, NMAX = 4, REPS = 1000, B = 999 };
+    double w[K], n[K], rw[K * NMAX], rn[K * NMAX];
     gsl_rng *r = rng_alloc(2020);
-    BootWork *ws = boot_work_alloc(K, B);
-    int covered = 0;
+    BootWork *ws = boot_work_alloc(K * NMAX, B);
+    int covered = 0, covered_rows = 0;
     for (int rep = 0; rep < REPS; rep++) {
-        make_clusters(r, K, 3, 2, w, n);
+        size_t nr = 0;
+        for (size_t k = 0; k < K; k++) {
+            n[k] = 2 + (double)gsl_rng_uniform_int(r, NMAX - 1);
+            w[k] = gsl_ran_binomial(r, gsl_ran_beta(r, 0.9, 0.6), (unsigned)n[k]);
+            for (int i = 0; i < (int)n[k]; i++, nr++) {
+                rw[nr] = i < (int)w[k];
+                rn[nr] = 1;
+            }
+        }
         double lo, hi;
         boot_ratio_ci(w, n, K, B, 0.95, BOOT_AUTO, r, ws, &lo, &hi);
         covered += lo <= 0.6 && 0.6 <= hi;
+        boot_ratio_ci(rw, rn, nr, B, 0.95, BOOT_AUTO, r, ws, &lo, &hi);
+        covered_rows += lo <= 0.6 && 0.6 <= hi;
     }
-    double cov = (double)covered / REPS;
-    CHECK(cov >= 0.925 && cov <= 0.975, "coverage of the 95%% cluster-bootstrap interval: expected 0.925-0.975, got %.3f", cov);
+    double cov = (double)covered / REPS, cov_rows = (double)covered_rows / REPS;
+    CHECK(cov >= 0.925 && cov <= 0.975, "coverage of the 95%% post-bootstrap interval: expected 0.925-0.975, got %.3f",
+          cov);
+    CHECK(cov_rows <= 0.90,
+          "coverage of a bootstrap that resamples comparisons: expected about 0.85 (below 0.90), got %.3f", cov_rows);
+    printf("  coverage: resampling posts %.3f, resampling comparisons %.3f\n", cov, cov_rows);
     boot_work_free(ws);
     rng_free(r);
 }
@@ -172,10 +236,21 @@ void test_bootstrap_degenerate(void)
     boot_work_free(ws);
 }
 
+/* The row labelled label, or NULL after a failed check. */
+static const WinrateRow *find_row(const WinrateResult *res, const char *label)
+{
+    for (size_t k = 0; k < res->n; k++)
+        if (strcmp(res->rows[k].label, label) == 0)
+            return &res->rows[k];
+    t_fail(__FILE__, __LINE__, "expected a row for %s, got none", label);
+    return NULL;
+}
+
 void test_winrate_fixture(void)
 {
     /* Counts from an independent Python pass over the fixture (valid2,
-     * one summary by ref): n, wins, mean log((words+1)/(words_ref+1)), posts. */
+     * one summary by ref): n, wins, mean log((words+1)/(words_ref+1)), posts.
+     *   python3 tests/reference/winrate_fixture.py tests/data/cmp_tldr.jsonl valid2 ref */
     static const struct {
         const char *p;
         int n, wins;
@@ -191,16 +266,12 @@ void test_winrate_fixture(void)
     ComparisonSet s;
     load("tests/data/cmp_tldr.jsonl", &s);
     uint32_t ref = (uint32_t)strpool_find(&s.policies, "ref");
-    WinrateOptions o = {ref, GROUP_POLICY, LEN_WORDS, 1000, 1, 0.95, NULL, 0};
+    WinrateOptions o = {ref, GROUP_POLICY, LEN_WORDS, 20000, 1, 0.95, NULL, 0};
     WinrateResult res, res2;
     winrate_compute(&s, &o, &res);
     CHECK_INT(res.n, 13, "policies compared with ref");
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-        const WinrateRow *row = NULL;
-        for (size_t k = 0; k < res.n; k++)
-            if (strcmp(res.rows[k].label, want[i].p) == 0)
-                row = &res.rows[k];
-        CHECK(row != NULL, "row for %s", want[i].p);
+        const WinrateRow *row = find_row(&res, want[i].p);
         if (!row)
             continue;
         CHECK_INT(row->n, want[i].n, want[i].p);
@@ -208,7 +279,31 @@ void test_winrate_fixture(void)
         CHECK_INT(row->nposts, want[i].posts, want[i].p);
         CHECK_REL(row->mean_log_len_ratio, want[i].llr, 1e-12, want[i].p);
         CHECK_REL(row->win_rate, (double)want[i].wins / want[i].n, 1e-15, want[i].p);
-        CHECK(row->boot_lo <= row->win_rate && row->win_rate <= row->boot_hi, "bootstrap interval holds the estimate");
+    }
+    /* The post bootstrap against R's boot over the same posts (B = 20000):
+     *   python3 tests/reference/winrate_fixture.py tests/data/cmp_tldr.jsonl valid2 ref --csv > /tmp/wr.csv
+     *   Rscript tests/reference/bootstrap.R /tmp/wr.csv
+     * reference: type-7 quantiles of 1e6 replicates; tolerance: 4 Monte
+     * Carlo SDs of a bound from B = 20000 (measured over 100 boots in R:
+     * pretrain_6b 0.0013, 0.0013; sup4_12b 0.0010, 0.0030), widened by the
+     * reference's own error (x sqrt(1 + 20000/1e6)). Both policies have
+     * posts with two comparisons (30 in 24, 29 in 24). */
+    static const struct {
+        const char *p;
+        double lo, hi, tol_lo, tol_hi;
+    } boot[] = {
+        {"pretrain_6b", 0.193548387096774, 0.551724137931034, 0.0053, 0.0053},
+        {"sup4_12b", 0.185185185185185, 0.575757575757576, 0.0040, 0.0120},
+    };
+    for (size_t i = 0; i < sizeof boot / sizeof boot[0]; i++) {
+        const WinrateRow *row = find_row(&res, boot[i].p);
+        if (!row)
+            continue;
+        char what[96];
+        snprintf(what, sizeof what, "%s: 2.5%% bound of the post bootstrap vs R boot", boot[i].p);
+        CHECK_ABS(row->boot_lo, boot[i].lo, boot[i].tol_lo, what);
+        snprintf(what, sizeof what, "%s: 97.5%% bound of the post bootstrap vs R boot", boot[i].p);
+        CHECK_ABS(row->boot_hi, boot[i].hi, boot[i].tol_hi, what);
     }
     /* Grouping by method sums the policies of each method. */
     o.by = GROUP_METHOD;
@@ -230,21 +325,49 @@ void test_winrate_fixture(void)
     CHECK_STR(res2.rows[3].label, "12.9B", "largest size last");
     winrate_free(&res2);
 
-    /* The bootstrap runs rows in parallel, each with its own generator:
-     * one thread or two, the intervals are the same. */
-#ifdef _OPENMP
-    o.by = GROUP_POLICY;
-    int threads = omp_get_max_threads();
-    omp_set_num_threads(1);
-    winrate_compute(&s, &o, &res2);
-    omp_set_num_threads(threads > 1 ? threads : 2);
-    for (size_t k = 0; k < res.n && k < res2.n; k++)
-        CHECK(res.rows[k].boot_lo == res2.rows[k].boot_lo && res.rows[k].boot_hi == res2.rows[k].boot_hi,
-              "%s: bootstrap interval with 1 thread [%.17g, %.17g] vs more [%.17g, %.17g]", res.rows[k].label,
-              res2.rows[k].boot_lo, res2.rows[k].boot_hi, res.rows[k].boot_lo, res.rows[k].boot_hi);
-    omp_set_num_threads(threads);
-    winrate_free(&res2);
-#endif
     winrate_free(&res);
     cmpset_free(&s);
+}
+
+/* The bootstrap runs rows in parallel, each with its own generator seeded
+ * from --seed and the row's label: one thread or four, every interval is
+ * the same to the last bit. The thread counts are forced (omp_set_num_threads,
+ * dynamic adjustment off) and the team size is checked, so the comparison
+ * means something whatever OMP_NUM_THREADS says and on any number of cores. */
+void test_winrate_threads(void)
+{
+#ifndef _OPENMP
+    SKIP("built without OpenMP: no thread counts to compare");
+#else
+    ComparisonSet s;
+    load("tests/data/cmp_tldr.jsonl", &s);
+    uint32_t ref = (uint32_t)strpool_find(&s.policies, "ref");
+    WinrateOptions o = {ref, GROUP_POLICY, LEN_WORDS, 1000, 1, 0.95, NULL, 0};
+    int threads = omp_get_max_threads(), dynamic = omp_get_dynamic();
+    omp_set_dynamic(0);
+    WinrateResult res[2];
+    const int want[2] = {1, 4};
+    for (int t = 0; t < 2; t++) {
+        omp_set_num_threads(want[t]);
+        int team = 0;
+        #pragma omp parallel
+        {
+            #pragma omp single
+            team = omp_get_num_threads();
+        }
+        CHECK_INT(team, want[t], "threads in a parallel region after omp_set_num_threads");
+        winrate_compute(&s, &o, &res[t]);
+    }
+    omp_set_num_threads(threads);
+    omp_set_dynamic(dynamic);
+    CHECK_INT(res[1].n, res[0].n, "rows with 4 threads vs 1");
+    for (size_t k = 0; k < res[0].n && k < res[1].n; k++)
+        CHECK(res[0].rows[k].boot_lo == res[1].rows[k].boot_lo && res[0].rows[k].boot_hi == res[1].rows[k].boot_hi,
+              "%s: bootstrap interval with 1 thread [%.17g, %.17g], expected the same with 4, got [%.17g, %.17g]",
+              res[0].rows[k].label, res[0].rows[k].boot_lo, res[0].rows[k].boot_hi, res[1].rows[k].boot_lo,
+              res[1].rows[k].boot_hi);
+    winrate_free(&res[0]);
+    winrate_free(&res[1]);
+    cmpset_free(&s);
+#endif
 }

@@ -413,6 +413,17 @@ void test_world_judge_orders(void)
     rng_free(r);
 }
 
+/* |k/n - p| within 4.5 binomial SEs of the formula's p (a two-sided test at
+ * about 7e-6 per check; the seed is fixed, so the outcome is too). */
+static void check_binomial(size_t k, size_t n, double p, const char *what)
+{
+    double got = (double)k / (double)n, se = sqrt(p * (1 - p) / (double)n);
+    CHECK(fabs(got - p) <= 4.5 * se, "%s: expected %.5f (formula), got %.5f (%zu of %zu; %.1f SE away, limit 4.5)",
+          what, p, got, k, n, fabs(got - p) / se);
+}
+
+/* Expected values from the formulas of world/labelers.c evaluated in R
+ * (Rscript tests/reference/labelers.R, the "sharp-only worker" lines). */
 void test_world_labelers(void)
 {
     WorldConfig c;
@@ -420,10 +431,13 @@ void test_world_labelers(void)
     WorkerPool p;
     pool_init(&p, &c);
     CHECK_INT(p.n, c.workers, "pool size");
+    /* length biases ~ N(length_bias[0], length_bias[1]): the pool mean
+     * within 4.5 SE of the configured mean */
     double mean_lb = 0;
     for (size_t i = 0; i < p.n; i++)
         mean_lb += p.w[i].length_bias / (double)p.n;
-    CHECK(mean_lb > 0, "the pool likes longer summaries on average: %g", mean_lb);
+    CHECK_ABS(mean_lb, c.length_bias[0], 4.5 * c.length_bias[1] / sqrt((double)p.n),
+              "the pool's mean length bias vs the configured mean");
     gsl_rng *r = rng_alloc(5);
     Worker w = {"w", 15, 0, 0, 0.1};
     size_t better = 0, conf_ok = 0;
@@ -434,7 +448,7 @@ void test_world_labelers(void)
         better += ch == 0;
         conf_ok += conf >= 1 && conf <= 9 && conf != 5 && (conf < 5) == (ch == 0);
     }
-    CHECK(better >= 1990, "a large gold gap decides: %zu/2000", better);
+    check_binomial(better, 2000, 0.997527376843365, "a large gold gap decides: P(A) = plogis(15 * 0.4)");
     CHECK_INT(conf_ok, 2000, "confidence is 1-4 for summaries[0], 6-9 for summaries[1], never 5");
     /* a tiny gap is a coin flip */
     better = 0;
@@ -444,7 +458,7 @@ void test_world_labelers(void)
         int conf;
         better += labeler_compare(&w, &c, r, ov, words, &conf) == 0;
     }
-    CHECK(better > 1800 && better < 2200, "equal summaries split evenly: %zu/4000", better);
+    check_binomial(better, 4000, 0.5, "equal summaries split evenly");
     /* ratings follow the gold axes */
     double lo = 0, hi = 0;
     for (int i = 0; i < 2000; i++) {
@@ -457,12 +471,74 @@ void test_world_labelers(void)
         lo += a[0] / 2000.0;
         hi += b[0] / 2000.0;
     }
-    CHECK(lo < 3 && hi > 5, "gold 0.2 rates low (%g), gold 0.8 high (%g)", lo, hi);
+    /* mean overall rating 1.92307 for gold 0.2 and 6.07693 for 0.8 (SD
+     * 0.7124 each: 4.5 SE of a mean of 2000 is 0.072) */
+    CHECK_ABS(lo, 1.92306590008511, 4.5 * 0.712415299109012 / sqrt(2000.0), "mean overall rating, gold 0.2");
+    CHECK_ABS(hi, 6.07693409991489, 4.5 * 0.712415299109017 / sqrt(2000.0), "mean overall rating, gold 0.8");
     int conf;
     double tie[2] = {0.5, 0.5};
     CHECK_INT(labeler_gold_choice(&c, tie, &conf), -1, "the gold judge has no choice on a tie");
     rng_free(r);
     pool_free(&p);
+}
+
+/* Choice and rating frequencies of a worker with every term switched on
+ * (test_world_labelers' worker has no carelessness and no length bias),
+ * against the formulas of world/labelers.c evaluated in R:
+ *   Rscript tests/reference/labelers.R
+ * 200000 comparisons per case give an SE of at most 0.0011 on a share:
+ * dropping the careless coin flips moves the third case by 0.1, dropping
+ * the length term moves the first by 0.3, and log(words) for
+ * log(words + 1) moves it by 0.009 (8 SE). */
+void test_world_labeler_formula(void)
+{
+    enum { N = 200000, NR = 100000 };
+    WorldConfig c;
+    world_config_default(&c);
+    Worker w = {"w", 6, 1.5, 0.2, 0.1};
+    static const struct {
+        double gold[2];
+        size_t words[2];
+        double p_a;
+        const char *what;
+    } cases[] = {
+        {{0.6, 0.6}, {40, 10}, 0.802390542715793, "P(A): equal gold, 40 vs 10 words"},
+        {{0.7, 0.5}, {10, 40}, 0.352575352722087, "P(A): gold 0.7 vs 0.5, 10 vs 40 words"},
+        {{0.9, 0.1}, {20, 20}, 0.893469943077472, "P(A): gold 0.9 vs 0.1, equal length (careless flips only)"},
+    };
+    gsl_rng *r = rng_alloc(17);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t a = 0;
+        for (int k = 0; k < N; k++) {
+            int conf;
+            a += labeler_compare(&w, &c, r, cases[i].gold, cases[i].words, &conf) == 0;
+        }
+        check_binomial(a, N, cases[i].p_a, cases[i].what);
+    }
+    /* Ratings of a summary of 80 words with every gold axis at 0.5: overall
+     * carries the length taste, accuracy does not. */
+    static const double p_overall[7] = {0.00959463374826027, 0.0273365099825668, 0.153492224777802, 0.45214208534058,
+                                        0.297082271808149,   0.0502999476692702, 0.010052326673371};
+    static const double p_accuracy[7] = {0.00970008620686172, 0.0348807930624924, 0.21932759838858, 0.472183044684132,
+                                         0.21932759838858,    0.0348807930624923, 0.00970008620686174};
+    size_t hist[2][8] = {{0}};
+    const double gold[4] = {0.5, 0.5, 0.5, 0.5};
+    for (int k = 0; k < NR; k++) {
+        int ax[4];
+        labeler_rate(&w, r, gold, 80, ax);
+        hist[0][ax[0] >= 1 && ax[0] <= 7 ? ax[0] : 0]++;
+        hist[1][ax[1] >= 1 && ax[1] <= 7 ? ax[1] : 0]++;
+    }
+    CHECK(hist[0][0] == 0 && hist[1][0] == 0, "ratings off the 1-7 scale: %zu overall, %zu accuracy", hist[0][0],
+          hist[1][0]);
+    for (int v = 1; v <= 7; v++) {
+        char what[80];
+        snprintf(what, sizeof what, "share of overall ratings %d", v);
+        check_binomial(hist[0][v], NR, p_overall[v - 1], what);
+        snprintf(what, sizeof what, "share of accuracy ratings %d", v);
+        check_binomial(hist[1][v], NR, p_accuracy[v - 1], what);
+    }
+    rng_free(r);
 }
 
 /* The crafted summaries of the issue "The gold judge rewards only what a
