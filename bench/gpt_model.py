@@ -169,9 +169,10 @@ class GPT(nn.Module):
         return out
 
     def decay_groups(self, weight_decay):
-        """AdamW groups: decay on the Linear weight matrices only (not on biases,
-        LayerNorms or the embeddings), as the issue asks of the C optimiser."""
+        """AdamW groups as gpt.c's decays(): decay on the blocks' Linear weight
+        matrices only (not on biases, LayerNorms, the embeddings or the scalar
+        head, whose (1, C) weight is the vector headw in FORMAT.md)."""
         decay, rest = [], []
         for name, p in self.named_parameters():
-            (decay if p.dim() == 2 and not name.startswith(("wte", "wpe")) else rest).append(p)
+            (decay if p.dim() == 2 and not name.startswith(("wte", "wpe", "head")) else rest).append(p)
         return [{"params": decay, "weight_decay": weight_decay}, {"params": rest, "weight_decay": 0.0}]
