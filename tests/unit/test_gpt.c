@@ -2,7 +2,9 @@
  * heads) against central finite differences in double precision; fp32
  * against fp64; naive against BLAS; AdamW, clipping and the schedule;
  * checkpoints (round trip, refusals, bit-identical resume); KV-cache
- * sampling against a full forward pass. */
+ * sampling against a full forward pass, and its draws against the tempered
+ * and nucleus distributions (chi-squared); AdamW over five steps against
+ * torch.optim.AdamW (tests/reference/adamw_torch.py). */
 #include "tests/unit/test.h"
 #include "train/gpt.h"
 #include "train/stages.h"
@@ -12,6 +14,7 @@
 #include <assert.h>
 #include <cblas.h>
 #include <cjson/cJSON.h>
+#include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -879,6 +882,102 @@ void test_gpt_sampling(void)
     CHECK_INT(gpt_sample(&g, bad, 1, 1, 2, &s, r, out, lp, len, &terr), -1, "a token outside the vocabulary is refused");
     rng_free(r);
     gpt_free(&g);
+}
+
+/* The distribution sampling draws from. A model whose blocks are zero and
+ * whose final LayerNorm has weight 0 and bias e_0 gives every position the
+ * logits wte[v][0], set here to fixed values (in shuffled order, so that the
+ * most likely tokens are not the first ids); 10^4 rows of one prompt each
+ * draw one token through gpt_sample. The counts are tested by Pearson's
+ * chi-squared against softmax(logits / T) at T = 0.7, and with top-p 0.8
+ * against the nucleus (the smallest set of most likely tokens whose tempered
+ * mass reaches 0.8, 5 of the 12 tokens here, its tempered probabilities
+ * renormalised), where a token outside the nucleus must never be drawn. The
+ * threshold is the chi-squared quantile whose upper tail is 1e-6: a correct
+ * sampler fails it once in a million seeds (the seed is fixed, so the test is
+ * deterministic); sampling at temperature 1 instead of 0.7 gives a statistic
+ * in the thousands. */
+static void chi2_sampled(const GptSampler *s, const double *logit, int V, const int *support, int k,
+                         const char *what)
+{
+    GptConfig c = {1, 8, 2, 4, V, 0};
+    Gpt g;
+    gpt_init(&g, &c, 1);
+    size_t L = 1, C = 8;
+    memset(g.net.p.qkvw, 0, L * 3 * C * C * sizeof(float));
+    memset(g.net.p.attprojw, 0, L * C * C * sizeof(float));
+    memset(g.net.p.fcw, 0, L * 4 * C * C * sizeof(float));
+    memset(g.net.p.fcprojw, 0, L * 4 * C * C * sizeof(float));
+    for (size_t i = 0; i < C; i++)
+        g.net.p.lnfw[i] = 0, g.net.p.lnfb[i] = i == 0;
+    for (int v = 0; v < V; v++)
+        g.net.p.wte[(size_t)v * C] = (float)logit[v];
+    enum { N = 10000 };
+    int32_t *prompts = xcalloc(N, sizeof *prompts), *out = xmalloc(N * sizeof *out);
+    float *lp = xmalloc(N * sizeof *lp);
+    int *len = xmalloc(N * sizeof *len);
+    TlError err;
+    gsl_rng *r = rng_alloc(2024);
+    CHECK_INT(gpt_sample(&g, prompts, N, 1, 1, s, r, out, lp, len, &err), 0, "sampling 10^4 rows");
+    rng_free(r);
+    /* the target: softmax(logits / T) over the support, renormalised */
+    double p[64], z = 0, mx = logit[support[0]];
+    for (int j = 1; j < k; j++)
+        mx = fmax(mx, logit[support[j]]);
+    for (int j = 0; j < k; j++)
+        z += p[j] = exp((logit[support[j]] - mx) / s->temperature);
+    long count[64] = {0}, outside = 0;
+    for (int i = 0; i < N; i++) {
+        int j = 0;
+        while (j < k && support[j] != out[i])
+            j++;
+        if (j < k)
+            count[j]++;
+        else
+            outside++;
+    }
+    CHECK(outside == 0, "%s: expected no token outside the %d allowed, got %ld draws outside", what, k, outside);
+    double chi2 = 0, emin = N;
+    for (int j = 0; j < k; j++) {
+        double e = N * p[j] / z;
+        emin = fmin(emin, e);
+        chi2 += (count[j] - e) * (count[j] - e) / e;
+    }
+    CHECK(emin >= 5, "%s: the chi-squared approximation needs 5 expected draws per token, the least is %g", what, emin);
+    double crit = gsl_cdf_chisq_Qinv(1e-6, k - 1);
+    printf("  %s: chi-squared %.2f on %d degrees of freedom over %d draws (threshold %.2f, false alarm 1e-6)\n", what,
+           chi2, k - 1, N, crit);
+    CHECK(chi2 < crit, "%s: expected the draws' chi-squared against softmax(logits / %g) below %.2f (upper tail 1e-6, "
+          "%d degrees of freedom), got %.2f", what, (double)s->temperature, crit, k - 1, chi2);
+    free(prompts), free(out), free(lp), free(len);
+    gpt_free(&g);
+}
+
+void test_gpt_sampling_distribution(void)
+{
+    enum { V = 12 };
+    static const double LOGIT[V] = {0.2, -0.9, 1.2, -1.6, 0.0, 1.6, -0.3, 0.7, -1.2, 0.4, -0.6, 0.9};
+    int all[V];
+    for (int v = 0; v < V; v++)
+        all[v] = v;
+    GptSampler plain = {0.7f, 1.0f, 0, -1, 0, 0};
+    chi2_sampled(&plain, LOGIT, V, all, V, "temperature 0.7");
+    /* the nucleus of softmax(logits / 0.7) at top-p 0.8, found here by sorting */
+    int order[V], k = 0;
+    double z = 0, mass = 0;
+    for (int v = 0; v < V; v++)
+        order[v] = v, z += exp(LOGIT[v] / 0.7);
+    for (int i = 0; i < V; i++)
+        for (int j = i + 1; j < V; j++)
+            if (LOGIT[order[j]] > LOGIT[order[i]]) {
+                int t = order[i];
+                order[i] = order[j], order[j] = t;
+            }
+    while (mass < 0.8)
+        mass += exp(LOGIT[order[k++]] / 0.7) / z;
+    CHECK_INT(k, 5, "tokens in the top-p 0.8 nucleus of these logits");
+    GptSampler nucleus = {0.7f, 0.8f, 0, -1, 0, 0};
+    chi2_sampled(&nucleus, LOGIT, V, order, k, "temperature 0.7, top-p 0.8 (5 tokens)");
 }
 
 /* Prompts of different lengths, left-padded into one batch: each row's
