@@ -9,8 +9,11 @@ CKPT --out DUMPDIR` wrote (both formats in train/FORMAT.md). The checkpoint is
 parsed here (magic, version, JSON header, padding to 8, float32 tensors in
 header order, optional AdamW moments and RNG state, trailer), loaded into the
 PyTorch model of bench/gpt_model.py, once in float32 and once in float64; each
-runs forward on tokens[:, :T], the mean cross-entropy against tokens[:, 1:],
-and backward. Logits, loss and every gradient tensor are compared with the dump.
+runs forward on tokens[:, :T] with the rows' left padding (start.bin; none when
+the dump has no such file), and backward. A language model: the mean
+cross-entropy against tokens[:, 1:]; logits, loss and every gradient tensor are
+compared with the dump. A scalar head (reward, value model): the objective
+sum(dvalues * values); values, objective and every gradient tensor are compared.
 
 Per tensor it prints max|a-b| (abs), max|b| (the dump's scale) and
 rel = max|a-b| / max|b|: the largest difference relative to the tensor's own
@@ -19,13 +22,12 @@ are often far below 1. The check fails (exit 1) when rel > --tol (1e-4) for
 any tensor in either precision. rel is never below max|a-b| / max(1, max|b|),
 so passing it passes that looser measure too (also printed, as "unit").
 
-With a scalar-head checkpoint the dump is still the LM one (logits through the
-tied wte): headw and headb get no gradient from the LM loss and must be 0.
-
---selftest writes a small random checkpoint with write_checkpoint(), makes a
-dump with PyTorch in float64 (stored as float32, like the C engine's output),
-checks that the comparison passes, that a corrupted gradient, a truncated
-checkpoint and a wrong version are all caught, and exits 0 when all is well.
+--selftest writes a small random checkpoint of each head with
+write_checkpoint(), makes a dump with PyTorch in float64 (stored as float32,
+like the C engine's output), checks PyTorch's logits or values against the
+model written out in numpy (left padding included), that the comparison passes,
+that a corrupted gradient, a truncated checkpoint and a wrong version are all
+caught, and exits 0 when all is well.
 
 Exit status: 0 agree, 1 disagree, 2 unreadable input.
 """
@@ -151,25 +153,34 @@ def write_checkpoint(path, cfg, tensors, m=None, v=None, rng=None, step=0, seed=
     os.replace(tmp, path)
 
 
+def is_scalar(cfg):
+    return cfg.get("head", "lm") == "scalar"
+
+
 def read_dump(d, cfg, nparams):
-    """-> tokens (B, T+1) int64, logits (B, T, V) float32, loss float, grads flat float32."""
+    """-> dict: tokens (B, T+1) int64, start (B,) int64, out (LM: logits (B, T, V);
+    scalar head: values (B, T)) float32, dvalues (B, T) float32 or None, loss
+    float, grads flat float32."""
     def need(name):
         p = os.path.join(d, name)
         if not os.path.exists(p):
             raise FormatError(f"{d}: no {name}")
         return p
+    scalar = is_scalar(cfg)
+    oname = "values.bin" if scalar else "logits.bin"
     tok = np.fromfile(need("tokens.bin"), dtype="<i4")
-    lg = np.fromfile(need("logits.bin"), dtype="<f4")
+    lg = np.fromfile(need(oname), dtype="<f4")
     with open(need("loss.txt")) as f:
         loss = float(f.read().split()[0])
     gr = np.fromfile(need("grads.bin"), dtype="<f4")
     V = cfg["V"]
-    if lg.size % V:
-        raise FormatError(f"{d}: logits.bin holds {lg.size} floats, not a multiple of V={V}")
-    BT = lg.size // V
-    B = tok.size - BT  # tokens hold B*(T+1), logits B*T*V
+    per = 1 if scalar else V
+    if lg.size % per:
+        raise FormatError(f"{d}: {oname} holds {lg.size} floats, not a multiple of {per}")
+    BT = lg.size // per
+    B = tok.size - BT  # tokens hold B*(T+1), the outputs B*T*per
     if B <= 0 or BT % B or tok.size != B * (BT // B + 1):
-        raise FormatError(f"{d}: tokens.bin ({tok.size} ints) and logits.bin ({lg.size} floats) disagree")
+        raise FormatError(f"{d}: tokens.bin ({tok.size} ints) and {oname} ({lg.size} floats) disagree")
     T = BT // B
     if T > cfg["T"]:
         raise FormatError(f"{d}: sequences of {T} tokens exceed the context T={cfg['T']}")
@@ -177,52 +188,78 @@ def read_dump(d, cfg, nparams):
         raise FormatError(f"{d}: grads.bin holds {gr.size} floats, the model has {nparams} parameters")
     if tok.min() < 0 or tok.max() >= V:
         raise FormatError(f"{d}: token ids outside [0, {V})")
-    return tok.reshape(B, T + 1).astype(np.int64), lg.reshape(B, T, V), loss, gr
+    start = np.zeros(B, dtype=np.int64)
+    if os.path.exists(os.path.join(d, "start.bin")):
+        start = np.fromfile(os.path.join(d, "start.bin"), dtype="<i4").astype(np.int64)
+        if start.size != B or start.min() < 0 or start.max() >= T:
+            raise FormatError(f"{d}: start.bin must hold {B} paddings in [0, {T})")
+    dv = None
+    if scalar:
+        dv = np.fromfile(need("dvalues.bin"), dtype="<f4")
+        if dv.size != B * T:
+            raise FormatError(f"{d}: dvalues.bin holds {dv.size} floats, the values {B * T}")
+        dv = dv.reshape(B, T)
+    out = lg.reshape(B, T) if scalar else lg.reshape(B, T, V)
+    return {"tokens": tok.reshape(B, T + 1).astype(np.int64), "start": start, "out": out, "dvalues": dv,
+            "loss": loss, "grads": gr}
 
 
-def write_dump(d, tokens, logits, loss, grads):
+def write_dump(d, dump):
+    """Writes a read_dump() dict as lm-dump would."""
     os.makedirs(d, exist_ok=True)
-    np.asarray(tokens, dtype="<i4").tofile(os.path.join(d, "tokens.bin"))
-    np.asarray(logits, dtype="<f4").tofile(os.path.join(d, "logits.bin"))
+    np.asarray(dump["tokens"], dtype="<i4").tofile(os.path.join(d, "tokens.bin"))
+    np.asarray(dump["start"], dtype="<i4").tofile(os.path.join(d, "start.bin"))
+    scalar = dump["dvalues"] is not None
+    np.asarray(dump["out"], dtype="<f4").tofile(os.path.join(d, "values.bin" if scalar else "logits.bin"))
+    if scalar:
+        np.asarray(dump["dvalues"], dtype="<f4").tofile(os.path.join(d, "dvalues.bin"))
     with open(os.path.join(d, "loss.txt"), "w") as f:
-        f.write("%.9g\n" % loss)
-    np.asarray(grads, dtype="<f4").tofile(os.path.join(d, "grads.bin"))
+        f.write("%.9g\n" % dump["loss"])
+    np.asarray(dump["grads"], dtype="<f4").tofile(os.path.join(d, "grads.bin"))
 
 
 # ---------------------------------------------------------------- PyTorch side
 
-def torch_pass(cfg, tensors, tokens, dtype):
-    """Forward + loss + backward in PyTorch -> (logits ndarray, loss float, {name: grad ndarray})."""
+def torch_pass(cfg, tensors, tokens, start, dvalues, dtype):
+    """Forward + loss (LM) or objective sum(dvalues * values) (scalar head) +
+    backward in PyTorch -> (logits or values ndarray, loss float, {name: grad ndarray})."""
     import torch
     from gpt_model import GPT
     torch.manual_seed(0)
     model = GPT(cfg).to(dtype)
     model.load_format({k: torch.from_numpy(np.array(v)).to(dtype) for k, v in tensors.items()})
-    tok = torch.from_numpy(tokens)
-    logits, loss = model(tok[:, :-1], tok[:, 1:])
+    tok, st = torch.from_numpy(tokens), torch.from_numpy(start)
+    if dvalues is None:
+        out, loss = model(tok[:, :-1], tok[:, 1:], start=st)
+    else:
+        out = model.values(tok[:, :-1], start=st)
+        loss = (torch.from_numpy(np.array(dvalues)).to(dtype) * out).sum()
     loss.backward()
     grads = {k: g.double().numpy() for k, g in model.export_format(grads=True).items()}
-    return logits.detach().double().numpy(), float(loss.item()), grads
+    return out.detach().double().numpy(), float(loss.item()), grads
 
 
-def compare(cfg, tensors, tokens, logits, loss, grads_flat, tol, dtypes=None, out=sys.stdout):
+def compare(cfg, tensors, dump, tol, dtypes=None, out=sys.stdout):
     """Print the per-tensor table for each precision; return the worst rel."""
     import torch
     dtypes = dtypes or [torch.float32, torch.float64]
     shapes = tensor_shapes(cfg)
-    ref = {"logits": logits.astype(np.float64), "loss": np.array([loss], dtype=np.float64)}
+    oname, lname = ("values", "objective") if is_scalar(cfg) else ("logits", "loss")
+    tokens = dump["tokens"]
+    ref = {oname: dump["out"].astype(np.float64), lname: np.array([dump["loss"]], dtype=np.float64)}
     o = 0
     for nm, s in shapes:
         k = int(np.prod(s))
-        ref["grad " + nm] = grads_flat[o:o + k].reshape(s).astype(np.float64)
+        ref["grad " + nm] = dump["grads"][o:o + k].reshape(s).astype(np.float64)
         o += k
     worst_all = 0.0
     for dt in dtypes:
-        lg, ls, gr = torch_pass(cfg, tensors, tokens, dt)
-        ours = {"logits": lg, "loss": np.array([ls])}
+        lg, ls, gr = torch_pass(cfg, tensors, tokens, dump["start"], dump["dvalues"], dt)
+        ours = {oname: lg, lname: np.array([ls])}
         ours.update({"grad " + k: v for k, v in gr.items()})
         name = str(dt).replace("torch.", "")
-        print(f"PyTorch {name} vs dump (B={tokens.shape[0]}, T={tokens.shape[1] - 1}; "
+        print(f"PyTorch {name} vs dump (B={tokens.shape[0]}, T={tokens.shape[1] - 1}, "
+              f"left padding {dump['start'].tolist()}; "
               f"rel = max|a-b| / max|b|, unit = max|a-b| / max(1, max|b|); tolerance {tol:g} on rel)", file=out)
         print(f"  {'tensor':<16} {'max|a-b|':>11} {'max|b|':>11} {'rel':>11} {'unit':>11}", file=out)
         worst, worst_at, gabs, gscale = 0.0, None, 0.0, 0.0
@@ -251,9 +288,9 @@ def crosscheck(ckpt, dump, tol, out=sys.stdout):
     hdr, tensors, _ = read_checkpoint(ckpt)
     cfg = hdr["config"]
     nparams = hdr["params"]
-    tokens, logits, loss, grads = read_dump(dump, cfg, nparams)
+    d = read_dump(dump, cfg, nparams)
     print(f"checkpoint {ckpt}: config {json.dumps(cfg)}, {nparams} parameters, step {hdr.get('step')}", file=out)
-    worst = compare(cfg, tensors, tokens, logits, loss, grads, tol, out=out)
+    worst = compare(cfg, tensors, d, tol, out=out)
     ok = worst <= tol
     print(f"{'AGREE' if ok else 'DISAGREE'}: worst rel {worst:.3e} (tolerance {tol:g})", file=out)
     return ok
@@ -284,9 +321,10 @@ def random_tensors(cfg, seed):
     return {k: v.astype(np.float32) for k, v in t.items()}
 
 
-def numpy_logits(cfg, t, idx):
+def numpy_outputs(cfg, t, idx, start):
     """FORMAT.md's model written out directly in float64 numpy from the flat
-    tensors: an independent check of gpt_model.py's layout and loading."""
+    tensors, left padding included: logits (LM) or values (scalar head), an
+    independent check of gpt_model.py's layout, loading and padding."""
     L, C, NH = cfg["L"], cfg["C"], cfg["NH"]
     hs = C // NH
     t = {k: v.astype(np.float64) for k, v in t.items()}
@@ -300,8 +338,12 @@ def numpy_logits(cfg, t, idx):
         return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
 
     B, T = idx.shape
-    x = t["wte"][idx] + t["wpe"][:T]
-    mask = np.tril(np.ones((T, T), dtype=bool))
+    x = np.zeros((B, T, C))
+    mask = np.zeros((B, 1, T, T), dtype=bool)
+    for b in range(B):
+        for i in range(T):
+            x[b, i] = t["wte"][idx[b, i]] + t["wpe"][max(i - start[b], 0)]
+            mask[b, 0, i, min(start[b], i):i + 1] = True
     for l in range(L):
         h = ln(x, t["ln1w"][l], t["ln1b"][l])
         qkv = h @ t["qkvw"][l].T + t["qkvb"][l]
@@ -314,7 +356,8 @@ def numpy_logits(cfg, t, idx):
         x = x + y @ t["attprojw"][l].T + t["attprojb"][l]
         h = ln(x, t["ln2w"][l], t["ln2b"][l])
         x = x + gelu(h @ t["fcw"][l].T + t["fcb"][l]) @ t["fcprojw"][l].T + t["fcprojb"][l]
-    return ln(x, t["lnfw"], t["lnfb"]) @ t["wte"].T
+    h = ln(x, t["lnfw"], t["lnfb"])
+    return h @ t["headw"] + t["headb"][0] if is_scalar(cfg) else h @ t["wte"].T
 
 
 def make_dump(ckpt, d, B, seed):
@@ -323,10 +366,13 @@ def make_dump(ckpt, d, B, seed):
     hdr, tensors, _ = read_checkpoint(ckpt)
     cfg = hdr["config"]
     rng = np.random.default_rng(seed)
-    tokens = rng.integers(0, cfg["V"], size=(B, cfg["T"] + 1))
-    lg, ls, gr = torch_pass(cfg, tensors, tokens, torch.float64)
+    T = cfg["T"]
+    tokens = rng.integers(0, cfg["V"], size=(B, T + 1))
+    start = np.concatenate([[0], rng.integers(0, T // 2 + 1, size=B - 1)]).astype(np.int64)
+    dv = rng.uniform(-1, 1, size=(B, T)).astype(np.float32) if is_scalar(cfg) else None
+    lg, ls, gr = torch_pass(cfg, tensors, tokens, start, dv, torch.float64)
     flat = np.concatenate([gr[nm].reshape(-1) for nm, _ in tensor_shapes(cfg)])
-    write_dump(d, tokens, lg, ls, flat)
+    write_dump(d, {"tokens": tokens, "start": start, "out": lg, "dvalues": dv, "loss": ls, "grads": flat})
 
 
 def selftest(tol):
@@ -354,12 +400,11 @@ def selftest(tol):
             check(f"{head}: checkpoint without optimiser or RNG state reads", read_checkpoint(ck2)[0]["optimizer"] is False)
             d = os.path.join(tmp, f"{head}.dump")
             make_dump(ck, d, B=3, seed=11)
-            tok = np.fromfile(os.path.join(d, "tokens.bin"), dtype="<i4").reshape(3, -1)[:, :-1]
-            lg = np.fromfile(os.path.join(d, "logits.bin"), dtype="<f4").reshape(3, cfg["T"], cfg["V"])
-            ref = numpy_logits(cfg, t, tok)
-            dev = float(np.max(np.abs(lg - ref)) / np.max(np.abs(ref)))
-            check(f"{head}: the PyTorch model's logits equal FORMAT.md written out in numpy (rel {dev:.1e})",
-                  dev < 1e-6)
+            dd = read_dump(d, cfg, n)
+            ref = numpy_outputs(cfg, t, dd["tokens"][:, :-1], dd["start"])
+            dev = float(np.max(np.abs(dd["out"] - ref)) / np.max(np.abs(ref)))
+            check(f"{head}: the PyTorch model's {'values' if head == 'scalar' else 'logits'} with left padding "
+                  f"{dd['start'].tolist()} equal FORMAT.md written out in numpy (rel {dev:.1e})", dev < 1e-6)
             buf = io.StringIO()
             ok = crosscheck(ck, d, tol, out=buf)
             print(buf.getvalue(), end="")

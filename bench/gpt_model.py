@@ -8,7 +8,9 @@ Architecture (FORMAT.md): GPT-2 pre-LayerNorm blocks, learned positions, tied
 embeddings (logits = h_final . wte^T), causal self-attention with scale
 1/sqrt(C/NH), GELU MLP of width 4C with the tanh approximation, LayerNorm eps
 1e-5, fp32 (or fp64 for the cross-check), optional scalar head
-(value = h_final[b, pos] . headw + headb).
+(value = h_final[b, pos] . headw + headb), optional left padding (FORMAT.md:
+row b's first start[b] tokens are padding; the token at index t has position
+max(t - start[b], 0) and attends to keys min(start[b], t)..t).
 """
 import math
 
@@ -49,10 +51,11 @@ class Block(nn.Module):
         self.fcproj = nn.Linear(4 * C, C)
         self.register_buffer("causal", torch.ones(T, T, dtype=torch.bool).tril(), persistent=False)
 
-    def attn(self, x, cache=None, pos=0):
+    def attn(self, x, cache=None, pos=0, mask=None):
         """x (B, t, C) at absolute positions pos..pos+t-1. With cache = (k, v),
         each (B, NH, Tmax, hs), writes this chunk's k and v into it and attends
-        over cached positions 0..pos+t-1."""
+        over cached positions 0..pos+t-1. mask (B, 1, t, t) bool, True where a
+        query may attend (left padding), replaces the causal mask."""
         B, t, C = x.shape
         q, k, v = self.qkv(x).split(C, dim=2)
         q = q.view(B, t, self.NH, self.hs).transpose(1, 2)
@@ -64,14 +67,16 @@ class Block(nn.Module):
             vc[:, :, pos:pos + t] = v
             k, v = kc[:, :, :pos + t], vc[:, :, :pos + t]
         att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(self.hs))
-        if t > 1:  # one new token sees everything cached: no mask needed
+        if mask is not None:
+            att = att.masked_fill(~mask, float("-inf"))
+        elif t > 1:  # one new token sees everything cached: no mask needed
             att = att.masked_fill(~self.causal[pos:pos + t, :pos + t], float("-inf"))
         att = F.softmax(att, dim=-1)
         y = (att @ v).transpose(1, 2).contiguous().view(B, t, C)
         return self.attproj(y)
 
-    def forward(self, x, cache=None, pos=0):
-        x = x + self.attn(self.ln1(x), cache, pos)
+    def forward(self, x, cache=None, pos=0, mask=None):
+        x = x + self.attn(self.ln1(x), cache, pos, mask)
         x = x + self.fcproj(F.gelu(self.fc(self.ln2(x)), approximate="tanh"))
         return x
 
@@ -100,16 +105,24 @@ class GPT(nn.Module):
                 else:
                     p.zero_()
 
-    def hidden(self, idx, caches=None, pos=0):
+    def hidden(self, idx, caches=None, pos=0, start=None):
+        """The final LayerNorm's output (B, t, C); start (B,) int64: left padding."""
         t = idx.shape[1]
-        x = self.wte(idx) + self.wpe.weight[pos:pos + t]
-        for i, blk in enumerate(self.blocks):
-            x = blk(x, None if caches is None else caches[i], pos)
+        if start is None:
+            x = self.wte(idx) + self.wpe.weight[pos:pos + t]
+            mask = None
+        else:
+            i = torch.arange(t)
+            x = self.wte(idx) + self.wpe(torch.clamp(i[None, :] - start[:, None], min=0))
+            lo = torch.minimum(start[:, None], i[None, :])  # (B, t): query t's first key
+            mask = ((i[None, None, :] <= i[None, :, None]) & (i[None, None, :] >= lo[:, :, None]))[:, None]
+        for k, blk in enumerate(self.blocks):
+            x = blk(x, None if caches is None else caches[k], pos, mask)
         return self.lnf(x)
 
-    def forward(self, idx, targets=None):
+    def forward(self, idx, targets=None, start=None):
         """Logits (B, t, V) and, given targets (B, t), the mean cross-entropy."""
-        logits = F.linear(self.hidden(idx), self.wte.weight)
+        logits = F.linear(self.hidden(idx, start=start), self.wte.weight)
         loss = None
         if targets is not None:
             loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
@@ -119,6 +132,10 @@ class GPT(nn.Module):
         """Scalar head: h_final[b, at[b]] . headw + headb, shape (B,)."""
         h = self.hidden(idx)
         return self.head(h[torch.arange(h.shape[0]), at]).squeeze(-1)
+
+    def values(self, idx, start=None):
+        """Scalar head at every position, (B, t) (gpt_values)."""
+        return self.head(self.hidden(idx, start=start)).squeeze(-1)
 
     # ---- FORMAT.md layout <-> modules ----
     def _views(self):
@@ -169,9 +186,10 @@ class GPT(nn.Module):
         return out
 
     def decay_groups(self, weight_decay):
-        """AdamW groups: decay on the Linear weight matrices only (not on biases,
-        LayerNorms or the embeddings), as the issue asks of the C optimiser."""
+        """AdamW groups as gpt.c's decays(): decay on the blocks' Linear weight
+        matrices only (not on biases, LayerNorms, the embeddings or the scalar
+        head, whose (1, C) weight is the vector headw in FORMAT.md)."""
         decay, rest = [], []
         for name, p in self.named_parameters():
-            (decay if p.dim() == 2 and not name.startswith(("wte", "wpe")) else rest).append(p)
+            (decay if p.dim() == 2 and not name.startswith(("wte", "wpe", "head")) else rest).append(p)
         return [{"params": decay, "weight_decay": weight_decay}, {"params": rest, "weight_decay": 0.0}]

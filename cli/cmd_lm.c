@@ -597,7 +597,7 @@ int cmd_lm_sample(CliOpts *o)
     return 0;
 }
 
-/* ---- lm-dump: the numbers bench/gpt_crosscheck.py compares with PyTorch ---- */
+/* ---- lm-dump: the numbers bench/gpt_crosscheck.py compares with PyTorch (train/FORMAT.md) ---- */
 
 static void dump_file(const char *dir, const char *name, const void *data, size_t bytes)
 {
@@ -617,32 +617,45 @@ int cmd_lm_dump(CliOpts *o)
     Gpt g;
     if (gpt_load(&g, o->checkpoint, NULL, NULL, &err) != 0)
         cli_input_error(&err);
-    if (g.net.c.scalar_head)
-        cli_usage_error(o, "%s has a scalar head; lm-dump checks language models", o->checkpoint);
     if (util_mkdir_p(o->out_dir) != 0)
         tl_die(TL_EXIT_RUNTIME, "%s: cannot create the directory: %s", o->out_dir, strerror(errno));
-    int B = o->batch > 0 ? (int)o->batch : 2, T = g.net.c.T, V = g.net.c.V;
+    int B = o->batch > 0 ? (int)o->batch : 2, T = g.net.c.T, V = g.net.c.V, scalar = g.net.c.scalar_head;
     gsl_rng *r = rng_alloc(o->seed);
     int32_t *tok = xmalloc((size_t)B * (T + 1) * sizeof *tok), *in = xmalloc((size_t)B * T * sizeof *in);
-    int32_t *tg = xmalloc((size_t)B * T * sizeof *tg);
+    int32_t *tg = xmalloc((size_t)B * T * sizeof *tg), *start = xmalloc((size_t)B * sizeof *start);
+    float *w = xmalloc((size_t)B * T * sizeof *w);
     for (int i = 0; i < B * (T + 1); i++)
         tok[i] = (int32_t)gsl_rng_uniform_int(r, (unsigned long)V);
     for (int b = 0; b < B; b++) {
         memcpy(in + (size_t)b * T, tok + (size_t)b * (T + 1), (size_t)T * sizeof *in);
         memcpy(tg + (size_t)b * T, tok + (size_t)b * (T + 1) + 1, (size_t)T * sizeof *tg);
+        /* left padding as the stages batch prompts: none on row 0, up to half the context on the others */
+        start[b] = b == 0 ? 0 : (int32_t)gsl_rng_uniform_int(r, (unsigned long)(T / 2 + 1));
     }
-    double loss = gpt_forward(&g, in, tg, NULL, NULL, B, T);
+    for (int i = 0; i < B * T; i++) /* the scalar head's objective: sum of w * value */
+        w[i] = (float)(2 * gsl_rng_uniform(r) - 1);
+    double loss = gpt_forward(&g, in, scalar ? NULL : tg, NULL, start, B, T);
     dump_file(o->out_dir, "tokens.bin", tok, (size_t)B * (T + 1) * sizeof *tok);
-    dump_file(o->out_dir, "logits.bin", g.net.a.logits, (size_t)B * T * V * sizeof(float));
+    dump_file(o->out_dir, "start.bin", start, (size_t)B * sizeof *start);
+    if (scalar) {
+        const float *val = gpt_values(&g);
+        loss = 0;
+        for (int i = 0; i < B * T; i++)
+            loss += (double)w[i] * val[i];
+        dump_file(o->out_dir, "values.bin", val, (size_t)B * T * sizeof *val);
+        dump_file(o->out_dir, "dvalues.bin", w, (size_t)B * T * sizeof *w);
+    } else {
+        dump_file(o->out_dir, "logits.bin", g.net.a.logits, (size_t)B * T * V * sizeof(float));
+    }
     gpt_zero_grad(&g);
-    gpt_backward(&g, NULL);
+    gpt_backward(&g, scalar ? w : NULL);
     dump_file(o->out_dir, "grads.bin", g.net.grads_mem, g.net.nparams * sizeof(float));
     char lt[64];
     snprintf(lt, sizeof lt, "%.9g\n", loss);
     dump_file(o->out_dir, "loss.txt", lt, strlen(lt));
-    printf("wrote tokens.bin, logits.bin, loss.txt (%.6f) and grads.bin for a batch of %d x %d to %s\n", loss, B, T,
-           o->out_dir);
-    free(tok), free(in), free(tg);
+    printf("wrote tokens.bin, start.bin, %s, loss.txt (%s %.6f) and grads.bin for a batch of %d x %d to %s\n",
+           scalar ? "values.bin, dvalues.bin" : "logits.bin", scalar ? "objective" : "loss", loss, B, T, o->out_dir);
+    free(tok), free(in), free(tg), free(start), free(w);
     rng_free(r);
     gpt_free(&g);
     cli_check_stdout();

@@ -226,13 +226,16 @@ static const Command COMMANDS[] = {
      "temperature, nucleus (--top-p) or --greedy; each stops at the end-of-document token or\n"
      "--max-new tokens, and is printed with its length and log-probability.",
      cmd_lm_sample, 0, NULL, NULL},
-    {"lm-dump", "a model's logits, loss and gradients on a random batch (for bench/gpt_crosscheck.py)",
+    {"lm-dump", "a model's logits or values, loss and gradients on a random batch (for bench/gpt_crosscheck.py)",
      OPT_CKPT | OPT_OUT | OPT_SEED,
      "--checkpoint FILE --out DIR [--batch-size B]",
-     "Writes DIR/tokens.bin (int32, B x (T+1)), DIR/logits.bin (float32, B x T x V),\n"
-     "DIR/loss.txt and DIR/grads.bin (float32, every parameter in checkpoint order) for a\n"
-     "batch of random tokens (train/FORMAT.md), so that another implementation can be\n"
-     "checked against this one.",
+     "Writes DIR/tokens.bin (int32, B x (T+1)), DIR/start.bin (int32, B: each row's left\n"
+     "padding, as the stages batch prompts), DIR/loss.txt and DIR/grads.bin (float32, every\n"
+     "parameter in checkpoint order) for a batch of random tokens (train/FORMAT.md), so that\n"
+     "another implementation can be checked against this one. An LM: DIR/logits.bin (float32,\n"
+     "B x T x V) and the mean loss. A scalar head (reward, value model): DIR/values.bin\n"
+     "(float32, B x T), DIR/dvalues.bin (float32, B x T, random weights w) and the\n"
+     "objective sum(w * values) that the gradients are of.",
      cmd_lm_dump, 0, "where to write the dump (required)", NULL},
     {"example", "write an example data set in the released format, with known truth",
      OPT_OUT | OPT_SEED | OPT_EXAMPLE | OPT_PROGRESS,

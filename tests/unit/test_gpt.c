@@ -2,7 +2,9 @@
  * heads) against central finite differences in double precision; fp32
  * against fp64; naive against BLAS; AdamW, clipping and the schedule;
  * checkpoints (round trip, refusals, bit-identical resume); KV-cache
- * sampling against a full forward pass. */
+ * sampling against a full forward pass, and its draws against the tempered
+ * and nucleus distributions (chi-squared); AdamW over five steps against
+ * torch.optim.AdamW (tests/reference/adamw_torch.py). */
 #include "tests/unit/test.h"
 #include "train/gpt.h"
 #include "train/stages.h"
@@ -12,6 +14,7 @@
 #include <assert.h>
 #include <cblas.h>
 #include <cjson/cJSON.h>
+#include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -431,6 +434,142 @@ void test_gpt_optimizer(void)
     gpt_free(&g);
 }
 
+/* AdamW over five steps against PyTorch's torch.optim.AdamW: at step 1 the
+ * bias-corrected moments equal the gradient whatever the betas, so only
+ * later steps see whether the moments keep their history, whether the bias
+ * correction follows the step count, where eps sits and which tensors get
+ * weight decay. The inputs are formulas both sides evaluate (the reference
+ * script states them); the schedule changes lr at every step. Expected values:
+ *     /usr/bin/python3 tests/reference/adamw_torch.py
+ * (PyTorch in float64 from the same float32 inputs). Tolerances: parameters
+ * 1e-6 absolute (they are about 0.5 and move by up to lr = 1e-2 a step),
+ * moments 1e-5 relative. */
+static const struct {
+    int tensor, index;
+    double p[5], m, v;
+} ADAMW_REF[] = {
+    /* tests/reference/adamw_torch.py, torch 1.13.0a0: {tensor, index, p after steps 1..5, m, v after step 5} */
+    {0, 0, {0.03991670758, 0.04396136619, 0.04817849165, 0.05051146569, 0.05055471947}, -0.006058339979, 0.1058569277}, /* wte */
+    {0, 5, {0.4744798633, 0.4824621077, 0.4857168263, 0.4875173831, 0.4881114706}, -0.08589056959, 0.1127847025}, /* wte */
+    {0, 11, {-0.4182389882, -0.4159405465, -0.4167967583, -0.4173709168, -0.4170430399}, -0.04974178156, 0.1241884087}, /* wte */
+    {0, 87, {0.3876628575, 0.3912871858, 0.3927957441, 0.3926519283, 0.3925593128}, 3.383355503e-10, 1.390969497e-17}, /* wte */
+    {1, 0, {0.4835496041, 0.4915524321, 0.4948620941, 0.4943011332, 0.4940724508}, 0.03783860615, 0.1477286737}, /* wpe */
+    {1, 18, {0.4893728403, 0.4857187739, 0.4877053596, 0.4894838874, 0.4891030477}, 0.05854323608, 0.1275055951}, /* wpe */
+    {1, 40, {-0.1749087217, -0.1827821687, -0.1869011308, -0.1875976217, -0.1877126278}, 0.01782119254, 0.1295661522}, /* wpe */
+    {1, 47, {-0.116909379, -0.1198344667, -0.1177861214, -0.1166529475, -0.1165816886}, -0.01008082284, 0.107987647}, /* wpe */
+    {2, 0, {0.07348707471, 0.07323837574, 0.07455722763, 0.07499330699, 0.07494963352}, 1.50658712e-10, 1.060780429e-17}, /* ln1w */
+    {2, 5, {0.4637040886, 0.471699343, 0.4753126355, 0.4757846318, 0.4755795742}, 0.0247173922, 0.07839960723}, /* ln1w */
+    {2, 15, {-0.2634545488, -0.2691015772, -0.273463407, -0.2750255742, -0.2747892918}, -0.04529345111, 0.1982751227}, /* ln1w */
+    {3, 0, {-0.1135783722, -0.1197287681, -0.124189144, -0.1258220471, -0.1257010891}, -0.02191955501, 0.1771962109}, /* ln1b */
+    {3, 2, {0.2433411687, 0.2363923492, 0.2325063886, 0.2313678839, 0.2312919549}, 0.01005870475, 0.09469540992}, /* ln1b */
+    {3, 12, {-0.4446160691, -0.4436908496, -0.4425081784, -0.442379826, -0.4427204632}, 1.212879967e-09, 1.235316775e-17}, /* ln1b */
+    {3, 15, {-0.3943248301, -0.3865585059, -0.3817175755, -0.3809836052, -0.381173128}, 0.01600106026, 0.03846226975}, /* ln1b */
+    {4, 0, {-0.260325015, -0.2521300712, -0.2476521224, -0.2467939133, -0.2466682695}, -0.006624046291, 0.04068451212}, /* qkvw */
+    {4, 57, {0.5071133451, 0.5142305497, 0.5165661796, 0.5178223448, 0.5184280604}, -0.05743175226, 0.03537762656}, /* qkvw */
+    {4, 127, {0.3139754235, 0.3070664983, 0.3055992679, 0.3047672595, 0.3042279768}, 0.07357151883, 0.1276514378}, /* qkvw */
+    {4, 383, {0.1255872088, 0.1327622255, 0.1363304479, 0.1369121261, 0.1368556987}, 0.004244994915, 0.1152583688}, /* qkvw */
+    {5, 0, {-0.05802711679, -0.0504300906, -0.04769051219, -0.04730348131, -0.04720601841}, -0.01202637856, 0.08215824912}, /* qkvb */
+    {5, 12, {0.4853891342, 0.4774031686, 0.4731683306, 0.4739458675, 0.4747188645}, -0.09400134787, 0.07979444642}, /* qkvb */
+    {5, 22, {-0.4660341828, -0.4612817083, -0.4567486569, -0.4556124536, -0.455944755}, 0.06879407813, 0.2312586144}, /* qkvb */
+    {5, 47, {0.4747372476, 0.4738142419, 0.4764616419, 0.4778868054, 0.4776389348}, 0.0413790867, 0.150373714}, /* qkvb */
+    {6, 0, {0.3971935472, 0.3989694977, 0.4022250021, 0.403997533, 0.4038908111}, 0.003649953593, 0.1069758014}, /* attprojw */
+    {6, 57, {-0.4695708136, -0.4630932343, -0.4579567733, -0.4568706791, -0.4570358722}, 0.03702209403, 0.1123517109}, /* attprojw */
+    {6, 83, {0.4875580285, 0.4909920854, 0.4946768192, 0.4958385005, 0.4956877345}, 0.004719265362, 0.04513754235}, /* attprojw */
+    {6, 127, {-0.4521677422, -0.4585732363, -0.4627503414, -0.4634732452, -0.4634575073}, 0.009720654856, 0.08609110124}, /* attprojw */
+    {7, 0, {-0.3385511727, -0.3457936887, -0.349277431, -0.3491124949, -0.3488811664}, -0.0294261448, 0.08731092173}, /* attprojb */
+    {7, 6, {0.4888524322, 0.4847127503, 0.4866376236, 0.4885228186, 0.4882422044}, 0.04327481214, 0.1283249424}, /* attprojb */
+    {7, 15, {-0.4863657263, -0.4783749981, -0.4754088478, -0.4757181443, -0.4759318926}, 0.03216068961, 0.122153382}, /* attprojb */
+    {8, 0, {-0.431015065, -0.4231933692, -0.4213646718, -0.422090273, -0.4223044292}, 0.03652014245, 0.1569147224}, /* ln2w */
+    {8, 3, {0.024921026, 0.02996405988, 0.02878713226, 0.02737542255, 0.02731050782}, 0.01313165641, 0.2208068981}, /* ln2w */
+    {8, 13, {-0.2874546143, -0.2950446574, -0.2987985704, -0.2991739958, -0.2993054019}, 0.02122845871, 0.140820538}, /* ln2w */
+    {8, 15, {-0.4913383871, -0.4945924375, -0.4956569771, -0.4955049977, -0.495573787}, 2.634467917e-10, 1.713875091e-17}, /* ln2w */
+    {9, 0, {-0.505944142, -0.5116492156, -0.5129494333, -0.5136687322, -0.5143272634}, 0.09956128564, 0.1233355805}, /* ln2b */
+    {9, 10, {0.3969358, 0.4048940613, 0.4078701398, 0.409516549, 0.409983099}, -0.04930123882, 0.06025309364}, /* ln2b */
+    {9, 15, {-0.4010439721, -0.398286059, -0.3991518629, -0.3996308379, -0.3993010812}, -0.03081941953, 0.04713263625}, /* ln2b */
+    {10, 0, {-0.4756861465, -0.4760406167, -0.4780825568, -0.4795153349, -0.4793124109}, -0.01195470409, 0.06732869939}, /* fcw */
+    {10, 135, {-0.4155197241, -0.4101549493, -0.4098352141, -0.4101830162, -0.4099218312}, -0.01728995629, 0.05025996751}, /* fcw */
+    {10, 301, {0.2009509694, 0.2019924994, 0.1990522627, 0.1974505784, 0.1979718045}, -0.09062288965, 0.1409449719}, /* fcw */
+    {10, 511, {-0.4611199412, -0.4535257246, -0.4487702106, -0.4485356245, -0.4486371155}, 0.03155582048, 0.1469776859}, /* fcw */
+    {11, 0, {-0.3696000783, -0.3620660847, -0.3578574897, -0.3580607267, -0.3582614586}, 0.0361353558, 0.1748605003}, /* fcb */
+    {11, 10, {0.1503553063, 0.1480444395, 0.145840591, 0.1449975186, 0.1448532804}, 5.054635722e-10, 1.145168437e-17}, /* fcb */
+    {11, 20, {0.1159927157, 0.1121081751, 0.1129045505, 0.1138623342, 0.1133572115}, 0.05656405381, 0.06766240796}, /* fcb */
+    {11, 63, {-0.2105249077, -0.2145489035, -0.2186924321, -0.2207263859, -0.2204700524}, -0.04756007586, 0.1857523935}, /* fcb */
+    {12, 0, {-0.3575053194, -0.3622257941, -0.3665397303, -0.3684938098, -0.3683001775}, -0.02236571477, 0.1876480648}, /* fcprojw */
+    {12, 161, {0.334266092, 0.3373468637, 0.3354148525, 0.334008125, 0.3341371527}, -0.03209374152, 0.1449256407}, /* fcprojw */
+    {12, 359, {-0.4978108248, -0.5003459035, -0.5015247758, -0.501605486, -0.501529583}, 7.251403325e-11, 4.588352337e-18}, /* fcprojw */
+    {12, 511, {-0.4823344098, -0.4743307965, -0.4703696849, -0.4701653093, -0.4701598211}, 0.01378658774, 0.130811853}, /* fcprojw */
+    {13, 0, {-0.4799922613, -0.4721241669, -0.4692659462, -0.4693626998, -0.4692838403}, -0.01027119329, 0.09153637523}, /* fcprojb */
+    {13, 4, {0.06469841093, 0.06533660896, 0.06201847013, 0.0599615945, 0.05973993157}, 0.03382202973, 0.1256242002}, /* fcprojb */
+    {13, 14, {-0.3197178038, -0.3270658888, -0.3286760012, -0.3275754144, -0.3273390527}, -0.02594939143, 0.06503695405}, /* fcprojb */
+    {13, 15, {-0.4347967217, -0.4370342546, -0.4374477443, -0.4371924489, -0.4372365513}, 1.348238087e-10, 5.498964109e-18}, /* fcprojb */
+    {14, 0, {-0.5033908578, -0.5093048648, -0.5101193684, -0.5105699634, -0.5112726364}, 0.06293929781, 0.04329097863}, /* lnfw */
+    {14, 1, {-0.4993025752, -0.5040979248, -0.5041558665, -0.5036506483, -0.5039502033}, 0.02767263415, 0.04604768726}, /* lnfw */
+    {14, 3, {-0.3019681366, -0.3027615753, -0.3005241025, -0.2993424592, -0.2994369649}, 0.00972189035, 0.05710122322}, /* lnfw */
+    {14, 7, {0.3877545684, 0.3944894187, 0.3994894226, 0.4000229719, 0.3996266975}, 0.07598494031, 0.1983915735}, /* lnfw */
+    {15, 0, {0.4806449504, 0.4880301422, 0.4927771595, 0.4929718472, 0.4925897391}, 0.07614585333, 0.2142792917}, /* lnfb */
+    {15, 6, {-0.1400694457, -0.1344387011, -0.1341465046, -0.1344486658, -0.1343595458}, -0.01418804269, 0.1367585938}, /* lnfb */
+    {15, 7, {-0.3023855296, -0.2983393725, -0.2986137987, -0.2987656153, -0.2984716505}, -0.04437442466, 0.1229518458}, /* lnfb */
+    {16, 0, {-0.4224216846, -0.4202082549, -0.4210934635, -0.421676125, -0.4213412683}, -0.0508696463, 0.1245258867}, /* headw */
+    {16, 3, {-0.4071203679, -0.4112734769, -0.4148229254, -0.4154996369, -0.4148420746}, -0.1128405918, 0.1588974876}, /* headw */
+    {16, 5, {-0.1321289779, -0.1398005504, -0.1448756094, -0.1447667201, -0.1441594634}, -0.09882823281, 0.1429149075}, /* headw */
+    {16, 7, {0.2267435548, 0.2190796254, 0.2151884993, 0.2157615255, 0.2161523415}, -0.06799678735, 0.1633398938}, /* headw */
+    {17, 0, {0.369978061, 0.3628213701, 0.360068874, 0.3607547987, 0.3610852644}, -0.05829330806, 0.1678977166}, /* headb */
+};
+
+/* f32(cos(0.23 i + 1.3 k) (1 + 0.5 sin(0.11 i k))), tiny when i % 7 == 3, 0 at step 4 when i % 5 == 0 */
+static float adamw_grad(size_t i, int k)
+{
+    double g = cos(0.23 * (double)i + 1.3 * k) * (1 + 0.5 * sin(0.11 * (double)i * k));
+    if (i % 7 == 3)
+        g *= 1e-8;
+    if (k == 4 && i % 5 == 0)
+        g = 0;
+    return (float)g;
+}
+
+void test_gpt_adamw_matches_torch(void)
+{
+    GptConfig c = {2, 8, 2, 6, 11, 1};
+    Gpt g;
+    gpt_init(&g, &c, 1);
+    size_t np = g.net.nparams, off[GPT_NTENSORS + 1] = {0};
+    for (int t = 0; t < GPT_NTENSORS; t++)
+        off[t + 1] = off[t] + g.net.sizes[t];
+    for (size_t i = 0; i < np; i++)
+        g.net.params_mem[i] = (float)(0.5 * sin(0.37 * (double)i + 0.1));
+    static const float LR[5] = {1e-2f, 8e-3f, 6e-3f, 4e-3f, 2e-3f};
+    AdamW opt = {0, 0.9f, 0.95f, 1e-8f, 0.1f};
+    size_t nref = sizeof ADAMW_REF / sizeof ADAMW_REF[0];
+    double worst_p = 0, worst_mv = 0;
+    for (int k = 1; k <= 5; k++) {
+        for (size_t i = 0; i < np; i++)
+            g.net.grads_mem[i] = adamw_grad(i, k);
+        gpt_adamw_step(&g, &opt, LR[k - 1]);
+        for (size_t r = 0; r < nref; r++) {
+            size_t i = off[ADAMW_REF[r].tensor] + (size_t)ADAMW_REF[r].index;
+            double got = g.net.params_mem[i], want = ADAMW_REF[r].p[k - 1];
+            worst_p = fmax(worst_p, fabs(got - want));
+            CHECK(fabs(got - want) <= 1e-6, "AdamW step %d, %s[%d]: expected %.10g (PyTorch), got %.10g (tolerance 1e-6)",
+                  k, gpt_tensor_name(ADAMW_REF[r].tensor), ADAMW_REF[r].index, want, got);
+        }
+    }
+    for (size_t r = 0; r < nref; r++) {
+        size_t i = off[ADAMW_REF[r].tensor] + (size_t)ADAMW_REF[r].index;
+        const char *name = gpt_tensor_name(ADAMW_REF[r].tensor);
+        double mv[2][2] = {{g.m[i], ADAMW_REF[r].m}, {g.v[i], ADAMW_REF[r].v}};
+        for (int q = 0; q < 2; q++) {
+            double e = fabs(mv[q][0] - mv[q][1]) / fabs(mv[q][1]);
+            worst_mv = fmax(worst_mv, e);
+            CHECK(e <= 1e-5, "AdamW after 5 steps, %s[%d]: %s moment expected %.10g (PyTorch), got %.10g "
+                  "(relative tolerance 1e-5)", name, ADAMW_REF[r].index, q ? "second" : "first", mv[q][1], mv[q][0]);
+        }
+    }
+    CHECK_INT(g.step, 5, "optimiser steps counted");
+    printf("  %zu parameters over 5 steps vs torch.optim.AdamW: worst |difference| %.2e (tolerance 1e-6); "
+           "moments after step 5: worst relative difference %.2e (tolerance 1e-5)\n", nref, worst_p, worst_mv);
+    gpt_free(&g);
+}
+
 /* K steps straight vs k steps, a checkpoint, then K - k steps */
 static void train_steps(Gpt *g, gsl_rng *r, int steps, double *losses)
 {
@@ -743,6 +882,102 @@ void test_gpt_sampling(void)
     CHECK_INT(gpt_sample(&g, bad, 1, 1, 2, &s, r, out, lp, len, &terr), -1, "a token outside the vocabulary is refused");
     rng_free(r);
     gpt_free(&g);
+}
+
+/* The distribution sampling draws from. A model whose blocks are zero and
+ * whose final LayerNorm has weight 0 and bias e_0 gives every position the
+ * logits wte[v][0], set here to fixed values (in shuffled order, so that the
+ * most likely tokens are not the first ids); 10^4 rows of one prompt each
+ * draw one token through gpt_sample. The counts are tested by Pearson's
+ * chi-squared against softmax(logits / T) at T = 0.7, and with top-p 0.8
+ * against the nucleus (the smallest set of most likely tokens whose tempered
+ * mass reaches 0.8, 5 of the 12 tokens here, its tempered probabilities
+ * renormalised), where a token outside the nucleus must never be drawn. The
+ * threshold is the chi-squared quantile whose upper tail is 1e-6: a correct
+ * sampler fails it once in a million seeds (the seed is fixed, so the test is
+ * deterministic); sampling at temperature 1 instead of 0.7 gives a statistic
+ * in the thousands. */
+static void chi2_sampled(const GptSampler *s, const double *logit, int V, const int *support, int k,
+                         const char *what)
+{
+    GptConfig c = {1, 8, 2, 4, V, 0};
+    Gpt g;
+    gpt_init(&g, &c, 1);
+    size_t L = 1, C = 8;
+    memset(g.net.p.qkvw, 0, L * 3 * C * C * sizeof(float));
+    memset(g.net.p.attprojw, 0, L * C * C * sizeof(float));
+    memset(g.net.p.fcw, 0, L * 4 * C * C * sizeof(float));
+    memset(g.net.p.fcprojw, 0, L * 4 * C * C * sizeof(float));
+    for (size_t i = 0; i < C; i++)
+        g.net.p.lnfw[i] = 0, g.net.p.lnfb[i] = i == 0;
+    for (int v = 0; v < V; v++)
+        g.net.p.wte[(size_t)v * C] = (float)logit[v];
+    enum { N = 10000 };
+    int32_t *prompts = xcalloc(N, sizeof *prompts), *out = xmalloc(N * sizeof *out);
+    float *lp = xmalloc(N * sizeof *lp);
+    int *len = xmalloc(N * sizeof *len);
+    TlError err;
+    gsl_rng *r = rng_alloc(2024);
+    CHECK_INT(gpt_sample(&g, prompts, N, 1, 1, s, r, out, lp, len, &err), 0, "sampling 10^4 rows");
+    rng_free(r);
+    /* the target: softmax(logits / T) over the support, renormalised */
+    double p[64], z = 0, mx = logit[support[0]];
+    for (int j = 1; j < k; j++)
+        mx = fmax(mx, logit[support[j]]);
+    for (int j = 0; j < k; j++)
+        z += p[j] = exp((logit[support[j]] - mx) / s->temperature);
+    long count[64] = {0}, outside = 0;
+    for (int i = 0; i < N; i++) {
+        int j = 0;
+        while (j < k && support[j] != out[i])
+            j++;
+        if (j < k)
+            count[j]++;
+        else
+            outside++;
+    }
+    CHECK(outside == 0, "%s: expected no token outside the %d allowed, got %ld draws outside", what, k, outside);
+    double chi2 = 0, emin = N;
+    for (int j = 0; j < k; j++) {
+        double e = N * p[j] / z;
+        emin = fmin(emin, e);
+        chi2 += (count[j] - e) * (count[j] - e) / e;
+    }
+    CHECK(emin >= 5, "%s: the chi-squared approximation needs 5 expected draws per token, the least is %g", what, emin);
+    double crit = gsl_cdf_chisq_Qinv(1e-6, k - 1);
+    printf("  %s: chi-squared %.2f on %d degrees of freedom over %d draws (threshold %.2f, false alarm 1e-6)\n", what,
+           chi2, k - 1, N, crit);
+    CHECK(chi2 < crit, "%s: expected the draws' chi-squared against softmax(logits / %g) below %.2f (upper tail 1e-6, "
+          "%d degrees of freedom), got %.2f", what, (double)s->temperature, crit, k - 1, chi2);
+    free(prompts), free(out), free(lp), free(len);
+    gpt_free(&g);
+}
+
+void test_gpt_sampling_distribution(void)
+{
+    enum { V = 12 };
+    static const double LOGIT[V] = {0.2, -0.9, 1.2, -1.6, 0.0, 1.6, -0.3, 0.7, -1.2, 0.4, -0.6, 0.9};
+    int all[V];
+    for (int v = 0; v < V; v++)
+        all[v] = v;
+    GptSampler plain = {0.7f, 1.0f, 0, -1, 0, 0};
+    chi2_sampled(&plain, LOGIT, V, all, V, "temperature 0.7");
+    /* the nucleus of softmax(logits / 0.7) at top-p 0.8, found here by sorting */
+    int order[V], k = 0;
+    double z = 0, mass = 0;
+    for (int v = 0; v < V; v++)
+        order[v] = v, z += exp(LOGIT[v] / 0.7);
+    for (int i = 0; i < V; i++)
+        for (int j = i + 1; j < V; j++)
+            if (LOGIT[order[j]] > LOGIT[order[i]]) {
+                int t = order[i];
+                order[i] = order[j], order[j] = t;
+            }
+    while (mass < 0.8)
+        mass += exp(LOGIT[order[k++]] / 0.7) / z;
+    CHECK_INT(k, 5, "tokens in the top-p 0.8 nucleus of these logits");
+    GptSampler nucleus = {0.7f, 0.8f, 0, -1, 0, 0};
+    chi2_sampled(&nucleus, LOGIT, V, order, k, "temperature 0.7, top-p 0.8 (5 tokens)");
 }
 
 /* Prompts of different lengths, left-padded into one batch: each row's
