@@ -4,11 +4,6 @@
 # "NAME: N passed, N failed, N skipped" and sets the exit status.
 set -u
 T=${TLDRLAB:-bin/tldrlab}
-# SANITIZED=1 when $T is built with AddressSanitizer (make test-debug runs
-# bin/tldrlab-debug): checks of speed are skipped there, since the
-# sanitizers slow it several times over.
-SANITIZED=0
-if grep -qa __asan_init "$(command -v "$T" 2>/dev/null || echo "$T")" 2>/dev/null; then SANITIZED=1; fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0 skip=0

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/world.sh — the in-silico world end to end through bin/tldrlab:
-# determinism, scale (100,000 posts), the judge's orderings on baselines,
+# determinism, scale (100,000 posts without duplicates), the judge's orderings on baselines,
 # the labelers' calibration over 5,000 pairs, the analysis commands on
 # generated records, and bad input. Prints one line per test
 # and "world: N passed, N failed, N skipped".
@@ -38,18 +38,13 @@ if head -1 "$tmp/w/tldr/valid2.jsonl" | grep -q '^{"id":"t3_[0-9a-z]\{6\}","subr
 if head -1 "$tmp/w/news/test.jsonl" | grep -q '^{"id":"[0-9a-f]\{40\}","site":"[a-z]*","title":".*","article":".*","highlights":".*"}$'; then
   ok "news in the CNN/DM format"; else bad "news in the CNN/DM format" "$(head -c 300 "$tmp/w/news/test.jsonl")"; fi
 
-# ---- scale: 100,000 posts in under a minute, no duplicates (the judge's
-# speed on them is a benchmark: bench/judge.sh)
+# ---- scale: 100,000 posts, no duplicates (how fast they are generated and
+# judged is a benchmark: bench/judge_bench.py, docs/benchmarks.md)
 cat >"$tmp/big.json" <<'EOF'
 {"world": {"splits": {"tldr": {"train": 100000, "valid1": 0, "valid2": 0, "test": 0}, "news": {"train": 0, "test": 0}}}}
 EOF
-t0=$(date +%s.%N)
 run $T world generate --config "$tmp/big.json" --out "$tmp/big" --quiet
-t1=$(date +%s.%N)
-secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b - a}')
-if [ "$rc" != 0 ]; then bad "generate 100,000 posts" "exit $rc"
-elif [ "$SANITIZED" = 1 ]; then skipped "100,000 posts generate in under a minute" "a sanitizer build ($secs s)"
-else in_range "100,000 posts generate in under a minute (seconds)" "$secs" 0 60; fi
+[ "$rc" = 0 ] || bad "generate 100,000 posts" "expected exit 0, got $rc"
 run $T world stats --format csv "$tmp/big"
 in_range "no duplicate posts among 100,000" "$(csv_get "$tmp/out" split train duplicates)" 0 0
 rm -rf "$tmp/big"
