@@ -4,7 +4,6 @@
 # Prints one line per test and "cli: N passed, N failed, N skipped".
 set -u
 . "$(dirname "$0")/lib.sh"
-REAL=${TLDRLAB_REAL_DATA:-../shared/data/real}
 
 FIX=tests/data/cmp_tldr.jsonl
 AX="tests/data/axis_tldr.jsonl tests/data/axis_news.jsonl"
@@ -376,7 +375,34 @@ if [ -d "$REAL" ]; then
   expect_out "batch0_cnndm agreement" "inter-labeler agreement 78.6%" $T agreement "$REAL/batch0_cnndm.json"
   expect_out "batch18 separated policies flagged" "separated (+inf)" $T lengthctl --split all "$REAL/batch18.json"
 else
-  skipped "real records" "$REAL not found (set TLDRLAB_REAL_DATA)"
+  real_missing "real records"
+fi
+
+# a real-data test without its data: a skip, or a failure when the run
+# requires the data (TLDRLAB_REQUIRE_REAL=1, or CI set with ../shared beside)
+real_rule() { # NAME EXPECTED-EXIT EXPECTED-LAST-LINE ENV...
+  local name=$1 want_rc=$2 want=$3; shift 3
+  run env -u CI -u TLDRLAB_REQUIRE_REAL TLDRLAB_REAL_DATA="$tmp/no-real" "$@" bash -c '. tests/lib.sh; real_missing "real records"; finish t'
+  local got; got=$(tail -1 "$tmp/out")
+  if [ "$rc" = "$want_rc" ] && [ "$got" = "$want" ]; then ok "$name"
+  else bad "$name" "expected exit $want_rc and: $want" "got exit $rc and: $(cat "$tmp/out")"; fi
+}
+real_rule "no real data: a skip by default" 0 "t: 0 passed, 0 failed, 1 skipped"
+real_rule "no real data: a failure with TLDRLAB_REQUIRE_REAL=1" 1 "t: 0 passed, 1 failed, 0 skipped" TLDRLAB_REQUIRE_REAL=1
+real_rule "no real data: a skip with TLDRLAB_REQUIRE_REAL=0, even in CI" 0 "t: 0 passed, 0 failed, 1 skipped" TLDRLAB_REQUIRE_REAL=0 CI=true
+if [ -d ../shared ]; then
+  real_rule "no real data: a failure when CI is set and ../shared is beside the clone" 1 "t: 0 passed, 1 failed, 0 skipped" CI=true
+else
+  real_rule "no real data: a skip when CI is set but no ../shared is beside the clone" 0 "t: 0 passed, 0 failed, 1 skipped" CI=true
+fi
+if [ -x bin/tldrlab-unit ]; then
+  run env -u CI TLDRLAB_REAL_DATA="$tmp/no-real" TLDRLAB_REQUIRE_REAL=1 bin/tldrlab-unit test_real_records_parse
+  want="  tests/unit/test_real.c:LINE: expected the real records in $tmp/no-real (TLDRLAB_REQUIRE_REAL is set), got no such folder; real records not read"
+  if [ "$rc" = 1 ] && [ "$(sed -n '2s/:[0-9]*:/:LINE:/p' "$tmp/out")" = "$want" ] && [ "$(tail -1 "$tmp/out")" = "unit: 0 passed, 1 failed, 0 skipped" ]; then
+    ok "unit tests: no real data with TLDRLAB_REQUIRE_REAL=1 is a failure"
+  else bad "unit tests: no real data with TLDRLAB_REQUIRE_REAL=1 is a failure" "expected exit 1 and: $want" "got exit $rc and: $(head -c 400 "$tmp/out")"; fi
+else
+  skipped "unit tests: no real data with TLDRLAB_REQUIRE_REAL=1 is a failure" "bin/tldrlab-unit not built (make bin/tldrlab-unit)"
 fi
 
 # docs/usage.md shows every command's --help as it is (and the command list)

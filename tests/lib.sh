@@ -58,6 +58,31 @@ csv_get() {
     NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
     $h[kc] == key { print $h[col]; exit }' "$1"
 }
+# The real released records (never committed): ../shared/data/real, or
+# $TLDRLAB_REAL_DATA. A test that needs them and finds no folder calls
+# real_missing NAME: a skip, or a failure when the run requires them
+# (real_required).
+REAL=${TLDRLAB_REAL_DATA:-../shared/data/real}
+# real_required: prints why this run requires the real records and returns
+# 0, or returns 1. TLDRLAB_REQUIRE_REAL=1 requires them and =0 does not;
+# unset, they are required when CI is set (not 0 or false) and ../shared is
+# beside the clone, as CI lays it out: there a skip means the data went
+# missing, not that it was never there.
+real_required() {
+  case ${TLDRLAB_REQUIRE_REAL:-} in
+    0) return 1 ;;
+    ?*) echo "TLDRLAB_REQUIRE_REAL=$TLDRLAB_REQUIRE_REAL"; return 0 ;;
+  esac
+  case ${CI:-} in '' | 0 | false) return 1 ;; esac
+  [ -d ../shared ] || return 1
+  echo "CI=$CI and ../shared is beside the clone"
+}
+real_missing() {
+  local why
+  : >"$tmp/err"
+  if why=$(real_required); then bad "$1" "expected the real records in $REAL ($why), got no such folder"
+  else skipped "$1" "$REAL not found (set TLDRLAB_REAL_DATA; TLDRLAB_REQUIRE_REAL=1 fails instead of skipping)"; fi
+}
 finish() {
   echo "$1: $pass passed, $fail failed, $skip skipped"
   [ "$fail" = 0 ]
