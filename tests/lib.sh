@@ -38,6 +38,52 @@ expect_out() {
   if [ "$rc" = 0 ] && grep -qF -- "$text" "$tmp/out"; then ok "$name"
   else bad "$name" "expected exit 0 and stdout containing: $text" "got exit $rc, stdout: $(head -c 400 "$tmp/out")"; fi
 }
+# expect_line NAME LINES CMD...: exit 0 and each line of LINES is a whole line of stdout
+expect_line() {
+  local name=$1 lines=$2; shift 2
+  run "$@"
+  local missing; missing=$(printf '%s\n' "$lines" | while IFS= read -r l; do grep -qxF -- "$l" "$tmp/out" || printf '%s\n' "$l"; done)
+  if [ "$rc" = 0 ] && [ -z "$missing" ]; then ok "$name"
+  else bad "$name" "expected exit 0 and these whole lines on stdout: $lines" "got exit $rc; missing: $missing" "stdout began: $(head -c 400 "$tmp/out")"; fi
+}
+# expect_first NAME LINE CMD...: exit 0 and the first line of stdout is LINE
+expect_first() {
+  local name=$1 line=$2; shift 2
+  run "$@"
+  local got; got=$(head -1 "$tmp/out")
+  if [ "$rc" = 0 ] && [ "$got" = "$line" ]; then ok "$name"
+  else bad "$name" "expected exit 0 and a first line: $line" "got exit $rc and: $got"; fi
+}
+# json_matches_csv JSON CSV: the JSON is an array of one object per CSV row,
+# with the CSV's header as keys and equal values (numbers to 1e-12
+# relative; an empty cell or NA is null); prints what differs
+json_matches_csv() {
+  python3 - "$1" "$2" <<'PY'
+import csv, json, math, sys
+rows = json.load(open(sys.argv[1]))
+table = list(csv.DictReader(open(sys.argv[2], newline="")))
+def same(j, c):
+    if j is None:
+        return c in ("", "NA")
+    if isinstance(j, bool):
+        return c == str(j).lower()
+    if isinstance(j, (int, float)):
+        try:
+            x = float(c)
+        except ValueError:
+            return False
+        return x == j or (math.isfinite(x) and abs(x - j) <= 1e-12 * max(1.0, abs(j)))
+    return c == str(j)
+if not isinstance(rows, list) or len(rows) != len(table) or not table:
+    sys.exit(f"expected {len(table)} rows (one per CSV row), got {len(rows) if isinstance(rows, list) else type(rows).__name__}")
+for i, (j, c) in enumerate(zip(rows, table)):
+    if list(j) != list(c):
+        sys.exit(f"row {i + 1}: expected the keys {list(c)}, got {list(j)}")
+    for k in c:
+        if not same(j[k], c[k]):
+            sys.exit(f"row {i + 1}, {k}: CSV {c[k]!r}, JSON {j[k]!r}")
+PY
+}
 # check NAME CONDITION-COMMAND...: a plain assertion
 check() {
   local name=$1; shift
