@@ -54,6 +54,13 @@ expect_first() {
   if [ "$rc" = 0 ] && [ "$got" = "$line" ]; then ok "$name"
   else bad "$name" "expected exit 0 and a first line: $line" "got exit $rc and: $got"; fi
 }
+# expect_same NAME FILE CMD...: exit 0 and stdout byte for byte FILE
+expect_same() {
+  local name=$1 want=$2; shift 2
+  run "$@"
+  if [ "$rc" = 0 ] && cmp -s "$want" "$tmp/out"; then ok "$name"
+  else bad "$name" "expected exit 0 and stdout as $want" "got exit $rc; diff expected got: $(diff "$want" "$tmp/out" | head -6)"; fi
+}
 # json_matches_csv JSON CSV: the JSON is an array of one object per CSV row,
 # with the CSV's header as keys and equal values (numbers to 1e-12
 # relative; an empty cell or NA is null); prints what differs
@@ -84,6 +91,10 @@ for i, (j, c) in enumerate(zip(rows, table)):
             sys.exit(f"row {i + 1}, {k}: CSV {c[k]!r}, JSON {j[k]!r}")
 PY
 }
+# recount ACTION ARGS...: tests/recount.py, values recounted from the inputs
+# apart from the program (n and wins, workers and pairs, a world's files,
+# baselines, labels); says what it expected and what it got
+recount() { python3 "$(dirname "${BASH_SOURCE[0]}")/recount.py" "$@"; }
 # check NAME CONDITION-COMMAND...: a plain assertion
 check() {
   local name=$1; shift

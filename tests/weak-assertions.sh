@@ -6,8 +6,9 @@
 #   tests/weak-assertions.sh [-v] [SUITE.sh...]   (default: cli, lm, world, train)
 #
 # An assertion is one call site of expect, expect_err, expect_out,
-# expect_line, expect_first, check, in_range or ok (an `if ...; then ok` block is one assertion: its `if`
-# condition is what is judged). Sites are counted in the source, so a check
+# expect_line, expect_first, expect_same, check, in_range or ok (an
+# `if ...; then ok` block is one assertion: its `if` condition is what is
+# judged). Sites are counted in the source, so a check
 # in a loop counts once. A site is weak when it asserts only:
 #   exit    an exit code: `expect`, or a condition that is only `$rc`
 #   file    that a file exists or is not empty (-s, -e, -f; `! -e` is an
@@ -16,8 +17,10 @@
 #   substr  a substring shorter than 30 characters of stdout or a file
 #           (expect_out, or an unanchored grep -q), such as a header word
 # Exact messages (expect_err), exact lines (expect_line, expect_first,
-# grep -x, grep '^...$', = "..."), JSON rows equal to their CSV (json_matches_csv), cmp,
-# diff, decoded values and numbers in a stated range are not weak. A check
+# grep -x, grep '^...$', = "..."), stdout equal to a file (expect_same),
+# JSON rows equal to their CSV (json_matches_csv), cmp, diff, decoded
+# values, values recounted from the inputs (recount: tests/recount.py) and
+# numbers in a stated range are not weak. A check
 # whose condition mixes a weak test with a strong one (a count beside a cmp)
 # is judged by its strongest part. -v lists the weak sites, FILE:LINE KIND NAME.
 set -u
@@ -46,7 +49,7 @@ for f in "$@"; do
     }
     function strong(c) {
       gsub(/"\$rc" *(=|!=) *[0-9]+/, "", c)
-      return c ~ /cmp -s|(^|[^a-z])diff |python3 -c|od -|json\.load/ || exact_grep(c) ||
+      return c ~ /cmp -s|(^|[^a-z])diff |python3 -c|od -|json\.load|(^|[ (])recount / || exact_grep(c) ||
              c ~ /(test|\[) "\$\([^)]*\)" = "[^"]/ && c !~ /wc -|grep -c/ ||
              c ~ /= "(\$\{?h\}?|[^"$][^"]*)"/ && c !~ /wc -|grep -c|"\$rc" = /
     }
@@ -61,7 +64,7 @@ for f in "$@"; do
       return ""
     }
     function judge(s, line,   name, k, t) {
-      if (s ~ /^[ \t]*(expect_err|expect_line|expect_first) /) k = ""
+      if (s ~ /^[ \t]*(expect_err|expect_line|expect_first|expect_same) /) k = ""
       else if (s ~ /^[ \t]*expect /) k = "exit"
       else if (s ~ /^[ \t]*expect_out /) {
         # the text is the second argument
