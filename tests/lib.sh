@@ -95,10 +95,13 @@ PY
 # apart from the program (n and wins, workers and pairs, a world's files,
 # baselines, labels); says what it expected and what it got
 recount() { python3 "$(dirname "${BASH_SOURCE[0]}")/recount.py" "$@"; }
-# check NAME CONDITION-COMMAND...: a plain assertion
+# check NAME CONDITION-COMMAND...: a plain assertion; what the condition says
+# on stderr (recount's expected and got) is shown as what it got
 check() {
   local name=$1; shift
-  if "$@"; then ok "$name"; else bad "$name" "expected true: $*"; fi
+  if "$@" 2>"$tmp/check.err"; then ok "$name"
+  elif [ -s "$tmp/check.err" ]; then bad "$name" "expected true: $*" "got: $(head -c 600 "$tmp/check.err")"
+  else bad "$name" "expected true: $*"; fi
 }
 # in_range NAME VALUE LO HI: LO <= VALUE <= HI (decimals)
 in_range() {

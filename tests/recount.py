@@ -13,21 +13,31 @@ expected and what it got and exits 1 (the heads print a line to compare).
   recount.py world DIR CONFIG
       a generated world: the files, the configured documents per split, a
       fact line per document, no id twice
-  recount.py samples WORLD KIND SAMPLES
-      a baseline's samples: one per document of tldr valid2 and news test,
-      in the world's order, and their texts (ref, title, lead3,
-      random-sentence)
+  recount.py samples WORLD POLICY SAMPLES [--from D/S,...]
+      samples of POLICY: one per document of D/S (default tldr/valid2,
+      news/test: what baseline and sample read), in the world's order, and
+      for the baselines ref, title, lead3 and random-sentence their texts
   recount.py probes WORLD SAMPLES
       the eight probes (docs/world.md, Probes) of every such document
   recount.py compare RECORDS JUDGED A B LABELS
-      label compare --gold: per document, A's and B's texts, LABELS workers,
-      and gold's choice the sample the judge's JSON lines score higher
-      (none on a tie)
+      label compare: per document, A's and B's texts, LABELS workers, and
+      with --gold (JUDGED not -) gold's choice the sample the judge's JSON
+      lines score higher (none on a tie)
   recount.py rate WORLD AXIS SAMPLES...
       label rate: one axis eval per sample, the document as info, 1-7 on
       the four axes
   recount.py judge-csv CSV JSONL
       world judge's CSV holds the JSON lines' values, row for row
+  recount.py gpt-params L C T V [scalar]
+      prints GPT-2's parameter count (llm.c's table: V*C + T*C +
+      L*(12*C*C + 13*C) + 2*C, and C + 1 for a scalar head)
+  recount.py ckpt FILE [KEY=JSON...] [--get KEY]
+      a checkpoint's header (TLDRGPT\0, version 2, length, JSON) decoded
+      here: params the sum of its tensors' sizes, each KEY equal to JSON;
+      --get prints one key's value
+  recount.py meta FILE NAME [KEY=JSON | KEY~NUMBER...]
+      a stage's meta.json: the one policy NAME, each KEY equal to JSON
+      (~: within 1e-6 relative)
 
 Splits as the analysis commands scope them: without --split, valid2, and
 for news also test; all is every split; any other name that split alone."""
@@ -153,18 +163,66 @@ def documents(root):
     return [(d, s, x) for d, s in (("tldr", "valid2"), ("news", "test")) for x in jsonl(f"{root}/{d}/{s}.jsonl")]
 
 
+def gpt_params(args):
+    L, C, T, V = (int(a) for a in args[:4])
+    print(V * C + T * C + L * (12 * C * C + 13 * C) + 2 * C + (C + 1 if args[4:] == ["scalar"] else 0))
+
+
+def ckpt(args):
+    o, (path, *want) = options(args, get="")
+    with open(path, "rb") as f:
+        magic, version, n = f.read(8), int.from_bytes(f.read(4), "little"), int.from_bytes(f.read(4), "little")
+        if magic != b"TLDRGPT\0" or version != 2:
+            fail(path, "TLDRGPT\\0 and version 2", (magic, version))
+        head = json.loads(f.read(n))
+    size = 0
+    for t in head["tensors"]:
+        k = 1
+        for d in t["shape"]:
+            k *= d
+        size += k
+    if head["params"] != size:
+        fail(f"{path}: params", f"the tensors' {size}", head["params"])
+    if o["get"]:
+        print(head[o["get"]])
+    for kv in want:
+        k, v = kv.split("=", 1)
+        if head.get(k) != json.loads(v):
+            fail(f"{path}: {k}", v, json.dumps(head.get(k)))
+
+
+def meta(args):
+    path, name, *want = args
+    pols = json.load(open(path))["policies"]
+    if list(pols) != [name]:
+        fail(f"{path}: the policies", [name], list(pols))
+    for kv in want:
+        k, op, v = kv.partition("~") if "~" in kv.split("=")[0] else kv.partition("=")
+        got = pols[name].get(k)
+        same = (isinstance(got, (int, float)) and abs(got - float(v)) <= 1e-6 * max(1, abs(float(v))) if op == "~"
+                else got == json.loads(v))
+        if not same:
+            fail(f"{path}: {name}.{k}", v, json.dumps(got))
+
+
 def words(t):
     return " ".join(t.split())
 
 
 def samples(args):
-    root, kind, path = args
-    docs, got = documents(root), jsonl(path)
+    o, (root, kind, path) = options(args, **{"from": "tldr/valid2,news/test"})
+    docs = [(d, s, x) for ds in o["from"].split(",") for d, s in [ds.split("/")]
+            for x in jsonl(f"{root}/{d}/{s}.jsonl")]
+    got = jsonl(path)
     if [(x["id"], kind, s, d) for d, s, x in docs] != [(r["id"], r["policy"], r["split"], r["dataset"]) for r in got]:
         fail(f"{kind}: id, policy, split and dataset", f"each of the {len(docs)} documents in order, policy {kind}",
              f"{len(got)} samples, the first {got[:1]}")
     for (d, s, x), r in zip(docs, got):
         body = x.get("post") or x["article"]
+        if kind not in ("ref", "title", "lead3", "random-sentence"):
+            if not isinstance(r["text"], str):
+                fail(f"{kind}: the text of {x['id']}", "a string", r["text"])
+            continue
         want = {"ref": lambda: r["text"] == (x["summary"] if d == "tldr" else x["highlights"]),
                 "title": lambda: r["text"] == x["title"],
                 "lead3": lambda: words(body).startswith(words(r["text"])),
@@ -185,7 +243,7 @@ def probes(args):
 
 def compare(args):
     path, judged, a, b, k = args
-    score = {(r["id"], r["policy"]): r["overall"] for r in jsonl(judged)}
+    score = {(r["id"], r["policy"]): r["overall"] for r in jsonl(judged)} if judged != "-" else {}
     text = {(r["id"], r["policy"]): r["text"] for s in (a, b) for r in jsonl(s)}
     pa, pb = jsonl(a)[0]["policy"], jsonl(b)[0]["policy"]
     labels, gold = defaultdict(list), {}
@@ -199,10 +257,12 @@ def compare(args):
         else:
             labels[i].append(r["worker"])
     ids = {i for i, _ in text}
+    if judged == "-" and gold:
+        fail("gold's choices", "none (no --gold)", len(gold))
     if set(labels) != ids or any(len(set(w)) != len(w) or len(w) != int(k) for w in labels.values()):
         fail("labels", f"{k} distinct workers on each of the {len(ids)} documents",
              Counter(len(set(w)) for w in labels.values()))
-    for i in ids:
+    for i in ids if judged != "-" else []:
         sa, sb = score[(i, pa)], score[(i, pb)]
         want = None if sa == sb else pa if sa > sb else pb
         if gold.get(i) != want:
@@ -243,7 +303,8 @@ def judge_csv(args):
 
 
 ACTIONS = {"winrate": winrate, "agreement-head": agreement_head, "workers": workers, "world": world,
-           "samples": samples, "probes": probes, "compare": compare, "rate": rate, "judge-csv": judge_csv}
+           "samples": samples, "probes": probes, "compare": compare, "rate": rate, "judge-csv": judge_csv,
+           "gpt-params": gpt_params, "ckpt": ckpt, "meta": meta}
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in ACTIONS:
         sys.exit("usage: recount.py " + "|".join(ACTIONS) + " ARGS... (see the header)")
