@@ -825,10 +825,12 @@ static void run_per_dataset(CliOpts *o, const char *name,
         analysis(o, &s, &out);
         if (o->format == FMT_MD)
             printf("%s## %s\n\n%s", d ? "\n" : "", CLI_DATASET_TITLE[d], sb_str(&out.md));
-        for (int i = 1; i < out.ntables; i++) {
+        for (int i = 1; i < out.ntables; i++) { /* each table in both formats, as cli_emit_output */
             char tname[128];
             snprintf(tname, sizeof tname, "%s_%s", oname, out.suffix[i]);
-            cli_write_outputs(o, tname, &out.tables[i], NULL);
+            cJSON *rows = table_to_json(&out.tables[i]);
+            cli_write_outputs(o, tname, &out.tables[i], rows);
+            cJSON_Delete(rows);
         }
         cli_write_outputs(o, oname, &out.tables[0], out.doc);
         if (!cols)

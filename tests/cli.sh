@@ -4,19 +4,24 @@
 # Prints one line per test and "cli: N passed, N failed, N skipped".
 set -u
 . "$(dirname "$0")/lib.sh"
-REAL=${TLDRLAB_REAL_DATA:-../shared/data/real}
 
 FIX=tests/data/cmp_tldr.jsonl
 AX="tests/data/axis_tldr.jsonl tests/data/axis_news.jsonl"
 
 # ---- help, version, usage errors
-expect_out "version" "tldrlab 0.1.0" $T --version
-expect_out "help lists commands" "lengthctl" $T --help
+run $T --version
+check "version: tldrlab 0.1.0 and the commit" test "$(sed 's/(commit [^)]*)$/(commit C)/' "$tmp/out")" = "tldrlab 0.1.0 (commit C)"
+expect_line "help: the usage line and the command list" "usage: tldrlab [--version] [--help] COMMAND [options] [FILE...]
+  lengthctl  length-controlled preference: logistic model on policy and log length ratio" $T --help
 for c in winrate lengthctl likert agreement example; do
-  expect_out "$c --help" "usage: tldrlab $c" $T $c --help
+  u="[options] FILE..."; [ $c = example ] && u="--out DIR [options]"
+  expect_first "$c --help" "usage: tldrlab $c $u" $T $c --help
 done
-expect_out "help CMD" "usage: tldrlab likert" $T help likert
-expect "no arguments" 2 $T
+$T likert --help >"$tmp/likert_help.txt"
+run $T help likert
+check "help CMD is CMD --help" cmp -s "$tmp/out" "$tmp/likert_help.txt"
+run $T
+check "no arguments: exit 2 and the usage on stderr" test "$rc" = 2 -a "$(head -1 "$tmp/err")" = "usage: tldrlab [--version] [--help] COMMAND [options] [FILE...]"
 run $T frob
 check "unknown command" grep -q "tldrlab: unknown command 'frob'" "$tmp/err"
 expect_err "unknown option" 2 "tldrlab winrate: unknown option '--frob' (see tldrlab winrate --help)" $T winrate --frob $FIX
@@ -69,29 +74,31 @@ strict "invalid UTF-8 in a policy name is refused" 's/"policy": "ref"/"policy": 
 strict "a key given twice is refused" 's/"choice": 0/"choice": 0, "choice": 1/' \
   "choice: at column $(col 's/"choice": 0/"choice": 0, "choice": 1/' '"choice": 1'): duplicate key (first at column $(col 's/"choice": 0/"choice": 0, "choice": 1/' '"choice": 0'))"
 run $T winrate --skip-invalid --bootstrap 100 "$tmp/bad.jsonl"
-check "--skip-invalid goes on" test "$rc" = 0
-check "--skip-invalid reports the skip" grep -qF "skipped 1 invalid record (--skip-invalid); the first:" "$tmp/err"
+check "--skip-invalid goes on (exit 0) and reports the skip" test "$rc" = 0 -a -n "$(grep -F "skipped 1 invalid record (--skip-invalid); the first:" "$tmp/err")"
+check "--skip-invalid reads the other records" grep -q '^Win rates against ref: split valid2; news: valid2 or test, 5 comparisons in scope' "$tmp/out"
 check "--skip-invalid names the record" grep -qF "$tmp/bad.jsonl:3: choice: expected 0 or 1, got 2" "$tmp/err"
 run $T winrate --split train $FIX
-check "nothing in scope: exit 2" test "$rc" = 2
-check "nothing in scope: says what the files hold" grep -qF "no comparisons in scope (split train); the files hold 441 valid records: valid1 83, valid2 358" "$tmp/err"
+check "nothing in scope: exit 2 and says what the files hold" test "$rc" = 2 -a -n "$(grep -F "no comparisons in scope (split train); the files hold 441 valid records: valid1 83, valid2 358" "$tmp/err")"
 expect_err "axis file given to winrate" 2 "tests/data/axis_tldr.jsonl:1: summaries: missing (this looks like an axis-eval record; use tldrlab likert)" $T winrate tests/data/axis_tldr.jsonl
 
 # ---- formats and --out
 run $T winrate --bootstrap 200 --format csv $FIX
 check "CSV header" test "$(head -1 "$tmp/out")" = "policy,method,params,n,wins,win_rate,se,wilson_lo,wilson_hi,boot_lo,boot_hi,mean_log_len_ratio,posts,boot_note"
-check "CSV rows" test "$(wc -l < "$tmp/out")" = 14
+cp "$tmp/out" "$tmp/w200.csv"
+check "CSV rows: each policy's n and wins as counted from the records" recount winrate "$tmp/w200.csv" $FIX
 run $T winrate --bootstrap 200 --format json $FIX
-check "JSON keys" grep -q '"policies":' "$tmp/out"
-check "JSON baseline" grep -q '"baseline":	"ref"' "$tmp/out"
-expect "winrate --out" 0 $T winrate --bootstrap 200 --out "$tmp/o2" $FIX
-check "--out writes CSV and JSON" test -s "$tmp/o2/winrate.csv" -a -s "$tmp/o2/winrate.json"
+cp "$tmp/out" "$tmp/w200.json"
+# the policies of the JSON, when its baseline is ref (else null)
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); json.dump(d["policies"] if d["baseline"] == "ref" else None, sys.stdout)' "$tmp/w200.json" >"$tmp/w200_pol.json"
+check "JSON: baseline ref, and the CSV's rows as its policies" json_matches_csv "$tmp/w200_pol.json" "$tmp/w200.csv"
+run $T winrate --bootstrap 200 --out "$tmp/o2" $FIX
+check "--out: winrate.csv and .json are what --format csv and json print" test "$rc" = 0 -a -z "$(cmp "$tmp/o2/winrate.csv" "$tmp/w200.csv" 2>&1; cmp "$tmp/o2/winrate.json" "$tmp/w200.json" 2>&1)"
 check "--out leaves no temporary files" test -z "$(ls "$tmp/o2" | grep tmp)"
 # every table in both formats: each extra table's JSON is an array of its rows
-json_rows() { test "$(head -c 1 "$1" 2>/dev/null)" = "[" && grep -qF "\"$2\":" "$1"; }
-expect "winrate --pairwise --out" 0 $T winrate --pairwise --bootstrap 100 --out "$tmp/o2p" $FIX
-check "winrate --pairwise --out: winrate_pairwise.json beside its CSV" json_rows "$tmp/o2p/winrate_pairwise.json" opponent
-check "winrate --pairwise --out: winrate_bradley_terry.json beside its CSV" json_rows "$tmp/o2p/winrate_bradley_terry.json" p_beats_baseline
+run $T winrate --pairwise --bootstrap 100 --out "$tmp/o2p" $FIX
+cp "$tmp/out" "$tmp/o2p.md"
+check "winrate --pairwise --out: winrate_pairwise.json holds its CSV's rows" json_matches_csv "$tmp/o2p/winrate_pairwise.json" "$tmp/o2p/winrate_pairwise.csv"
+check "winrate --pairwise --out: winrate_bradley_terry.json holds its CSV's rows" json_matches_csv "$tmp/o2p/winrate_bradley_terry.json" "$tmp/o2p/winrate_bradley_terry.csv"
 # the Bradley-Terry numbers, not only the table: R's glm without the length
 # term (tests/reference/lengthctl.R on flatten.py's "none" design; test_bradley_terry_matches_r_glm)
 bt=$tmp/o2p/winrate_bradley_terry.csv
@@ -108,30 +115,36 @@ if [ "${bt_order%% *}" = ref ] && [ "$theta_desc" = yes ] && [ "$pw_order" = "$b
 else bad "--pairwise: the baseline, then by Bradley-Terry strength, in every table and the matrix" \
   "expected ref first, thetas descending and one order" "got BT: $bt_order (descending: $theta_desc)" "pairwise: $pw_order" "matrix: $js_order"; fi
 # shellcheck disable=SC2086
-expect "likert --length-control --out" 0 $T likert --length-control --out "$tmp/o2l" $AX
-check "likert --length-control --out: likert_length_control.json beside its CSV" json_rows "$tmp/o2l/likert_length_control.json" adjusted_se
-expect_out "--by method" "| best-of-n" $T winrate --by method --bootstrap 100 $FIX
-expect_out "--by method: the first column is headed method" "| method     | n   | wins |" $T winrate --by method --bootstrap 100 $FIX
-expect_out "--by size" "| 12.9B" $T winrate --by size --bootstrap 100 $FIX
+run $T likert --length-control --out "$tmp/o2l" $AX
+check "likert --length-control --out: likert_length_control.json holds its CSV's rows" json_matches_csv "$tmp/o2l/likert_length_control.json" "$tmp/o2l/likert_length_control.csv"
+# the grouped tables, whole rows (n and wins are the sums of the per-policy rows checked above)
+expect_line "--by method: headed method, a row per method" "| method     | n   | wins | win rate | SE    | Wilson lo | Wilson hi | boot lo | boot hi | mean log len ratio | posts |
+| pretrained | 111 |   35 |    0.315 | 0.044 |     0.236 |     0.407 |   0.226 |   0.404 |              0.303 |    24 |
+| best-of-n  |  25 |   14 |    0.560 | 0.099 |     0.371 |     0.733 |   0.367 |   0.765 |              0.093 |    24 |" $T winrate --by method --bootstrap 100 $FIX
+expect_line "--by size: a row per size" "| 1.3B  | 106 |   49 |    0.462 | 0.048 |     0.370 |     0.557 |   0.360 |   0.601 |              0.193 |    24 |
+| 12.9B |  81 |   37 |    0.457 | 0.055 |     0.353 |     0.565 |   0.343 |   0.579 |              0.266 |    24 |" $T winrate --by size --bootstrap 100 $FIX
 run $T winrate --by size --bootstrap 100 --format csv $FIX
 check "--by size: CSV headed size, params" test "$(head -1 "$tmp/out" | cut -d, -f1-3)" = "size,params,n"
-expect_out "--pairwise" "Bradley-Terry strengths" $T winrate --pairwise --bootstrap 100 $FIX
-expect_out "lengthctl w" "length coefficient w = 0.9186" $T lengthctl $FIX
-expect_out "winrate --length-control: both analyses from one read" "length coefficient w = 0.9186" $T winrate --length-control --bootstrap 100 $FIX
+check "--pairwise: the Bradley-Terry table (the strongest, the weakest)" grep -qxF -e "| sup4_3b_ppo_rm4_3b_kl11   |  0.754 | 0.429 |             0.680 | 0.478 | 0.831 | fitted   |" "$tmp/o2p.md"
+check "--pairwise: the Bradley-Terry table's weakest policy" grep -qxF "| pretrain_xl               | -1.153 | 0.468 |             0.240 | 0.112 | 0.442 | fitted   |" "$tmp/o2p.md"
+# w and its SE: R glm's (tests/unit/test_lengthctl.c, test_lengthctl_matches_r_glm)
+LCW="length coefficient w = 0.9186 (SE 0.3312, z = 2.77, p = 0.00555) per unit of log((len_A+1)/(len_B+1))"
+expect_line "lengthctl w" "$LCW" $T lengthctl $FIX
+expect_line "winrate --length-control: both analyses from one read" "$LCW" $T winrate --length-control --bootstrap 100 $FIX
 run $T winrate --length-control --bootstrap 100 --out "$tmp/wlc" --format json $FIX
 $T lengthctl --format json $FIX > "$tmp/lc_alone.json" 2>/dev/null
 check "winrate --length-control: the lengthctl document as lengthctl alone gives it" python3 -c "import json,sys; a=json.load(open(sys.argv[1]))['lengthctl']; b=json.load(open(sys.argv[2])); assert a['length_coef']==b['length_coef'] and a['policies']==b['policies']" "$tmp/out" "$tmp/lc_alone.json"
 $T lengthctl --format csv $FIX > "$tmp/lc_alone.csv" 2>/dev/null
 check "winrate --length-control --out: winrate_lengthctl.csv equals lengthctl's CSV" cmp -s "$tmp/wlc/winrate_lengthctl.csv" "$tmp/lc_alone.csv"
-expect_out "lengthctl chars" "length in characters" $T lengthctl --length-unit chars $FIX
+expect_line "lengthctl chars" "Length-controlled preference against ref: split valid2; news: valid2 or test, 358 comparisons (358 in the fit), length in characters, 95% intervals
+length coefficient w = 0.9438 (SE 0.3380, z = 2.79, p = 0.00523) per unit of log((len_A+1)/(len_B+1))" $T lengthctl --length-unit chars $FIX
+expect_line "likert" "| news    | lead3                     | overall   | 12 | 5.000 | 1.044 | 0.302 | 4.336 | 5.664 |   0.083 |     0.250 | 0/0/1/2/6/2/1  |      213.1 |" $T likert $AX
+expect_line "likert --length-control" "news: overall rises 0.572 per 100 characters (SE 0.321, 95% CI -0.067 to 1.211); quality read at the ref mean length of 145.1 characters; R^2 0.479, n 84" $T likert --length-control $AX
+expect_line "agreement" "inter-labeler agreement 68.4% (95% interval 52.6% to 81.6%, 10000 bootstrap resamples of items) on 38 label pairs over 38 pairs labelled by two or more workers" $T agreement $FIX
 # the numbers in characters: R's glm on flatten.py's "chars" design (test_lengthctl_chars_matches_r_glm)
-expect_out "lengthctl chars: w as R's glm (0.943799; in words 0.9186)" "length coefficient w = 0.9438" $T lengthctl --length-unit chars $FIX
 run $T lengthctl --length-unit chars --format csv $FIX
 near "lengthctl chars: theta of pretrain_xl as R's glm" "$(csv_get "$tmp/out" policy pretrain_xl theta)" -1.35878201476843 1e-6
 near "lengthctl chars: its SE as R's glm" "$(csv_get "$tmp/out" policy pretrain_xl theta_se)" 0.480628398189813 1e-6
-expect_out "likert" "| news    | lead3" $T likert $AX
-expect_out "likert --length-control" "overall rises" $T likert --length-control $AX
-expect_out "agreement" "inter-labeler agreement" $T agreement $FIX
 # No point printed as an interval.
 grep t3_ah7izw $FIX > "$tmp/onepost.jsonl"
 run $T winrate --format csv "$tmp/onepost.jsonl"
@@ -149,30 +162,38 @@ check "plot likert: the mean stands in for the missing bar ends" grep -q 'using 
 expect_out "agreement: the headers name their units (labels, label pairs)" "| labels | labels on shared pairs | label pairs agreeing | label pairs | agreement | labels agreeing w/ majority | labels w/ a majority |" $T agreement $FIX
 awk '!seen[$0]++' $FIX | grep -F '"worker": "PNs04S2byFKSVFKVIrE8amgQSo5muz"' > "$tmp/one_worker.jsonl"
 run $T agreement "$tmp/one_worker.jsonl"
-if [ "$rc" = 0 ] && grep -qF "cannot be measured" "$tmp/out" && ! grep -q '^|' "$tmp/out"; then
+want="Labeler agreement: $(recount agreement-head "$tmp/one_worker.jsonl")
+
+Note: the split filter (valid2; news: valid2 or test) left out $(grep -c '"split": "valid1"' "$tmp/one_worker.jsonl") records (tldr: valid1 $(grep -c '"split": "valid1"' "$tmp/one_worker.jsonl")); --split all keeps them.
+
+no pair was labelled by more than one worker: inter-labeler agreement cannot be measured
+the per-worker table (labels, chose first, mean slider) is written only to the CSV and JSON outputs"
+if [ "$rc" = 0 ] && [ "$(cat "$tmp/out")" = "$want" ]; then
   ok "agreement with no pair labelled twice: one line, no table of zeros"
-else bad "agreement with no pair labelled twice: one line, no table of zeros" "expected exit 0, 'cannot be measured' and no table" "got exit $rc, stdout: $(head -c 400 "$tmp/out")"; fi
-expect_out "stdin input" "sup4_bo16_rm4" sh -c "cat $FIX | $T winrate --bootstrap 100 -"
+else bad "agreement with no pair labelled twice: one line, no table of zeros" "expected exit 0 and stdout: $want" "got exit $rc, stdout: $(head -c 600 "$tmp/out")"; fi
+$T winrate --bootstrap 100 $FIX >"$tmp/w100.md" 2>/dev/null
+run sh -c "cat $FIX | $T winrate --bootstrap 100 -"
+check "stdin input: what the file itself gives" cmp -s "$tmp/out" "$tmp/w100.md"
 printf '{"policies": {"sup4": {"method": "rl"}}}\n' > "$tmp/meta.json"
 expect_out "--meta overrides the name" "| sup4                      | rl" $T winrate --bootstrap 100 --meta "$tmp/meta.json" $FIX
 printf '{"policies": {"sup4": {"method": "ppo"}}}\n' > "$tmp/meta2.json"
 expect_err "bad --meta" 2 "$tmp/meta2.json:1: policies.sup4.method: expected one of reference, pretrained, supervised, rl, best-of-n, other" $T winrate --meta "$tmp/meta2.json" $FIX
-run $T winrate --out /proc/tldrlab $FIX
-check "unwritable --out: exit 1" test "$rc" = 1
-check "unwritable --out: says why" grep -qF "/proc/tldrlab: cannot create directory" "$tmp/err"
+expect_err "unwritable --out: exit 1 and says why" 1 "tldrlab: /proc/tldrlab: cannot create directory: No such file or directory" $T winrate --out /proc/tldrlab $FIX
 
 # ---- review findings: long names, --out collisions, levels, pairwise without the baseline
 long_a=$(printf 'a%.0s' $(seq 1 140)); long_b="${long_a}b"
 head -3 $FIX | sed "s/\"sup4_6b\"/\"$long_a\"/; s/\"pretrain_xl\"/\"$long_a\"/; s/\"pretrain_3b\"/\"$long_b\"/; s/\"sup4\"/\"$long_b\"/" > "$tmp/long.jsonl"
 run $T winrate --bootstrap 100 --split all --format csv "$tmp/long.jsonl"
-check "long policy names are kept whole" test "$(grep -c "$long_b" "$tmp/out")" = 1
+check "long policy names are kept whole (n and wins recounted under the full names)" recount winrate "$tmp/out" --split all "$tmp/long.jsonl"
 mkdir -p "$tmp/o3/winrate.json"
-run $T winrate --bootstrap 100 --out "$tmp/o3" $FIX
-check "--out collision: exit 1" test "$rc" = 1
-check "--out collision: says which file" grep -qF "$tmp/o3/winrate.json: cannot write output: it is a directory" "$tmp/err"
+expect_err "--out collision: exit 1 and says which file" 1 "tldrlab: $tmp/o3/winrate.json: cannot write output: it is a directory" $T winrate --bootstrap 100 --out "$tmp/o3" $FIX
 check "--out collision: nothing renamed into place" test ! -e "$tmp/o3/winrate.csv"
-expect_out "level 0.995 is printed as such" "99.5% intervals" $T lengthctl --level 0.995 $FIX
-expect_out "--pairwise with another baseline" "Bradley-Terry strengths" $T winrate --pairwise --baseline sup4 --bootstrap 100 $FIX
+expect_first "level 0.995 is printed as such" "Length-controlled preference against ref: split valid2; news: valid2 or test, 358 comparisons (358 in the fit), length in words, 99.5% intervals" $T lengthctl --level 0.995 $FIX
+# sup4 against ref: n 28, wins 12 (the recounted CSV rows above); sup4 is theta 0
+expect_line "--pairwise with another baseline" "| sup4                      | ref                       |   12 | 28 |    0.429 |
+| ref                       | sup4                      |   16 | 28 |    0.571 |
+Bradley-Terry strengths (theta, sup4 = 0; strongest first):
+| sup4                      |  0.000 |    NA |             0.500 |    NA |    NA | baseline |" $T winrate --pairwise --baseline sup4 --bootstrap 100 $FIX
 expect_err "--bootstrap below 100" 2 "tldrlab winrate: --bootstrap: use 0 (no bootstrap) or at least 100 resamples, got 10" $T winrate --bootstrap 10 $FIX
 
 # ---- determinism
@@ -183,33 +204,70 @@ check "same seed, same output" cmp -s "$tmp/s1" "$tmp/s2"
 check "another seed, other bootstrap bounds" test -n "$(cmp "$tmp/s1" "$tmp/s3")"
 
 # ---- the example generator round trip
-expect "example" 0 $T example --posts 20 --articles 5 --seed 3 --out "$tmp/ex" --quiet
-check "example writes released-format files" test -s "$tmp/ex/comparisons/tldr.json" -a -s "$tmp/ex/axis_evals/news.json" -a -s "$tmp/ex/truth.json"
-expect "example data reads strictly" 0 $T agreement --split all "$tmp/ex/comparisons/tldr.json" "$tmp/ex/comparisons/news.json"
+run $T example --posts 20 --articles 5 --seed 3 --out "$tmp/ex" --quiet
+# every record the example writes is read strictly: as many comparisons in scope as lines written
+nex=$(cat "$tmp/ex/comparisons/tldr.json" "$tmp/ex/comparisons/news.json" | grep -c .)
+run $T agreement --split all "$tmp/ex/comparisons/tldr.json" "$tmp/ex/comparisons/news.json"
+check "example data reads strictly (exit 0, the $nex records written all in scope)" test "$rc" = 0 -a -n "$(grep "^Labeler agreement: split all, $nex comparisons by [0-9]* workers, [0-9]* distinct pairs$" "$tmp/out")"
 # Both datasets without --dataset: each analysed apart (never pooled: their
-# references differ), as the help's "default: both" says.
+# references differ), as the help's "default: both" says; each dataset's
+# part is what --dataset gives alone (docs/formats.md): the same tables
+# under NAME_tldr and NAME_news, figures whose titles the dataset leads.
 EXB="$tmp/ex/comparisons/tldr.json $tmp/ex/comparisons/news.json"
+# alone D OUT ARGS...: ARGS with --dataset D over both files, stdout to OUT
+alone() { local d=$1 o=$2; shift 2; "$@" --dataset "$d" $EXB >"$o" 2>/dev/null; }
+DT_tldr="TL;DR posts (tldr)" DT_news="News articles (news)"
+alone tldr "$tmp/one_tldr.md" $T winrate --split all --bootstrap 100
+alone news "$tmp/one_news.md" $T winrate --split all --bootstrap 100
+{ printf '## %s\n\n' "$DT_tldr"; cat "$tmp/one_tldr.md"; printf '\n## %s\n\n' "$DT_news"; cat "$tmp/one_news.md"; } >"$tmp/both_want.md"
 # shellcheck disable=SC2086
-run $T winrate --split all --bootstrap 100 $EXB
-check "both datasets: exit 0 (expected 0, got $rc)" test "$rc" = 0
-check "both datasets: a section each, not pooled" test "$(grep -c '^## \(TL;DR posts (tldr)\|News articles (news)\)$' "$tmp/out")" = 2 -a -n "$(grep '299 comparisons in scope' "$tmp/out")" -a -n "$(grep ' 20 comparisons in scope' "$tmp/out")"
+expect_same "both datasets: a section each, not pooled, each as --dataset gives it" "$tmp/both_want.md" $T winrate --split all --bootstrap 100 $EXB
 # shellcheck disable=SC2086
 run $T lengthctl --split all --format csv $EXB
 check "both datasets, CSV: one table with a leading dataset column" test "$(head -1 "$tmp/out" | cut -d, -f1-2)" = "dataset,policy" -a "$(cut -d, -f1 "$tmp/out" | sort -u | tr '\n' ' ')" = '"news" "tldr" dataset '
 # shellcheck disable=SC2086
 run $T winrate --split all --bootstrap 0 --format json $EXB
-check "both datasets, JSON: one document per dataset" python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['datasets']; assert list(d)==['tldr','news'] and d['news']['dataset']=='news'" "$tmp/out"
+alone tldr "$tmp/one_tldr.json" $T winrate --split all --bootstrap 0 --format json
+alone news "$tmp/one_news.json" $T winrate --split all --bootstrap 0 --format json
+check "both datasets, JSON: one document per dataset, each as --dataset gives it" python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['datasets']; assert list(d)==['tldr','news'] and all(d[k]==json.load(open(f)) for k, f in zip(d, sys.argv[2:]))" "$tmp/out" "$tmp/one_tldr.json" "$tmp/one_news.json"
+# same_per_dataset NAME BOTH-DIR KIND: each file KIND* of a run with --dataset D
+# (in BOTH-DIR.D) is BOTH-DIR's KIND_D* (scripts: but for the names and the
+# title's "DATASET: "), and BOTH-DIR holds no other file
+same_per_dataset() {
+  local name=$1 dir=$2 k=$3 d f g t diffs="" want=""
+  for d in tldr news; do
+    eval "t=\$DT_$d"
+    for f in "$dir.$d/$k"*; do
+      g="$dir/${k}_$d${f#"$dir.$d/$k"}"; want="$want ${g#"$dir/"}"
+      case $f in
+        *.gp) sed "s/${k}_$d/$k/g; s/^\( *set title \"\)$t: /\1/" "$g" | cmp -s - "$f" || diffs="$diffs ${g#"$dir/"}" ;;
+        *.png | *.svg) [ -s "$g" ] || diffs="$diffs ${g#"$dir/"}" ;; # drawn from the .gp compared
+        *) cmp -s "$g" "$f" || diffs="$diffs ${g#"$dir/"}" ;;
+      esac
+    done
+  done
+  local got; got=$(cd "$dir" && ls | sort | tr '\n' ' ')
+  want=$(printf '%s\n' $want | sort | tr '\n' ' ')
+  if [ -z "$diffs" ] && [ "$got" = "$want" ]; then ok "$name"
+  else bad "$name" "expected the files $want, each as --dataset gives it" "got $got; differing:$diffs"; fi
+}
+for d in tldr news; do alone $d /dev/null $T winrate --split all --bootstrap 0 --pairwise --out "$tmp/both.$d"; done
 # shellcheck disable=SC2086
 run $T winrate --split all --bootstrap 0 --pairwise --out "$tmp/both" $EXB
-check "both datasets, --out: files per dataset" test -s "$tmp/both/winrate_tldr.csv" -a -s "$tmp/both/winrate_news.json" -a -s "$tmp/both/winrate_news_pairwise.csv" -a ! -e "$tmp/both/winrate.csv"
+same_per_dataset "both datasets, --out: winrate_D*, each file as --dataset D writes it (every table in both formats)" "$tmp/both" winrate
+for d in tldr news; do alone $d /dev/null $T plot fig1 --split all --out "$tmp/bothfig.$d"; done
 # shellcheck disable=SC2086
 run $T plot fig1 --split all --out "$tmp/bothfig" $EXB
-check "both datasets, plot: a figure each, titled by dataset" grep -q '^ *set title "News articles (news): ' "$tmp/bothfig/fig1_news.gp"
-check "both datasets, plot: the TL;DR figure too" test -s "$tmp/bothfig/fig1_tldr.png" -o -s "$tmp/bothfig/fig1_tldr.gp"
-run $T plot likert --split all --out "$tmp/bothfig" "$tmp/ex/axis_evals/tldr.json" "$tmp/ex/axis_evals/news.json"
-check "both datasets, plot likert: a figure each, none picked quietly" test -s "$tmp/bothfig/likert_tldr.csv" -a -s "$tmp/bothfig/likert_news.csv" -a -z "$(grep 'drawing the tldr ratings' "$tmp/err")"
-expect_out "--dataset news" "pretrain_6b" $T winrate --dataset news --split all --bootstrap 100 "$tmp/ex/comparisons/tldr.json" "$tmp/ex/comparisons/news.json"
-expect "example axis evals read strictly" 0 $T likert --split all "$tmp/ex/axis_evals/tldr.json" "$tmp/ex/axis_evals/news.json"
+same_per_dataset "both datasets, plot fig1: a figure each, titled by dataset, otherwise as --dataset draws it" "$tmp/bothfig" fig1
+rm -rf "$tmp/bothfig"
+EXB="$tmp/ex/axis_evals/tldr.json $tmp/ex/axis_evals/news.json"
+for d in tldr news; do alone $d /dev/null $T plot likert --split all --out "$tmp/bothfig.$d"; done
+# shellcheck disable=SC2086
+run $T plot likert --split all --out "$tmp/bothfig" $EXB
+same_per_dataset "both datasets, plot likert: a figure each (none picked quietly), as --dataset draws it" "$tmp/bothfig" likert
+$T winrate --split all --bootstrap 100 "$tmp/ex/comparisons/news.json" >"$tmp/news_alone.md" 2>/dev/null
+expect_same "--dataset news: what the news file alone gives" "$tmp/news_alone.md" $T winrate --dataset news --split all --bootstrap 100 "$tmp/ex/comparisons/tldr.json" "$tmp/ex/comparisons/news.json"
+expect_first "example axis evals read strictly: all $(cat $EXB | grep -c .) ratings" "Likert ratings (1-7): split all, $(cat $EXB | grep -c .) ratings, 95% t intervals" $T likert --split all $EXB
 $T example --posts 20 --articles 5 --seed 3 --out "$tmp/ex2" --quiet >/dev/null
 check "example is deterministic" cmp -s "$tmp/ex/comparisons/tldr.json" "$tmp/ex2/comparisons/tldr.json"
 expect_err "example needs --out" 2 "tldrlab example: --out DIR is required: where to write the data set" $T example
@@ -239,15 +297,14 @@ check "split note names only the dataset in scope" grep -q '^Note: the split fil
 run $T lengthctl --format csv "$FC" "$tmp/news_v1.json" --dataset news
 check "split note: news valid1 said on stderr with --format csv" grep -q 'note: the split filter (valid2; news: valid2 or test) left out [0-9]* records (news: valid1 [0-9]*); --split all keeps them' "$tmp/err"
 run $T agreement --bootstrap 0 --format json "$FC"
-check "split note: in the JSON header" grep -q '"left_out_by_split":' "$tmp/out"
+check "split note: in the JSON header (tldr valid1: $(grep -c '"split": *"valid1"' "$FC") records)" python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["left_out_by_split"] == {"tldr": {"valid1": int(sys.argv[2])}}, d.get("left_out_by_split")' "$tmp/out" "$(grep -c '"split": *"valid1"' "$FC")"
 for spec in fig1:1000x620 length:1000x620 overopt:1000x620 likert:1400x900 transfer:1150x620; do
   k=${spec%%:*} size=${spec#*:}
   case $k in likert) inputs=$tmp/fx/axis_evals/tldr.json ;; transfer) inputs=$FA ;; *) inputs=$FC ;; esac
   # shellcheck disable=SC2086
-  expect "plot $k" 0 $T plot $k --out "$tmp/figs" $inputs
-  check "plot $k: a PNG of ${size}" test "$(png_size "$tmp/figs/$k.png")" = "$size"
+  run $T plot $k --out "$tmp/figs" $inputs
+  check "plot $k: exit 0 and a PNG of ${size}" test "$rc" = 0 -a "$(png_size "$tmp/figs/$k.png")" = "$size"
   check "plot $k: an SVG that parses" xmllint --noout "$tmp/figs/$k.svg"
-  check "plot $k: data and script beside it" test -s "$tmp/figs/$k.csv" -a -s "$tmp/figs/$k.gp"
   cp "$tmp/figs/$k.png" "$tmp/figs/$k.png.orig"; cp "$tmp/figs/$k.svg" "$tmp/figs/$k.svg.orig"
   (cd "$tmp/figs" && gnuplot "$k.gp" 2>/dev/null)
   check "plot $k: the script alone redraws the same PNG" cmp -s "$tmp/figs/$k.png" "$tmp/figs/$k.png.orig"
@@ -274,7 +331,7 @@ fits=$(awk -F, -v r="$yr" 'BEGIN {split(r, a, " "); lo = a[1]; hi = a[2]; ok = (
   END {print ok ? "yes" : "no"}' "$tmp/figs/fig1.csv")
 if [ "$fits" = yes ]; then ok "plot fig1: the y range ($yr) fits the points and their bars"
 else bad "plot fig1: the y range fits the points and their bars" "expected a range narrower than 0-1 holding 0.5 and every point +-1 SE" "got: '$yr'"; fi
-check "plot fig1: the title states the bars" grep -qF "(bars: ±1 SE)" "$tmp/figs/fig1.gp"
+check "plot fig1: the title states the bars" grep -qxF "    set title \"Preference for the policy's summary over the reference (bars: ±1 SE)\"" "$tmp/figs/fig1.gp"
 # the length figure: one colour and one point shape per policy
 nser=$(grep -c 'with yerrorbars' "$tmp/figs/length.gp")
 nstyle=$(grep -o 'with yerrorbars lc rgb "#[0-9A-Fa-f]*" pt [0-9]*' "$tmp/figs/length.gp" | sort -u | wc -l)
@@ -283,15 +340,17 @@ npt=$(grep -o 'with yerrorbars lc rgb "#[0-9A-Fa-f]*" pt [0-9]*' "$tmp/figs/leng
 if [ "$nser" -ge 2 ] && [ "$ncol" = "$nser" ] && [ "$npt" = "$nser" ] && [ "$nstyle" = "$nser" ]; then
   ok "plot length: each of the $nser policies has its own colour and point shape"
 else bad "plot length: each policy has its own colour and point shape" "expected $nser colours and shapes" "got $ncol colours, $npt shapes"; fi
-expect "plot fig1 --both" 0 $T plot fig1 --both --out "$tmp/figs2" $FC
-check "plot fig1 --both: two panels side by side" test "$(png_size "$tmp/figs2/fig1.png")" = "1400x620"
+run $T plot fig1 --both --out "$tmp/figs2" $FC
+check "plot fig1 --both: exit 0 and two panels side by side (a PNG of 1400x620)" test "$rc" = 0 -a "$(png_size "$tmp/figs2/fig1.png")" = "1400x620"
 check "plot fig1 --both: sigma(theta)'s bars are sigma(theta -/+ SE), inside (0, 1)" awk -F, 'NR > 1 && $10 != "" {
     lo = 1 / (1 + exp(-($11 - $12))); hi = 1 / (1 + exp(-($11 + $12)))
     if (($13 - lo) ^ 2 > 1e-18 || ($14 - hi) ^ 2 > 1e-18 || $13 <= 0 || $14 >= 1 || $13 > $10 || $14 < $10) bad = 1; n++ }
   END { exit bad || n == 0 }' "$tmp/figs2/fig1.csv"
-expect_out "plot transfer prints its table" "| lead3" $T plot transfer --out "$tmp/figs2" $FA
-check "plot transfer: the table as CSV too" test -s "$tmp/figs2/transfer_table.csv"
-check "plot transfer: and as JSON" json_rows "$tmp/figs2/transfer_table.json" slope_per100
+run $T plot transfer --out "$tmp/figs2" $FA
+cp "$tmp/out" "$tmp/transfer.md"
+check "plot transfer: the table as CSV and JSON, the same rows" json_matches_csv "$tmp/figs2/transfer_table.json" "$tmp/figs2/transfer_table.csv"
+run $T plot transfer --format csv --out "$tmp/figs2c" $FA
+check "plot transfer --format csv prints transfer_table.csv" cmp -s "$tmp/out" "$tmp/figs2/transfer_table.csv"
 # the role of a model-free baseline: a copy of lead3's news ratings renamed title
 grep -F '"policy":"lead3"' $tmp/fx/axis_evals/news.json | sed 's/"policy":"lead3"/"policy":"title"/' > "$tmp/title_axis.json"
 # shellcheck disable=SC2086
@@ -300,25 +359,56 @@ role=$(awk -F'|' '$2 ~ /^ title /{gsub(/ /, "", $3); print $3}' "$tmp/out")
 if [ "$role" = baseline ]; then ok "plot transfer: title is a baseline, not a model"
 else bad "plot transfer: title is a baseline, not a model" "expected role baseline, got '$role'"; fi
 printf 'policy,post_id,rm_policy,rm_ref\nsup4_ppo_rm4_kl9,t3_a,1.5,0.2\nsup4_ppo_rm4_kl9,t3_b,0.5,0.4\nsup4_bo16_rm4,t3_a,0.9,0.1\n' > "$tmp/rm.csv"
-expect "plot overopt --rm-scores" 0 $T plot overopt --rm-scores "$tmp/rm.csv" --out "$tmp/figs3" $FC
+run $T plot overopt --rm-scores "$tmp/rm.csv" --out "$tmp/figs3" $FC
+# the RM's predicted preference: the mean over the policy's posts of sigma(rm_policy - rm_ref)
+check "plot overopt --rm-scores: exit 0, rm_n and rm_pred recomputed from rm.csv (1e-12)" test "$rc" = 0 -a -z "$(python3 -c '
+import csv, math, sys
+rm = {}
+for r in csv.DictReader(open(sys.argv[1])):
+    rm.setdefault(r["policy"], []).append(1 / (1 + math.exp(float(r["rm_ref"]) - float(r["rm_policy"]))))
+for r in csv.DictReader(open(sys.argv[2])):
+    p = rm.get(r["policy"], [])
+    if int(r["rm_n"]) != len(p) or p and abs(float(r["rm_pred"]) - sum(p) / len(p)) > 1e-12:
+        print("%s: expected rm_n %d, rm_pred %s; got %s, %s" % (r["policy"], len(p), sum(p) / len(p) if p else "", r["rm_n"], r["rm_pred"]))' "$tmp/rm.csv" "$tmp/figs3/overopt.csv")"
 check "plot overopt --rm-scores: the RM curve is in the data" grep -q "^\"sup4_ppo_rm4_kl9\",\"rl\",1300000000,\"rm4\",\"PPO 1.3B, rm4\",9,[0-9]*,[0-9]*,[0-9.]*,[0-9.]*,[0-9.]*,2,0.655407085260749" "$tmp/figs3/overopt.csv"
 # One series per (method, size, reward model): the example's four PPO sizes
 # are four one-point series, not a curve, and no peak is marked.
 run $T plot overopt --out "$tmp/figs6" $FC
-check "plot overopt: one series per size and reward model (expected 5 series)" test "$(tail -n +2 "$tmp/figs6/overopt.csv" | grep -o '"\(PPO\|best-of-N\) [^"]*"' | sort -u | wc -l)" = 5
-check "plot overopt: no peak without a curve (expected no row with peak 1)" test "$(tail -n +2 "$tmp/figs6/overopt.csv" | grep -c ',1$')" = 0
+# overopt_col FILE COL: the column of every row, one per line
+overopt_col() { python3 -c 'import csv, sys; print("\n".join(r[sys.argv[2]] for r in csv.DictReader(open(sys.argv[1]))))' "$@"; }
+# the sizes and reward models the names give (docs/formats.md, policy names)
+check "plot overopt: one series per size and reward model" test "$(overopt_col "$tmp/figs6/overopt.csv" series)" = "PPO 1.3B, rm4
+PPO 2.7B, rm4_3b
+PPO 6.7B, rm4_6b
+PPO 12.9B, rm4_12b
+best-of-N 1.3B, rm4"
+check "plot overopt: no peak without a curve (expected peak 0 on all five rows)" test "$(overopt_col "$tmp/figs6/overopt.csv" peak | tr '\n' ' ')" = "0 0 0 0 0 "
 check "plot overopt: says why no peak is marked" grep -q "no series has three KL values or more: no curve, so no peak is marked" "$tmp/err"
-check "plot overopt: no peak label" test "$(grep -c '^ *set label' "$tmp/figs6/overopt.gp")" = 0
+check "plot overopt: no peak label, and a legend entry per series (the CSV's)" python3 -c '
+import csv, re, sys
+gp = open(sys.argv[1]).read()
+series = [r["series"] + ", labelers" for r in csv.DictReader(open(sys.argv[2]))]
+labels = [l for l in gp.splitlines() if l.lstrip().startswith("set label")]
+keys = re.findall(r"with yerrorlines .* title \"([^\"]*)\"", gp)
+assert not labels and keys == series, (labels, keys, series)' "$tmp/figs6/overopt.gp" "$tmp/figs6/overopt.csv"
 printf '{"policies":{"sup4_3b_ppo_rm4_3b_kl11":{"params":1.3e9,"rm":"rm4"},"sup4_6b_ppo_rm4_6b_kl14":{"params":1.3e9,"rm":"rm4"},"sup4_12b_ppo_rm4_12b_kl13":{"params":1.3e9,"rm":"rm4"}}}' > "$tmp/oometa.json"
-expect "plot overopt: one size, four KLs" 0 $T plot overopt --meta "$tmp/oometa.json" --out "$tmp/figs7" $FC
-check "plot overopt: a four-point curve has one peak (expected 1)" test "$(tail -n +2 "$tmp/figs7/overopt.csv" | grep -c ',1$')" = 1
+run $T plot overopt --meta "$tmp/oometa.json" --out "$tmp/figs7" $FC
+# the peak: the highest win rate of the four-point PPO series (found here), and only it
+peak=$(python3 -c '
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["series"] == "PPO 1.3B, rm4"]
+print(max(rows, key=lambda r: float(r["win_rate"]))["policy"])' "$tmp/figs7/overopt.csv")
+check "plot overopt: one size, four KLs: exit 0 and one peak, $peak" test "$rc" = 0 -a "$(overopt_col "$tmp/figs7/overopt.csv" policy | paste -d' ' - <(overopt_col "$tmp/figs7/overopt.csv" peak) | grep ' 1$')" = "$peak 1"
 check "plot overopt: a peak in the right half is labelled to its left, inside the frame" grep -q 'set label 2 "PPO peak: [0-9.]* at [0-9.]* nats" at first [0-9.]*, first [0-9.]* offset -1.2,[-0-9.]* right' "$tmp/figs7/overopt.gp"
 printf 'policy,post_id,rm_policy,rm_ref\nsup4,t3_a,high,0.2\n' > "$tmp/rm2.csv"
 expect_err "bad --rm-scores" 2 "$tmp/rm2.csv:2: rm_policy: expected a finite number, got 'high'" $T plot overopt --rm-scores "$tmp/rm2.csv" --out "$tmp/figs3" $FC
 expect_err "a figure without data explains itself" 2 "tldrlab plot: overopt needs RL or best-of-N policies with a known KL from the supervised policy, compared with 'ref' (KL from --meta, or names like sup4_ppo_rm4_kl14 or sup4_bo16_rm4); none in scope" $T plot overopt --policy sup4,sup4_6b --out "$tmp/figs4" $FC
 check "no empty frame is drawn" test ! -e "$tmp/figs4/overopt.png"
-run $T plot fig1 --out "$tmp/figs5" $FC
-check "fig1 names the missing series" test "$rc" = 0
+# without its RL and best-of-N policies, fig1 says which series have no data
+grep -v -e '"sup4_bo16_rm4"' -e '_ppo_' "$FC" > "$tmp/fig1_some.json"
+run $T plot fig1 --out "$tmp/figs5" "$tmp/fig1_some.json"
+if [ "$rc" = 0 ] && grep -qxF "tldrlab plot: note: no data for the series: human feedback, best-of-N" "$tmp/err"; then ok "fig1 names the missing series"
+else bad "fig1 names the missing series" "expected exit 0 and the line: tldrlab plot: note: no data for the series: human feedback, best-of-N" "got exit $rc"; fi
 expect_err "plot fig1 --format csv is refused, not ignored" 2 "tldrlab plot: --format applies to plot transfer only (its table on stdout); fig1 prints nothing on stdout and writes fig1.csv" $T plot fig1 --format csv --out "$tmp/figs5" $FC
 run $T plot length --out "$tmp/figs5" $FC
 if [ "$rc" = 0 ] && [ "$(grep -c 'note: not drawn' "$tmp/err")" = 1 ] && grep -q 'note: not drawn .*: pretrain_xl (101), .*, sup4_6b_ppo_rm4_6b_kl14 (100)$' "$tmp/err"; then
@@ -327,33 +417,46 @@ else bad "plot length: one note names every policy not drawn" "expected one 'not
 expect_err "unknown figure" 2 "tldrlab plot: unknown figure 'fig9'; expected fig1, length, likert, overopt or transfer" $T plot fig9 --out "$tmp/figs5" $FC
 mkdir -p "$tmp/nognuplot"
 run env PATH="$tmp/nognuplot" "$PWD/$T" plot fig1 --out "$tmp/figs6" $FC
-check "without gnuplot: exit 0" test "$rc" = 0
-check "without gnuplot: one warning says how to draw" grep -qF "warning: gnuplot is not on the PATH, so $tmp/figs6/fig1.png and .svg were not drawn; the data and script are written: install gnuplot (scripts/install-deps.sh), then run cd $tmp/figs6 && gnuplot fig1.gp" "$tmp/err"
-check "without gnuplot: data and script written, no image" test -s "$tmp/figs6/fig1.csv" -a -s "$tmp/figs6/fig1.gp" -a ! -e "$tmp/figs6/fig1.png"
+check "without gnuplot: exit 0, and stderr is that warning and the files written" test "$rc" = 0 -a "$(sed 's/^\(tldrlab plot: warning: gnuplot is not on the PATH\).*/\1/' "$tmp/err")" = "tldrlab plot: warning: gnuplot is not on the PATH
+tldrlab plot: wrote $tmp/figs6/fig1.csv and fig1.gp"
+check "without gnuplot: the warning says how to draw" grep -qF "warning: gnuplot is not on the PATH, so $tmp/figs6/fig1.png and .svg were not drawn; the data and script are written: install gnuplot (scripts/install-deps.sh), then run cd $tmp/figs6 && gnuplot fig1.gp" "$tmp/err"
+check "without gnuplot: the data and script a gnuplot run writes, no image" test -z "$(cmp "$tmp/figs6/fig1.csv" "$tmp/figs/fig1.csv" 2>&1; cmp "$tmp/figs6/fig1.gp" "$tmp/figs/fig1.gp" 2>&1)" -a ! -e "$tmp/figs6/fig1.png"
 run env PATH="$tmp/nognuplot" "$PWD/$T" report --out "$tmp/rep0" --comparisons "$FC"
-check "report without gnuplot: exit 0" test "$rc" = 0
-check "report without gnuplot: one warning" test "$(grep -c warning "$tmp/err")" = 1
-check "report without gnuplot: the scripts are written" test -s "$tmp/rep0/figures/fig1-tldr.gp" -a -s "$tmp/rep0/report.html"
+check "report without gnuplot: exit 0 and one warning" test "$rc" = 0 -a "$(grep warning "$tmp/err" | sed 's/^\(tldrlab report: warning: gnuplot is not on the PATH\).*/\1/')" = "tldrlab report: warning: gnuplot is not on the PATH"
+heads=$(for k in fig1 length overopt; do head -1 "$tmp/rep0/figures/$k-tldr.gp"; done)
+check "report without gnuplot: the three figures' scripts" test "$heads" = "# fig1-tldr.gp: written by tldrlab 0.1.0. Draws fig1-tldr.png and fig1-tldr.svg from fig1-tldr.csv.
+# length-tldr.gp: written by tldrlab 0.1.0. Draws length-tldr.png and length-tldr.svg from length-tldr.csv.
+# overopt-tldr.gp: written by tldrlab 0.1.0. Draws overopt-tldr.png and overopt-tldr.svg from overopt-tldr.csv."
 # shellcheck disable=SC2086
-expect "report" 0 $T report --out "$tmp/rep" --comparisons $FC "$tmp/fx/comparisons/news.json" --axis $FA
-check "report.md and report.html" test -s "$tmp/rep/report.md" -a -s "$tmp/rep/report.html"
-check "report.html embeds every figure" test "$(grep -o 'src="data:image/png;base64,' "$tmp/rep/report.html" | wc -l)" = "$(grep -c '^!\[' "$tmp/rep/report.md")"
+run $T report --out "$tmp/rep" --comparisons $FC "$tmp/fx/comparisons/news.json" --axis $FA
+rep_rc=$rc
+check "report.html embeds every figure: its images, decoded, are report.md's figures, in order" python3 -c '
+import base64, os, re, sys
+md, html = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+want = [open(os.path.join(os.path.dirname(sys.argv[1]), f), "rb").read() for f in re.findall(r"^!\[[^]]*\]\(([^)]*\.png)\)$", md, re.M)]
+got = [base64.b64decode(b) for b in re.findall(r"src=\"data:image/png;base64,([A-Za-z0-9+/=]*)\"", html)]
+assert want and got == want, "expected the %d PNGs report.md names, got %d images, %d equal" % (len(want), len(got), sum(a == b for a, b in zip(got, want)))' "$tmp/rep/report.md" "$tmp/rep/report.html"
 check "report.html has no external resources" test -z "$(grep -Eo '(src|href)="(http|//)[^"]*' "$tmp/rep/report.html")"
 check "report: every figure's caption says what its error bars are" test "$(grep '^!\[' "$tmp/rep/report.md" | grep -vc 'error bars: ')" = 0
-check "report: a title that says what it is about (default: the inputs)" test "$(head -1 "$tmp/rep/report.md")" = "# Report on comparisons and Likert ratings (tldr.json, ...)"
+check "report: exit 0 and a title that says what it is about (default: the inputs)" test "$rep_rc" = 0 -a "$(head -1 "$tmp/rep/report.md")" = "# Report on comparisons and Likert ratings (tldr.json, ...)"
 # a table of contents whose links reach every section, in the Markdown and the HTML
 toc_links=$(sed -n '/^## Contents$/,/^## Inputs$/p' "$tmp/rep/report.md" | grep -c '^ *- \[.*\](#[a-z0-9_-]*)$')
 heads=$(grep -Ec '^#{2,3} ' "$tmp/rep/report.md")
 missing=$(grep -o 'href="#[^"]*"' "$tmp/rep/report.html" | sed 's/href="#//; s/"$//' | while read -r a; do grep -qF "id=\"$a\"" "$tmp/rep/report.html" || echo "$a"; done)
 if [ "$toc_links" -ge 8 ] && [ "$toc_links" = "$((heads - 1))" ] && [ -z "$missing" ]; then ok "report: a table of contents links every section ($toc_links)"
 else bad "report: a table of contents links every section" "expected one link per ## and ### heading but Contents ($((heads - 1))), each to an id in the HTML" "got $toc_links links; no target for: $missing"; fi
-expect "report --title" 0 $T report --quiet --title "Example: <b>tour</b>" --out "$tmp/rept" --comparisons $FC
-check "report --title: the Markdown's heading" test "$(head -1 "$tmp/rept/report.md")" = "# Example: <b>tour</b>"
+run $T report --quiet --title "Example: <b>tour</b>" --out "$tmp/rept" --comparisons $FC
+check "report --title: exit 0 and the Markdown's heading" test "$rc" = 0 -a "$(head -1 "$tmp/rept/report.md")" = "# Example: <b>tour</b>"
 check "report --title: the HTML's title, escaped" grep -qF "<title>Example: &lt;b&gt;tour&lt;/b&gt;</title>" "$tmp/rept/report.html"
 check "report: the exact command" grep -qF "tldrlab report --out $tmp/rep --comparisons" "$tmp/rep/report.md"
-check "report: input checksums" grep -qF "$(sha256sum "$FC" | cut -c1-64)" "$tmp/rep/report.md"
-check "report: the tables behind it" test -s "$tmp/rep/tables/tldr_winrate.csv" -a -s "$tmp/rep/tables/tldr_lengthctl.json" -a -s "$tmp/rep/tables/likert_length_control.csv"
-check "report: every table in both formats" json_rows "$tmp/rep/tables/likert_length_control.json" adjusted_se
+# shellcheck disable=SC2086
+inputs=$(for f in $FC "$tmp/fx/comparisons/news.json" $FA; do
+  case $f in *axis_evals*) k="axis evals" ;; *) k=comparisons ;; esac
+  printf '| `%s` | %s | `%s` |\n' "$f" "$k" "$(sha256sum "$f" | cut -c1-64)"; done)
+check "report: the inputs with their kinds and checksums (sha256sum's)" test "$(sed -n '/^## Inputs$/,/^## /p' "$tmp/rep/report.md" | grep '^| `')" = "$inputs"
+$T winrate --format csv $FC >"$tmp/fc_winrate.csv" 2>/dev/null
+check "report: the tables behind it (tldr_winrate.csv is winrate's CSV)" cmp -s "$tmp/rep/tables/tldr_winrate.csv" "$tmp/fc_winrate.csv"
+check "report: every table in both formats" json_matches_csv "$tmp/rep/tables/likert_length_control.json" "$tmp/rep/tables/likert_length_control.csv"
 expect_err "report needs inputs" 2 "tldrlab report: no inputs: give --comparisons FILE... and/or --axis FILE... (or --calibration FILE..., --judge FILE)" $T report --out "$tmp/rep2"
 if command -v chromium >/dev/null 2>&1; then
   prof="$tmp/chromium-profile"
@@ -376,20 +479,58 @@ fi
 
 # ---- real records
 if [ -d "$REAL" ]; then
-  run $T winrate "$REAL/batch13.json"
-  check "batch13 without a baseline: exit 2" test "$rc" = 2
-  check "batch13: says it has no ref" grep -qF "the baseline 'ref' is in no comparison in scope (these records have no reference summaries); choose one with --baseline NAME" "$tmp/err"
-  expect_out "batch13 with --baseline" "sup4_ppo_rm4_t.7" $T winrate --baseline sup4_12b_t0.7 --bootstrap 200 "$REAL/batch13.json"
-  expect_out "batch13 lengthctl" "length coefficient w = 0.8088" $T lengthctl --baseline sup4_12b_t0.7 "$REAL/batch13.json"
+  # the counts in the first lines and the n and wins of the tables are
+  # recounted from the records (tests/recount.py); batch18 674 records,
+  # batch0_cnndm 437, edit_b2_eval_test 5 (tests/unit/test_real.c)
+  expect_err "batch13 without a baseline: exit 2, no ref, the policies in scope" 2 "tldrlab winrate: the baseline 'ref' is in no comparison in scope (these records have no reference summaries); choose one with --baseline NAME. Policies in scope: sup4_ppo_rm4_t.7 (832), sup4_12b_t0.7 (832)" $T winrate "$REAL/batch13.json"
+  run $T winrate --baseline sup4_12b_t0.7 --bootstrap 200 --format csv "$REAL/batch13.json"
+  check "batch13 with --baseline: exit 0 and n and wins as recounted" test "$rc" = 0 -a -z "$(recount winrate "$tmp/out" --baseline sup4_12b_t0.7 "$REAL/batch13.json" 2>&1)"
+  n=$(recount agreement-head "$REAL/batch13.json" | sed 's/.*, \([0-9]*\) comparisons by.*/\1/')
+  expect_line "batch13 lengthctl: all $n comparisons in the fit, and w" "Length-controlled preference against sup4_12b_t0.7: split valid2; news: valid2 or test, $n comparisons ($n in the fit), length in words, 95% intervals
+length coefficient w = 0.8088 (SE 0.3482, z = 2.32, p = 0.0202) per unit of log((len_A+1)/(len_B+1))" $T lengthctl --baseline sup4_12b_t0.7 "$REAL/batch13.json"
   for f in batch18 batch0_cnndm edit_b2_eval_test; do
-    expect "winrate $f" 0 $T winrate --split all --bootstrap 200 "$REAL/$f.json"
-    expect "lengthctl $f" 0 $T lengthctl --split all "$REAL/$f.json"
-    expect "agreement $f" 0 $T agreement --split all "$REAL/$f.json"
+    head=$(recount agreement-head --split all "$REAL/$f.json")
+    n=$(echo "$head" | sed 's/.*, \([0-9]*\) comparisons by.*/\1/')
+    run $T winrate --split all --bootstrap 200 --format csv "$REAL/$f.json"
+    check "winrate $f: exit 0 and n and wins as recounted" test "$rc" = 0 -a -z "$(recount winrate "$tmp/out" --split all "$REAL/$f.json" 2>&1)"
+    run $T lengthctl --split all "$REAL/$f.json"
+    want="Length-controlled preference against ref: split all, $n comparisons ([0-9]* in the fit), length in words, 95% intervals"
+    if [ "$rc" = 0 ] && grep -qx "$want" "$tmp/out"; then ok "lengthctl $f: exit 0 and all $n records in scope"
+    else bad "lengthctl $f: exit 0 and all $n records in scope" "expected exit 0 and a line: $want" "got exit $rc and: $(head -1 "$tmp/out")"; fi
+    expect_first "agreement $f: $head" "Labeler agreement: $head" $T agreement --split all "$REAL/$f.json"
   done
-  expect_out "batch0_cnndm agreement" "inter-labeler agreement 78.6%" $T agreement "$REAL/batch0_cnndm.json"
-  expect_out "batch18 separated policies flagged" "separated (+inf)" $T lengthctl --split all "$REAL/batch18.json"
+  expect_line "batch0_cnndm agreement" "inter-labeler agreement 78.6% (95% interval 72.0% to 84.5%, 10000 bootstrap resamples of items) on 168 label pairs over 168 pairs labelled by two or more workers" $T agreement "$REAL/batch0_cnndm.json"
+  expect_line "batch18 separated policies flagged" "| sup4_6b_p.7  | supervised | 6.7B |   2 |             1 |        1.000 |     NA |    NA |          NA |    NA |    NA |       yes | separated (+inf) |
+| sup4_6b_p.8  | supervised | 6.7B |   3 |             1 |        1.000 |     NA |    NA |          NA |    NA |    NA |       yes | separated (+inf) |" $T lengthctl --split all "$REAL/batch18.json"
 else
-  skipped "real records" "$REAL not found (set TLDRLAB_REAL_DATA)"
+  real_missing "real records"
+fi
+
+# a real-data test without its data: a skip, or a failure when the run
+# requires the data (TLDRLAB_REQUIRE_REAL=1, or CI set with ../shared beside)
+real_rule() { # NAME EXPECTED-EXIT EXPECTED-LAST-LINE ENV...
+  local name=$1 want_rc=$2 want=$3; shift 3
+  run env -u CI -u TLDRLAB_REQUIRE_REAL TLDRLAB_REAL_DATA="$tmp/no-real" "$@" bash -c '. tests/lib.sh; real_missing "real records"; finish t'
+  local got; got=$(tail -1 "$tmp/out")
+  if [ "$rc" = "$want_rc" ] && [ "$got" = "$want" ]; then ok "$name"
+  else bad "$name" "expected exit $want_rc and: $want" "got exit $rc and: $(cat "$tmp/out")"; fi
+}
+real_rule "no real data: a skip by default" 0 "t: 0 passed, 0 failed, 1 skipped"
+real_rule "no real data: a failure with TLDRLAB_REQUIRE_REAL=1" 1 "t: 0 passed, 1 failed, 0 skipped" TLDRLAB_REQUIRE_REAL=1
+real_rule "no real data: a skip with TLDRLAB_REQUIRE_REAL=0, even in CI" 0 "t: 0 passed, 0 failed, 1 skipped" TLDRLAB_REQUIRE_REAL=0 CI=true
+if [ -d ../shared ]; then
+  real_rule "no real data: a failure when CI is set and ../shared is beside the clone" 1 "t: 0 passed, 1 failed, 0 skipped" CI=true
+else
+  real_rule "no real data: a skip when CI is set but no ../shared is beside the clone" 0 "t: 0 passed, 0 failed, 1 skipped" CI=true
+fi
+if [ -x bin/tldrlab-unit ]; then
+  run env -u CI TLDRLAB_REAL_DATA="$tmp/no-real" TLDRLAB_REQUIRE_REAL=1 bin/tldrlab-unit test_real_records_parse
+  want="  tests/unit/test_real.c:LINE: expected the real records in $tmp/no-real (TLDRLAB_REQUIRE_REAL is set), got no such folder; real records not read"
+  if [ "$rc" = 1 ] && [ "$(sed -n '2s/:[0-9]*:/:LINE:/p' "$tmp/out")" = "$want" ] && [ "$(tail -1 "$tmp/out")" = "unit: 0 passed, 1 failed, 0 skipped" ]; then
+    ok "unit tests: no real data with TLDRLAB_REQUIRE_REAL=1 is a failure"
+  else bad "unit tests: no real data with TLDRLAB_REQUIRE_REAL=1 is a failure" "expected exit 1 and: $want" "got exit $rc and: $(head -c 400 "$tmp/out")"; fi
+else
+  skipped "unit tests: no real data with TLDRLAB_REQUIRE_REAL=1 is a failure" "bin/tldrlab-unit not built (make bin/tldrlab-unit)"
 fi
 
 # docs/usage.md shows every command's --help as it is (and the command list)

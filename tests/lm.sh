@@ -14,31 +14,35 @@ $T world generate --config "$tmp/cfg.json" --out "$tmp/w" --quiet >/dev/null
 data="$tmp/w/tldr/valid2.jsonl"
 small="--layers 1 --channels 32 --heads 2 --context 32 --vocab 400 --batch-size 4 --steps 12 --eval-every 4 --quiet"
 
-expect "lm-train" 0 $T lm-train --data "$data" --out "$tmp/a" $small
-if [ -s "$tmp/a/model.ckpt" ] && [ -s "$tmp/a/tokenizer.bin" ] && [ -s "$tmp/a/log.csv" ]; then
-  ok "lm-train writes model.ckpt, tokenizer.bin and log.csv"; else bad "lm-train writes its files" "$(ls "$tmp/a")"; fi
+run $T lm-train --data "$data" --out "$tmp/a" $small
+# the tokenizer: magic TLDRTOK, version 1, then the vocabulary size (400) as little-endian int32s
+tokhead=$(od -An -c -N8 "$tmp/a/tokenizer.bin" | tr -d ' '; od -An -td4 -j8 -N8 "$tmp/a/tokenizer.bin" | tr -s ' ')
+if [ "$rc" = 0 ] && [ "$tokhead" = 'TLDRTOK\0
+ 1 400' ]; then ok "lm-train: exit 0 and tokenizer.bin's header (TLDRTOK, version 1, 400 tokens)"
+else bad "lm-train: exit 0 and tokenizer.bin's header" "expected exit 0 and TLDRTOK\\0, 1, 400" "got exit $rc and: $tokhead"; fi
 if [ "$(head -1 "$tmp/a/log.csv")" = "step,loss,val_loss,lr,grad_norm,tokens_per_s,elapsed_s" ] &&
-   [ "$(wc -l <"$tmp/a/log.csv")" = 13 ]; then ok "log.csv: a header and one row per step"
-else bad "log.csv: a header and one row per step" "$(head -3 "$tmp/a/log.csv")"; fi
+   [ "$(tail -n +2 "$tmp/a/log.csv" | cut -d, -f1 | tr '\n' ' ')" = "$(seq 1 12 | tr '\n' ' ')" ] &&
+   [ "$(awk -F, 'NR > 1 && $3 != "" {printf "%s ", $1}' "$tmp/a/log.csv")" = "4 8 12 " ]; then ok "log.csv: a header and one row per step (1-12), held-out loss at 4, 8 and 12"
+else bad "log.csv: a header and one row per step (1-12), held-out loss at 4, 8 and 12" "got: $(cut -d, -f1-3 "$tmp/a/log.csv" | tr '\n' ' ')"; fi
 first=$(awk -F, 'NR==2{print $2}' "$tmp/a/log.csv"); last=$(awk -F, 'END{print $2}' "$tmp/a/log.csv")
 in_range "the loss falls (last - first)" "$(awk -v a="$first" -v b="$last" 'BEGIN{print b-a}')" -100 -0.01
 if head -c 8 "$tmp/a/model.ckpt" | cmp -s - <(printf 'TLDRGPT\0'); then ok "checkpoint magic"; else bad "checkpoint magic" "$(head -c 8 "$tmp/a/model.ckpt" | od -c | head -1)"; fi
 
 # stopped at step 5 and resumed: the same losses as straight through (the
 # held-out loss is also taken at the stop, so that column is left out)
-expect "lm-train --until" 0 $T lm-train --data "$data" --out "$tmp/b" $small --until 5
-expect "lm-train --resume" 0 $T lm-train --data "$data" --out "$tmp/b" $small --resume
+run $T lm-train --data "$data" --out "$tmp/b" $small --until 5; rc1=$rc
+run $T lm-train --data "$data" --out "$tmp/b" $small --resume
 cut -d, -f1,2,4,5 "$tmp/a/log.csv" >"$tmp/la"; cut -d, -f1,2,4,5 "$tmp/b/log.csv" >"$tmp/lb"
-if cmp -s "$tmp/la" "$tmp/lb" && cmp -s "$tmp/a/model.ckpt" "$tmp/b/model.ckpt"; then
+if [ "$rc1$rc" = 00 ] && cmp -s "$tmp/la" "$tmp/lb" && cmp -s "$tmp/a/model.ckpt" "$tmp/b/model.ckpt"; then
   ok "resumed run: same losses and a byte-identical checkpoint"
-else bad "resumed run: same losses and a byte-identical checkpoint" "$(diff "$tmp/la" "$tmp/lb" | head -4)"; fi
+else bad "resumed run: same losses and a byte-identical checkpoint" "exits $rc1, $rc (expected 0, 0)" "$(diff "$tmp/la" "$tmp/lb" | head -4)"; fi
 
 # --resume alone takes the run's own settings from the checkpoint
-expect "lm-train --until (for a bare resume)" 0 $T lm-train --data "$data" --out "$tmp/b2" $small --until 5
-expect "lm-train --resume with no other flags" 0 $T lm-train --data "$data" --out "$tmp/b2" --resume --quiet
+run $T lm-train --data "$data" --out "$tmp/b2" $small --until 5; rc1=$rc
+run $T lm-train --data "$data" --out "$tmp/b2" --resume --quiet
 cut -d, -f1,2,4,5 "$tmp/b2/log.csv" >"$tmp/lb2"
-if cmp -s "$tmp/la" "$tmp/lb2"; then ok "a bare resume continues the same run"
-else bad "a bare resume continues the same run" "$(diff "$tmp/la" "$tmp/lb2" | head -4)"; fi
+if [ "$rc1$rc" = 00 ] && cmp -s "$tmp/la" "$tmp/lb2"; then ok "a bare resume continues the same run"
+else bad "a bare resume continues the same run" "exits $rc1, $rc (expected 0, 0)" "$(diff "$tmp/la" "$tmp/lb2" | head -4)"; fi
 
 # sampling
 run $T lm-sample --model "$tmp/a" --prompt "My boyfriend" --max-new 12 --samples 2 --seed 3
@@ -51,8 +55,14 @@ if [ "$rc" = 0 ] && [ "$(sed -n 2p "$tmp/out")" = "$(sed -n 4p "$tmp/out")" ]; t
 else bad "greedy samples agree" "$(head -4 "$tmp/out")"; fi
 
 # lm-dump
-expect "lm-dump" 0 $T lm-dump --checkpoint "$tmp/a/model.ckpt" --out "$tmp/d" --batch-size 2
-sz=$(wc -c <"$tmp/d/tokens.bin"); in_range "tokens.bin holds 2 x 33 int32" "$sz" 264 264
+run $T lm-dump --checkpoint "$tmp/a/model.ckpt" --out "$tmp/d" --batch-size 2
+# decoded: 2 x 33 token ids of the 400-token vocabulary, not all one token; the loss printed is loss.txt's
+toks=$(od -An -td4 -v "$tmp/d/tokens.bin" | awk '{for (i = 1; i <= NF; i++) {n++; if ($i < 0 || $i >= 400) bad++; seen[$i]++}}
+  END {k = 0; for (t in seen) k++; printf "%d ids, %d outside 0-399, %s", n, bad + 0, (k > 1 ? "several distinct" : "one repeated")}')
+loss=$(awk '{printf "%.6f", $1}' "$tmp/d/loss.txt" 2>/dev/null)
+if [ "$rc" = 0 ] && [ "$toks" = "66 ids, 0 outside 0-399, several distinct" ] && grep -qF "loss.txt ($loss) and grads.bin for a batch of 2 x 32" "$tmp/out"; then
+  ok "lm-dump: tokens.bin decodes to 2 x 33 ids of the vocabulary; the loss printed is loss.txt's ($loss)"
+else bad "lm-dump: tokens.bin decodes to 2 x 33 ids of the vocabulary" "expected exit 0, 66 ids, 0 outside 0-399, several distinct, and loss.txt's value on stdout" "got exit $rc, $toks, loss.txt '$loss', stdout: $(cat "$tmp/out")"; fi
 
 # --config: the model and training sections; flags win
 printf '{"seed": 5, "model": {"L": 1, "C": 32, "NH": 2, "T": 32, "V": 400}, "train": {"batch": 4, "steps": 3}, "world": {}}' >"$tmp/lm.json"
@@ -75,9 +85,8 @@ if [ "$rc" = 2 ] && grep -q "model.ckpt was not trained with $tmp/mix/tokenizer.
 else bad "mismatched tokenizer refused" "exit $rc"; fi
 # a failed run writes nothing
 printf 'too short\n' >"$tmp/short.txt"
-run $T lm-train --data "$tmp/short.txt" --out "$tmp/none" $small
-if [ "$rc" = 2 ] && [ ! -e "$tmp/none" ]; then ok "a corpus too short: exit 2, nothing written"
-else bad "a corpus too short: exit 2, nothing written" "exit $rc, $(ls "$tmp/none" 2>&1)"; fi
+expect_err "a corpus too short: exit 2 and says why" 2 "tldrlab lm-train: $tmp/short.txt is too short: 4 tokens for a context of 32 (and a held-out part)" $T lm-train --data "$tmp/short.txt" --out "$tmp/none" $small
+check "a corpus too short: nothing written" test ! -e "$tmp/none"
 
 # bad input
 expect_err "lm-train needs --data" 2 "tldrlab lm-train: --data FILE is required: the text to train on" $T lm-train --out "$tmp/x"

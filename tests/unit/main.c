@@ -59,13 +59,30 @@ const char *t_write(const char *name, const char *text)
     return p;
 }
 
-const char *t_real_dir(void)
+const char *t_real_path(void)
 {
     const char *d = getenv("TLDRLAB_REAL_DATA");
-    if (!d)
-        d = "../shared/data/real";
+    return d ? d : "../shared/data/real";
+}
+
+const char *t_real_dir(void)
+{
+    const char *d = t_real_path();
     struct stat st;
     return stat(d, &st) == 0 && S_ISDIR(st.st_mode) ? d : NULL;
+}
+
+/* Why the run requires the real records, or NULL: the rule of tests/lib.sh's real_required. */
+const char *t_real_required(void)
+{
+    const char *r = getenv("TLDRLAB_REQUIRE_REAL");
+    if (r && *r)
+        return strcmp(r, "0") == 0 ? NULL : "TLDRLAB_REQUIRE_REAL is set";
+    const char *ci = getenv("CI");
+    if (!ci || !*ci || strcmp(ci, "0") == 0 || strcmp(ci, "false") == 0)
+        return NULL;
+    struct stat st;
+    return stat("../shared", &st) == 0 && S_ISDIR(st.st_mode) ? "CI is set and ../shared is beside the clone" : NULL;
 }
 
 typedef struct {

@@ -62,8 +62,28 @@ void t_fail(const char *file, int line, const char *fmt, ...) __attribute__((for
         return;                                                                                     \
     } while (0)
 
-/* Where the real released records live; NULL when absent. */
+/* Where the real released records live ($TLDRLAB_REAL_DATA, default
+ * ../shared/data/real); t_real_dir is NULL when that folder is absent. */
+const char *t_real_path(void);
 const char *t_real_dir(void);
+/* Why this run requires the real records, or NULL: TLDRLAB_REQUIRE_REAL=1
+ * requires them and =0 does not; unset, CI set (not 0 or false) with
+ * ../shared beside the clone does (tests/lib.sh's real_required). */
+const char *t_real_required(void);
+
+/* For a test whose real records are absent (t_real_dir() == NULL): a skip
+ * saying what goes unchecked, or a failure when the run requires them. */
+#define REAL_SKIP(what)                                                                             \
+    do {                                                                                            \
+        const char *why_ = t_real_required();                                                       \
+        if (why_) {                                                                                 \
+            t_fail(__FILE__, __LINE__, "expected the real records in %s (%s), got no such folder; %s", \
+                   t_real_path(), why_, (what));                                                    \
+            return;                                                                                 \
+        }                                                                                           \
+        SKIP("%s not found (set TLDRLAB_REAL_DATA; TLDRLAB_REQUIRE_REAL=1 fails instead); %s",      \
+             t_real_path(), (what));                                                                \
+    } while (0)
 
 /* A fresh temporary directory for this test run (removed at exit). */
 const char *t_tmpdir(void);

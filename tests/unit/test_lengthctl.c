@@ -237,7 +237,7 @@ void test_lengthctl_real_matches_r_glm(void)
 {
     const char *dir = t_real_dir();
     if (!dir)
-        SKIP("../shared/data/real not found (set TLDRLAB_REAL_DATA); real-data fits not checked");
+        REAL_SKIP("real-data fits not checked");
     char path[512];
     /* python3 tests/reference/flatten.py cmp .../batch0_cnndm.json valid2 ref > /tmp/d0.csv
      * Rscript tests/reference/lengthctl.R /tmp/d0.csv */

@@ -1,5 +1,6 @@
 /* test_real.c — the genuine released records in ../shared/data/real: every
- * file parses, and every analysis runs. Skipped when the folder is absent. */
+ * file parses, and every analysis runs. Skipped when the folder is absent
+ * (a failure when the run requires it: REAL_SKIP in test.h). */
 #include "tests/unit/test.h"
 #include "analysis/agreement.h"
 #include "analysis/lengthctl.h"
@@ -12,7 +13,7 @@ void test_real_records_parse(void)
 {
     const char *dir = t_real_dir();
     if (!dir)
-        SKIP("../shared/data/real not found (set TLDRLAB_REAL_DATA); real records not read");
+        REAL_SKIP("real records not read");
     static const struct {
         const char *file;
         size_t n, valid2, empty, news;
@@ -52,7 +53,7 @@ void test_real_analyses_run(void)
 {
     const char *dir = t_real_dir();
     if (!dir)
-        SKIP("../shared/data/real not found (set TLDRLAB_REAL_DATA); analyses not run on real records");
+        REAL_SKIP("analyses not run on real records");
     const char *files_[] = {"batch13.json", "batch18.json", "batch0_cnndm.json", "edit_b2_eval_test.json"};
     for (size_t i = 0; i < 4; i++) {
         char path[512];
