@@ -157,8 +157,9 @@ grep '"policy": "lead3"' tests/data/axis_news.jsonl | head -2 | sed 's/"overall"
 run $T likert --format csv "$tmp/ax_equal.jsonl"
 check "likert: equal ratings give no interval (expected empty ci_lo, ci_hi)" grep -q '^"news","lead3","overall",2,6,0,0,,,' "$tmp/out"
 expect_out "likert: says why" "every rating equal, so the t interval would be a point): news lead3 overall" $T likert "$tmp/ax_equal.jsonl"
-expect "plot likert: means without an interval are still drawn (gnuplot had no valid point)" 0 $T plot likert --out "$tmp/figeq" "$tmp/ax_equal.jsonl"
-check "plot likert: the mean stands in for the missing bar ends" grep -q 'using 4:(valid(5) ? $5 : $4):(valid(6) ? $6 : $4):xtic(2)' "$tmp/figeq/likert.gp"
+run $T plot likert --out "$tmp/figeq" "$tmp/ax_equal.jsonl"
+check "plot likert: means without an interval are drawn (exit $rc, expected 0; gnuplot had no valid point), the mean standing in for the missing bar ends" \
+  sh -c "[ $rc = 0 ] && [ \"\$(head -c 4 '$tmp/figeq/likert.png' | tail -c 3)\" = PNG ] && grep -qF 'using 4:(valid(5) ? \$5 : \$4):(valid(6) ? \$6 : \$4):xtic(2)' '$tmp/figeq/likert.gp'"
 expect_out "agreement: the headers name their units (labels, label pairs)" "| labels | labels on shared pairs | label pairs agreeing | label pairs | agreement | labels agreeing w/ majority | labels w/ a majority |" $T agreement $FIX
 awk '!seen[$0]++' $FIX | grep -F '"worker": "PNs04S2byFKSVFKVIrE8amgQSo5muz"' > "$tmp/one_worker.jsonl"
 run $T agreement "$tmp/one_worker.jsonl"
