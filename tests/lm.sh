@@ -60,7 +60,7 @@ run $T lm-dump --checkpoint "$tmp/a/model.ckpt" --out "$tmp/d" --batch-size 2
 toks=$(od -An -td4 -v "$tmp/d/tokens.bin" | awk '{for (i = 1; i <= NF; i++) {n++; if ($i < 0 || $i >= 400) bad++; seen[$i]++}}
   END {k = 0; for (t in seen) k++; printf "%d ids, %d outside 0-399, %s", n, bad + 0, (k > 1 ? "several distinct" : "one repeated")}')
 loss=$(awk '{printf "%.6f", $1}' "$tmp/d/loss.txt" 2>/dev/null)
-if [ "$rc" = 0 ] && [ "$toks" = "66 ids, 0 outside 0-399, several distinct" ] && grep -qF "loss.txt ($loss) and grads.bin for a batch of 2 x 32" "$tmp/out"; then
+if [ "$rc" = 0 ] && [ "$toks" = "66 ids, 0 outside 0-399, several distinct" ] && grep -qF "start.bin, logits.bin, loss.txt (loss $loss) and grads.bin for a batch of 2 x 32" "$tmp/out"; then
   ok "lm-dump: tokens.bin decodes to 2 x 33 ids of the vocabulary; the loss printed is loss.txt's ($loss)"
 else bad "lm-dump: tokens.bin decodes to 2 x 33 ids of the vocabulary" "expected exit 0, 66 ids, 0 outside 0-399, several distinct, and loss.txt's value on stdout" "got exit $rc, $toks, loss.txt '$loss', stdout: $(cat "$tmp/out")"; fi
 
