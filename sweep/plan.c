@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAXA 96
+#define MAXA 2048
 
 typedef struct {
     char *a[MAXA];

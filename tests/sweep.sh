@@ -27,6 +27,13 @@ bad_cfg "heads that do not divide the channels" '2: sizes[0].NH: expected a divi
 bad_cfg "a name that is not a folder name" '1: name: expected letters, digits, '"'"'_'"'"', '"'"'-'"'"' or '"'"'.'"'"' (it names folders and policies), got '"'"'a b'"'"'' '{"name": "a b"}'
 check "config errors run nothing" test ! -e "$tmp/never"
 
+# ---- the shipped configs are valid and plan (paper.json's report stage has hundreds of arguments)
+for c in quickstart:70 small:139 paper:256; do
+  run $T sweep "configs/${c%%:*}.json" --out "$tmp/dry_${c%%:*}" --dry-run
+  check "configs/${c%%:*}.json: checked and planned, ${c#*:} stages (exit $rc; got $(grep '^| [a-z]' "$tmp/out" | grep -vc '^| stage |'))" \
+    test "$rc" = 0 -a "$(grep '^| [a-z]' "$tmp/out" | grep -vc '^| stage |')" = "${c#*:}"
+done
+
 # ---- the plan
 run $T sweep $CFG --out "$tmp/r1" --dry-run
 check "dry run: every stage in the plan (expected 63 rows)" test "$(grep '^| [a-z]' "$tmp/out" | grep -vc '^| stage |')" = 63
