@@ -21,21 +21,6 @@ static volatile sig_atomic_t *graceful; /* atomic_graceful_stop's flag */
 static char *temp_dirs[MAX_DIRS];  /* registered temporary folders */
 static volatile pid_t child;      /* a child to stop with us */
 
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        char path[4096];
-        while ((e = readdir(d)) != NULL)
-            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
-                snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < (int)sizeof path)
-                unlink(path);
-        closedir(d);
-    }
-    rmdir(dir);
-}
-
 static void cleanup_at_exit(void)
 {
     if (child > 0) {
@@ -47,7 +32,7 @@ static void cleanup_at_exit(void)
         unlink(a->tmp);
     for (int i = 0; i < MAX_DIRS; i++)
         if (temp_dirs[i])
-            remove_dir(temp_dirs[i]);
+            util_remove_tree(temp_dirs[i]);
 }
 
 static void cleanup_on_signal(int sig)

@@ -8,8 +8,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 int util_parse_double(const char *s, double *out)
 {
@@ -311,4 +313,31 @@ size_t util_utf8_clean(char *s, size_t n)
         r += len;
     }
     return w;
+}
+
+int util_remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? 0 : -1;
+    if (!S_ISDIR(st.st_mode))
+        return unlink(path);
+    int rc = 0, saved = 0;
+    DIR *d = opendir(path);
+    if (d) {
+        struct dirent *e;
+        char sub[4096];
+        while ((e = readdir(d)) != NULL)
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+                snprintf(sub, sizeof sub, "%s/%s", path, e->d_name) < (int)sizeof sub &&
+                util_remove_tree(sub) != 0 && rc == 0) {
+                rc = -1;
+                saved = errno;
+            }
+        closedir(d);
+    }
+    if (rmdir(path) != 0 && rc == 0)
+        return -1;
+    errno = rc ? saved : errno;
+    return rc;
 }

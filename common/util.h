@@ -57,6 +57,11 @@ static inline size_t util_count_chars(const char *s)
  * errno set. Existing directories are fine. */
 int util_mkdir_p(const char *dir);
 
+/* Removes path: a file, or a folder with everything in it (symbolic links
+ * are removed, not followed). A missing path is fine. Returns 0, or -1
+ * with errno set by the first removal that failed. */
+int util_remove_tree(const char *path);
+
 /* Joins dir and name with one '/'. The caller frees the result. */
 char *util_path_join(const char *dir, const char *name);
 

@@ -6,13 +6,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Seconds per token of one training step (forward and backward) of a
  * model of size z, at B sequences of T tokens. */
 static double measure(const SweepSize *z, long V, long T)
@@ -31,12 +24,12 @@ static double measure(const SweepSize *z, long V, long T)
     double t0 = 0;
     for (int rep = 0; rep < 3; rep++) {
         if (rep == 1)
-            t0 = now();
+            t0 = util_now();
         gpt_zero_grad(&g);
         gpt_forward(&g, in, tg, NULL, NULL, B, (int)T);
         gpt_backward(&g, NULL);
     }
-    double s = (now() - t0) / 2.0 / (double)(B * T);
+    double s = (util_now() - t0) / 2.0 / (double)(B * T);
     free(in);
     free(tg);
     gpt_free(&g);

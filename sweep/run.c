@@ -3,6 +3,7 @@
 #include "common/atomic.h"
 #include "common/util.h"
 #include "common/strbuf.h"
+#include "train/stage.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -143,18 +144,6 @@ static int has_checkpoint(const SweepPlan *p, const Stage *s)
     return exists(p, rel);
 }
 
-static int remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return errno == ENOENT ? 0 : -1;
-    if (!S_ISDIR(st.st_mode))
-        return unlink(path);
-    char cmd[4200];
-    snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", path); /* paths are ours: no quote in them */
-    return system(cmd) == 0 ? 0 : -1;
-}
-
 static int write_text(const SweepPlan *p, const char *rel, const char *text)
 {
     char *path = run_path(p, rel);
@@ -233,25 +222,6 @@ static void on_signal(int sig)
         kill(running_child, sig); /* a training stage checkpoints and exits 128+sig */
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void fmt_secs(double s, char *buf, size_t cap)
-{
-    if (isnan(s) || s < 0)
-        snprintf(buf, cap, "?");
-    else if (s < 60)
-        snprintf(buf, cap, "%.0f s", s);
-    else if (s < 3600)
-        snprintf(buf, cap, "%dm%02ds", (int)s / 60, (int)s % 60);
-    else
-        snprintf(buf, cap, "%dh%02dm", (int)s / 3600, (int)s % 3600 / 60);
-}
-
 /* Runs self argv (+ --resume) in the run folder, stdout and stderr to
  * log. Prints a progress line while it runs. Returns the exit status
  * (128+sig for a signal). */
@@ -279,7 +249,7 @@ static int run_cmd(const SweepPlan *p, const SweepRun *r, const Stage *s, int re
         _exit(127);
     }
     running_child = pid;
-    double t0 = now(), last = t0;
+    double t0 = util_now(), last = t0;
     int status = 0;
     for (;;) {
         pid_t w = waitpid(pid, &status, WNOHANG);
@@ -290,12 +260,12 @@ static int run_cmd(const SweepPlan *p, const SweepRun *r, const Stage *s, int re
             break;
         }
         nanosleep(&(struct timespec){0, 200000000L}, NULL);
-        double t = now();
+        double t = util_now();
         if (!r->quiet && (tty ? t - last >= 1 : t - last >= 30)) {
             char el[24], est[24], tot[24];
-            fmt_secs(t - t0, el, sizeof el);
-            fmt_secs(s->est_seconds, est, sizeof est);
-            fmt_secs(fmax(s->est_seconds - (t - t0), 0) + left_after, tot, sizeof tot);
+            stage_fmt_secs(t - t0, el, sizeof el);
+            stage_fmt_secs(s->est_seconds, est, sizeof est);
+            stage_fmt_secs(fmax(s->est_seconds - (t - t0), 0) + left_after, tot, sizeof tot);
             fprintf(stderr, tty ? "\r  %s: %s of about %s; sweep: about %s left   " : "  %s: %s of about %s; sweep: about %s left\n",
                     s->id, el, est, tot);
             last = t;
@@ -376,14 +346,14 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
             }
         }
     char tot[24];
-    fmt_secs(total, tot, sizeof tot);
+    stage_fmt_secs(total, tot, sizeof tot);
     if (r->dry_run) {
         printf("Sweep %s: %zu stages in %s (config %s)\n\n", c->name, p->n, p->dir, c->path);
         printf("| stage | action | estimate | command |\n|:--|:--|--:|:--|\n");
         for (size_t i = 0; i < p->n; i++) {
             const Stage *s = &p->st[i];
             char est[24];
-            fmt_secs(s->est_seconds, est, sizeof est);
+            stage_fmt_secs(s->est_seconds, est, sizeof est);
             printf("| %s | %s | %s | ", s->id, sel[i] || act[i] == ACT_SKIP ? ACT_NAME[act[i]] : "not selected (--only)",
                    act[i] > ACT_SKIP && sel[i] ? est : "");
             if (s->kind == STAGE_CMD)
@@ -412,11 +382,11 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
     sigaction(SIGTERM, &sa, NULL);
     int tty = isatty(STDERR_FILENO);
     double started = (double)time(NULL), left = total;
-    size_t todo = 0, done_n = 0;
+    size_t to_run = 0, done_n = 0;
     for (size_t i = 0; i < p->n; i++)
-        todo += act[i] > ACT_SKIP && sel[i];
+        to_run += act[i] > ACT_SKIP && sel[i];
     if (!r->quiet)
-        fprintf(stderr, "sweep %s: %zu stages, %zu to run (about %s at %s), in %s\n", c->name, p->n, todo, tot, speeds,
+        fprintf(stderr, "sweep %s: %zu stages, %zu to run (about %s at %s), in %s\n", c->name, p->n, to_run, tot, speeds,
                 p->dir);
     int rc = 0;
     for (size_t i = 0; i < p->n && rc == 0; i++) {
@@ -427,13 +397,13 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
         left -= s->est_seconds;
         if (!r->quiet) {
             char est[24];
-            fmt_secs(s->est_seconds, est, sizeof est);
-            fprintf(stderr, "[%zu/%zu] %s: %s (about %s)\n", done_n, todo, s->id,
+            stage_fmt_secs(s->est_seconds, est, sizeof est);
+            fprintf(stderr, "[%zu/%zu] %s: %s (about %s)\n", done_n, to_run, s->id,
                     act[i] == ACT_RESUME ? "resuming from its checkpoint" : act[i] == ACT_RERUN ? "rerunning" : "running",
                     est);
         }
         char *outp = run_path(p, s->out);
-        if (act[i] != ACT_RESUME && remove_tree(outp) != 0) {
+        if (act[i] != ACT_RESUME && util_remove_tree(outp) != 0) {
             tlerr_set(err, "%s: cannot remove the stale output: %s", outp, strerror(errno));
             free(outp);
             rc = 1;
@@ -445,7 +415,7 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
         rec[i].seconds = NAN;
         snprintf(rec[i].status, sizeof rec[i].status, "running");
         write_manifest(p, c, r, rec, started);
-        double t0 = now();
+        double t0 = util_now();
         int st = 0;
         if (s->kind == STAGE_CMD) {
             char lname[128], *lp;
@@ -482,7 +452,7 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
             if (st)
                 *err = e2;
         }
-        rec[i].seconds = now() - t0;
+        rec[i].seconds = util_now() - t0;
         if (stop_sig) {
             snprintf(rec[i].status, sizeof rec[i].status, "stopped");
             write_manifest(p, c, r, rec, started);
@@ -498,9 +468,9 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
         }
         if (!r->quiet) {
             char took[24], rest[24];
-            fmt_secs(rec[i].seconds, took, sizeof took);
-            fmt_secs(left, rest, sizeof rest);
-            fprintf(stderr, "[%zu/%zu] %s: done in %s; sweep: about %s left\n", done_n, todo, s->id, took, rest);
+            stage_fmt_secs(rec[i].seconds, took, sizeof took);
+            stage_fmt_secs(left, rest, sizeof rest);
+            fprintf(stderr, "[%zu/%zu] %s: done in %s; sweep: about %s left\n", done_n, to_run, s->id, took, rest);
         }
     }
     if (rc == 0 && !r->quiet)

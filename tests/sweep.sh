@@ -88,9 +88,9 @@ check "killed twice, then resumed: the PPO checkpoint equals a straight run's" c
 # ---- a changed config reruns only what it changes
 sed 's/"betas": \[0.05, 0.2\]/"betas": [0.05, 0.3]/' $CFG > "$tmp/cfg_b.json"
 run $T sweep "$tmp/cfg_b.json" --out "$tmp/r1" --dry-run
-todo=$(grep -v '| done |' "$tmp/out" | grep -v '^| stage |' | grep -o '^| [a-z][^ ]* |' | tr -d '| ' | tr '\n' ' ')
-check "a new beta: only its PPO stage, its evaluation and the report run (got: $todo)" \
-  test "$todo" = "ppo/xs/b0.3 eval/ppo_xs_b0.3/tldr eval/ppo_xs_b0.3/tldr/compare eval/ppo_xs_b0.3/tldr/rate eval/ppo_xs_b0.3/news eval/ppo_xs_b0.3/news/compare eval/ppo_xs_b0.3/news/rate eval/rm_scores/xs eval/judge report/meta report/rm_scores report/findings report "
+ran=$(grep -v '| done |' "$tmp/out" | grep -v '^| stage |' | grep -o '^| [a-z][^ ]* |' | tr -d '| ' | tr '\n' ' ')
+check "a new beta: only its PPO stage, its evaluation and the report run (got: $ran)" \
+  test "$ran" = "ppo/xs/b0.3 eval/ppo_xs_b0.3/tldr eval/ppo_xs_b0.3/tldr/compare eval/ppo_xs_b0.3/tldr/rate eval/ppo_xs_b0.3/news eval/ppo_xs_b0.3/news/compare eval/ppo_xs_b0.3/news/rate eval/rm_scores/xs eval/judge report/meta report/rm_scores report/findings report "
 sed 's/"iterations": 2/"iterations": 3/' $CFG > "$tmp/cfg_i.json"
 run $T sweep "$tmp/cfg_i.json" --out "$tmp/r1" --dry-run
 check "more PPO iterations: every PPO stage reruns, training before it does not" \

@@ -4,8 +4,10 @@
 #include "common/err.h"
 #include "common/util.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,10 +29,8 @@ static char tmpdir[256];
 static void rm_tmpdir(void)
 {
     if (tmpdir[0]) {
-        char cmd[300];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", tmpdir);
+        if (util_remove_tree(tmpdir) != 0)
+            fprintf(stderr, "could not remove %s: %s\n", tmpdir, strerror(errno));
     }
 }
 
