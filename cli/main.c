@@ -217,7 +217,9 @@ static const Command COMMANDS[] = {
      "in DIR (default results/NAME); DIR/manifest.json records each stage's status,\n"
      "key, timings and command, and DIR/logs/ its output. Running it again resumes:\n"
      "finished stages are skipped, a stopped training stage goes on from its\n"
-     "checkpoint, and a changed config reruns the stages it changes and those after.",
+     "checkpoint, and a changed config reruns the stages it changes and those after.\n"
+     "With several seeds in the config, each seed is a whole run in DIR/seeds/SEED and\n"
+     "DIR/seeds.md sets them side by side, with intervals over seeds.",
      cmd_sweep, 1, "the run folder (default results/NAME, NAME from the config)", NULL},
     {"lm-sample", "print continuations from a model trained by lm-train",
      OPT_SAMPLE | OPT_SEED,

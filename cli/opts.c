@@ -743,14 +743,8 @@ void output_md(Output *out, const char *fmt, ...)
 
 void output_md_table(Output *out, const Table *t)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        tl_die(TL_EXIT_RUNTIME, "out of memory");
-    table_write_markdown(t, f);
-    fclose(f);
-    sb_addn(&out->md, buf, len);
+    char *buf = table_to_text(t, 0);
+    sb_add(&out->md, buf);
     free(buf);
 }
 

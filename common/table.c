@@ -233,3 +233,18 @@ cJSON *table_to_json(const Table *t)
     }
     return arr;
 }
+
+char *table_to_text(const Table *t, int csv)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    if (!fp)
+        tl_die(TL_EXIT_RUNTIME, "out of memory");
+    if (csv)
+        table_write_csv(t, fp);
+    else
+        table_write_markdown(t, fp);
+    fclose(fp);
+    return buf;
+}

@@ -51,6 +51,8 @@ const TableCell *table_cell(const Table *t, size_t row, size_t col);
 
 void table_write_markdown(const Table *t, FILE *fp);
 void table_write_csv(const Table *t, FILE *fp);
+/* The table as Markdown (csv = 0) or CSV text; the caller frees it. */
+char *table_to_text(const Table *t, int csv);
 
 /* Returns a new JSON array of row objects; caller frees with cJSON_Delete.
  * Numbers are written so that they read back exactly (see table_json_num). */

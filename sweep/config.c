@@ -109,7 +109,8 @@ static void get_list(Rd *r, const cJSON *obj, const char *sec, const char *key, 
     char p[160];
     path_of(p, sizeof p, sec, key);
     if (!v) {
-        memcpy(out, def, (size_t)ndef * sizeof *out);
+        if (ndef)
+            memcpy(out, def, (size_t)ndef * sizeof *out);
         *n = ndef;
         return;
     }
@@ -229,12 +230,18 @@ int sweep_config_read(SweepConfig *c, const char *path, TlError *err)
     Rd r = {&c->file.src, err, 0};
     if (!cJSON_IsObject(root))
         return fail(&r, "", "expected a JSON object (configs/README.md lists its keys)");
-    static const char *const K[] = {"name", "seed", "world", "reference", "judge", "labelers", "tokenizer", "context",
+    static const char *const K[] = {"name", "seed", "seeds", "world", "reference", "judge", "labelers", "tokenizer", "context",
                                     "sizes", "pretrain", "sft", "comparisons", "rm", "ppo", "bon", "eval", "report"};
     known_keys(&r, root, "", K, sizeof K / sizeof K[0]);
     snprintf(c->name, sizeof c->name, "sweep");
     get_str(&r, root, "", "name", c->name, sizeof c->name, 1);
     c->seed = (uint64_t)get_int(&r, root, "", "seed", 0, 2147483647L, 1);
+    /* Training seeds: each an independent replicate of every trained
+     * policy and its evaluation; default the one seed. */
+    double seeds[SWEEP_MAX_LIST], def_seed = (double)c->seed;
+    get_list(&r, root, "", "seeds", 0, 0, 2147483647.0, 1, seeds, &c->nseeds, &def_seed, 1);
+    for (int k = 0; k < c->nseeds; k++)
+        c->seeds[k] = (uint64_t)seeds[k];
 
     /* The world's sections, checked by the world's own reader, with this
      * file's lines in its messages. */
@@ -274,10 +281,11 @@ int sweep_config_read(SweepConfig *c, const char *path, TlError *err)
     get_list(&r, cmp, "comparisons", "temperatures", 0, 1, 10, 0, c->cmp_temps, &c->ncmp_temps, TEMPS, 2);
 
     const cJSON *ppo = section(&r, root, "ppo");
-    static const char *const KP[] = {"betas", "iterations", "episodes", "lr"};
-    known_keys(&r, ppo, "ppo", KP, 4);
+    static const char *const KP[] = {"betas", "kl_targets", "iterations", "episodes", "lr"};
+    known_keys(&r, ppo, "ppo", KP, 5);
     static const double BETAS[] = {0.01, 0.05, 0.2};
     get_list(&r, ppo, "ppo", "betas", 0, 1, 100, 0, c->betas, &c->nbetas, BETAS, 3);
+    get_list(&r, ppo, "ppo", "kl_targets", 0, 1, 1000, 0, c->kl_targets, &c->nkl_targets, NULL, 0);
     c->ppo_iterations = get_int(&r, ppo, "ppo", "iterations", 1, 1000000, 20);
     c->ppo_episodes = get_int(&r, ppo, "ppo", "episodes", 1, 100000, 32);
     c->ppo_lr = get_num(&r, ppo, "ppo", "lr", 0, 1, 10, 3e-5);
@@ -292,11 +300,12 @@ int sweep_config_read(SweepConfig *c, const char *path, TlError *err)
         c->bon_n[k] = (long)ns[k];
 
     const cJSON *ev = section(&r, root, "eval");
-    static const char *const KE[] = {"posts", "articles", "labels"};
-    known_keys(&r, ev, "eval", KE, 3);
+    static const char *const KE[] = {"posts", "articles", "labels", "ratings"};
+    known_keys(&r, ev, "eval", KE, 4);
     c->eval_posts = get_int(&r, ev, "eval", "posts", 1, 10000000, 100);
     c->eval_articles = get_int(&r, ev, "eval", "articles", 0, 10000000, 20);
     c->eval_labels = get_int(&r, ev, "eval", "labels", 1, 100, 3);
+    c->eval_ratings = get_int(&r, ev, "eval", "ratings", 1, 100, 1);
 
     const cJSON *rep = section(&r, root, "report");
     static const char *const KR[] = {"title"};
@@ -320,6 +329,9 @@ cJSON *sweep_config_resolved(const SweepConfig *c)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "name", c->name);
     cJSON_AddNumberToObject(o, "seed", (double)c->seed);
+    cJSON *sd = cJSON_AddArrayToObject(o, "seeds");
+    for (int k = 0; k < c->nseeds; k++)
+        cJSON_AddItemToArray(sd, cJSON_CreateNumber((double)c->seeds[k]));
     for (const cJSON *s = c->world_run->child; s; s = s->next)
         if (strcmp(s->string, "seed") != 0)
             cJSON_AddItemToObject(o, s->string, cJSON_Duplicate(s, 1));
@@ -344,6 +356,7 @@ cJSON *sweep_config_resolved(const SweepConfig *c)
     cJSON_AddItemToObject(o, "rm", train_json(&c->rm));
     cJSON *pp = cJSON_AddObjectToObject(o, "ppo");
     cJSON_AddItemToObject(pp, "betas", cJSON_CreateDoubleArray(c->betas, c->nbetas));
+    cJSON_AddItemToObject(pp, "kl_targets", cJSON_CreateDoubleArray(c->kl_targets, c->nkl_targets));
     cJSON_AddNumberToObject(pp, "iterations", (double)c->ppo_iterations);
     cJSON_AddNumberToObject(pp, "episodes", (double)c->ppo_episodes);
     cJSON_AddNumberToObject(pp, "lr", c->ppo_lr);
@@ -355,6 +368,7 @@ cJSON *sweep_config_resolved(const SweepConfig *c)
     cJSON_AddNumberToObject(ev, "posts", (double)c->eval_posts);
     cJSON_AddNumberToObject(ev, "articles", (double)c->eval_articles);
     cJSON_AddNumberToObject(ev, "labels", (double)c->eval_labels);
+    cJSON_AddNumberToObject(ev, "ratings", (double)c->eval_ratings);
     cJSON *rp = cJSON_AddObjectToObject(o, "report");
     cJSON_AddStringToObject(rp, "title", c->title);
     return o;

@@ -8,6 +8,7 @@
  *   rm_scores.csv, meta.json, judge/     RM scores, merged policy metadata, gold
  *   report/                              the report */
 #include "sweep/sweep.h"
+#include "common/strbuf.h"
 #include "common/util.h"
 
 #include <stdarg.h>
@@ -44,8 +45,13 @@ static int add(SweepPlan *p, StageKind kind, const char *group, const char *id, 
     memset(s, 0, sizeof *s);
     s->kind = kind;
     snprintf(s->group, sizeof s->group, "%s", group);
-    snprintf(s->id, sizeof s->id, "%s", id);
-    s->out = xstrdup(out);
+    snprintf(s->id, sizeof s->id, "%s%s", p->prefix, id);
+    size_t np = strlen(p->prefix);
+    if (np) {
+        snprintf(s->cwd, sizeof s->cwd, "%.*s", (int)(np - 1), p->prefix);
+        s->out = util_path_join(s->cwd, out);
+    } else
+        s->out = xstrdup(out);
     s->resumable = resumable;
     s->est_seconds = est;
     s->size = -1;
@@ -63,6 +69,14 @@ static int add(SweepPlan *p, StageKind kind, const char *group, const char *id, 
     return (int)p->n++;
 }
 
+/* Stage i's output relative to the folder it runs in (its cwd). */
+static const char *rel(const SweepPlan *p, int i)
+{
+    const Stage *s = &p->st[i];
+    size_t n = strlen(s->cwd);
+    return n ? s->out + n + 1 : s->out;
+}
+
 /* Adds the samples files of stages st[0..n) as arguments (a best-of-N
  * stage's folder holds tldr_valid2.jsonl) and copies st into deps;
  * returns n. */
@@ -71,9 +85,9 @@ static int arg_samples(const SweepPlan *p, Args *x, const int *st, int n, int *d
     for (int k = 0; k < n; k++) {
         const Stage *s = &p->st[st[k]];
         if (strcmp(s->group, "bon") == 0)
-            arg(x, "%s/tldr_valid2.jsonl", s->out);
+            arg(x, "%s/tldr_valid2.jsonl", rel(p, st[k]));
         else
-            arg(x, "%s", s->out);
+            arg(x, "%s", rel(p, st[k]));
         deps[k] = st[k];
     }
     return n;
@@ -83,21 +97,21 @@ static int arg_samples(const SweepPlan *p, Args *x, const int *st, int n, int *d
  * d = 1 for news) with the references of stage ref, and their 1-7 ratings
  * of it; both added to evals. */
 static void eval_stages(SweepPlan *p, Args *x, const SweepConfig *c, const char *pname, const char *ds, int d, int sm,
-                        int ref, int *evals, int *nevals)
+                        int ref, int lab, int *evals, int *nevals)
 {
     char bn[96], id[128], out[160];
     snprintf(bn, sizeof bn, "eval_%s_%s", pname, ds);
     snprintf(id, sizeof id, "eval/%s/%s/compare", pname, ds);
     snprintf(out, sizeof out, "comparisons/%s.json", bn);
     arg(x, "label"), arg(x, "compare"), arg(x, "--world"), arg(x, "data/world"), arg(x, "--batch-name"), arg(x, "%s", bn),
-        arg(x, "--labels"), arg(x, "%ld", c->eval_labels), arg(x, "--seed"), arg(x, "%d", 300 + d), arg(x, "--out"),
-        arg(x, "%s", out), arg(x, "--quiet"), arg(x, "%s", p->st[sm].out), arg(x, "%s", p->st[ref].out);
+        arg(x, "--labels"), arg(x, "%ld", c->eval_labels), arg(x, "--seed"), arg(x, "%d", lab + 300 + d), arg(x, "--out"),
+        arg(x, "%s", out), arg(x, "--quiet"), arg(x, "%s", rel(p, sm)), arg(x, "%s", rel(p, ref));
     evals[(*nevals)++] = add(p, STAGE_CMD, "eval", id, out, x, 0, 1, (int[]){sm, ref, -1});
     snprintf(id, sizeof id, "eval/%s/%s/rate", pname, ds);
     snprintf(out, sizeof out, "axis_evals/%s.json", bn);
     arg(x, "label"), arg(x, "rate"), arg(x, "--world"), arg(x, "data/world"), arg(x, "--batch-name"), arg(x, "%s", bn),
-        arg(x, "--labels"), arg(x, "1"), arg(x, "--seed"), arg(x, "%d", 400 + d), arg(x, "--out"), arg(x, "%s", out),
-        arg(x, "--quiet"), arg(x, "%s", p->st[sm].out);
+        arg(x, "--labels"), arg(x, "%ld", c->eval_ratings), arg(x, "--seed"), arg(x, "%d", lab + 400 + d), arg(x, "--out"), arg(x, "%s", out),
+        arg(x, "--quiet"), arg(x, "%s", rel(p, sm));
     evals[(*nevals)++] = add(p, STAGE_CMD, "eval", id, out, x, 0, 1, (int[]){sm, -1});
 }
 
@@ -119,10 +133,12 @@ static void set_work(SweepPlan *p, int i, int size, double tokens)
     p->st[i].work = tokens;
 }
 
-void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
+/* One seed's whole run, from the world to its report, in p->prefix:
+ * training seeds from seed, the labelers' and samplers' seeds offset by
+ * lab (0 for the first seed, so that a one-seed run's commands do not
+ * depend on it). */
+static void plan_seed(const SweepConfig *c, SweepPlan *p, uint64_t seed, int lab)
 {
-    memset(p, 0, sizeof *p);
-    p->dir = xstrdup(dir);
     Args x = {{0}, 0};
     char id[96], out[512];
     const char *W = "data/world";
@@ -161,8 +177,8 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
         snprintf(id, sizeof id, "eval/ref/%s/rate", ds);
         snprintf(out, sizeof out, "axis_evals/eval_ref_%s.json", ds);
         arg(&x, "label"), arg(&x, "rate"), arg(&x, "--world"), arg(&x, "%s", W), arg(&x, "--batch-name"),
-            arg(&x, "eval_ref_%s", ds), arg(&x, "--labels"), arg(&x, "1"), arg(&x, "--seed"), arg(&x, "%d", 400 + d),
-            arg(&x, "--out"), arg(&x, "%s", out), arg(&x, "--quiet"), arg(&x, "%s", p->st[ref].out);
+            arg(&x, "eval_ref_%s", ds), arg(&x, "--labels"), arg(&x, "%ld", c->eval_ratings), arg(&x, "--seed"), arg(&x, "%d", lab + 400 + d),
+            arg(&x, "--out"), arg(&x, "%s", out), arg(&x, "--quiet"), arg(&x, "%s", rel(p, ref));
         evals[nevals++] = add(p, STAGE_CMD, "eval", id, out, &x, 0, 1, (int[]){ref, -1});
     }
 
@@ -182,7 +198,7 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
                 arg(&x, "%s", ds), arg(&x, "--out"), arg(&x, "%s", out);
             int sm = add(p, STAGE_CMD, "baselines", id, out, &x, 0, 1, (int[]){world, -1});
             judged[njudged++] = sm;
-            eval_stages(p, &x, c, BASES[b], ds, d, sm, d ? ref_news : ref_tldr, evals, &nevals);
+            eval_stages(p, &x, c, BASES[b], ds, d, sm, d ? ref_news : ref_tldr, lab, evals, &nevals);
         }
     for (int si = 0; si < c->nsizes; si++) {
         const SweepSize *z = &c->sizes[si];
@@ -193,7 +209,7 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
         arg(&x, "--layers"), arg(&x, "%ld", z->L), arg(&x, "--channels"), arg(&x, "%ld", z->C), arg(&x, "--heads"),
             arg(&x, "%ld", z->NH), arg(&x, "--context"), arg(&x, "%ld", T), arg(&x, "--vocab"), arg(&x, "%ld", V);
         arg(&x, "--steps"), arg(&x, "%ld", c->pretrain.steps), arg(&x, "--batch-size"), arg(&x, "%ld", c->pretrain.batch),
-            arg(&x, "--lr"), arg(&x, "%.15g", c->pretrain.lr), arg(&x, "--seed"), arg(&x, "%llu", (unsigned long long)c->seed),
+            arg(&x, "--lr"), arg(&x, "%.15g", c->pretrain.lr), arg(&x, "--seed"), arg(&x, "%llu", (unsigned long long)seed),
             arg(&x, "--quiet");
         int pre = add(p, STAGE_CMD, "pretrain", id, out, &x, 1, 1, (int[]){world, -1});
         set_work(p, pre, si, (double)c->pretrain.steps * (double)c->pretrain.batch * (double)T);
@@ -205,7 +221,7 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
         arg(&x, "sft"), arg(&x, "--world"), arg(&x, "%s", W), arg(&x, "--from"), arg(&x, "policies/pretrain_%s", S),
             arg(&x, "--out"), arg(&x, "%s", sup), arg(&x, "--steps"), arg(&x, "%ld", c->sft.steps), arg(&x, "--batch-size"),
             arg(&x, "%ld", c->sft.batch), arg(&x, "--lr"), arg(&x, "%.15g", c->sft.lr), arg(&x, "--seed"),
-            arg(&x, "%llu", (unsigned long long)c->seed + 1), arg(&x, "--quiet");
+            arg(&x, "%llu", (unsigned long long)seed + 1), arg(&x, "--quiet");
         int sft = add(p, STAGE_CMD, "sft", id, sup, &x, 1, 1, (int[]){pre, -1});
         set_work(p, sft, si, (double)(c->sft.steps) * (double)(c->sft.batch) * (double)(T));
         metas[nmetas++] = sft;
@@ -219,7 +235,7 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
             arg(&x, "sample"), arg(&x, "--world"), arg(&x, "%s", W), arg(&x, "--model"), arg(&x, "%s", sup),
                 arg(&x, "--split"), arg(&x, "train"), arg(&x, "--dataset"), arg(&x, "tldr"), arg(&x, "--limit"),
                 arg(&x, "%ld", c->cmp_posts), arg(&x, "--temperature"), arg(&x, "%g", c->cmp_temps[k]), arg(&x, "--seed"),
-                arg(&x, "%d", 100 + k), arg(&x, "--out"), arg(&x, "%s", out), arg(&x, "--quiet");
+                arg(&x, "%d", lab + 100 + k), arg(&x, "--out"), arg(&x, "%s", out), arg(&x, "--quiet");
             smp[k] = add(p, STAGE_CMD, "comparisons", id, out, &x, 0, 1, (int[]){sft, -1});
             set_work(p, smp[k], si, SAMPLE_WORK * (double)c->cmp_posts * (double)T);
         }
@@ -233,8 +249,8 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
                 snprintf(out, sizeof out, "comparisons/%s.json", nb);
                 arg(&x, "label"), arg(&x, "compare"), arg(&x, "--world"), arg(&x, "%s", W), arg(&x, "--batch-name"),
                     arg(&x, "%s", nb), arg(&x, "--labels"), arg(&x, "%ld", c->cmp_labels), arg(&x, "--seed"),
-                    arg(&x, "%d", 200 + a * 16 + b), arg(&x, "--out"), arg(&x, "%s", out), arg(&x, "--quiet");
-                arg(&x, "%s", p->st[smp[a]].out), arg(&x, "%s", p->st[smp[b]].out);
+                    arg(&x, "%d", lab + 200 + a * 16 + b), arg(&x, "--out"), arg(&x, "%s", out), arg(&x, "--quiet");
+                arg(&x, "%s", rel(p, smp[a])), arg(&x, "%s", rel(p, smp[b]));
                 cmps[ncmps] = add(p, STAGE_CMD, "comparisons", id, out, &x, 0, 1, (int[]){smp[a], smp[b], -1});
                 ncmps++;
             }
@@ -245,11 +261,11 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
         arg(&x, "rm"), arg(&x, "train"), arg(&x, "--world"), arg(&x, "%s", W), arg(&x, "--from"), arg(&x, "%s", sup),
             arg(&x, "--out"), arg(&x, "%s", rm), arg(&x, "--steps"), arg(&x, "%ld", c->rm.steps), arg(&x, "--batch-size"),
             arg(&x, "%ld", c->rm.batch), arg(&x, "--lr"), arg(&x, "%.15g", c->rm.lr), arg(&x, "--seed"),
-            arg(&x, "%llu", (unsigned long long)c->seed + 2), arg(&x, "--quiet");
+            arg(&x, "%llu", (unsigned long long)seed + 2), arg(&x, "--quiet");
         int rdeps[SWEEP_MAX_LIST * SWEEP_MAX_LIST + 2], nr = 0;
         rdeps[nr++] = sft;
         for (int k = 0; k < ncmps; k++) {
-            arg(&x, "%s", p->st[cmps[k]].out);
+            arg(&x, "%s", rel(p, cmps[k]));
             rdeps[nr++] = cmps[k];
         }
         rdeps[nr] = -1;
@@ -258,25 +274,29 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
         metas[nmetas++] = rmst;
 
         /* The policies to evaluate: pretrained, supervised, PPO per beta. */
-        int pol[2 + SWEEP_MAX_LIST], npol = 0;
+        int pol[2 + 2 * SWEEP_MAX_LIST], npol = 0;
         pol[npol++] = pre;
         pol[npol++] = sft;
-        for (int k = 0; k < c->nbetas; k++) {
-            snprintf(id, sizeof id, "ppo/%s/b%g", S, c->betas[k]);
-            snprintf(out, sizeof out, "policies/ppo_%s_b%g", S, c->betas[k]);
+        /* Fixed betas, then adaptive ones aiming at each KL target (from beta 0.05). */
+        for (int k = 0; k < c->nbetas + c->nkl_targets; k++) {
+            int fixed = k < c->nbetas;
+            double v = fixed ? c->betas[k] : c->kl_targets[k - c->nbetas];
+            snprintf(id, sizeof id, fixed ? "ppo/%s/b%g" : "ppo/%s/k%g", S, v);
+            snprintf(out, sizeof out, fixed ? "policies/ppo_%s_b%g" : "policies/ppo_%s_k%g", S, v);
             arg(&x, "ppo"), arg(&x, "--world"), arg(&x, "%s", W), arg(&x, "--from"), arg(&x, "%s", sup), arg(&x, "--rm"),
-                arg(&x, "%s", rm), arg(&x, "--out"), arg(&x, "%s", out), arg(&x, "--beta"), arg(&x, "%g", c->betas[k]),
+                arg(&x, "%s", rm), arg(&x, "--out"), arg(&x, "%s", out), arg(&x, fixed ? "--beta" : "--kl-target"),
+                arg(&x, "%g", v),
                 arg(&x, "--steps"), arg(&x, "%ld", c->ppo_iterations), arg(&x, "--batch-size"),
                 arg(&x, "%ld", c->ppo_episodes), arg(&x, "--lr"), arg(&x, "%.15g", c->ppo_lr), arg(&x, "--seed"),
-                arg(&x, "%llu", (unsigned long long)c->seed + 3), arg(&x, "--quiet");
+                arg(&x, "%llu", (unsigned long long)seed + 3), arg(&x, "--quiet");
             /* an iteration: rollouts, four scorings, 4 epochs of policy and value updates */
             pol[npol] = add(p, STAGE_CMD, "ppo", id, out, &x, 1, 1, (int[]){sft, rmst, -1});
             set_work(p, pol[npol], si, PPO_WORK * (double)c->ppo_iterations * (double)c->ppo_episodes * (double)T);
             metas[nmetas++] = pol[npol++];
         }
-        int scored[2 + 2 * SWEEP_MAX_LIST], nscored = 0;
+        int scored[2 + 3 * SWEEP_MAX_LIST], nscored = 0;
         for (int k = 0; k < npol; k++) {
-            const char *pdir = p->st[pol[k]].out;
+            const char *pdir = rel(p, pol[k]);
             const char *pname = strrchr(pdir, '/') + 1;
             for (int d = 0; d < (c->eval_articles > 0 ? 2 : 1); d++) {
                 const char *ds = d ? "news" : "tldr";
@@ -291,7 +311,7 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
                 judged[njudged++] = sm;
                 if (!d)
                     scored[nscored++] = sm;
-                eval_stages(p, &x, c, pname, ds, d, sm, d ? ref_news : ref_tldr, evals, &nevals);
+                eval_stages(p, &x, c, pname, ds, d, sm, d ? ref_news : ref_tldr, lab, evals, &nevals);
             }
         }
         /* Best-of-N: N samples per valid2 post, the reward model's best kept. */
@@ -301,7 +321,7 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
             arg(&x, "bon"), arg(&x, "--world"), arg(&x, "%s", W), arg(&x, "--from"), arg(&x, "%s", sup), arg(&x, "--rm"),
                 arg(&x, "%s", rm), arg(&x, "--n"), arg(&x, "%ld", c->bon_n[k]), arg(&x, "--dataset"), arg(&x, "tldr"),
                 arg(&x, "--limit"), arg(&x, "%ld", c->eval_posts), arg(&x, "--seed"),
-                arg(&x, "%llu", (unsigned long long)c->seed + 4), arg(&x, "--out"), arg(&x, "%s", out), arg(&x, "--quiet");
+                arg(&x, "%llu", (unsigned long long)seed + 4), arg(&x, "--out"), arg(&x, "%s", out), arg(&x, "--quiet");
             int bon = add(p, STAGE_CMD, "bon", id, out, &x, 0, 1, (int[]){sft, rmst, -1});
             set_work(p, bon, si, BON_WORK * (double)c->eval_posts * (double)c->bon_n[k] * (double)T);
             metas[nmetas++] = bon;
@@ -313,9 +333,9 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
             snprintf(id, sizeof id, "eval/bon_%s_n%ld/tldr/compare", S, c->bon_n[k]);
             snprintf(out, sizeof out, "comparisons/%s.json", bn);
             arg(&x, "label"), arg(&x, "compare"), arg(&x, "--world"), arg(&x, "%s", W), arg(&x, "--batch-name"),
-                arg(&x, "%s", bn), arg(&x, "--labels"), arg(&x, "%ld", c->eval_labels), arg(&x, "--seed"), arg(&x, "300"),
+                arg(&x, "%s", bn), arg(&x, "--labels"), arg(&x, "%ld", c->eval_labels), arg(&x, "--seed"), arg(&x, "%d", lab + 300),
                 arg(&x, "--out"), arg(&x, "%s", out), arg(&x, "--quiet"), arg(&x, "%s", bs),
-                arg(&x, "%s", p->st[ref_tldr].out);
+                arg(&x, "%s", rel(p, ref_tldr));
             evals[nevals++] = add(p, STAGE_CMD, "eval", id, out, &x, 0, 1, (int[]){bon, ref_tldr, -1});
         }
         /* The reward model's scores of every evaluated TL;DR summary and its reference. */
@@ -334,10 +354,10 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
     arg(&x, "world"), arg(&x, "judge"), arg(&x, "--world"), arg(&x, "%s", W), arg(&x, "--summary"), arg(&x, "--out"),
         arg(&x, "judge"), arg(&x, "--quiet");
     int jdeps[260], nj = arg_samples(p, &x, judged, njudged, jdeps);
-    arg(&x, "%s", p->st[ref_tldr].out);
+    arg(&x, "%s", rel(p, ref_tldr));
     jdeps[nj++] = ref_tldr;
     if (ref_news >= 0) {
-        arg(&x, "%s", p->st[ref_news].out);
+        arg(&x, "%s", rel(p, ref_news));
         jdeps[nj++] = ref_news;
     }
     jdeps[nj] = -1;
@@ -366,14 +386,14 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
     rdeps2[nr2++] = findings;
     arg(&x, "--comparisons");
     for (int k = 0; k < nevals; k++)
-        if (strncmp(p->st[evals[k]].out, "comparisons/", 12) == 0) {
-            arg(&x, "%s", p->st[evals[k]].out);
+        if (strncmp(rel(p, evals[k]), "comparisons/", 12) == 0) {
+            arg(&x, "%s", rel(p, evals[k]));
             rdeps2[nr2++] = evals[k];
         }
     arg(&x, "--axis");
     for (int k = 0; k < nevals; k++)
-        if (strncmp(p->st[evals[k]].out, "axis_evals/", 11) == 0) {
-            arg(&x, "%s", p->st[evals[k]].out);
+        if (strncmp(rel(p, evals[k]), "axis_evals/", 11) == 0) {
+            arg(&x, "%s", rel(p, evals[k]));
             rdeps2[nr2++] = evals[k];
         }
     rdeps2[nr2++] = meta;
@@ -381,6 +401,32 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
     rdeps2[nr2++] = judge;
     rdeps2[nr2] = -1;
     add(p, STAGE_CMD, "report", "report", "report", &x, 0, 10, rdeps2);
+}
+
+void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
+{
+    memset(p, 0, sizeof *p);
+    p->dir = xstrdup(dir);
+    if (c->nseeds <= 1) {
+        plan_seed(c, p, c->nseeds ? c->seeds[0] : c->seed, 0);
+        return;
+    }
+    /* Several seeds: each a whole run in seeds/SEED (the same world,
+     * regenerated there), then their numbers side by side. */
+    int deps[SWEEP_MAX_LIST + 1], nd = 0;
+    StrBuf dirs;
+    sb_init(&dirs);
+    for (int j = 0; j < c->nseeds; j++) {
+        snprintf(p->prefix, sizeof p->prefix, "seeds/%llu/", (unsigned long long)c->seeds[j]);
+        plan_seed(c, p, c->seeds[j], 1000 * j);
+        deps[nd++] = (int)p->n - 1; /* its report, after everything else */
+        sb_printf(&dirs, "seeds/%llu\n", (unsigned long long)c->seeds[j]);
+    }
+    deps[nd] = -1;
+    p->prefix[0] = '\0';
+    int s = add(p, STAGE_SEEDS, "report", "seeds", "seeds.md", NULL, 0, 1, deps);
+    p->st[s].text = xstrdup(sb_str(&dirs));
+    sb_free(&dirs);
 }
 
 void sweep_plan_free(SweepPlan *p)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -47,7 +48,55 @@ typedef struct {
     uint64_t key;
     double seconds;
     int known;
+    char sum[20];       /* the output's checksum when done ("": not known) */
 } Record;
+
+/* 64-bit FNV-1a of a file's bytes, or of a folder's entries (names and
+ * checksums, in name order, recursively): a stage's output, recorded in
+ * the manifest so that a run's inputs can be told apart. 0 when absent. */
+static uint64_t path_sum(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return 0;
+    uint64_t h = UTIL_FNV_INIT;
+    if (S_ISDIR(st.st_mode)) {
+        struct dirent **ents;
+        int n = scandir(path, &ents, NULL, alphasort);
+        for (int k = 0; k < n; k++) {
+            const char *nm = ents[k]->d_name;
+            if (strcmp(nm, ".") != 0 && strcmp(nm, "..") != 0) {
+                char *sub = util_path_join(path, nm);
+                uint64_t c = path_sum(sub);
+                free(sub);
+                h = util_fnv1a(h, nm, strlen(nm) + 1);
+                h = util_fnv1a(h, &c, sizeof c);
+            }
+            free(ents[k]);
+        }
+        if (n >= 0)
+            free(ents);
+        return h;
+    }
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return 0;
+    unsigned char buf[1 << 16];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, fp)) > 0)
+        h = util_fnv1a(h, buf, got);
+    fclose(fp);
+    return h;
+}
+
+/* The value after --seed in a stage's command, or NULL. */
+static const char *stage_seed(const Stage *s)
+{
+    for (int k = 0; k + 1 < s->argc; k++)
+        if (strcmp(s->argv[k], "--seed") == 0)
+            return s->argv[k + 1];
+    return NULL;
+}
 
 static char *run_path(const SweepPlan *p, const char *rel)
 {
@@ -70,8 +119,11 @@ static void read_manifest(const SweepPlan *p, Record *rec)
         const cJSON *st = cJSON_GetObjectItemCaseSensitive(e, "status");
         const cJSON *key = cJSON_GetObjectItemCaseSensitive(e, "key");
         const cJSON *sec = cJSON_GetObjectItemCaseSensitive(e, "seconds");
+        const cJSON *sum = cJSON_GetObjectItemCaseSensitive(e, "checksum");
         if (!cJSON_IsString(st) || !cJSON_IsString(key))
             continue;
+        if (cJSON_IsString(sum))
+            snprintf(rec[i].sum, sizeof rec[i].sum, "%s", sum->valuestring);
         rec[i].known = 1;
         snprintf(rec[i].status, sizeof rec[i].status, "%s", st->valuestring);
         rec[i].key = strtoull(key->valuestring, NULL, 16);
@@ -108,9 +160,17 @@ static void write_manifest(const SweepPlan *p, const SweepConfig *c, const Sweep
             cJSON_AddNumberToObject(e, "seconds", rec[i].seconds);
         cJSON_AddNumberToObject(e, "estimated_seconds", s->est_seconds);
         cJSON_AddStringToObject(e, "output", s->out);
+        if (rec[i].sum[0])
+            cJSON_AddStringToObject(e, "checksum", rec[i].sum);
+        if (stage_seed(s))
+            cJSON_AddNumberToObject(e, "seed", atof(stage_seed(s)));
         cJSON *dj = cJSON_AddArrayToObject(e, "inputs");
-        for (int k = 0; k < s->ndeps; k++)
+        cJSON *ds = cJSON_AddObjectToObject(e, "input_checksums");
+        for (int k = 0; k < s->ndeps; k++) {
             cJSON_AddItemToArray(dj, cJSON_CreateString(p->st[s->deps[k]].id));
+            if (rec[s->deps[k]].sum[0])
+                cJSON_AddStringToObject(ds, p->st[s->deps[k]].id, rec[s->deps[k]].sum);
+        }
         if (s->argc) {
             cJSON *cmd = cJSON_AddArrayToObject(e, "command");
             for (int k = 0; k < s->argc; k++)
@@ -232,7 +292,7 @@ static int run_cmd(const SweepPlan *p, const SweepRun *r, const Stage *s, int re
     if (pid < 0)
         return 126;
     if (pid == 0) {
-        if (chdir(p->dir) != 0)
+        if (chdir(p->dir) != 0 || (s->cwd[0] && chdir(s->cwd) != 0))
             _exit(126);
         int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (fd >= 0) {
@@ -363,6 +423,7 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
                               : s->kind == STAGE_WRITE    ? "(written by sweep)"
                               : s->kind == STAGE_CONCAT   ? "(the inputs' CSV, concatenated)"
                               : s->kind == STAGE_FINDINGS ? "(the paper's claims checked: findings.md, findings.json)"
+                              : s->kind == STAGE_SEEDS    ? "(every seed's numbers side by side, with intervals over seeds: seeds.md, .csv, .json)"
                                                           : "(the inputs' meta.json, merged)");
         }
         printf("\nEstimated time of what is left: %s, from the speed measured just now of a training step "
@@ -375,11 +436,16 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
     }
     char *logs = run_path(p, "logs");
     util_mkdir_p(logs);
+    /* The atomic writers install their own cleanup handler the first
+     * time they write (which would kill the sweep and leave its child
+     * running): install it now, then put ours over it. */
+    atomic_graceful_stop(&stop_sig);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     int tty = isatty(STDERR_FILENO);
     double started = (double)time(NULL), left = total;
     size_t to_run = 0, done_n = 0;
@@ -414,9 +480,15 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
         rec[i].key = s->key;
         rec[i].seconds = NAN;
         snprintf(rec[i].status, sizeof rec[i].status, "running");
+        rec[i].sum[0] = '\0';
         write_manifest(p, c, r, rec, started);
         double t0 = util_now();
         int st = 0;
+        if (s->cwd[0]) { /* a seed's folder */
+            char *cw = run_path(p, s->cwd);
+            util_mkdir_p(cw);
+            free(cw);
+        }
         if (s->kind == STAGE_CMD) {
             char lname[128], *lp;
             snprintf(lname, sizeof lname, "%s.log", s->id);
@@ -446,9 +518,12 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
             st = write_text(p, s->out, s->text);
         } else {
             TlError e2;
+            char *sd = run_path(p, s->cwd);
             st = (s->kind == STAGE_CONCAT     ? concat_csv(p, s, &e2)
-                  : s->kind == STAGE_FINDINGS ? sweep_findings(p->dir, &e2)
+                  : s->kind == STAGE_FINDINGS ? sweep_findings(sd, &e2)
+                  : s->kind == STAGE_SEEDS    ? sweep_seeds(p->dir, s->text, &e2)
                                               : merge_meta(p, s, &e2)) != 0;
+            free(sd);
             if (st)
                 *err = e2;
         }
@@ -461,6 +536,12 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
             break;
         }
         snprintf(rec[i].status, sizeof rec[i].status, "%s", st == 0 ? "done" : "failed");
+        rec[i].sum[0] = '\0';
+        if (st == 0) {
+            char *op = run_path(p, s->out);
+            snprintf(rec[i].sum, sizeof rec[i].sum, "%016llx", (unsigned long long)path_sum(op));
+            free(op);
+        }
         write_manifest(p, c, r, rec, started);
         if (st != 0) {
             rc = st > 0 && st < 126 ? 1 : st;
@@ -473,8 +554,13 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
             fprintf(stderr, "[%zu/%zu] %s: done in %s; sweep: about %s left\n", done_n, to_run, s->id, took, rest);
         }
     }
-    if (rc == 0 && !r->quiet)
-        fprintf(stderr, "sweep %s: finished; the report is %s/report/report.html\n", c->name, p->dir);
+    if (rc == 0 && !r->quiet) {
+        if (c->nseeds > 1)
+            fprintf(stderr, "sweep %s: finished; the seeds side by side are in %s/seeds.md, each seed's report in "
+                            "%s/seeds/SEED/report/report.html\n", c->name, p->dir, p->dir);
+        else
+            fprintf(stderr, "sweep %s: finished; the report is %s/report/report.html\n", c->name, p->dir);
+    }
     free(logs);
     free(rec);
     free(act);

@@ -38,7 +38,9 @@ typedef struct {
     char *path;            /* the config file */
     JsonFile file;         /* its text and tree, for messages */
     char name[64];
-    uint64_t seed;
+    uint64_t seed;         /* the world's seed, and the default training seed */
+    uint64_t seeds[SWEEP_MAX_LIST]; /* training seeds (replicates); default {seed} */
+    int nseeds;
     cJSON *world_run;      /* {"seed", "world", "reference", "judge", "labelers"}: world generate's config */
     long vocab, context;
     SweepSize sizes[SWEEP_MAX_SIZES];
@@ -49,11 +51,13 @@ typedef struct {
     int ncmp_temps;
     double betas[SWEEP_MAX_LIST];
     int nbetas;
+    double kl_targets[SWEEP_MAX_LIST]; /* adaptive PPO runs (none by default) */
+    int nkl_targets;
     long ppo_iterations, ppo_episodes;
     double ppo_lr;
     long bon_n[SWEEP_MAX_LIST];
     int nbon;
-    long eval_posts, eval_articles, eval_labels;
+    long eval_posts, eval_articles, eval_labels, eval_ratings;
     char title[160];
 } SweepConfig;
 
@@ -71,8 +75,9 @@ void sweep_config_free(SweepConfig *c);
  * writes the CSV files of its inputs one after the other under the first
  * one's header; STAGE_MERGE_META merges its inputs' meta.json into one
  * {"policies": {...}}; STAGE_FINDINGS writes findings.md and .json
- * (sweep_findings). */
-typedef enum { STAGE_CMD, STAGE_WRITE, STAGE_CONCAT, STAGE_MERGE_META, STAGE_FINDINGS } StageKind;
+ * (sweep_findings); STAGE_SEEDS (several seeds) writes seeds.md, .csv and
+ * .json over the seed folders listed in its text (sweep_seeds). */
+typedef enum { STAGE_CMD, STAGE_WRITE, STAGE_CONCAT, STAGE_MERGE_META, STAGE_FINDINGS, STAGE_SEEDS } StageKind;
 
 typedef struct {
     char id[96];           /* "pretrain/s", "ppo/s/b0.05" */
@@ -81,6 +86,8 @@ typedef struct {
     char **argv;           /* STAGE_CMD: tldrlab's arguments (argv[0] is the command), NULL-terminated */
     int argc;
     char *out;             /* the output (a folder or a file) relative to the run folder */
+    char cwd[48];          /* STAGE_CMD: where it runs, relative to the run folder ("": there); a
+                            * seed's stages run in seeds/SEED, and out starts with it */
     char *text;            /* STAGE_WRITE: the file's contents */
     int resumable;         /* a training stage: --resume when its checkpoint exists */
     int deps[512];
@@ -95,6 +102,7 @@ typedef struct {
     Stage *st;
     size_t n, cap;
     char *dir;             /* the run folder */
+    char prefix[48];       /* while planning: the seed folder ("seeds/SEED/") of the stages added, or "" */
 } SweepPlan;
 
 /* Builds the stage graph of c, to run in dir, in an order where every
@@ -107,6 +115,14 @@ void sweep_plan_free(SweepPlan *p);
  * judge/judge.json, rm_scores.csv): DIR/findings.md (a "## Findings"
  * section) and DIR/findings.json. Returns 0, or -1 with err set. */
 int sweep_findings(const char *dir, TlError *err);
+
+/* Several seeds: every policy's win rate against the reference (raw and
+ * length-controlled), gold score and RM-predicted preference per seed,
+ * their mean and t interval over seeds; and each claim's verdict per
+ * seed. seed_dirs: newline-separated folders under dir, each a complete
+ * single-seed run with its findings.json. Writes dir/seeds.md (a "##
+ * Seeds" section), seeds.csv and seeds.json. Returns 0 or -1 with err. */
+int sweep_seeds(const char *dir, const char *seed_dirs, TlError *err);
 
 /* Measures each size's seconds per token of a forward and backward pass
  * (one warm-up step, then two timed steps on random tokens) into

@@ -13,7 +13,7 @@ bad_cfg() { # NAME MESSAGE JSON
   printf '%s\n' "$3" > "$tmp/bad.json"
   expect_err "config: $1" 2 "$tmp/bad.json:$2" $T sweep "$tmp/bad.json" --out "$tmp/never"
 }
-bad_cfg "an unknown key" '2: wrold: unknown key (known here: name, seed, world, reference, judge, labelers, tokenizer, context, sizes, pretrain, sft, comparisons, rm, ppo, bon, eval, report)' '{"name": "x",
+bad_cfg "an unknown key" '2: wrold: unknown key (known here: name, seed, seeds, world, reference, judge, labelers, tokenizer, context, sizes, pretrain, sft, comparisons, rm, ppo, bon, eval, report)' '{"name": "x",
  "wrold": {}}'
 bad_cfg "a beta out of range" '3: ppo.betas[2]: must be > 0' '{"name": "x",
  "ppo": {"iterations": 2,
@@ -28,11 +28,20 @@ bad_cfg "a name that is not a folder name" '1: name: expected letters, digits, '
 check "config errors run nothing" test ! -e "$tmp/never"
 
 # ---- the shipped configs are valid and plan (paper.json's report stage has hundreds of arguments)
-for c in quickstart:70 small:138 paper:255; do
+for c in quickstart:70 small:138 paper:766; do
   run $T sweep "configs/${c%%:*}.json" --out "$tmp/dry_${c%%:*}" --dry-run
   check "configs/${c%%:*}.json: checked and planned, ${c#*:} stages (exit $rc; got $(grep '^| [a-z]' "$tmp/out" | grep -vc '^| stage |'))" \
     test "$rc" = 0 -a "$(grep '^| [a-z]' "$tmp/out" | grep -vc '^| stage |')" = "${c#*:}"
 done
+
+# ---- adaptive PPO runs (KL targets) and raters per summary
+printf '{"ppo": {"betas": [0.1], "kl_targets": [2, 8]}, "eval": {"ratings": 2}}\n' > "$tmp/kt.json"
+run $T sweep "$tmp/kt.json" --out "$tmp/kt" --dry-run
+check "ppo.kl_targets: one adaptive PPO stage per target, after the fixed betas" \
+  sh -c "grep -o '^| ppo/[^ ]* |' '$tmp/out' | tr -d '| ' | tr '\n' ' ' | grep -qx 'ppo/s/b0.1 ppo/s/k2 ppo/s/k8 ' && grep '| ppo/s/k8 |' '$tmp/out' | grep -q -- '--kl-target 8 '"
+check "eval.ratings: workers per rating" sh -c "grep '| eval/sup_s/tldr/rate |' '$tmp/out' | grep -q -- '--labels 2 '"
+bad_cfg "a KL target out of range" '1: ppo.kl_targets[0]: must be > 0' '{"ppo": {"kl_targets": [0]}}'
+bad_cfg "repeated seeds" '1: seeds[1]: 2 is in the list twice' '{"seeds": [2, 2]}'
 
 # ---- the plan
 run $T sweep $CFG --out "$tmp/r1" --dry-run
@@ -49,6 +58,13 @@ check "sweep: the report" test -s "$tmp/r1/report/report.html" -a -s "$tmp/r1/re
 m=$tmp/r1/manifest.json
 check "manifest: every stage done (expected 63)" test "$(grep -c '"status":[[:space:]]*"done"' "$m")" = 63
 check "manifest: version, commit and the resolved config" python3 -c "import json,sys; m=json.load(open(sys.argv[1])); assert m['tldrlab_version'] and m['commit'] and m['resolved_config']['ppo']['episodes'] == 8 and m['resolved_config']['sft']['lr'] == 0.001" "$m"
+check "manifest: each stage's output checksum, its inputs' checksums and its seed" python3 -c "
+import json, sys
+st = json.load(open(sys.argv[1]))['stages']
+assert all(len(s.get('checksum', '')) == 16 for s in st.values()), [k for k, s in st.items() if 'checksum' not in s]
+p = st['ppo/xs/b0.05']
+assert p['seed'] == 10, p.get('seed')
+assert p['input_checksums'] == {'sft/xs': st['sft/xs']['checksum'], 'rm/xs': st['rm/xs']['checksum']}, p['input_checksums']" "$m"
 check "every policy evaluated against the references (lead-3, title, pretrained, supervised, 2 PPO, best-of-2 and -4)" \
   test "$(awk -F, 'NR > 1 {print $1}' "$tmp/r1/report/tables/tldr_winrate.csv" | sort | tr -d '"' | tr '\n' ' ')" = "lead3 pretrain_0.03m sup_0.03m sup_0.03m_bo2_rm_0.03m sup_0.03m_bo4_rm_0.03m sup_0.03m_ppo_rm_0.03m_b0.05 sup_0.03m_ppo_rm_0.03m_b0.2 title "
 check "findings: the paper's eight claims, each with a result and its numbers" python3 -c "
@@ -84,6 +100,64 @@ for f in "$tmp"/r1/report/tables/*.csv; do
 done
 check "killed twice, then resumed: the report's tables equal a straight run's" test "$same" = 1
 check "killed twice, then resumed: the PPO checkpoint equals a straight run's" cmp -s "$tmp/r1/policies/ppo_xs_b0.2/model.ckpt" "$tmp/r2/policies/ppo_xs_b0.2/model.ckpt"
+
+# ---- SIGTERM stops the running stage too, records it, and the same command resumes
+$TA sweep $CFG --out "$tmp/r2" --quiet --force ppo >/dev/null 2>"$tmp/term_err" &
+pid=$!
+for i in $(seq 600); do
+  tr -d '\n\t' < "$tmp/r2/manifest.json" 2>/dev/null | grep -q '"ppo/xs/b0.05":{"status":"running"' && break
+  sleep 0.1
+done
+sleep 0.3
+kill -TERM $pid; wait $pid; rc=$?
+left=$(pgrep -f "policies/ppo_xs_b0.05" | head -1)
+check "SIGTERM: the sweep exits 143 (got $rc)" test "$rc" = 143
+check "SIGTERM: no stage left running (got pid '${left}')" test -z "$left"
+check "SIGTERM: the manifest says stopped" python3 -c "
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert 'stopped' in [s['status'] for s in m['stages'].values()], [s['status'] for s in m['stages'].values()]" "$tmp/r2/manifest.json"
+check "SIGTERM: the message says how to resume (got: $(tail -1 "$tmp/term_err"))" grep -q "run the same command again to resume" "$tmp/term_err"
+run $TA sweep $CFG --out "$tmp/r2" --quiet
+check "SIGTERM, then resumed: exit 0 (got $rc)" test "$rc" = 0
+check "SIGTERM, then resumed: the PPO checkpoint equals a straight run's" cmp -s "$tmp/r1/policies/ppo_xs_b0.05/model.ckpt" "$tmp/r2/policies/ppo_xs_b0.05/model.ckpt"
+
+# ---- several seeds: a whole run per seed, then every policy's numbers over seeds
+python3 -c "
+import json, sys
+c = json.load(open(sys.argv[1]))
+c.update(name='tiny2', seeds=[3, 5])
+c['ppo']['betas'] = [0.2]; c['bon']['n'] = [2]; c['eval']['articles'] = 0
+json.dump(c, open(sys.argv[2], 'w'))" $CFG "$tmp/seeds.json"
+run $T sweep "$tmp/seeds.json" --out "$tmp/s2" --dry-run
+ids=$(grep -o '^| [a-z][^ ]* |' "$tmp/out" | tr -d '| ' | grep -v '^stage$')
+check "seeds: each seed's stages in seeds/SEED, the seeds' table last (got $(echo "$ids" | sed -n '1p;$p' | tr '\n' ' '))" \
+  test "$(echo "$ids" | head -1)" = seeds/3/world/config -a "$(echo "$ids" | tail -1)" = seeds -a "$(echo "$ids" | grep -c '^seeds/5/ppo/xs/b0.2$')" = 1
+check "seeds: each seed trains with its own seed (seed 3: ppo --seed 6; seed 5: --seed 8)" \
+  sh -c "grep '| seeds/3/ppo/xs/b0.2 |' '$tmp/out' | grep -q -- '--seed 6 ' && grep '| seeds/5/ppo/xs/b0.2 |' '$tmp/out' | grep -q -- '--seed 8 '"
+run $TA sweep "$tmp/seeds.json" --out "$tmp/s2" --quiet
+check "seeds: exit 0 (got $rc)" test "$rc" = 0
+check "seeds: a report per seed" test -s "$tmp/s2/seeds/3/report/report.html" -a -s "$tmp/s2/seeds/5/report/report.html"
+check "seeds: seeds.md has the table over seeds and each claim's verdict per seed" \
+  sh -c "grep -q '^## Seeds' '$tmp/s2/seeds.md' && test \$(grep -c ' of 2 |\$' '$tmp/s2/seeds.md') = 8"
+check "seeds: the per-seed rows are each seed's report's numbers, the pooled row their sum" python3 -c "
+import csv, json, sys
+d = sys.argv[1]
+long = list(csv.DictReader(open(d + '/seeds_long.csv')))
+wide = {r['policy']: r for r in csv.DictReader(open(d + '/seeds.csv'))}
+for s in ('3', '5'):
+    t = {p['policy']: p for p in json.load(open(d + '/seeds/' + s + '/report/tables/tldr_winrate.json'))['policies']}
+    for r in long:
+        if r['seed'] == s:
+            assert abs(float(r['win_rate']) - t[r['policy']]['win_rate']) < 1e-9, (s, r, t[r['policy']])
+            assert int(r['n']) == t[r['policy']]['n'], (s, r)
+sup = [r for r in long if r['policy'] == 'sup_0.03m']
+assert len(sup) == 2, sup
+w = wide['sup_0.03m']
+assert int(w['pooled_n']) == sum(int(r['n']) for r in sup), (w, sup)
+m = sum(float(r['win_rate']) for r in sup) / 2
+assert abs(float(w['win_rate_mean']) - m) < 1e-9, (w['win_rate_mean'], m)
+assert w['seeds'] == '2'" "$tmp/s2"
 
 # ---- a changed config reruns only what it changes
 sed 's/"betas": \[0.05, 0.2\]/"betas": [0.05, 0.3]/' $CFG > "$tmp/cfg_b.json"

@@ -423,14 +423,16 @@ int stage_checkpoint(const char *dir, const Gpt *g, const Tokenizer *tok, const 
 
 void stage_fmt_secs(double s, char *buf, size_t cap)
 {
-    if (!(s >= 0) || s > 1e7)
+    if (!(s >= 0) || s > 1e10)
         snprintf(buf, cap, "?");
     else if (s < 60)
         snprintf(buf, cap, "%.0fs", s);
     else if (s < 3600)
         snprintf(buf, cap, "%dm%02ds", (int)(s / 60), (int)s % 60);
-    else
+    else if (s < 100 * 3600)
         snprintf(buf, cap, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
+    else /* a cluster's sweep: hours are easier to read than days */
+        snprintf(buf, cap, "%.0fh", s / 3600);
 }
 
 void stage_progress(int enabled, const char *what, long done, long total, double t0, const char *extra)
