@@ -3,6 +3,7 @@
 #include "common/jsonl.h"
 #include "analysis/likert.h"
 #include "analysis/stats.h"
+#include "analysis/transfer.h"
 #include "analysis/winrate.h"
 #include "common/util.h"
 
@@ -862,21 +863,6 @@ static int cmp_pt(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* A policy's role in the transfer figure and table: the reference (the
- * --baseline), lead-3, one of the world's baselines without a model
- * (`tldrlab baseline title`, `random-sentence`, `author`: policies title,
- * random-sentence, author_sN), or a model. */
-static const char *transfer_role(const FigOptions *o, uint32_t p, const char *name)
-{
-    if (p == o->baseline)
-        return "reference";
-    if (strcmp(name, "lead3") == 0)
-        return "lead-3";
-    if (strcmp(name, "title") == 0 || strcmp(name, "random-sentence") == 0 || strncmp(name, "author_s", 8) == 0)
-        return "baseline";
-    return "model";
-}
-
 static const TableCol TR_COLS[] = {
     {"policy", "policy", COL_STR, 0, 0},
     {"role", "role", COL_STR, 0, 0},
@@ -909,7 +895,7 @@ int fig_transfer(const AxisSet *s, const FigOptions *o, Figure *f, Table *table,
         if (n == 0)
             continue;
         const char *name = strpool_get(&s->policies, (uint32_t)p);
-        const char *role = transfer_role(o, (uint32_t)p, name);
+        const char *role = transfer_role(o->baseline, (uint32_t)p, name);
         qsort(pt, n, sizeof *pt, cmp_pt);
         /* Simple regression of overall on length. */
         double mx = 0, my = 0, sxx = 0, sxy = 0;

@@ -11,6 +11,7 @@
 #include "analysis/lengthctl.h"
 #include "analysis/policy.h"
 #include "analysis/records.h"
+#include "analysis/transfer.h"
 #include "common/atomic.h"
 #include "common/strbuf.h"
 #include "common/table.h"
@@ -232,6 +233,12 @@ void cli_judge_summary_md(Output *out, const Table *t, size_t samples, const cha
 void analysis_winrate(CliOpts *o, const ComparisonSet *s, Output *out);
 void analysis_lengthctl(CliOpts *o, const ComparisonSet *s, Output *out);
 void analysis_likert(CliOpts *o, const AxisSet *s, Output *out);
+/* The news transfer table (cmd_likert.c): per policy, the axes with
+ * intervals, length, share copied (copied, ncopied: by policy name, from
+ * the gold judge; may be NULL) and overall at the reference's length.
+ * copied_note says where copied comes from or why it is NA. */
+void analysis_transfer(CliOpts *o, const AxisSet *s, const TransferCopied *copied, size_t ncopied,
+                       const char *copied_note, Output *out);
 void analysis_agreement(CliOpts *o, const ComparisonSet *s, Output *out);
 
 /* A command on comparisons: load them (one dataset only when one_dataset,

@@ -1,6 +1,7 @@
 /* cmd_likert.c — `tldrlab likert`: 1-7 axis ratings per dataset x policy x
  * axis; --length-control adds the Table 14 regression. */
 #include "analysis/likert.h"
+#include "analysis/transfer.h"
 #include "cli/cli.h"
 #include "common/strbuf.h"
 
@@ -200,6 +201,136 @@ void analysis_likert(CliOpts *o, const AxisSet *s, Output *out)
     }
     sb_free(&notes);
     likert_free(&res);
+}
+
+/* ---- the news transfer table (the report's "Transfer to news") ---- */
+
+/* Markdown shows "mean [lo, hi]" per axis; CSV and JSON the three numbers. */
+static const TableCol TRANSFER_COLS[] = {
+    {"policy", "policy", COL_STR, 0, 0},
+    {"role", "role", COL_STR, 0, 0},
+    {"method", "method", COL_STR, 0, SHOW_DATA},
+    {"size", "size", COL_STR, 0, 0},
+    {"params", "params", COL_NUM, 0, SHOW_DATA},
+    {"n", "n", COL_INT, 0, 0},
+    {"overall", "overall", COL_STR, 0, SHOW_MD},
+    {"overall_mean", "overall", COL_NUM, 3, SHOW_DATA},
+    {"overall_lo", "lo", COL_NUM, 3, SHOW_DATA},
+    {"overall_hi", "hi", COL_NUM, 3, SHOW_DATA},
+    {"accuracy", "accuracy", COL_STR, 0, SHOW_MD},
+    {"accuracy_mean", "accuracy", COL_NUM, 3, SHOW_DATA},
+    {"accuracy_lo", "lo", COL_NUM, 3, SHOW_DATA},
+    {"accuracy_hi", "hi", COL_NUM, 3, SHOW_DATA},
+    {"coverage", "coverage", COL_STR, 0, SHOW_MD},
+    {"coverage_mean", "coverage", COL_NUM, 3, SHOW_DATA},
+    {"coverage_lo", "lo", COL_NUM, 3, SHOW_DATA},
+    {"coverage_hi", "hi", COL_NUM, 3, SHOW_DATA},
+    {"coherence", "coherence", COL_STR, 0, SHOW_MD},
+    {"coherence_mean", "coherence", COL_NUM, 3, SHOW_DATA},
+    {"coherence_lo", "lo", COL_NUM, 3, SHOW_DATA},
+    {"coherence_hi", "hi", COL_NUM, 3, SHOW_DATA},
+    {"mean_chars", "chars", COL_NUM, 1, 0},
+    {"mean_words", "words", COL_NUM, 1, 0},
+    {"copied", "copied", COL_NUM, 3, 0},
+    {"matched", "overall at ref length", COL_STR, 0, SHOW_MD},
+    {"matched_overall", "overall at ref length", COL_NUM, 3, SHOW_DATA},
+    {"matched_se", "SE", COL_NUM, 3, SHOW_DATA},
+    {"matched_lo", "lo", COL_NUM, 3, SHOW_DATA},
+    {"matched_hi", "hi", COL_NUM, 3, SHOW_DATA},
+};
+
+/* "mean [lo, hi]", "mean [NA]" without an interval, "NA" without a mean. */
+static void md_interval(char *buf, size_t cap, double mean, double lo, double hi)
+{
+    if (isnan(mean))
+        snprintf(buf, cap, "NA");
+    else if (isnan(lo) || isnan(hi))
+        snprintf(buf, cap, "%.2f [NA]", mean);
+    else
+        snprintf(buf, cap, "%.2f [%.2f, %.2f]", mean, lo, hi);
+}
+
+void analysis_transfer(CliOpts *o, const AxisSet *s, const TransferCopied *copied, size_t ncopied,
+                       const char *copied_note, Output *out)
+{
+    long base = strpool_find(&s->policies, o->baseline);
+    TransferResult res;
+    TlError lc_err, err;
+    if (transfer_compute(s, base < 0 ? UINT32_MAX : (uint32_t)base, o->have_meta ? &o->meta : NULL, o->level,
+                         copied, ncopied, &res, &lc_err, &err) != 0) {
+        output_md(out, "\nNo transfer table: %s.\n", err.msg);
+        transfer_free(&res);
+        return;
+    }
+    if (base < 0)
+        tlerr_set(&lc_err, "news: no overall ratings of the baseline '%s'; choose one with --baseline", o->baseline);
+    Table *t = output_table(out, NULL, TRANSFER_COLS, NCOLS(TRANSFER_COLS));
+    StrBuf uneven, unjudged;
+    sb_init(&uneven);
+    sb_init(&unjudged);
+    for (size_t i = 0; i < res.n; i++) {
+        const TransferRow *r = &res.rows[i];
+        const char *name = strpool_get(&s->policies, r->policy);
+        char size[32], cell[64];
+        policy_size_label(r->params, size, sizeof size);
+        table_row(t);
+        table_str(t, name);
+        table_str(t, r->role);
+        table_str(t, method_name(r->method));
+        table_str(t, isnan(r->params) ? NULL : size);
+        table_num(t, r->params);
+        table_int(t, (long long)r->n[AXIS_OVERALL]);
+        for (int a = 0; a < AXIS_N; a++) {
+            md_interval(cell, sizeof cell, r->mean[a], r->lo[a], r->hi[a]);
+            table_str(t, cell);
+            table_num(t, r->mean[a]);
+            table_num(t, r->lo[a]);
+            table_num(t, r->hi[a]);
+            if (r->n[a] != r->n[AXIS_OVERALL])
+                sb_printf(&uneven, "%s%s %s %zu", uneven.len ? ", " : "", name, axis_name((Axis)a), r->n[a]);
+        }
+        table_num(t, r->mean_chars);
+        table_num(t, r->mean_words);
+        table_num(t, r->copied);
+        if (copied && isnan(r->copied))
+            sb_printf(&unjudged, "%s%s", unjudged.len ? ", " : "", name);
+        md_interval(cell, sizeof cell, r->matched, r->matched_lo, r->matched_hi);
+        table_str(t, cell);
+        table_num(t, r->matched);
+        table_num(t, r->matched_se);
+        table_num(t, r->matched_lo);
+        table_num(t, r->matched_hi);
+    }
+    cJSON *doc = out->doc;
+    cli_json_header(o, doc, &s->stats);
+    cJSON_AddStringToObject(doc, "dataset", "news");
+    cJSON_AddNumberToObject(doc, "level", o->level);
+    cJSON_AddStringToObject(doc, "reference", o->baseline);
+    cli_json_num(doc, "reference_mean_chars", res.ref_chars);
+    cJSON_AddItemToObject(doc, "policies", table_to_json(t));
+
+    output_md(out, "\nPer policy on news articles (split %s): n overall ratings; each axis's mean (1-7) with its "
+              "%g%% t interval, as in the Likert tables; mean length of the rated summaries; copied, the share of "
+              "the summary's words in 5-grams of the article; and overall at the reference's mean length",
+              records_split_desc(&o->read), 100 * o->level);
+    if (!isnan(res.ref_chars))
+        output_md(out, " of %.1f characters (the Likert length control: OLS of overall on policy and length)",
+                  res.ref_chars);
+    output_md(out, ". Rows: the reference, lead-3, other baselines, then the models by method and size.\n\n");
+    output_md_table(out, t);
+    likert_interval_notes(&res.likert, s, out);
+    if (uneven.len)
+        output_md(out, "\nn counts the overall ratings; some axes have a different count: %s\n", uneven.s);
+    if (copied_note)
+        output_md(out, "\ncopied: %s\n", copied_note);
+    if (unjudged.len)
+        output_md(out, "\ncopied is NA for %s: no news row for %s in the gold judge's table\n", unjudged.s,
+                  strchr(unjudged.s, ',') ? "them" : "it");
+    if (isnan(res.ref_chars))
+        output_md(out, "\noverall at ref length is NA: length control, %s\n", lc_err.msg);
+    sb_free(&uneven);
+    sb_free(&unjudged);
+    transfer_free(&res);
 }
 
 int cmd_likert(CliOpts *o)

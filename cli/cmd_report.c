@@ -95,6 +95,8 @@ typedef struct {
     const char *dir;      /* the report folder */
     StrBuf md, files;
     int figures, drawn;
+    TransferCopied *copied; /* the gold judge's share copied per news policy (names owned), for the transfer table */
+    size_t ncopied;
 } Report;
 
 /* Draws figure kind as figures/stem.png and adds it (or why it is missing)
@@ -225,22 +227,18 @@ static void axis_section(Report *r)
     }
     if (nd[DOMAIN_NEWS]) {
         sb_add(&r->md, "\n### Transfer to news\n");
-        Table t = {0};
-        add_figure(r, &o, "transfer", "transfer-news", "News: overall score against summary length per policy", NULL,
-                   &s, &t);
-        if (t.nrows) {
-            Output to;
-            output_init(&to, "transfer");
-            Table *tt = output_table(&to, NULL, t.cols, t.ncols);
-            *tt = t; /* hand the table over */
-            t = (Table){0};
-            output_md(&to, "\nPer policy (overall score 1-7 and length in characters; the slope is the gain per "
-                           "100 characters of that policy's regression line):\n\n");
-            output_md_table(&to, tt);
-            cJSON_AddItemToObject(to.doc, "policies", table_to_json(tt));
-            add_output(r, "transfer", &to);
-        }
-        table_free(&t);
+        add_figure(r, &o, "transfer", "transfer-news", "News: overall score against summary length per policy "
+                   "(each policy's regression line: figures/transfer-news.csv)", NULL, &s, NULL);
+        Output to;
+        output_init(&to, "transfer");
+        analysis_transfer(&o, &s, r->copied, r->ncopied,
+                          o.judge_path ? "the gold judge's mean over the news summaries of each policy it judged "
+                                         "(--judge), which may be more than the labelers rated"
+                                       : "NA: the share copied comes from the gold judge's judge.json (--judge "
+                                         "FILE, written by tldrlab world judge --summary); the axis evals alone "
+                                         "are not enough, as the report keeps no summary texts",
+                          &to);
+        add_output(r, "transfer", &to);
     }
     axisset_free(&s);
 }
@@ -302,6 +300,24 @@ static int judge_rows(const char *path, const cJSON *rows, Table *t, TlError *er
     return 0;
 }
 
+/* Keeps the judge table's news "copied" per policy for the transfer table. */
+static void keep_news_copied(Report *r, const Table *t)
+{
+    size_t cd = 0, cp = 0, cc = 0;
+    for (size_t k = 0; k < t->ncols; k++) {
+        const char *key = t->cols[k].key;
+        cd = strcmp(key, "dataset") == 0 ? k : cd;
+        cp = strcmp(key, "policy") == 0 ? k : cp;
+        cc = strcmp(key, "copied") == 0 ? k : cc;
+    }
+    r->copied = xcalloc(t->nrows ? t->nrows : 1, sizeof *r->copied);
+    for (size_t i = 0; i < t->nrows; i++) {
+        const TableCell *c = table_cell(t, i, cc);
+        if (strcmp(table_cell(t, i, cd)->str, "news") == 0)
+            r->copied[r->ncopied++] = (TransferCopied){xstrdup(table_cell(t, i, cp)->str), c->set ? c->num : NAN};
+    }
+}
+
 /* --judge FILE: the gold judge's means per dataset and policy, read back
  * from the judge.json that world judge --summary --out writes. */
 static void judge_section(Report *r)
@@ -331,6 +347,7 @@ static void judge_section(Report *r)
         cJSON_Delete(doc);
         cli_input_error(&err);
     }
+    keep_news_copied(r, t);
     sb_add(&r->md, "\n## Gold judge\n\nThe world's gold judge scores every summary against the facts it was "
                    "drawn from; these are the scores of the summaries the labelers saw.\n");
     cli_judge_summary_md(&out, t, (size_t)samples->valuedouble, world->valuestring);
@@ -483,5 +500,8 @@ int cmd_report(CliOpts *o)
     sb_free(&r.md);
     sb_free(&r.files);
     sb_free(&title);
+    for (size_t i = 0; i < r.ncopied; i++)
+        free((char *)r.copied[i].policy);
+    free(r.copied);
     return 0;
 }

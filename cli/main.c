@@ -71,12 +71,13 @@ static const Command COMMANDS[] = {
      "comparisons, win rates (with Figure 1), length-controlled preference (with the\n"
      "length figure) and the over-optimization curve; labeler agreement; for the axis\n"
      "evals, Likert tables with length control, their figures and the news transfer\n"
-     "figure. --calibration adds the labelers' agreement with an expert (--expert,\n"
-     "default gold: label compare --gold) and --judge the gold judge's scores. Writes\n"
-     "DIR/report.md (a title, contents, then the sections), a self-contained\n"
-     "DIR/report.html (figures embedded), DIR/figures/ (PNG, SVG, CSV, gnuplot\n"
-     "scripts) and DIR/tables/ (CSV and JSON behind each table). --comparisons, --axis\n"
-     "and --calibration each take the files after them.",
+     "figure and table (the four axes with intervals, length, share copied from\n"
+     "--judge, quality at the reference's length). --calibration adds the labelers'\n"
+     "agreement with an expert (--expert, default gold: label compare --gold) and\n"
+     "--judge the gold judge's scores. Writes DIR/report.md (a title, contents, then\n"
+     "the sections), a self-contained DIR/report.html (figures embedded), DIR/figures/\n"
+     "(PNG, SVG, CSV, gnuplot scripts) and DIR/tables/ (CSV and JSON behind each\n"
+     "table). --comparisons, --axis and --calibration each take the files after them.",
      cmd_report, 0, "where to write the report (required)", NULL},
     {"world", "the in-silico world: generate, stats, judge, lint",
      OPT_WORLD | OPT_LEXICON | OPT_WORLDDIR | OPT_OUT | OPT_SEED | OPT_OUTPUT | OPT_SUMMARY | OPT_PROGRESS,

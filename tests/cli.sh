@@ -458,6 +458,82 @@ check "report: the inputs with their kinds and checksums (sha256sum's)" test "$(
 $T winrate --format csv $FC >"$tmp/fc_winrate.csv" 2>/dev/null
 check "report: the tables behind it (tldr_winrate.csv is winrate's CSV)" cmp -s "$tmp/rep/tables/tldr_winrate.csv" "$tmp/fc_winrate.csv"
 check "report: every table in both formats" json_matches_csv "$tmp/rep/tables/likert_length_control.json" "$tmp/rep/tables/likert_length_control.csv"
+# The transfer table (issue 12): without --judge, copied is NA and says why;
+# with a judge.json (hand-written: news copied 0.1 + k/100 for the k-th news
+# policy, 0.9 for every TL;DR row, t5_11b_cnndm left out) it is the judge's
+# news value. The axes and the matched length are the Likert tables' own.
+check "report without --judge: transfer copied NA, and the note says why" python3 -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+got = sorted(set(r["copied"] for r in rows))
+assert rows and got == [""], "expected every copied empty (NA), got %s" % got
+md = open(sys.argv[2]).read()
+assert "copied: NA: the share copied comes from the gold judge" in md, "expected the NA note for copied in report.md"' "$tmp/rep/tables/transfer.csv" "$tmp/rep/report.md"
+python3 - "$tmp/fx/axis_evals/news.json" "$tmp/judge.json" <<'PY'
+import json, sys
+names = []
+for line in open(sys.argv[1]):
+    p = json.loads(line)["summary"]["policy"]
+    if p not in names:
+        names.append(p)
+keys = ["n", "overall", "overall_se", "accuracy", "coverage", "coherence", "words", "invented", "contradicted",
+        "truncated", "copied", "ceiling", "lost_length", "lost_invented", "lost_contradicted", "lost_repetition",
+        "lost_truncation", "lost_incoherent"]
+rows = []
+for k, p in enumerate(names):
+    for ds in ("tldr", "news"):
+        if ds == "news" and p == "t5_11b_cnndm":
+            continue
+        r = {"dataset": ds, "policy": p, **{c: None for c in keys}}
+        r["n"], r["copied"] = 40, 0.9 if ds == "tldr" else 0.1 + k / 100
+        rows.append(r)
+json.dump({"world": "hand-written", "samples": 40 * len(rows), "policies": rows}, open(sys.argv[2], "w"))
+PY
+# shellcheck disable=SC2086
+run $T report --quiet --out "$tmp/repj" --axis $FA --judge "$tmp/judge.json"
+check "report --judge: exit 0" test "$rc" = 0
+check "report transfer: ref and lead3 rows first, by role; then models by method and size" python3 -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+got = [(r["policy"], r["role"], r["method"]) for r in rows]
+want = [("ref", "reference", "reference"), ("lead3", "lead-3", "other"), ("pretrain_6b", "model", "pretrained"),
+        ("sup4_6b", "model", "supervised"), ("supcnndm3_6b_t.3", "model", "supervised"),
+        ("sup4_6b_ppo_rm4_6b_kl14", "model", "rl"), ("t5_11b_cnndm", "model", "other")]
+assert got == want, "expected rows %s, got %s" % (want, got)' "$tmp/repj/tables/transfer.csv"
+check "report transfer: each of the four axes is the Likert table's news mean and t interval" python3 -c '
+import csv, sys
+tr = list(csv.DictReader(open(sys.argv[1], newline="")))
+lk = {(r["policy"], r["axis"]): r for r in csv.DictReader(open(sys.argv[2], newline="")) if r["dataset"] == "news"}
+n = 0
+for r in tr:
+    for a in ("overall", "accuracy", "coverage", "coherence"):
+        want = tuple(lk[r["policy"], a][k] for k in ("mean", "ci_lo", "ci_hi"))
+        got = tuple(r[a + s] for s in ("_mean", "_lo", "_hi"))
+        assert got == want, "%s %s: expected (mean, lo, hi) %s, got %s" % (r["policy"], a, want, got)
+        n += got[1] != "" and float(got[1]) < float(got[0]) < float(got[2])
+assert n >= 4 * len(tr) - 4, "expected (nearly) every interval to hold its mean, got %d of %d" % (n, 4 * len(tr))' "$tmp/repj/tables/transfer.csv" "$tmp/repj/tables/likert.csv"
+check "report transfer: copied is the gold judge's news value, NA (with a note) where it has none" python3 -c '
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+judge = {r["policy"]: r["copied"] for r in json.load(open(sys.argv[2]))["policies"] if r["dataset"] == "news"}
+for r in rows:
+    want = judge.get(r["policy"])
+    got = None if r["copied"] == "" else float(r["copied"])
+    assert got == want, "%s: expected copied %s, got %s" % (r["policy"], want, got)
+md = open(sys.argv[3]).read()
+assert "copied is NA for t5_11b_cnndm: no news row for it in the gold judge" in md, "expected a note on t5_11b_cnndm"' "$tmp/repj/tables/transfer.csv" "$tmp/judge.json" "$tmp/repj/report.md"
+check "report transfer: overall at the reference's length is the Likert length control's, interval included" python3 -c '
+import csv, sys
+tr = list(csv.DictReader(open(sys.argv[1], newline="")))
+lc = {r["policy"]: r for r in csv.DictReader(open(sys.argv[2], newline="")) if r["dataset"] == "news"}
+for r in tr:
+    want = tuple(lc[r["policy"]][k] for k in ("adjusted", "adjusted_lo", "adjusted_hi"))
+    got = (r["matched_overall"], r["matched_lo"], r["matched_hi"])
+    assert got == want and "" not in got, "%s: expected %s, got %s" % (r["policy"], want, got)' "$tmp/repj/tables/transfer.csv" "$tmp/repj/tables/likert_length_control.csv"
+python3 -c 'import json, sys; json.dump(json.load(open(sys.argv[1]))["policies"], open(sys.argv[2], "w"))' \
+  "$tmp/repj/tables/transfer.json" "$tmp/transfer_rows.json"
+check "report transfer: the JSON's policies are the CSV's rows" json_matches_csv "$tmp/transfer_rows.json" "$tmp/repj/tables/transfer.csv"
+check "report transfer: in report.md under Transfer to news, beside its figure" sh -c "sed -n '/^### Transfer to news/,/^## /p' '$tmp/repj/report.md' | grep -q '^| ref  *| reference |' && sed -n '/^### Transfer to news/,/^## /p' '$tmp/repj/report.md' | grep -q '(figures/transfer-news.png)'"
 expect_err "report needs inputs" 2 "tldrlab report: no inputs: give --comparisons FILE... and/or --axis FILE... (or --calibration FILE..., --judge FILE)" $T report --out "$tmp/rep2"
 if command -v chromium >/dev/null 2>&1; then
   prof="$tmp/chromium-profile"

@@ -75,6 +75,15 @@ assert all(x['status'] in ('reproduced', 'not reproduced', 'not testable') and x
 assert f['reproduced'] + f['not_reproduced'] + f['not_testable'] == 8
 # one size: the smallest-beats-largest claim cannot be tested; two PPO policies: no curve to peak
 assert f['findings'][2]['status'] == 'not testable' and f['findings'][4]['status'] == 'not testable'" "$tmp/r1/findings.json"
+check "report transfer: every news policy's copied is the sweep's gold judge's news value (judge/judge.json)" python3 -c "
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline='')))
+judge = {r['policy']: r['copied'] for r in json.load(open(sys.argv[2]))['policies'] if r['dataset'] == 'news'}
+assert [r['role'] for r in rows[:2]] == ['reference', 'lead-3'], 'expected reference and lead-3 first, got %s' % [r['role'] for r in rows[:2]]
+for r in rows:
+    got = None if r['copied'] == '' else float(r['copied'])
+    assert got is not None and got == judge.get(r['policy']), '%s: expected copied %s, got %s' % (r['policy'], judge.get(r['policy']), got)" \
+  "$tmp/r1/report/tables/transfer.csv" "$tmp/r1/judge/judge.json"
 check "findings: first in the report" sh -c "grep -n '^## ' '$tmp/r1/report/report.md' | head -2 | tail -1 | grep -q ':## Findings$'"
 run $TA sweep $CFG --out "$tmp/r1"
 check "again: nothing to run" grep -q "^sweep tiny: 63 stages, 0 to run" "$tmp/err"
