@@ -4,7 +4,7 @@
 #   make test       build and run every test (unit tests and the fuzz corpus under ASan+UBSan, CLI tests)
 #   make test-debug the same with the CLI tests on bin/tldrlab-debug
 #   make fuzz       each reader's libFuzzer target for FUZZ_SECONDS (needs clang: install-deps.sh --fuzz)
-#   make run        install missing packages, build, run the quickstart
+#   make run        install missing packages, build, run the example and the quickstart sweep
 #   make bench      benchmarks against the Python/R/PyTorch peers -> docs/benchmarks.md
 #   make debug      bin/tldrlab-debug with AddressSanitizer + UBSan
 #   make install PREFIX=/usr/local
@@ -174,10 +174,15 @@ fuzz:
 	@$(MAKE) --no-print-directory $(if $(FUZZ),$(patsubst %,build/fuzz/fuzz-%,$(FUZZ)),$(FUZZ_BIN))
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ)
 
+# make run: the example data set and its analyses (seconds), then the
+# quickstart sweep (configs/quickstart.json: the whole pipeline at toy
+# scale, about 6 minutes on 2 cores; rerun, it resumes where it stopped).
 run:
 	@scripts/install-deps.sh --if-missing
 	@$(MAKE) --no-print-directory bin/tldrlab
-	@scripts/quickstart.sh
+	@scripts/example.sh
+	@bin/tldrlab sweep configs/quickstart.json
+	@echo "Quickstart sweep report: results/quickstart/report/report.html (findings first)"
 
 bench:
 	@scripts/install-deps.sh --if-missing --bench

@@ -1,24 +1,24 @@
 #!/usr/bin/env bash
-# The quickstart (`make run`): generate the example data set in the
+# The example (the first part of `make run`): generate the example data set in the
 # released format, run every analysis on it, draw the figures and the
 # report; then the in-silico world: generate it, judge the baselines, have
 # the simulated labelers compare and rate them in the released format, and
 # report on those records too. Says where the outputs went.
 #
-# Everything is written under its final name (results/quickstart/...), so
+# Everything is written under its final name (results/example/...), so
 # that the paths the reports and JSON files record stay true and their
 # commands can be rerun; the previous run is kept aside as
-# results/quickstart.old until this one has finished, and put back if it
+# results/example.old until this one has finished, and put back if it
 # fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T=bin/tldrlab
-out=results/quickstart
+out=results/example
 start=$(date +%s.%N)
 rm -rf "$out.old"
 if [ -e "$out" ]; then mv "$out" "$out.old"; fi
 restore() { rm -rf "$out"; if [ -e "$out.old" ]; then mv "$out.old" "$out"; fi; }
-trap 'status=$?; if [ "$status" != 0 ]; then restore; echo "quickstart failed; the previous results are back in $out" >&2; fi' EXIT
+trap 'status=$?; if [ "$status" != 0 ]; then restore; echo "example failed; the previous results are back in $out" >&2; fi' EXIT
 mkdir -p "$out"
 echo "== generating the example data set (released format, known truth)"
 $T example --seed 20200902 --out "$out/data"
@@ -93,4 +93,4 @@ echo "        figures in $out/report/figures (PNG, SVG, CSV, gnuplot scripts), t
 echo "Data: $out/data (truth.json holds the generating parameters)"
 echo "World: $out/world (posts, articles, facts), samples in $out/samples, records in $out/world_records,"
 echo "       its report in $out/world_report/report.html"
-awk -v a="$start" -v b="$end" 'BEGIN { printf "quickstart finished in %.1f s\n", b - a }'
+awk -v a="$start" -v b="$end" 'BEGIN { printf "example finished in %.1f s\n", b - a }'

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/tour.sh — the README's tour runs as written, top to bottom, on a
-# fresh copy of the project after the quickstart (`make run`): the shell
+# fresh copy of the project after the example (`make run` writes it first): the shell
 # commands of the section "A tour" are taken from README.md and run in
 # order in one shell (so that its variables carry over), in a scratch copy
 # of the tracked files with this build's bin/tldrlab. The first command
@@ -19,26 +19,26 @@ if [ "$ncmd" -ge 20 ]; then ok "README: the tour has $ncmd commands"
 else bad "README: the tour has its commands" "expected 20 or more lines in a \`\`\`sh block under '## A tour'" "got $ncmd"; fi
 
 # A fresh copy: what git tracks (and untracked files it does not ignore),
-# this build's binary, then the quickstart.
+# this build's binary, then the example (scripts/example.sh).
 clone="$tmp/clone"
 mkdir -p "$clone/bin"
 git ls-files -co --exclude-standard -z | (cd "$top" && xargs -0 cp --parents -t "$clone" 2>/dev/null)
 cp "$T" "$clone/bin/tldrlab"
 t0=$(date +%s.%N)
-run sh -c "cd '$clone' && scripts/quickstart.sh"
+run sh -c "cd '$clone' && scripts/example.sh"
 secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
-if [ "$rc" = 0 ] && [ -s "$clone/results/quickstart/data/comparisons/tldr.json" ]; then ok "the quickstart on the fresh copy ($secs s)"
-else bad "the quickstart on the fresh copy" "expected exit 0 and results/quickstart/data" "got exit $rc"; fi
+if [ "$rc" = 0 ] && [ -s "$clone/results/example/data/comparisons/tldr.json" ]; then ok "the example (scripts/example.sh) on the fresh copy ($secs s)"
+else bad "the example (scripts/example.sh) on the fresh copy" "expected exit 0 and results/example/data" "got exit $rc"; fi
 
-# The quickstart's outputs name the paths they are at, and a report's
+# The example's outputs name the paths they are at, and a report's
 # "Generated ... with" command reruns as recorded.
-stale=$(grep -rlF "quickstart.new" "$clone/results/quickstart" 2>/dev/null | head -3)
-if [ -z "$stale" ]; then ok "quickstart: no output names a folder that is gone (quickstart.new)"
-else bad "quickstart: no output names a folder that is gone" "expected no 'quickstart.new' in results/quickstart" "got it in: $stale"; fi
-cmdline=$(awk '/^```$/ {n++; next} n == 1 {print; exit}' "$clone/results/quickstart/world_report/report.md")
+stale=$(grep -rlF "example.new" "$clone/results/example" 2>/dev/null | head -3)
+if [ -z "$stale" ]; then ok "example: no output names a folder that is gone (example.new)"
+else bad "example: no output names a folder that is gone" "expected no 'example.new' in results/example" "got it in: $stale"; fi
+cmdline=$(awk '/^```$/ {n++; next} n == 1 {print; exit}' "$clone/results/example/world_report/report.md")
 run sh -c "cd '$clone' && bin/$cmdline"
-if [ "$rc" = 0 ] && [ "${cmdline#tldrlab report }" != "$cmdline" ]; then ok "quickstart: the world report's recorded command reruns"
-else bad "quickstart: the world report's recorded command reruns" "expected exit 0 from: bin/$cmdline" "got exit $rc"; fi
+if [ "$rc" = 0 ] && [ "${cmdline#tldrlab report }" != "$cmdline" ]; then ok "example: the world report's recorded command reruns"
+else bad "example: the world report's recorded command reruns" "expected exit 0 from: bin/$cmdline" "got exit $rc"; fi
 
 # The commands, one at a time, in one shell, from the copy's top folder.
 cd "$clone" || exit 1
@@ -55,15 +55,15 @@ while IFS= read -r line; do
 done <"$tmp/tour.txt"
 cd "$top" || exit 1
 
-# A quickstart that fails puts the previous results back.
-sum0=$(cd "$clone" && find results/quickstart -type f | sort | xargs cat | cksum)
+# An example run that fails puts the previous results back.
+sum0=$(cd "$clone" && find results/example -type f | sort | xargs cat | cksum)
 mv "$clone/bin/tldrlab" "$clone/bin/tldrlab.real"
 printf '#!/bin/sh\necho "tldrlab: broken on purpose" >&2\nexit 1\n' >"$clone/bin/tldrlab"
 chmod +x "$clone/bin/tldrlab"
-run sh -c "cd '$clone' && scripts/quickstart.sh"
-sum1=$(cd "$clone" && find results/quickstart -type f | sort | xargs cat | cksum)
-if [ "$rc" != 0 ] && [ "$sum1" = "$sum0" ] && [ ! -e "$clone/results/quickstart.old" ]; then
-  ok "a failed quickstart puts the previous results back"
-else bad "a failed quickstart puts the previous results back" "expected a non-zero exit and results/quickstart as before" "got exit $rc; same files: $([ "$sum1" = "$sum0" ] && echo yes || echo no)"; fi
+run sh -c "cd '$clone' && scripts/example.sh"
+sum1=$(cd "$clone" && find results/example -type f | sort | xargs cat | cksum)
+if [ "$rc" != 0 ] && [ "$sum1" = "$sum0" ] && [ ! -e "$clone/results/example.old" ]; then
+  ok "a failed example run puts the previous results back"
+else bad "a failed example run puts the previous results back" "expected a non-zero exit and results/example as before" "got exit $rc; same files: $([ "$sum1" = "$sum0" ] && echo yes || echo no)"; fi
 mv "$clone/bin/tldrlab.real" "$clone/bin/tldrlab"
 finish tour
