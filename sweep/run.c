@@ -285,6 +285,37 @@ static void on_signal(int sig)
 /* Runs self argv (+ --resume) in the run folder, stdout and stderr to
  * log. Prints a progress line while it runs. Returns the exit status
  * (128+sig for a signal). */
+/* A training stage's own progress: the step (or PPO iteration) on the
+ * last line of its log.csv, and its --steps; 0 when not known. */
+static int train_step(const SweepPlan *p, const Stage *s, long *done, long *total)
+{
+    *done = *total = 0;
+    for (int k = 0; k + 1 < s->argc; k++)
+        if (strcmp(s->argv[k], "--steps") == 0)
+            *total = atol(s->argv[k + 1]);
+    if (!s->resumable || *total <= 0)
+        return 0;
+    char rel[600];
+    snprintf(rel, sizeof rel, "%s/log.csv", s->out);
+    char *path = run_path(p, rel);
+    size_t len = 0;
+    char *text = util_read_file(path, &len);
+    free(path);
+    if (!text)
+        return 0;
+    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+        text[--len] = '\0';
+    char *line = strrchr(text, '\n');
+    line = line ? line + 1 : text;
+    char *end;
+    long v = strtol(line, &end, 10);
+    free(text);
+    if (end == line || *end != ',' || v <= 0)
+        return 0;
+    *done = v;
+    return 1;
+}
+
 static int run_cmd(const SweepPlan *p, const SweepRun *r, const Stage *s, int resume, const char *log, double left_after,
                    int tty)
 {
@@ -309,7 +340,8 @@ static int run_cmd(const SweepPlan *p, const SweepRun *r, const Stage *s, int re
         _exit(127);
     }
     running_child = pid;
-    double t0 = util_now(), last = t0;
+    double t0 = util_now(), last = t0, tdone0 = t0;
+    long done0 = -1;
     int status = 0;
     for (;;) {
         pid_t w = waitpid(pid, &status, WNOHANG);
@@ -322,12 +354,27 @@ static int run_cmd(const SweepPlan *p, const SweepRun *r, const Stage *s, int re
         nanosleep(&(struct timespec){0, 200000000L}, NULL);
         double t = util_now();
         if (!r->quiet && (tty ? t - last >= 1 : t - last >= 30)) {
-            char el[24], est[24], tot[24];
+            char el[24], est[24], tot[24], rest[24];
+            long done, total;
             stage_fmt_secs(t - t0, el, sizeof el);
             stage_fmt_secs(s->est_seconds, est, sizeof est);
-            stage_fmt_secs(fmax(s->est_seconds - (t - t0), 0) + left_after, tot, sizeof tot);
-            fprintf(stderr, tty ? "\r  %s: %s of about %s; sweep: about %s left   " : "  %s: %s of about %s; sweep: about %s left\n",
-                    s->id, el, est, tot);
+            if (train_step(p, s, &done, &total)) {
+                /* the stage's own pace since it started here (a resumed one began at done0) */
+                if (done0 < 0)
+                    done0 = done, tdone0 = t;
+                double left = done > done0 && t > tdone0 ? (double)(total - done) * (t - tdone0) / (double)(done - done0)
+                                                         : fmax(s->est_seconds - (t - t0), 0);
+                stage_fmt_secs(left, rest, sizeof rest);
+                stage_fmt_secs(left + left_after, tot, sizeof tot);
+                fprintf(stderr, tty ? "\r  %s: step %ld of %ld, %s, about %s left; sweep: about %s left   "
+                                    : "  %s: step %ld of %ld, %s, about %s left; sweep: about %s left\n",
+                        s->id, done, total, el, rest, tot);
+            } else {
+                stage_fmt_secs(fmax(s->est_seconds - (t - t0), 0) + left_after, tot, sizeof tot);
+                fprintf(stderr, tty ? "\r  %s: %s of about %s; sweep: about %s left   "
+                                    : "  %s: %s of about %s; sweep: about %s left\n",
+                        s->id, el, est, tot);
+            }
             last = t;
         }
     }
