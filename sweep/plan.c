@@ -362,7 +362,7 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
     arg(&x, "report"), arg(&x, "--out"), arg(&x, "report"), arg(&x, "--title"), arg(&x, "%s", c->title),
         arg(&x, "--meta"), arg(&x, "meta.json"), arg(&x, "--rm-scores"), arg(&x, "rm_scores.csv"), arg(&x, "--judge"),
         arg(&x, "judge/judge.json"), arg(&x, "--findings"), arg(&x, "findings.md"), arg(&x, "--quiet");
-    int rdeps2[260], nr2 = 0;
+    int rdeps2[512], nr2 = 0;
     rdeps2[nr2++] = findings;
     arg(&x, "--comparisons");
     for (int k = 0; k < nevals; k++)
@@ -375,6 +375,13 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
         if (strncmp(p->st[evals[k]].out, "axis_evals/", 11) == 0) {
             arg(&x, "%s", p->st[evals[k]].out);
             rdeps2[nr2++] = evals[k];
+        }
+    /* The training stages' logs: the curves (best-of-N trains nothing). */
+    arg(&x, "--curves");
+    for (int k = 0; k < nmetas; k++)
+        if (strcmp(p->st[metas[k]].group, "bon") != 0) {
+            arg(&x, "%s", p->st[metas[k]].out);
+            rdeps2[nr2++] = metas[k];
         }
     rdeps2[nr2++] = meta;
     rdeps2[nr2++] = rmcat;
