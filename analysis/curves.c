@@ -2,7 +2,7 @@
  * the curves figure and the table of final values. */
 #include "analysis/curves.h"
 #include "analysis/policy.h"
-#include "common/jsonl.h"
+#include "common/csvread.h"
 #include "common/util.h"
 
 #include <csv.h>
@@ -196,41 +196,9 @@ static void log_record(int c, void *data)
  * model). Returns 0, or -1 with err. */
 static int log_read(const char *path, CurveRun *r, int *lm, TlError *err)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        tlerr_input(err, path, 0, NULL, "cannot open: %s", strerror(errno));
-        return -1;
-    }
-    struct csv_parser cp;
-    if (csv_init(&cp, CSV_APPEND_NULL) != 0) {
-        fclose(fp);
-        tlerr_set(err, "cannot start the CSV parser");
-        return -1;
-    }
     LogParse p = {.path = path, .run = r, .err = err};
-    char buf[65536];
-    size_t n, since = 0; /* bytes fed since a record last ended: the record being read, roughly */
-    long last = 0;
-    while (!p.bad && (n = fread(buf, 1, sizeof buf, fp)) > 0) {
-        if (csv_parse(&cp, buf, n, log_field, log_record, &p) != n && !p.bad) {
-            tlerr_input(err, path, p.rec + 1, "csv", "%s", csv_strerror(csv_error(&cp)));
-            p.bad = 1;
-        }
-        since = p.rec == last ? since + n : n;
-        last = p.rec;
-        if (!p.bad && since > tl_max_line() + sizeof buf) {
-            tl_line_too_long(err, path, p.rec + 1);
-            p.bad = 1;
-        }
-    }
-    if (!p.bad && ferror(fp)) {
-        tlerr_input(err, path, p.rec + 1, NULL, "read error: %s", strerror(errno));
+    if (csvread_file(path, log_field, log_record, &p, &p.rec, &p.bad, err) != 0)
         p.bad = 1;
-    }
-    if (!p.bad)
-        csv_fini(&cp, log_field, log_record, &p);
-    csv_free(&cp);
-    fclose(fp);
     for (int j = 0; j < p.nhdr; j++)
         free(p.hdr[j]);
     free(p.hdr);

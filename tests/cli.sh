@@ -435,6 +435,8 @@ printf 'step,loss\n1,5.1\n' > "$tmp/cv/bad/log.csv"
 expect_err "curves: a missing column is named" 2 "$tmp/cv/bad/log.csv:1: val_loss: missing column (pretrain and sft logs have step, loss and val_loss)" $T plot curves --out "$tmp/cvfig2" "$tmp/cv/bad"
 printf 'step,loss,val_loss\n2,5.1,\n2,5.0,\n' > "$tmp/cv/bad/log.csv"
 expect_err "curves: steps must increase" 2 "$tmp/cv/bad/log.csv:3: step: expected more than the previous row's 2, got '2'" $T plot curves --out "$tmp/cvfig2" "$tmp/cv/bad"
+ln -sf /dev/zero "$tmp/cv/bad/log.csv"
+expect_err "curves: log.csv of /dev/zero: the line cap" 2 "$tmp/cv/bad/log.csv:1: line longer than 4096 bytes (the limit; \$TLDRLAB_MAX_LINE raises it)" env TLDRLAB_MAX_LINE=4K $T plot curves --out "$tmp/cvfig2" "$tmp/cv/bad"
 expect_err "curves: a folder that is not there" 2 "$tmp/cv/none: No such file or directory" $T plot curves --out "$tmp/cvfig2" "$tmp/cv/none"
 mkdir -p "$tmp/nognuplot"
 run env PATH="$tmp/nognuplot" "$PWD/$T" plot fig1 --out "$tmp/figs6" $FC
