@@ -151,8 +151,15 @@ static void log_header(LogParse *p)
         const char *want = STAGE_COLS[p->stage][k];
         p->col[k] = -1;
         for (int j = 0; want && j < p->nhdr; j++)
-            if (strcmp(p->hdr[j], want) == 0)
+            if (strcmp(p->hdr[j], want) == 0) {
+                if (p->col[k] >= 0) {
+                    tlerr_input(p->err, p->path, 1, want, "column named twice (fields %d and %d)", p->col[k] + 1,
+                                j + 1);
+                    p->bad = 1;
+                    return;
+                }
                 p->col[k] = j;
+            }
         if (want && p->col[k] < 0) {
             tlerr_input(p->err, p->path, 1, want, "missing column (%s)", STAGE_HAS[p->stage]);
             p->bad = 1;
