@@ -1,6 +1,6 @@
 /* figures.c — data and gnuplot commands for the paper's figures. */
 #include "analysis/figures.h"
-#include "common/jsonl.h"
+#include "common/csvread.h"
 #include "analysis/likert.h"
 #include "analysis/stats.h"
 #include "analysis/transfer.h"
@@ -1087,41 +1087,9 @@ int rm_scores_load(RmScores *rm, const char *path, TlError *err)
         tlerr_input(err, path, 0, NULL, "is a directory, expected a CSV file");
         return -1;
     }
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        tlerr_input(err, path, 0, NULL, "cannot open: %s", strerror(errno));
-        return -1;
-    }
-    struct csv_parser cp;
-    if (csv_init(&cp, CSV_APPEND_NULL) != 0) {
-        fclose(fp);
-        tlerr_set(err, "cannot start the CSV parser");
-        return -1;
-    }
     RmParse p = {.rm = rm, .path = path, .err = err};
-    char buf[65536];
-    size_t n, since = 0; /* bytes fed since a record last ended: the record being read, roughly */
-    long last = 0;
-    while (!p.bad && (n = fread(buf, 1, sizeof buf, fp)) > 0) {
-        if (csv_parse(&cp, buf, n, rm_field, rm_record, &p) != n) {
-            tlerr_input(err, path, p.line + 1, "csv", "%s", csv_strerror(csv_error(&cp)));
-            p.bad = 1;
-        }
-        since = p.line == last ? since + n : n;
-        last = p.line;
-        if (!p.bad && since > tl_max_line() + sizeof buf) {
-            tl_line_too_long(err, path, p.line + 1);
-            p.bad = 1;
-        }
-    }
-    if (!p.bad && ferror(fp)) {
-        tlerr_input(err, path, p.line + 1, NULL, "read error: %s", strerror(errno));
+    if (csvread_file(path, rm_field, rm_record, &p, &p.line, &p.bad, err) != 0)
         p.bad = 1;
-    }
-    if (!p.bad)
-        csv_fini(&cp, rm_field, rm_record, &p);
-    csv_free(&cp);
-    fclose(fp);
     for (int k = 0; k < 16; k++)
         free(p.cur[k]);
     if (!p.bad && p.line < 1) {

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 
+#include "analysis/curves.h"
 #include "analysis/figures.h"
 #include "analysis/lengthctl.h"
 #include "analysis/policy.h"
@@ -82,6 +83,9 @@ typedef struct {
     int ncmp_files, naxis_files, ncal_files;
     const char *title, *judge_path;          /* report: --title, --judge */
     const char *findings_path;               /* report: --findings */
+    char **curve_dirs;                       /* report: --curves DIR... (policy folders) */
+    int ncurve_dirs;
+    CurveSet curves;                         /* read by cli_load_curves */
     /* the in-silico world */
     const char *config_path, *world_dir, *lexicon_dir, *batch_name, *expert;
     long labels;
@@ -220,6 +224,10 @@ void cli_emit_files(CliOpts *o);
 int cli_build_figure(CliOpts *o, const char *kind, const ComparisonSet *cs, const AxisSet *as, Figure *f,
                      Table *table, TlError *err);
 int cli_write_figure(const CliOpts *o, const char *dir, const Figure *f, int quiet);
+/* Reads the training logs of the policy folders dirs[0..n) into o->curves
+ * (plot curves, report --curves); exits 2 with "file:N: field: problem"
+ * on a bad log.csv or meta.json. */
+void cli_load_curves(CliOpts *o, char *const *dirs, int n);
 
 /* world judge --summary's table (one row per dataset and policy) and its
  * Markdown: an intro line naming the samples and the world, then t. The

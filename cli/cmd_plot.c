@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const KINDS[] = {"fig1", "length", "likert", "overopt", "transfer"};
+static const char *const KINDS[] = {"fig1", "length", "likert", "overopt", "transfer", "curves"};
 
 static int needs_axis(const char *kind)
 {
@@ -18,6 +18,8 @@ static int needs_axis(const char *kind)
 int cli_build_figure(CliOpts *o, const char *kind, const ComparisonSet *cs, const AxisSet *as, Figure *f,
                      Table *table, TlError *err)
 {
+    if (strcmp(kind, "curves") == 0) /* from the training logs, not the labels */
+        return fig_curves(&o->curves, f, err);
     FigOptions fo = {0};
     fo.baseline_name = o->baseline;
     fo.meta = o->have_meta ? &o->meta : NULL;
@@ -44,6 +46,15 @@ int cli_build_figure(CliOpts *o, const char *kind, const ComparisonSet *cs, cons
     if (strcmp(kind, "length") == 0)
         return fig_length(cs, &fo, f, err);
     return fig_overopt(cs, &fo, f, err);
+}
+
+void cli_load_curves(CliOpts *o, char *const *dirs, int n)
+{
+    curves_init(&o->curves);
+    TlError err;
+    for (int i = 0; i < n; i++)
+        if (curves_add(&o->curves, dirs[i], &err) != 0)
+            cli_input_error(&err);
 }
 
 /* Writes the figure under dir; unless quiet, prints its notes on stderr and,
@@ -95,7 +106,7 @@ static void plot_one(CliOpts *o, const char *kind, const char *stem, const char 
     figure_init(&f, stem, 1000, 620);
     Table table = {0};
     TlError err;
-    if (!needs_axis(kind))
+    if (!needs_axis(kind) && strcmp(kind, "curves") != 0)
         cli_baseline(o, cs); /* exits 2 with the policies in scope when the baseline is missing */
     if (cli_build_figure(o, kind, cs, as, &f, &table, &err) != 0)
         cli_usage_error(o, "%s", err.msg);
@@ -155,7 +166,7 @@ int cmd_plot(CliOpts *o)
     for (size_t k = 0; k < sizeof KINDS / sizeof KINDS[0]; k++)
         known |= strcmp(kind, KINDS[k]) == 0;
     if (!known)
-        cli_usage_error(o, "unknown figure '%s'; expected fig1, length, likert, overopt or transfer", kind);
+        cli_usage_error(o, "unknown figure '%s'; expected fig1, length, likert, overopt, transfer or curves", kind);
     if (!o->out_dir)
         cli_usage_error(o, "--out DIR is required: where to write %s.png, .svg, .csv and .gp", kind);
     if (o->format_given && strcmp(kind, "transfer") != 0) /* only transfer prints a table */
@@ -165,6 +176,11 @@ int cmd_plot(CliOpts *o)
     o->nfiles--;
     if (o->nfiles < 1)
         cli_usage_error(o, "no input files (usage: tldrlab plot KIND [options] --out DIR FILE...)");
+    if (strcmp(kind, "curves") == 0) { /* FILE... are policy folders */
+        cli_load_curves(o, o->files, o->nfiles);
+        plot_one(o, kind, kind, NULL, NULL, NULL);
+        return 0;
+    }
     ComparisonSet cs = {0};
     AxisSet as = {0};
     int mask = load(o, kind, &cs, &as);

@@ -356,6 +356,28 @@ static void judge_section(Report *r)
     add_output(r, "judge", &out);
 }
 
+/* --curves DIR...: the training stages' curves and final values. */
+static void curves_section(Report *r)
+{
+    sb_add(&r->md, "\n## Training curves\n\nEach training stage's log (`log.csv` in its policy folder): "
+                   "the language models' loss per step, the reward model's accuracy against the labelers' "
+                   "choices, and PPO's reward-model score, KL from the supervised policy and entropy per "
+                   "iteration.\n");
+    add_figure(r, r->o, "curves", "curves", "Training curves: pretraining and supervised loss and reward-model "
+               "accuracy per size (train solid, validation dashed with points; colour per size); PPO's "
+               "reward-model score, KL and entropy per iteration (colour per β, dash per size); train curves of "
+               "100 rows or more smoothed by a centred moving average over 1% of their rows either side, raw "
+               "values faint behind", NULL, NULL, NULL);
+    Output out;
+    output_init(&out, "curves");
+    Table *t = output_table(&out, NULL, NULL, 0);
+    curves_table(&r->o->curves, t);
+    output_md(&out, "\nFinal values (train: the end of the drawn curve; validation: the last measured value):\n\n");
+    output_md_table(&out, t);
+    cJSON_AddItemToObject(out.doc, "runs", table_to_json(t));
+    add_output(r, "curves", &out);
+}
+
 static void inputs_section(Report *r)
 {
     CliOpts *o = r->o;
@@ -385,6 +407,10 @@ static void default_title(const CliOpts *o, StrBuf *t)
             sb_printf(t, "%s%s", shown == 0 ? "" : shown == total - 1 ? " and " : ", ", what[k]);
             shown++;
         }
+    if (!shown) {
+        sb_add(t, "training curves");
+        return;
+    }
     const char *first = o->ncmp_files ? o->cmp_files[0] : o->naxis_files ? o->axis_files[0]
                         : o->ncal_files ? o->cal_files[0] : o->judge_path;
     const char *base = strrchr(first, '/');
@@ -400,9 +426,11 @@ int cmd_report(CliOpts *o)
         if (strcmp(o->cmp_files[i], "-") == 0)
             cli_usage_error(o, "--comparisons -: the report reads its comparisons once per dataset, so it "
                                "cannot take them from standard input; save them to a file");
-    if (!o->ncmp_files && !o->naxis_files && !o->ncal_files && !o->judge_path)
+    if (!o->ncmp_files && !o->naxis_files && !o->ncal_files && !o->judge_path && !o->ncurve_dirs)
         cli_usage_error(o, "no inputs: give --comparisons FILE... and/or --axis FILE... (or --calibration "
-                           "FILE..., --judge FILE)");
+                           "FILE..., --judge FILE, --curves DIR...)");
+    if (o->ncurve_dirs) /* read first: a bad log stops the report before anything is written */
+        cli_load_curves(o, o->curve_dirs, o->ncurve_dirs);
     for (int i = 0; i < o->ncal_files; i++)
         if (strcmp(o->cal_files[i], "-") == 0)
             cli_usage_error(o, "--calibration -: give the calibration comparisons as a file");
@@ -463,6 +491,8 @@ int cmd_report(CliOpts *o)
         judge_section(&r);
     if (o->naxis_files)
         axis_section(&r);
+    if (o->ncurve_dirs)
+        curves_section(&r);
     sb_printf(&r.md, "\n## Files\n\nEverything below is relative to this report's folder.\n\n%s", sb_str(&r.files));
     if (r.drawn < r.figures) {
         fprintf(stderr, "tldrlab report: warning: gnuplot is not on the PATH, so the %d figures were not drawn; "

@@ -46,7 +46,7 @@ static const Command COMMANDS[] = {
      "researchers; the gold judge of tldrlab label compare --gold): they are left out of\n"
      "the inter-labeler figures, and every worker's agreement with them is reported.",
      cmd_agreement, 1, NULL, NULL},
-    {"plot", "draw a figure (fig1, length, likert, overopt, transfer) with gnuplot",
+    {"plot", "draw a figure (fig1, length, likert, overopt, transfer, curves) with gnuplot",
      OPT_FILTERS | OPT_META | OPT_OUTPUT | OPT_OUT | OPT_BASELINE | OPT_LENUNIT | OPT_LEVEL | OPT_PLOT |
          OPT_RMSCORES | OPT_PROGRESS,
      "KIND [options] --out DIR FILE...",
@@ -59,14 +59,16 @@ static const Command COMMANDS[] = {
      "  likert    mean rating per axis with intervals, and the overall score distribution\n"
      "  overopt   preference vs KL from the supervised policy; PPO and best-of-N (Figure 5)\n"
      "  transfer  news: overall score vs summary length per policy (Fig. 4b), with a table\n"
-     "fig1, length and overopt read comparisons; likert and transfer read axis evals.\n"
+     "  curves    training curves: loss, RM accuracy, PPO's RM score, KL and entropy\n"
+     "fig1, length and overopt read comparisons; likert and transfer read axis evals;\n"
+     "curves reads policy folders (log.csv and meta.json; one without log.csv is noted).\n"
      "Only transfer prints on stdout (its table, per --format); --format with another\n"
      "KIND is refused. Without gnuplot the data and script are still written.",
      cmd_plot, 2, "where to write KIND.png, .svg, .csv and .gp (required)", NULL},
     {"report", "every analysis and figure the inputs support, as report.md and report.html",
      OPT_FILTERS | OPT_META | OPT_OUT | OPT_SEED | OPT_BASELINE | OPT_BOOTSTRAP | OPT_LENUNIT | OPT_LEVEL |
          OPT_RMSCORES | OPT_REPORT | OPT_EXPERT | OPT_PROGRESS,
-     "--out DIR [options] [--comparisons FILE...] [--axis FILE...] [--calibration FILE...]",
+     "--out DIR [options] [--comparisons FILE...] [--axis FILE...] [--calibration FILE...] [--curves DIR...]",
      "Runs every analysis and figure the inputs support: for each dataset in the\n"
      "comparisons, win rates (with Figure 1), length-controlled preference (with the\n"
      "length figure) and the over-optimization curve; labeler agreement; for the axis\n"
@@ -74,10 +76,12 @@ static const Command COMMANDS[] = {
      "figure and table (the four axes with intervals, length, share copied from\n"
      "--judge, quality at the reference's length). --calibration adds the labelers'\n"
      "agreement with an expert (--expert, default gold: label compare --gold) and\n"
-     "--judge the gold judge's scores. Writes DIR/report.md (a title, contents, then\n"
-     "the sections), a self-contained DIR/report.html (figures embedded), DIR/figures/\n"
-     "(PNG, SVG, CSV, gnuplot scripts) and DIR/tables/ (CSV and JSON behind each\n"
-     "table). --comparisons, --axis and --calibration each take the files after them.",
+     "--judge the gold judge's scores. --curves adds the training curves of policy\n"
+     "folders (log.csv, meta.json; plot curves) and their final values. Writes\n"
+     "DIR/report.md (a title, contents, then the sections), a self-contained\n"
+     "DIR/report.html (figures embedded), DIR/figures/ (PNG, SVG, CSV, gnuplot\n"
+     "scripts) and DIR/tables/ (CSV and JSON behind each table). --comparisons,\n"
+     "--axis, --calibration and --curves each take the files (folders) after them.",
      cmd_report, 0, "where to write the report (required)", NULL},
     {"world", "the in-silico world: generate, stats, judge, lint",
      OPT_WORLD | OPT_LEXICON | OPT_WORLDDIR | OPT_OUT | OPT_SEED | OPT_OUTPUT | OPT_SUMMARY | OPT_PROGRESS,

@@ -223,23 +223,23 @@ static double parse_real(const CliOpts *o, const char *name, const char *v, doub
     return x;
 }
 
-/* report: --comparisons FILE..., --axis FILE... and --calibration FILE...
- * each take every following argument up to the next option. They are
- * taken out of argv (which is compacted) before getopt sees it; returns
- * the new argc. */
+/* report: --comparisons FILE..., --axis FILE..., --calibration FILE...
+ * and --curves DIR... each take every following argument up to the next
+ * option. They are taken out of argv (which is compacted) before getopt
+ * sees it; returns the new argc. */
 static int take_file_lists(CliOpts *o, int argc, char **argv)
 {
-    static const char *const FLAG[3] = {"--comparisons", "--axis", "--calibration"};
-    char ***list[3] = {&o->cmp_files, &o->axis_files, &o->cal_files};
-    int *count[3] = {&o->ncmp_files, &o->naxis_files, &o->ncal_files};
-    for (int k = 0; k < 3; k++)
+    static const char *const FLAG[4] = {"--comparisons", "--axis", "--calibration", "--curves"};
+    char ***list[4] = {&o->cmp_files, &o->axis_files, &o->cal_files, &o->curve_dirs};
+    int *count[4] = {&o->ncmp_files, &o->naxis_files, &o->ncal_files, &o->ncurve_dirs};
+    for (int k = 0; k < 4; k++)
         *list[k] = xcalloc((size_t)argc, sizeof **list[k]);
     int out = 1;
     for (int i = 1; i < argc; i++) {
         int k = 0;
-        while (k < 3 && strcmp(argv[i], FLAG[k]) != 0)
+        while (k < 4 && strcmp(argv[i], FLAG[k]) != 0)
             k++;
-        if (k == 3) {
+        if (k == 4) {
             argv[out++] = argv[i];
             continue;
         }
@@ -247,7 +247,7 @@ static int take_file_lists(CliOpts *o, int argc, char **argv)
         while (i + 1 < argc && (argv[i + 1][0] != '-' || strcmp(argv[i + 1], "-") == 0))
             (*list[k])[(*count[k])++] = argv[++i];
         if (*count[k] == n0)
-            cli_usage_error(o, "%s needs at least one file", FLAG[k]);
+            cli_usage_error(o, "%s needs at least one %s", FLAG[k], k == 3 ? "folder" : "file");
     }
     argv[out] = NULL;
     return out;
@@ -481,6 +481,8 @@ void cli_free(CliOpts *o)
     free(o->cmp_files);
     free(o->axis_files);
     free(o->cal_files);
+    free(o->curve_dirs);
+    curves_free(&o->curves);
     free(o->command_line);
 }
 

@@ -382,7 +382,7 @@ static void plan_seed(const SweepConfig *c, SweepPlan *p, uint64_t seed, int lab
     arg(&x, "report"), arg(&x, "--out"), arg(&x, "report"), arg(&x, "--title"), arg(&x, "%s", c->title),
         arg(&x, "--meta"), arg(&x, "meta.json"), arg(&x, "--rm-scores"), arg(&x, "rm_scores.csv"), arg(&x, "--judge"),
         arg(&x, "judge/judge.json"), arg(&x, "--findings"), arg(&x, "findings.md"), arg(&x, "--quiet");
-    int rdeps2[260], nr2 = 0;
+    int rdeps2[512], nr2 = 0;
     rdeps2[nr2++] = findings;
     arg(&x, "--comparisons");
     for (int k = 0; k < nevals; k++)
@@ -395,6 +395,13 @@ static void plan_seed(const SweepConfig *c, SweepPlan *p, uint64_t seed, int lab
         if (strncmp(rel(p, evals[k]), "axis_evals/", 11) == 0) {
             arg(&x, "%s", rel(p, evals[k]));
             rdeps2[nr2++] = evals[k];
+        }
+    /* The training stages' logs: the curves (best-of-N trains nothing). */
+    arg(&x, "--curves");
+    for (int k = 0; k < nmetas; k++)
+        if (strcmp(p->st[metas[k]].group, "bon") != 0) {
+            arg(&x, "%s", p->st[metas[k]].out);
+            rdeps2[nr2++] = metas[k];
         }
     rdeps2[nr2++] = meta;
     rdeps2[nr2++] = rmcat;

@@ -415,7 +415,31 @@ run $T plot length --out "$tmp/figs5" $FC
 if [ "$rc" = 0 ] && [ "$(grep -c 'note: not drawn' "$tmp/err")" = 1 ] && grep -q 'note: not drawn .*: pretrain_xl (101), .*, sup4_6b_ppo_rm4_6b_kl14 (100)$' "$tmp/err"; then
   ok "plot length: one note names every policy not drawn"
 else bad "plot length: one note names every policy not drawn" "expected one 'not drawn' note from pretrain_xl (101) to sup4_6b_ppo_rm4_6b_kl14 (100)" "got $(grep -c 'not drawn' "$tmp/err") notes"; fi
-expect_err "unknown figure" 2 "tldrlab plot: unknown figure 'fig9'; expected fig1, length, likert, overopt or transfer" $T plot fig9 --out "$tmp/figs5" $FC
+expect_err "unknown figure" 2 "tldrlab plot: unknown figure 'fig9'; expected fig1, length, likert, overopt, transfer or curves" $T plot fig9 --out "$tmp/figs5" $FC
+# Training curves from hand-written stage folders: a good PPO log, a best-of-N
+# folder (no log), then logs broken in one field each.
+mkdir -p "$tmp/cv/ppo" "$tmp/cv/bon" "$tmp/cv/bad"
+printf '{"policies": {"sup_1m_ppo_rm_1m_b0.1": {"method": "rl", "params": 1e6, "beta": 0.1}}}\n' > "$tmp/cv/ppo/meta.json"
+printf 'iteration,episodes,rm_score,kl,entropy\n1,8,0.5,0,3.2\n2,16,0.75,0.25,3.1\n' > "$tmp/cv/ppo/log.csv"
+printf '{"policies": {"sup_1m_bo4_rm_1m": {"method": "best-of-n", "params": 1e6}}}\n' > "$tmp/cv/bon/meta.json"
+printf '{"policies": {"sup_1m": {"method": "supervised", "params": 1e6}}}\n' > "$tmp/cv/bad/meta.json"
+run $T plot curves --out "$tmp/cvfig" "$tmp/cv/ppo" "$tmp/cv/bon"
+check "plot curves: exit 0 (got $rc), the PPO rows in the CSV" test "$rc" = 0 -a "$(grep -c '^ppo,"sup_1m_ppo_rm_1m_b0.1",1M,1000000,0.1,' "$tmp/cvfig/curves.csv")" = 6
+check "plot curves: a folder without log.csv is left out with a note" grep -qxF "tldrlab plot: note: $tmp/cv/bon: no log.csv (best-of-N and other policies that train nothing have none); not drawn" "$tmp/err"
+printf 'step,loss,val_loss\n1,5.1,\n2,4.9x,4.8\n' > "$tmp/cv/bad/log.csv"
+expect_err "curves: a bad number names file:line and field" 2 "$tmp/cv/bad/log.csv:3: loss: expected a finite number or an empty field, got '4.9x'" $T plot curves --out "$tmp/cvfig2" "$tmp/cv/bad"
+printf 'step,loss,val_loss\n1,5.1,\n2,4.9\n' > "$tmp/cv/bad/log.csv"
+expect_err "curves: a short row is refused" 2 "$tmp/cv/bad/log.csv:3: expected 3 fields as in the header, got 2" $T report --out "$tmp/cvrep" --curves "$tmp/cv/bad"
+check "curves: a bad log stops the report before it writes" test ! -e "$tmp/cvrep/report.md"
+printf 'step,loss\n1,5.1\n' > "$tmp/cv/bad/log.csv"
+expect_err "curves: a missing column is named" 2 "$tmp/cv/bad/log.csv:1: val_loss: missing column (pretrain and sft logs have step, loss and val_loss)" $T plot curves --out "$tmp/cvfig2" "$tmp/cv/bad"
+printf 'step,loss,val_loss\n2,5.1,\n2,5.0,\n' > "$tmp/cv/bad/log.csv"
+expect_err "curves: steps must increase" 2 "$tmp/cv/bad/log.csv:3: step: expected more than the previous row's 2, got '2'" $T plot curves --out "$tmp/cvfig2" "$tmp/cv/bad"
+printf 'step,loss,val_loss,step\n1,5.1,,9\n' > "$tmp/cv/bad/log.csv"
+expect_err "curves: a column named twice is refused" 2 "$tmp/cv/bad/log.csv:1: step: column named twice (fields 1 and 4)" $T plot curves --out "$tmp/cvfig2" "$tmp/cv/bad"
+ln -sf /dev/zero "$tmp/cv/bad/log.csv"
+expect_err "curves: log.csv of /dev/zero: the line cap" 2 "$tmp/cv/bad/log.csv:1: line longer than 4096 bytes (the limit; \$TLDRLAB_MAX_LINE raises it)" env TLDRLAB_MAX_LINE=4K $T plot curves --out "$tmp/cvfig2" "$tmp/cv/bad"
+expect_err "curves: a folder that is not there" 2 "$tmp/cv/none: No such file or directory" $T plot curves --out "$tmp/cvfig2" "$tmp/cv/none"
 mkdir -p "$tmp/nognuplot"
 run env PATH="$tmp/nognuplot" "$PWD/$T" plot fig1 --out "$tmp/figs6" $FC
 check "without gnuplot: exit 0, and stderr is that warning and the files written" test "$rc" = 0 -a "$(sed 's/^\(tldrlab plot: warning: gnuplot is not on the PATH\).*/\1/' "$tmp/err")" = "tldrlab plot: warning: gnuplot is not on the PATH
@@ -534,7 +558,7 @@ python3 -c 'import json, sys; json.dump(json.load(open(sys.argv[1]))["policies"]
   "$tmp/repj/tables/transfer.json" "$tmp/transfer_rows.json"
 check "report transfer: the JSON's policies are the CSV's rows" json_matches_csv "$tmp/transfer_rows.json" "$tmp/repj/tables/transfer.csv"
 check "report transfer: in report.md under Transfer to news, beside its figure" sh -c "sed -n '/^### Transfer to news/,/^## /p' '$tmp/repj/report.md' | grep -q '^| ref  *| reference |' && sed -n '/^### Transfer to news/,/^## /p' '$tmp/repj/report.md' | grep -q '(figures/transfer-news.png)'"
-expect_err "report needs inputs" 2 "tldrlab report: no inputs: give --comparisons FILE... and/or --axis FILE... (or --calibration FILE..., --judge FILE)" $T report --out "$tmp/rep2"
+expect_err "report needs inputs" 2 "tldrlab report: no inputs: give --comparisons FILE... and/or --axis FILE... (or --calibration FILE..., --judge FILE, --curves DIR...)" $T report --out "$tmp/rep2"
 if command -v chromium >/dev/null 2>&1; then
   prof="$tmp/chromium-profile"
   flags="--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync --user-data-dir=$prof"

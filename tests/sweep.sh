@@ -84,6 +84,25 @@ for r in rows:
     got = None if r['copied'] == '' else float(r['copied'])
     assert got is not None and got == judge.get(r['policy']), '%s: expected copied %s, got %s' % (r['policy'], judge.get(r['policy']), got)" \
   "$tmp/r1/report/tables/transfer.csv" "$tmp/r1/judge/judge.json"
+rr=$tmp/r1/report
+check "report: a Training curves section with the curves figure" sh -c "grep -qx '## Training curves' '$rr/report.md' && grep -q '^!\[Training curves: .*\](figures/curves.png)\$' '$rr/report.md'"
+check "report: the curves figure drawn (a PNG of 1500x1040)" python3 -c "
+import struct, sys
+d = open(sys.argv[1], 'rb').read(24)
+assert d[:8] == b'\\x89PNG\\r\\n\\x1a\\n' and struct.unpack('>II', d[16:24]) == (1500, 1040), d" "$rr/figures/curves.png"
+got=$(awk -F, 'NR > 1 {print $1 ":" $6}' "$rr/figures/curves.csv" | sort -u | tr '\n' ' ')
+want="ppo:entropy ppo:kl ppo:rm_score pretrain:loss pretrain:val_loss rm:accuracy rm:val_accuracy sft:loss sft:val_loss "
+if [ "$got" = "$want" ]; then ok "curves.csv: rows for every stage and metric"
+else bad "curves.csv: rows for every stage and metric" "expected stage:metric pairs: $want" "got: $got"; fi
+got=$(awk -F, 'NR > 1 {print $1 "," $2}' "$rr/tables/curves.csv" | tr -d '"' | tr '\n' ' ')
+want="pretrain,pretrain_0.03m sft,sup_0.03m rm,rm_0.03m ppo,sup_0.03m_ppo_rm_0.03m_b0.05 ppo,sup_0.03m_ppo_rm_0.03m_b0.2 "
+if [ "$got" = "$want" ]; then ok "report: a final-values row per training run"
+else bad "report: a final-values row per training run" "expected: $want" "got: $got"; fi
+check "report: PPO's final KL is its log's last kl (1e-6)" python3 -c "
+import csv, sys
+row = [r for r in csv.DictReader(open(sys.argv[1])) if r['policy'] == 'sup_0.03m_ppo_rm_0.03m_b0.2'][0]
+log = list(csv.DictReader(open(sys.argv[2])))
+assert abs(float(row['kl']) - float(log[-1]['kl'])) < 1e-6, (row['kl'], log[-1]['kl'])" "$rr/tables/curves.csv" "$tmp/r1/policies/ppo_xs_b0.2/log.csv"
 check "findings: first in the report" sh -c "grep -n '^## ' '$tmp/r1/report/report.md' | head -2 | tail -1 | grep -q ':## Findings$'"
 run $TA sweep $CFG --out "$tmp/r1"
 check "again: nothing to run" grep -q "^sweep tiny: 63 stages, 0 to run" "$tmp/err"

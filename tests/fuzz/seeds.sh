@@ -43,7 +43,7 @@ corpus() {
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' RETURN
   rm -rf "$c"
-  mkdir -p "$c"/{records_cmp,records_axis,policy_meta,world_config,lexicon,world,samples,checkpoint,tokenizer,stage_meta,stage_log,rm_scores}
+  mkdir -p "$c"/{records_cmp,records_axis,policy_meta,world_config,lexicon,world,samples,checkpoint,tokenizer,stage_meta,stage_log,rm_scores,curves_log}
 
   # ---- records: the example data set's first records, TL;DR and news
   "$T" example --posts 4 --articles 2 --workers 2 --quiet --out "$tmp/ex" >/dev/null
@@ -87,6 +87,7 @@ PY
   cp "$tmp/m/model.ckpt" "$c/checkpoint/tiny"
   cp "$tmp/m/tokenizer.bin" "$c/tokenizer/tiny"
   cp "$tmp/m/log.csv" "$c/stage_log/lm_train"
+  cp "$tmp/m/log.csv" "$c/curves_log/lm_train"
 
   # ---- hand-made: policy metadata, a stage's meta.json, reward-model scores
   cat >"$c/policy_meta/policies" <<'JSON'
@@ -110,6 +111,9 @@ JSON
 }
 JSON
   printf 'post_id,policy,rm_policy,rm_ref\nt3_a,sup4_6b,1.25,0.5\n"t3_b","sup4_6b_ppo_rm4_6b_kl14","-0.75",2e-1\n' >"$c/rm_scores/scores"
+  # training logs as rm train and ppo write them (the curves figure reads all three)
+  printf 'step,loss,accuracy,val_loss,val_accuracy,lr,grad_norm,pairs_per_s,elapsed_s\n1,0.70,0.5,,,1e-4,0.86,27,0.15\n2,0.71,0.25,0.72,0.17,9.8e-05,0.72,17,0.40\n' >"$c/curves_log/rm"
+  printf 'iteration,episodes,rm_score,gold,kl,kl_k3,nonscore_reward,entropy,beta\n1,8,-0.75,0,0,0,-0,5.32,0.05\n2,16,-0.87,0,-0.016,0.0027,0.0008,5.3213,0.05\n' >"$c/curves_log/ppo"
   local n; n=$(find "$c" -type f | wc -l)
   echo "seeds: $n inputs in $c ($(du -sh "$c" | cut -f1))" >&2
 }
