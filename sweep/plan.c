@@ -400,7 +400,7 @@ static void plan_seed(const SweepConfig *c, SweepPlan *p, uint64_t seed, int lab
     arg(&x, "--curves");
     for (int k = 0; k < nmetas; k++)
         if (strcmp(p->st[metas[k]].group, "bon") != 0) {
-            arg(&x, "%s", p->st[metas[k]].out);
+            arg(&x, "%s", rel(p, metas[k]));
             rdeps2[nr2++] = metas[k];
         }
     rdeps2[nr2++] = meta;
