@@ -73,7 +73,7 @@ static const OptSpec SPECS[] = {
      "read the lexicon from DIR/*.json instead of the built-in one"},
     {{"world", required_argument, 0, O_WORLD}, OPT_WORLDDIR, "DIR", "the world (made by tldrlab world generate)"},
     {{"labels", required_argument, 0, O_LABELS}, OPT_LABEL, "K",
-     "distinct workers per item (default 1)"},
+     "distinct workers per item (default 1; compare --gold: 0 for the gold judge's choices alone)"},
     {{"gold", no_argument, 0, O_GOLD}, OPT_LABEL, NULL,
      "compare: also write the gold judge's own choice, as worker \"gold\""},
     {{"batch-name", required_argument, 0, O_BATCHNAME}, OPT_LABEL, "NAME",
@@ -372,7 +372,7 @@ void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
         case O_CONFIG: o->config_path = optarg; break;
         case O_WORLD: o->world_dir = optarg; break;
         case O_LEXICON: o->lexicon_dir = optarg; break;
-        case O_LABELS: o->labels = parse_count(o, "labels", optarg, 1, 1000); break;
+        case O_LABELS: o->labels = parse_count(o, "labels", optarg, 0, 1000); break;
         case O_GOLD: o->gold = 1; break;
         case O_BATCHNAME:
             if (!*optarg)
