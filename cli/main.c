@@ -66,17 +66,23 @@ static const Command COMMANDS[] = {
     {"report", "every analysis and figure the inputs support, as report.md and report.html",
      OPT_FILTERS | OPT_META | OPT_OUT | OPT_SEED | OPT_BASELINE | OPT_BOOTSTRAP | OPT_LENUNIT | OPT_LEVEL |
          OPT_RMSCORES | OPT_REPORT | OPT_EXPERT | OPT_PROGRESS,
-     "--out DIR [options] [--comparisons FILE...] [--axis FILE...] [--calibration FILE...]",
+     "--out DIR [options] [--comparisons FILE...] [--axis FILE...] [--calibration FILE...]\n"
+     "       [--gold FILE...]",
      "Runs every analysis and figure the inputs support: for each dataset in the\n"
      "comparisons, win rates (with Figure 1), length-controlled preference (with the\n"
-     "length figure) and the over-optimization curve; labeler agreement; for the axis\n"
-     "evals, Likert tables with length control, their figures and the news transfer\n"
-     "figure. --calibration adds the labelers' agreement with an expert (--expert,\n"
-     "default gold: label compare --gold) and --judge the gold judge's scores. Writes\n"
-     "DIR/report.md (a title, contents, then the sections), a self-contained\n"
-     "DIR/report.html (figures embedded), DIR/figures/ (PNG, SVG, CSV, gnuplot\n"
-     "scripts) and DIR/tables/ (CSV and JSON behind each table). --comparisons, --axis\n"
-     "and --calibration each take the files after them.",
+     "length figure) and the over-optimization curve, one panel per model size;\n"
+     "labeler agreement; for the axis evals, Likert tables with length control, their\n"
+     "figures and the news transfer figure. --calibration adds the labelers' agreement\n"
+     "with an expert (--expert, default gold: label compare --gold) and --judge the gold\n"
+     "judge's scores. --gold takes the gold judge's own comparisons with the reference\n"
+     "(label compare --gold --labels 0; only worker gold is read): its win rates, kept\n"
+     "apart from the labelers', a gold panel in Figure 1 and a gold curve in the\n"
+     "over-optimization figure, whose drop from the gold peak is split by penalty when\n"
+     "--judge is given too. Writes DIR/report.md (a title, contents, then the\n"
+     "sections), a self-contained DIR/report.html (figures embedded), DIR/figures/\n"
+     "(PNG, SVG, CSV, gnuplot scripts) and DIR/tables/ (CSV and JSON behind each\n"
+     "table). --comparisons, --axis, --calibration and --gold each take the files\n"
+     "after them.",
      cmd_report, 0, "where to write the report (required)", NULL},
     {"world", "the in-silico world: generate, stats, judge, lint",
      OPT_WORLD | OPT_LEXICON | OPT_WORLDDIR | OPT_OUT | OPT_SEED | OPT_OUTPUT | OPT_SUMMARY | OPT_PROGRESS,

@@ -223,23 +223,25 @@ static double parse_real(const CliOpts *o, const char *name, const char *v, doub
     return x;
 }
 
-/* report: --comparisons FILE..., --axis FILE... and --calibration FILE...
+/* report: --comparisons FILE..., --axis FILE..., --calibration FILE...
+ * and --gold FILE...
  * each take every following argument up to the next option. They are
  * taken out of argv (which is compacted) before getopt sees it; returns
  * the new argc. */
 static int take_file_lists(CliOpts *o, int argc, char **argv)
 {
-    static const char *const FLAG[3] = {"--comparisons", "--axis", "--calibration"};
-    char ***list[3] = {&o->cmp_files, &o->axis_files, &o->cal_files};
-    int *count[3] = {&o->ncmp_files, &o->naxis_files, &o->ncal_files};
-    for (int k = 0; k < 3; k++)
+    enum { NLISTS = 4 };
+    static const char *const FLAG[NLISTS] = {"--comparisons", "--axis", "--calibration", "--gold"};
+    char ***list[NLISTS] = {&o->cmp_files, &o->axis_files, &o->cal_files, &o->gold_files};
+    int *count[NLISTS] = {&o->ncmp_files, &o->naxis_files, &o->ncal_files, &o->ngold_files};
+    for (int k = 0; k < NLISTS; k++)
         *list[k] = xcalloc((size_t)argc, sizeof **list[k]);
     int out = 1;
     for (int i = 1; i < argc; i++) {
         int k = 0;
-        while (k < 3 && strcmp(argv[i], FLAG[k]) != 0)
+        while (k < NLISTS && strcmp(argv[i], FLAG[k]) != 0)
             k++;
-        if (k == 3) {
+        if (k == NLISTS) {
             argv[out++] = argv[i];
             continue;
         }
@@ -481,6 +483,7 @@ void cli_free(CliOpts *o)
     free(o->cmp_files);
     free(o->axis_files);
     free(o->cal_files);
+    free(o->gold_files);
     free(o->command_line);
 }
 

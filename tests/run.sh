@@ -19,7 +19,8 @@ tests/train.sh | tee -a "$log" || status=1
 tests/tour.sh | tee -a "$log" || status=1
 tests/gpt_torch.sh | tee -a "$log" || status=1
 tests/sweep.sh | tee -a "$log" || status=1
-sum() { awk -v k="$1" '/^(unit|fuzz|cli|world|lm|train|tour|gpt_torch|sweep): /{for(i=1;i<=NF;i++) if($(i+1) ~ "^"k) s+=$i} END{print s+0}' "$log"; }
+tests/gold.sh | tee -a "$log" || status=1
+sum() { awk -v k="$1" '/^(unit|fuzz|cli|world|lm|train|tour|gpt_torch|sweep|gold): /{for(i=1;i<=NF;i++) if($(i+1) ~ "^"k) s+=$i} END{print s+0}' "$log"; }
 p=$(sum passed) f=$(sum failed) s=$(sum skipped)
 if [ "$status" != 0 ] && [ "$f" = 0 ]; then f=1; echo "a test program failed without reporting a count"; fi
 echo "$s skipped"
