@@ -488,15 +488,12 @@ int cmd_report(CliOpts *o)
     for (int i = 0; i < o->ngold_files; i++)
         if (strcmp(o->gold_files[i], "-") == 0)
             cli_usage_error(o, "--gold -: the report reads the gold comparisons once per dataset; give them as a file");
+    /* The judge's penalties for overopt's gold drop; a file that is not a
+     * judge summary is refused by the Gold judge section, with its message. */
     OoJudge pen = {0};
-    if (o->judge_path) {
-        TlError jerr;
-        if (oo_judge_load(&pen, o->judge_path, &jerr) != 0) {
-            oo_judge_free(&pen);
-            cli_input_error(&jerr);
-        }
+    TlError jerr;
+    if (o->judge_path && oo_judge_load(&pen, o->judge_path, &jerr) == 0)
         o->oo_judge = &pen;
-    }
     Report r = {.o = o, .dir = o->out_dir};
     sb_init(&r.md);
     sb_init(&r.files);
