@@ -1092,7 +1092,7 @@ int fig_overopt(const ComparisonSet *s, const FigOptions *o, Figure *f, Table *t
               "set ylabel \"Fraction preferred to the reference\"\n"
               "set logscale x\n");
     sb_printf(b, "set xrange [%.6g:%.6g]\n", xlo, xhi);
-    sb_add(b, "set xtics (\"0.01\" 0.01, \"0.1\" 0.1, \"0.2\" 0.2, \"0.5\" 0.5, \"1\" 1, \"2\" 2, \"5\" 5, \"10\" 10, "
+    sb_add(b, "set xtics (\"0.001\" 0.001, \"0.01\" 0.01, \"0.1\" 0.1, \"0.2\" 0.2, \"0.5\" 0.5, \"1\" 1, \"2\" 2, \"5\" 5, \"10\" 10, "
               "\"20\" 20, \"50\" 50, \"100\" 100, \"200\" 200, \"500\" 500, \"1000\" 1000)\nset mxtics 10\n");
     sb_printf(b, "set yrange [%.2f:%.2f]\nset ytics 0,0.1,1\nset grid ytics lc rgb \"#e0e0e0\"\n"
                  "set key outside below center horizontal maxcols 2 samplen 2 spacing 1.05 font \",9\"\nset bmargin %zu\n"
