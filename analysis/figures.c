@@ -84,6 +84,37 @@ static void policies_in_scope(const ComparisonSet *s, char *buf, size_t cap)
         snprintf(buf + off, cap - off, ", and %zu more", s->policies.n - 8);
 }
 
+/* The gold judge's win rates against the baseline, from its own
+ * comparisons (label compare --gold; o->gold), into gwr: 1 when computed
+ * (the caller frees gwr), 0 without gold records or when they lack the
+ * baseline (a note says that the figure has no gold `what`). They are
+ * never mixed into the labelers' win rates. */
+static int gold_winrates(const FigOptions *o, const WinrateOptions *wo, Figure *f, const char *what,
+                         WinrateResult *gwr)
+{
+    memset(gwr, 0, sizeof *gwr);
+    if (!o->gold)
+        return 0;
+    long gb = strpool_find(&o->gold->policies, o->baseline_name);
+    if (gb < 0) {
+        sb_printf(&f->notes, "the gold comparisons hold no '%s': no gold %s\n", o->baseline_name, what);
+        return 0;
+    }
+    WinrateOptions go = *wo;
+    go.baseline = (uint32_t)gb;
+    winrate_compute(o->gold, &go, gwr);
+    return 1;
+}
+
+/* The row labelled label, or NULL (also for a NULL w). */
+static const WinrateRow *wr_find(const WinrateResult *w, const char *label)
+{
+    for (size_t i = 0; w && i < w->n; i++)
+        if (strcmp(w->rows[i].label, label) == 0)
+            return &w->rows[i];
+    return NULL;
+}
+
 /* ---- fig1 ---- */
 
 /* fig1's series: the methods, with supervised models trained on CNN/DM
@@ -107,6 +138,7 @@ static int fig1_series(const PolicyMeta *m)
 typedef struct {
     const WinrateRow *row;
     const LcPolicy *lc;  /* NULL without the length-controlled fit */
+    const WinrateRow *gold; /* the gold judge's row; NULL without --gold records of the policy */
     int series;
     int plotted;
 } Fig1Point;
@@ -154,6 +186,10 @@ static void fig1_yrange(const Fig1Point *pts, size_t npts, Fig1Mode mode, double
     for (size_t i = 0; i < npts && pts[i].plotted; i++) {
         double raw[2], lc[3];
         fig1_bars(&pts[i], raw, lc);
+        if (pts[i].gold) {
+            a = fmin(a, pts[i].gold->win_rate - pts[i].gold->se);
+            z = fmax(z, pts[i].gold->win_rate + pts[i].gold->se);
+        }
         if (mode != FIG1_LC && !isnan(raw[0])) {
             a = fmin(a, raw[0]);
             z = fmax(z, raw[1]);
@@ -220,6 +256,9 @@ int fig_fig1(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *er
         }
         have_lc = 1;
     }
+    /* The gold judge's preference: a panel of its own. */
+    WinrateResult gwr;
+    int have_gold = gold_winrates(o, &wo, f, "panel", &gwr);
     Fig1Point *pts = xcalloc(wr.n ? wr.n : 1, sizeof *pts);
     size_t npts = 0;
     StrBuf unknown;
@@ -234,6 +273,8 @@ int fig_fig1(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *er
         pts[npts].series = sr;
         pts[npts].row = r;
         pts[npts].lc = have_lc ? &lc.pol[r->policy] : NULL;
+        const WinrateRow *g = have_gold ? wr_find(&gwr, r->label) : NULL;
+        pts[npts].gold = g && g->n ? g : NULL;
         npts++;
     }
     /* One point per method and size: prefer greedy sampling (the paper
@@ -282,35 +323,48 @@ int fig_fig1(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *er
             sizes[j] = sizes[j - 1];
             sizes[j - 1] = t;
         }
-    sb_add(&f->csv, "series,method,policy,params,n,win_rate,se,lo,hi,lc_win_rate,theta,theta_se,lc_lo,lc_hi,plotted\n");
+    sb_add(&f->csv, "series,method,policy,params,n,win_rate,se,lo,hi,lc_win_rate,theta,theta_se,lc_lo,lc_hi,plotted,"
+                    "gold_n,gold_win_rate,gold_se,gold_lo,gold_hi\n");
     for (size_t i = 0; i < npts; i++) {
         const WinrateRow *r = pts[i].row;
         double raw[2], lcb[3];
         fig1_bars(&pts[i], raw, lcb);
         int fitted = !isnan(lcb[0]);
-        csv_row(&f->csv, "sssninnnnnnnnni", SERIES_LABEL[pts[i].series], method_name(r->meta.method), r->label,
+        const WinrateRow *g = pts[i].gold;
+        csv_row(&f->csv, "sssninnnnnnnnninnnnn", SERIES_LABEL[pts[i].series], method_name(r->meta.method), r->label,
                 r->meta.params, (size_t)r->n, r->win_rate, r->se, raw[0], raw[1], lcb[0],
                 fitted ? pts[i].lc->theta : NAN, fitted ? pts[i].lc->theta_se : NAN, lcb[1], lcb[2],
-                (size_t)pts[i].plotted);
+                (size_t)pts[i].plotted, g ? (double)g->n : NAN, g ? g->win_rate : NAN, g ? g->se : NAN,
+                g ? g->win_rate - g->se : NAN, g ? g->win_rate + g->se : NAN);
     }
     const char *raw_title = "Preference for the policy's summary over the reference (bars: ±1 SE)";
     const char *lc_title = "Length-controlled preference, σ(θ) (bars: σ(θ ± 1 SE))";
     snprintf(f->bars, sizeof f->bars, "%s", o->fig1 == FIG1_RAW ? "±1 SE (binomial)"
                                             : o->fig1 == FIG1_LC ? "σ(θ ± 1 SE), from the logit scale"
                                                                   : "±1 SE (binomial); σ(θ ± 1 SE) for σ(θ)");
+    const char *gold_title = "Preferred by the gold judge (bars: ±1 SE)";
+    int gold_panel = 0;
+    for (size_t i = 0; i < npts; i++)
+        gold_panel |= pts[i].plotted && pts[i].gold != NULL;
+    if (have_gold && !gold_panel)
+        sb_printf(&f->notes, "the gold comparisons name none of the drawn policies: no gold panel\n");
     double ylo, yhi;
     fig1_yrange(pts, npts, o->fig1, &ylo, &yhi);
-    if (o->fig1 == FIG1_BOTH) {
-        f->width = 1400;
-        sb_add(&f->body, "set multiplot layout 1,2\n");
-        fig1_panel(&f->body, raw_title, 6, 8, pts, npts, sizes, nsizes, ylo, yhi);
-        fig1_panel(&f->body, lc_title, 10, 13, pts, npts, sizes, nsizes, ylo, yhi);
-        sb_add(&f->body, "unset multiplot\n");
-    } else {
-        int lcp = o->fig1 == FIG1_LC;
-        fig1_panel(&f->body, lcp ? lc_title : raw_title, lcp ? 10 : 6, lcp ? 13 : 8, pts, npts, sizes, nsizes, ylo,
-                   yhi);
+    int panels = (o->fig1 == FIG1_BOTH ? 2 : 1) + gold_panel;
+    if (panels > 1) {
+        f->width = 700 * panels;
+        sb_printf(&f->body, "set multiplot layout 1,%d\n", panels);
     }
+    if (o->fig1 != FIG1_LC)
+        fig1_panel(&f->body, raw_title, 6, 8, pts, npts, sizes, nsizes, ylo, yhi);
+    if (o->fig1 != FIG1_RAW)
+        fig1_panel(&f->body, lc_title, 10, 13, pts, npts, sizes, nsizes, ylo, yhi);
+    if (gold_panel)
+        fig1_panel(&f->body, gold_title, 17, 19, pts, npts, sizes, nsizes, ylo, yhi);
+    if (panels > 1)
+        sb_add(&f->body, "unset multiplot\n");
+    if (gold_panel)
+        snprintf(f->bars + strlen(f->bars), sizeof f->bars - strlen(f->bars), "; ±1 SE for gold");
     /* Notes: missing series, policies left out. */
     StrBuf missing;
     sb_init(&missing);
@@ -342,6 +396,8 @@ done:
     free(pts);
     if (have_lc)
         lengthctl_free(&lc);
+    if (have_gold)
+        winrate_free(&gwr);
     winrate_free(&wr);
     return rc;
 }
@@ -618,12 +674,14 @@ int fig_likert(const AxisSet *s, const FigOptions *o, Figure *f, TlError *err)
 
 /* A point of the figure. Series are (method, model size, reward model):
  * the paper's Figure 5 holds the size fixed, and a curve across sizes or
- * reward models would read as over-optimization where there is none. */
+ * reward models would read as over-optimization where there is none.
+ * Panels are model sizes. */
 typedef struct {
     const WinrateRow *row;
     double kl, lo, hi;
     double rm_n, rm, rm_lo, rm_hi;
-    size_t series;
+    double gn, gwins, gwin, glo, ghi; /* the gold judge's preference; NaN without --gold records */
+    size_t series, panel;
 } OoPoint;
 
 static int cmp_params(double a, double b)
@@ -638,15 +696,16 @@ static int same_series(const PolicyMeta *x, const PolicyMeta *y)
     return x->method == y->method && cmp_params(x->params, y->params) == 0 && strcmp(x->rm, y->rm) == 0;
 }
 
+/* Order: size (the panel), method, reward model, KL. */
 static int cmp_oo(const void *a, const void *b)
 {
     const OoPoint *x = a, *y = b;
     const PolicyMeta *p = &x->row->meta, *r = &y->row->meta;
-    if (p->method != r->method)
-        return (int)p->method - (int)r->method;
     int c = cmp_params(p->params, r->params);
     if (c)
         return c;
+    if (p->method != r->method)
+        return (int)p->method - (int)r->method;
     if ((c = strcmp(p->rm, r->rm)) != 0)
         return c;
     return x->kl < y->kl ? -1 : x->kl > y->kl;
@@ -691,13 +750,113 @@ static void oo_series_title(const PolicyMeta *m, int many_sizes, int many_rms, c
         snprintf(buf + off, cap - off, ", %s", m->rm[0] ? m->rm : "RM unknown");
 }
 
-int fig_overopt(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *err)
+/* The preference sources of the figure: the labelers, the gold judge and
+ * the reward model's prediction. */
+enum { SRC_LABELERS, SRC_GOLD, SRC_RM, SRC_N };
+static const char *const SRC_NAME[SRC_N] = {"labelers", "gold", "rm"};
+
+static double oo_pref(const OoPoint *p, int src)
+{
+    return src == SRC_LABELERS ? p->row->win_rate : src == SRC_GOLD ? p->gwin : p->rm_n > 0 ? p->rm : NAN;
+}
+
+/* The supervised policy of a size: its preference per source (NaN when
+ * unknown). The one with the most comparisons stands for the size. */
+typedef struct {
+    const char *name;
+    double pref[SRC_N];
+} OoSft;
+
+static void oo_sft(const WinrateResult *wr, const WinrateResult *gwr, const FigOptions *o, double params, OoSft *s)
+{
+    const WinrateRow *b = NULL;
+    for (size_t i = 0; i < wr->n; i++) {
+        const WinrateRow *r = &wr->rows[i];
+        if (r->meta.method == METHOD_SUPERVISED && cmp_params(r->meta.params, params) == 0 &&
+            strcmp(r->meta.trained_on, "cnndm") != 0 && (!b || r->n > b->n))
+            b = r;
+    }
+    s->name = b ? b->label : NULL;
+    for (int k = 0; k < SRC_N; k++)
+        s->pref[k] = NAN;
+    if (!b)
+        return;
+    s->pref[SRC_LABELERS] = b->win_rate;
+    const WinrateRow *g = wr_find(gwr, b->label);
+    if (g)
+        s->pref[SRC_GOLD] = g->win_rate;
+    if (o->rm) {
+        OoPoint t = {.rm = NAN};
+        oo_rm_pred(o->rm, b->label, o->level, &t);
+        s->pref[SRC_RM] = t.rm_n > 0 ? t.rm : NAN;
+    }
+}
+
+/* The KL at which the fitted R(d) peaks (NaN when it has no interior
+ * maximum): best-of-N d* = alpha / (2 beta); RL d* = exp(alpha/beta - 1). */
+static double gao_peak_kl(const GaoFit *g)
+{
+    if (!(g->beta > 0))
+        return NAN;
+    double d = g->form == GAO_BON ? g->alpha / (2 * g->beta) : exp(g->alpha / g->beta - 1);
+    return d > 0 ? d * d : NAN;
+}
+
+static const TableCol OO_DROP_COLS[] = {
+    {"size", "size", COL_STR, 0, 0},
+    {"method", "method", COL_STR, 0, 0},
+    {"rm", "RM", COL_STR, 0, SHOW_DATA},
+    {"peak_policy", "gold peak", COL_STR, 0, 0},
+    {"peak_kl", "KL", COL_NUM, 3, 0},
+    {"peak_gold_pref", "gold pref", COL_NUM, 3, 0},
+    {"last_policy", "highest KL", COL_STR, 0, 0},
+    {"last_kl", "KL ", COL_NUM, 3, 0},
+    {"last_gold_pref", "gold pref ", COL_NUM, 3, 0},
+    {"overall_peak", "overall at peak", COL_NUM, 3, 0},
+    {"overall_last", "overall at highest KL", COL_NUM, 3, 0},
+    {"drop", "drop", COL_NUM, 3, 0},
+    {"ceiling", "ceiling (coverage, accuracy)", COL_NUM, 3, 0},
+    {"length", "length", COL_NUM, 3, 0},
+    {"invented", "invented", COL_NUM, 3, 0},
+    {"contradicted", "contradicted", COL_NUM, 3, 0},
+    {"repetition", "repetition", COL_NUM, 3, 0},
+    {"truncation", "truncation", COL_NUM, 3, 0},
+    {"incoherent", "incoherence", COL_NUM, 3, 0},
+};
+
+static const TableCol OO_FIT_COLS[] = {
+    {"size", "size", COL_STR, 0, 0},
+    {"method", "method", COL_STR, 0, 0},
+    {"rm", "RM", COL_STR, 0, SHOW_DATA},
+    {"source", "source", COL_STR, 0, 0},
+    {"form", "R(d)", COL_STR, 0, 0},
+    {"sft_policy", "supervised", COL_STR, 0, SHOW_DATA},
+    {"sft_pref", "supervised pref", COL_NUM, 3, 0},
+    {"n", "n", COL_INT, 0, 0},
+    {"alpha", "alpha", COL_NUM, 4, 0},
+    {"alpha_se", "SE", COL_NUM, 4, 0},
+    {"beta", "beta", COL_NUM, 4, 0},
+    {"beta_se", "SE ", COL_NUM, 4, 0},
+    {"rss", "RSS", COL_NUM, 5, 0},
+    {"fit_peak_kl", "fit's peak KL", COL_NUM, 3, 0},
+};
+
+#define FIT_TITLE "\\nlines: Gao et al. fits, solid to the labelers, dash-dot to gold"
+
+int fig_overopt(const ComparisonSet *s, const FigOptions *o, Figure *f, Table *tables, TlError *err)
 {
     WinrateOptions wo = {o->baseline, GROUP_POLICY, o->unit, 0, 0, o->level, o->meta, 0};
-    WinrateResult wr;
+    WinrateResult wr, gwr;
     winrate_compute(s, &wo, &wr);
+    int have_gold_set = gold_winrates(o, &wo, f, "curve", &gwr);
+    table_init(&tables[0], OO_DROP_COLS, sizeof OO_DROP_COLS / sizeof OO_DROP_COLS[0]);
+    table_init(&tables[1], OO_FIT_COLS, sizeof OO_FIT_COLS / sizeof OO_FIT_COLS[0]);
+    const char *ds = o->dataset ? o->dataset : "tldr";
     OoPoint *pts = xcalloc(wr.n ? wr.n : 1, sizeof *pts);
-    size_t *first = xcalloc(wr.n + 1, sizeof *first), *peak = NULL;
+    size_t *first = xcalloc(wr.n + 1, sizeof *first), *pfirst = xcalloc(wr.n + 1, sizeof *pfirst);
+    size_t *peak = NULL, *gpeak = NULL;
+    GaoFit *fits = NULL;
+    OoSft *sft = NULL;
     size_t n = 0;
     StrBuf unknown;
     sb_init(&unknown);
@@ -716,6 +875,14 @@ int fig_overopt(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError 
         pt->rm = pt->rm_lo = pt->rm_hi = NAN;
         if (o->rm)
             oo_rm_pred(o->rm, r->label, o->level, pt);
+        pt->gn = pt->gwins = pt->gwin = pt->glo = pt->ghi = NAN;
+        const WinrateRow *g = have_gold_set ? wr_find(&gwr, r->label) : NULL;
+        if (g && g->n) {
+            pt->gn = (double)g->n;
+            pt->gwins = (double)g->wins;
+            pt->gwin = g->win_rate;
+            stats_wilson((double)g->wins, (double)g->n, o->level, &pt->glo, &pt->ghi);
+        }
     }
     if (unknown.len)
         sb_printf(&f->notes, "not drawn (KL unknown; give it with --meta or a _klX name): %s\n", unknown.s);
@@ -728,32 +895,146 @@ int fig_overopt(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError 
         goto done;
     }
     qsort(pts, n, sizeof *pts, cmp_oo);
-    snprintf(f->bars, sizeof f->bars, "%g%% Wilson interval", 100 * o->level);
+    snprintf(f->bars, sizeof f->bars, "%g%% Wilson interval (labelers)", 100 * o->level);
     /* Series: runs of equal (method, size, reward model); first[k] is the
-     * first point of series k, first[nser] = n. */
-    size_t nser = 0;
-    int many_sizes = 0, many_rms = 0;
+     * first point of series k, first[nser] = n. Panels: runs of equal
+     * size; pfirst[j] is the first series of panel j. */
+    size_t nser = 0, npan = 0;
+    int many_rms = 0, have_gold = 0;
     for (size_t i = 0; i < n; i++) {
-        if (i == 0 || !same_series(&pts[i].row->meta, &pts[i - 1].row->meta))
+        if (i == 0 || !same_series(&pts[i].row->meta, &pts[i - 1].row->meta)) {
+            if (i == 0 || cmp_params(pts[i].row->meta.params, pts[i - 1].row->meta.params) != 0)
+                pfirst[npan++] = nser;
             first[nser++] = i;
+        }
         pts[i].series = nser - 1;
-        many_sizes |= cmp_params(pts[i].row->meta.params, pts[0].row->meta.params) != 0;
-        many_rms |= strcmp(pts[i].row->meta.rm, pts[0].row->meta.rm) != 0;
+        pts[i].panel = npan - 1;
+        /* more than one reward model within a panel: the legend names them */
+        many_rms |= strcmp(pts[i].row->meta.rm, pts[first[pfirst[npan - 1]]].row->meta.rm) != 0;
+        have_gold |= !isnan(pts[i].gwin);
     }
     first[nser] = n;
-    /* A peak only on a curve: three KL values or more. */
+    pfirst[npan] = nser;
+    if (o->gold && !have_gold)
+        sb_printf(&f->notes, "the gold comparisons name none of the drawn policies: no gold curve\n");
+    /* Peaks only on a curve: three KL values or more; the labelers' and
+     * the gold judge's apart. */
     peak = xmalloc(nser * sizeof *peak);
+    gpeak = xmalloc(nser * sizeof *gpeak);
     size_t curves = 0;
     for (size_t k = 0; k < nser; k++) {
-        peak[k] = n;
+        peak[k] = gpeak[k] = n;
         if (first[k + 1] - first[k] < 3)
             continue;
         curves++;
         peak[k] = first[k];
-        for (size_t i = first[k]; i < first[k + 1]; i++)
+        for (size_t i = first[k]; i < first[k + 1]; i++) {
             if (pts[i].row->win_rate > pts[peak[k]].row->win_rate)
                 peak[k] = i;
+            if (!isnan(pts[i].gwin) && (gpeak[k] == n || pts[i].gwin > pts[gpeak[k]].gwin))
+                gpeak[k] = i;
+        }
     }
+    /* Gao et al.'s fits, per series of three points or more and source,
+     * to the preference minus the supervised policy's of the same size. */
+    fits = xcalloc(nser * SRC_N, sizeof *fits);
+    sft = xcalloc(npan, sizeof *sft);
+    for (size_t j = 0; j < npan; j++)
+        oo_sft(&wr, have_gold_set ? &gwr : NULL, o, pts[first[pfirst[j]]].row->meta.params, &sft[j]);
+    StrBuf nofit;
+    sb_init(&nofit);
+    double *kx = xmalloc(n * sizeof *kx), *yx = xmalloc(n * sizeof *yx);
+    for (size_t k = 0; k < nser; k++) {
+        const OoPoint *p0 = &pts[first[k]];
+        const OoSft *sf = &sft[p0->panel];
+        GaoForm form = p0->row->meta.method == METHOD_BEST_OF_N ? GAO_BON : GAO_RL;
+        for (int src = 0; src < SRC_N; src++) {
+            GaoFit *g = &fits[k * SRC_N + src];
+            g->n = 0;
+            g->alpha = g->beta = NAN;
+            if (first[k + 1] - first[k] < 3)
+                continue;
+            size_t m = 0;
+            for (size_t i = first[k]; i < first[k + 1]; i++) {
+                kx[m] = pts[i].kl;
+                yx[m++] = oo_pref(&pts[i], src) - sf->pref[src];
+            }
+            TlError e2;
+            char title[160];
+            oo_series_title(&p0->row->meta, 1, many_rms, title, sizeof title);
+            if ((src == SRC_GOLD && !have_gold) || (src == SRC_RM && !o->rm))
+                continue; /* no such curve: said once below */
+            if (isnan(sf->pref[src])) {
+                sb_printf(&nofit, "%s%s (%s: no supervised preference)", nofit.len ? ", " : "", title, SRC_NAME[src]);
+                continue;
+            }
+            if (gao_fit(form, kx, yx, m, g, &e2) != 0) {
+                sb_printf(&nofit, "%s%s (%s: %s)", nofit.len ? ", " : "", title, SRC_NAME[src], e2.msg);
+                g->n = 0;
+                continue;
+            }
+            char size[32];
+            policy_size_label(p0->row->meta.params, size, sizeof size);
+            Table *t = &tables[1];
+            table_row(t);
+            table_str(t, size);
+            table_str(t, method_name(p0->row->meta.method));
+            table_str(t, p0->row->meta.rm);
+            table_str(t, SRC_NAME[src]);
+            table_str(t, form == GAO_BON ? "d(alpha - beta d)" : "d(alpha - beta log d)");
+            table_str(t, sf->name);
+            table_num(t, sf->pref[src]);
+            table_int(t, (long long)g->n);
+            table_num(t, g->alpha);
+            table_num(t, g->alpha_se);
+            table_num(t, g->beta);
+            table_num(t, g->beta_se);
+            table_num(t, g->rss);
+            /* the fit's peak, when it lies within ten times the KL measured */
+            double pk = gao_peak_kl(g);
+            table_num(t, pk <= 10 * pts[first[k + 1] - 1].kl ? pk : NAN);
+        }
+    }
+    free(kx);
+    free(yx);
+    if (nofit.len)
+        sb_printf(&f->notes, "no Gao fit for: %s\n", sb_str(&nofit));
+    sb_free(&nofit);
+    /* The gold drop per series: from the gold peak to the highest KL, in
+     * the judge's overall score, by penalty. */
+    if (o->judge && have_gold)
+        for (size_t k = 0; k < nser; k++) {
+            size_t a = gpeak[k], z = first[k + 1] - 1;
+            if (a == n)
+                continue;
+            const OoJudgeRow *ja = oo_judge_find(o->judge, ds, pts[a].row->label),
+                             *jz = oo_judge_find(o->judge, ds, pts[z].row->label);
+            if (!ja || !jz) {
+                sb_printf(&f->notes, "no gold drop for %s: the judge summary has no %s row for %s\n",
+                          pts[a].row->label, ds, !ja ? pts[a].row->label : pts[z].row->label);
+                continue;
+            }
+            double parts[1 + OO_NPEN];
+            double drop = oo_decompose(ja, jz, parts);
+            char size[32];
+            policy_size_label(pts[a].row->meta.params, size, sizeof size);
+            Table *t = &tables[0];
+            table_row(t);
+            table_str(t, size);
+            table_str(t, method_name(pts[a].row->meta.method));
+            table_str(t, pts[a].row->meta.rm);
+            table_str(t, pts[a].row->label);
+            table_num(t, pts[a].kl);
+            table_num(t, pts[a].gwin);
+            table_str(t, pts[z].row->label);
+            table_num(t, pts[z].kl);
+            table_num(t, pts[z].gwin);
+            table_num(t, ja->overall);
+            table_num(t, jz->overall);
+            table_num(t, drop);
+            for (int q = 0; q < 1 + OO_NPEN; q++)
+                table_num(t, parts[q]);
+        }
     double kmin = INFINITY, kmax = 0, ymin = 0.5, ymax = 0.5;
     int have_rm = 0;
     for (size_t i = 0; i < n; i++) {
@@ -761,6 +1042,10 @@ int fig_overopt(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError 
         kmax = fmax(kmax, pts[i].kl);
         ymin = fmin(ymin, pts[i].lo);
         ymax = fmax(ymax, pts[i].hi);
+        if (!isnan(pts[i].gwin)) {
+            ymin = fmin(ymin, pts[i].gwin);
+            ymax = fmax(ymax, pts[i].gwin);
+        }
         if (pts[i].rm_n > 0) {
             have_rm = 1;
             ymin = fmin(ymin, isnan(pts[i].rm_lo) ? pts[i].rm : pts[i].rm_lo);
@@ -770,87 +1055,131 @@ int fig_overopt(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError 
     if (o->rm && !have_rm)
         sb_printf(&f->notes, "the --rm-scores file names none of the drawn policies: no RM curve\n");
     if (curves == 0)
-        sb_printf(&f->notes, "no series has three KL values or more: no curve, so no peak is marked\n");
-    sb_add(&f->csv, "policy,method,params,rm,series,kl,n,wins,win_rate,lo,hi,rm_n,rm_pred,rm_lo,rm_hi,peak\n");
+        sb_printf(&f->notes, "no series has three KL values or more: no curve, so no peak is marked and no fit made\n");
+    sb_add(&f->csv, "policy,method,params,rm,series,kl,n,wins,win_rate,lo,hi,rm_n,rm_pred,rm_lo,rm_hi,peak,"
+                    "gold_n,gold_wins,gold_win_rate,gold_lo,gold_hi,gold_peak,panel,d\n");
     for (size_t i = 0; i < n; i++) {
         const WinrateRow *r = pts[i].row;
-        char title[160];
+        char title[160], size[32];
         oo_series_title(&r->meta, 1, 1, title, sizeof title);
-        csv_row(&f->csv, "ssnssniinnninnni", r->label, method_name(r->meta.method), r->meta.params, r->meta.rm,
-                title, pts[i].kl, (size_t)r->n, (size_t)r->wins, r->win_rate, pts[i].lo, pts[i].hi,
-                (size_t)pts[i].rm_n, pts[i].rm, pts[i].rm_lo, pts[i].rm_hi, (size_t)(peak[pts[i].series] == i));
+        policy_size_label(r->meta.params, size, sizeof size);
+        csv_row(&f->csv, "ssnssniinnninnninnnnnisn", r->label, method_name(r->meta.method), r->meta.params,
+                r->meta.rm, title, pts[i].kl, (size_t)r->n, (size_t)r->wins, r->win_rate, pts[i].lo, pts[i].hi,
+                (size_t)pts[i].rm_n, pts[i].rm, pts[i].rm_lo, pts[i].rm_hi, (size_t)(peak[pts[i].series] == i),
+                pts[i].gn, pts[i].gwins, pts[i].gwin, pts[i].glo, pts[i].ghi, (size_t)(gpeak[pts[i].series] == i),
+                size, sqrt(pts[i].kl));
     }
-    /* The y range fits the data and the 0.5 line, on a 0.1 grid within [0, 1]. */
+    /* One y range for all panels: the data and the 0.5 line, on a 0.1 grid within [0, 1]. */
     ymin = fmax(0, floor(ymin * 10 - 0.25) / 10);
     ymax = fmin(1, ceil(ymax * 10 + 0.25) / 10);
     double xlo = kmin / 1.8, xhi = kmax * 1.8;
     StrBuf *b = &f->body;
     char pct[16];
     snprintf(pct, sizeof pct, "%g%%", o->level * 100);
-    sb_printf(b, "set title \"Reward model over-optimization (bars: %s Wilson intervals)\"\n"
-                 "set xlabel \"KL from the supervised policy (nats)\"\n"
-                 "set ylabel \"Fraction preferred to the reference\"\n"
-                 "set logscale x\n",
-              pct);
+    size_t cols = npan <= 3 ? npan : (npan + 1) / 2, rows = (npan + cols - 1) / cols;
+    size_t most = 0; /* the most series in a panel: the legend's height */
+    for (size_t j = 0; j < npan; j++)
+        most = pfirst[j + 1] - pfirst[j] > most ? pfirst[j + 1] - pfirst[j] : most;
+    /* The legend, in two columns under each panel: the reference line,
+     * then per series labelers, gold, RM and two peaks at most. */
+    size_t key_rows = (1 + most * (3 + (size_t)have_gold + (size_t)have_rm) + 1) / 2;
+    f->width = (int)(cols == 1 ? 1000 : 80 + 820 * cols);
+    f->height = (int)(rows * (480 + 19 * key_rows));
+    if (npan > 1)
+        sb_printf(b, "set multiplot layout %zu,%zu title \"Reward model over-optimization, one panel per model "
+                     "size (bars: %s Wilson intervals of the labelers' preference)\"\n",
+                  rows, cols, pct);
+    sb_add(b, "set xlabel \"KL from the supervised policy (nats)\"\n"
+              "set ylabel \"Fraction preferred to the reference\"\n"
+              "set logscale x\n");
     sb_printf(b, "set xrange [%.6g:%.6g]\n", xlo, xhi);
-    sb_add(b, "set xtics (\"0.1\" 0.1, \"0.2\" 0.2, \"0.5\" 0.5, \"1\" 1, \"2\" 2, \"5\" 5, \"10\" 10, \"20\" 20, "
-              "\"50\" 50, \"100\" 100, \"200\" 200, \"500\" 500, \"1000\" 1000)\nset mxtics 10\n");
+    sb_add(b, "set xtics (\"0.001\" 0.001, \"0.01\" 0.01, \"0.1\" 0.1, \"0.2\" 0.2, \"0.5\" 0.5, \"1\" 1, \"2\" 2, \"5\" 5, \"10\" 10, "
+              "\"20\" 20, \"50\" 50, \"100\" 100, \"200\" 200, \"500\" 500, \"1000\" 1000)\nset mxtics 10\n");
     sb_printf(b, "set yrange [%.2f:%.2f]\nset ytics 0,0.1,1\nset grid ytics lc rgb \"#e0e0e0\"\n"
-                 "set key outside below center horizontal spacing 1.1\nset bmargin %zu\n"
-                 "set samples 2\n",
-              ymin, ymax, 5 + (nser * (have_rm ? 2 : 1) + 3) / 3);
-    /* Peak labels inside the frame: left of the point in the right half,
-     * below the bar near the top. */
-    int tag = 2;
-    for (size_t k = 0; k < nser; k++) {
-        if (peak[k] == n)
-            continue;
-        const OoPoint *p = &pts[peak[k]];
-        char lab[200], qlab[240], title[160];
-        oo_series_title(&p->row->meta, many_sizes, many_rms, title, sizeof title);
-        snprintf(lab, sizeof lab, "%s%speak: %.2f at %.3g nats", nser > 1 ? title : "", nser > 1 ? " " : "",
-                 p->row->win_rate, p->kl);
-        int right = log(p->kl / xlo) / log(xhi / xlo) > 0.5;
-        int below = p->hi > ymax - 0.12 * (ymax - ymin);
-        sb_printf(b, "set label %d \"%s\" at first %.6g, first %.6g offset %s,%s %s tc rgb \"#333333\"\n", tag++,
-                  q(lab, qlab, sizeof qlab), p->kl, below ? p->lo : p->hi, right ? "-1.2" : "1.2",
-                  below ? "-1.4" : "1.4", right ? "right" : "left");
+                 "set key outside below center horizontal maxcols 2 samplen 2 spacing 1.05 font \",9\"\nset bmargin %zu\n"
+                 "set samples 200\n",
+              ymin, ymax, 4 + key_rows);
+    for (size_t j = 0; j < npan; j++) {
+        const OoPoint *p0 = &pts[first[pfirst[j]]];
+        char size[32];
+        policy_size_label(p0->row->meta.params, size, sizeof size);
+        if (npan > 1)
+            sb_printf(b, "set title \"%s parameters%s\"\n", size, curves ? FIT_TITLE : "");
+        else
+            sb_printf(b, "set title \"Reward model over-optimization, %s (bars: %s Wilson intervals)%s\"\n", size,
+                      pct, curves ? FIT_TITLE : "");
+        sb_add(b, "plot 0.5 with lines dt 2 lw 1.2 lc rgb \"#777777\" title \"reference summaries\"");
+        for (size_t k = pfirst[j]; k < pfirst[j + 1]; k++) {
+            size_t a = first[k], z = first[k + 1] - 1;
+            const PolicyMeta *m = &pts[a].row->meta;
+            char title[160], qt[200];
+            oo_series_title(m, 0, many_rms, title, sizeof title);
+            q(title, qt, sizeof qt);
+            const char *col = plot_color(!many_rms ? (m->method == METHOD_RL ? 2 : 3) : (int)(k - pfirst[j]));
+            int pt = m->method == METHOD_RL ? 7 : 9;
+            const GaoFit *fl = &fits[k * SRC_N + SRC_LABELERS], *fg = &fits[k * SRC_N + SRC_GOLD];
+            /* A fitted source is drawn as points and its fitted curve; an
+             * unfitted one as points joined by lines. */
+            sb_printf(b, ", \\\n    data skip 1 every ::%zu::%zu using 6:9:10:11 with %s "
+                         "lc rgb \"%s\" pt %d ps 1.1 lw 2 title \"%s, labelers\"",
+                      a, z, fl->n ? "yerrorbars" : "yerrorlines", col, pt, qt);
+            if (have_gold)
+                sb_printf(b, ", \\\n    data skip 1 every ::%zu::%zu using 6:19 with %s "
+                             "dt 4 lc rgb \"%s\" pt %d ps 1.3 lw 2 title \"%s, gold\"",
+                          a, z, fg->n ? "points" : "linespoints", col, m->method == METHOD_RL ? 5 : 13, qt);
+            if (have_rm)
+                sb_printf(b, ", \\\n    data skip 1 every ::%zu::%zu using 6:13 with linespoints "
+                             "dt 2 lc rgb \"%s\" pt %d ps 0.9 lw 1.5 title \"%s, RM prediction\"",
+                          a, z, col, pt - 1, qt);
+            for (int src = 0; src < 2; src++) {
+                const GaoFit *g = src ? fg : fl;
+                if (!g->n)
+                    continue;
+                double s0 = sft[pts[a].panel].pref[src];
+                sb_printf(b, ", \\\n    [x=%.6g:%.6g] %.10g + %.10g*sqrt(x) - %.10g*%s lc rgb \"%s\" lw %s %snotitle",
+                          pts[a].kl, pts[z].kl, s0, g->alpha, g->beta,
+                          g->form == GAO_BON ? "x" : "sqrt(x)*log(sqrt(x))", col, src ? "1.5" : "2",
+                          src ? "dt 4 " : "");
+            }
+        }
+        /* The peaks: a ring round the labelers' and a square round gold's,
+         * each named in the legend (a label on the plot would cover data). */
+        for (size_t k = pfirst[j]; k < pfirst[j + 1]; k++)
+            for (int src = 0; src < 2; src++) {
+                size_t pk = src ? gpeak[k] : peak[k];
+                if (pk == n)
+                    continue;
+                const OoPoint *p = &pts[pk];
+                char lab[200], qlab[240], title[160];
+                oo_series_title(&p->row->meta, 0, many_rms, title, sizeof title);
+                snprintf(lab, sizeof lab, "%s %s peak: %.2f at %.3g nats", title, src ? "gold" : "labelers",
+                         src ? p->gwin : p->row->win_rate, p->kl);
+                sb_printf(b, ", \\\n    data skip 1 every ::%zu::%zu using 6:%d with points pt %d ps 3 lw 2 "
+                             "lc rgb \"#000000\" title \"%s\"",
+                          pk, pk, src ? 19 : 9, src ? 4 : 6, q(lab, qlab, sizeof qlab));
+            }
+        sb_add(b, "\n");
     }
-    sb_add(b, "plot 0.5 with lines dt 2 lw 1.2 lc rgb \"#777777\" title \"reference summaries\"");
-    for (size_t k = 0; k < nser; k++) {
-        size_t a = first[k], z = first[k + 1] - 1;
-        const PolicyMeta *m = &pts[a].row->meta;
-        char title[160], qt[200];
-        oo_series_title(m, many_sizes, many_rms, title, sizeof title);
-        q(title, qt, sizeof qt);
-        const char *col = plot_color(nser == 1 || (!many_sizes && !many_rms) ? (m->method == METHOD_RL ? 2 : 3)
-                                                                              : (int)k);
-        int pt = m->method == METHOD_RL ? 7 : 9;
-        sb_printf(b, ", \\\n    data skip 1 every ::%zu::%zu using 6:9:10:11 with yerrorlines "
-                     "lc rgb \"%s\" pt %d ps 1.1 lw 2 title \"%s, labelers\"",
-                  a, z, col, pt, qt);
-        if (have_rm)
-            sb_printf(b, ", \\\n    data skip 1 every ::%zu::%zu using 6:13 with linespoints "
-                         "dt 2 lc rgb \"%s\" pt %d ps 0.9 lw 1.5 title \"%s, RM prediction\"",
-                      a, z, col, pt - 1, qt);
-    }
-    for (size_t k = 0; k < nser; k++)
-        if (peak[k] != n)
-            sb_printf(b, ", \\\n    data skip 1 every ::%zu::%zu using 6:9 with points pt 6 ps 3 lw 2 "
-                         "lc rgb \"#000000\" notitle",
-                      peak[k], peak[k]);
-    sb_add(b, "\n");
+    if (npan > 1)
+        sb_add(b, "unset multiplot\n");
     if (!have_rm && !o->rm)
         sb_printf(&f->notes, "no reward-model curve (give one with --rm-scores FILE)\n");
+    if (!o->gold)
+        sb_printf(&f->notes, "no gold curve (give the gold judge's comparisons with --gold FILE...)\n");
 done:
     sb_free(&unknown);
     free(peak);
+    free(gpeak);
+    free(fits);
+    free(sft);
     free(first);
+    free(pfirst);
     free(pts);
     winrate_free(&wr);
+    if (have_gold_set)
+        winrate_free(&gwr);
     return rc;
 }
-
 /* ---- transfer ---- */
 
 typedef struct {

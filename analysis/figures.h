@@ -2,8 +2,9 @@
  *
  *   fig1      fraction preferred to the reference against model size, one
  *             series per method, 1-SE bars, the 0.5 line (Figure 1); raw,
- *             length-controlled sigma(theta), or both side by side; the y
- *             axis fits the points and bars
+ *             length-controlled sigma(theta), or both side by side, and a
+ *             panel of the gold judge's preference when gold comparisons
+ *             are given; the y axis fits the points and bars
  *   length    fraction preferred to the reference against the log length
  *             ratio, binned per policy (1-SE bars), with the fitted logistic
  *             curves (Fig. 10b)
@@ -11,10 +12,12 @@
  *             policy (intervals at --level), and the distribution of overall
  *             scores per policy
  *   overopt   preference against the reference versus KL from the
- *             supervised policy (log scale): one series per method, size
- *             and reward model, the reward model's predicted preference
- *             when given, the peak marked on series of three points or
- *             more (Figure 5)
+ *             supervised policy (log scale), one panel per model size: one
+ *             series per method and reward model, by the labelers (Wilson
+ *             bars), by the gold judge and as the reward model predicts
+ *             when given; on series of three points or more the labelers'
+ *             and gold's peaks marked and Gao et al.'s forms fitted
+ *             (analysis/overopt.h) and drawn (Figure 5)
  *   transfer  news: overall score against summary length per policy, with
  *             each policy's regression line; reference and lead-3 marked
  *             (Fig. 4b), and the table that goes beside it
@@ -27,6 +30,7 @@
 #define TL_FIGURES_H
 
 #include "analysis/lengthctl.h"
+#include "analysis/overopt.h"
 #include "analysis/plot.h"
 #include "analysis/policy.h"
 #include "analysis/records.h"
@@ -53,12 +57,17 @@ typedef struct {
     const RmScores *rm;      /* may be NULL */
     const char *dataset;     /* likert: "tldr", "news" or NULL (tldr when present) */
     size_t max_policies;     /* length: most policies drawn (default 6) */
+    const ComparisonSet *gold; /* fig1, overopt: the gold judge's comparisons (worker gold); may be NULL */
+    const OoJudge *judge;    /* overopt: the judge's penalties per policy, for the gold drop; may be NULL */
 } FigOptions;
 
 int fig_fig1(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *err);
 int fig_length(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *err);
 int fig_likert(const AxisSet *s, const FigOptions *o, Figure *f, TlError *err);
-int fig_overopt(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *err);
+/* tables: two tables, initialised here (the caller frees both): [0] the
+ * gold drop per series, from the gold peak to the highest KL, by penalty
+ * (needs o->gold and o->judge); [1] the Gao fits' parameters. */
+int fig_overopt(const ComparisonSet *s, const FigOptions *o, Figure *f, Table *tables, TlError *err);
 /* table: the per-policy table printed beside the figure (initialised here;
  * the caller frees it). */
 int fig_transfer(const AxisSet *s, const FigOptions *o, Figure *f, Table *table, TlError *err);

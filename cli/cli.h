@@ -81,6 +81,10 @@ typedef struct {
     char *command_line;     /* argv as given, shell-quoted (owned) */
     char **cmp_files, **axis_files, **cal_files; /* report: --comparisons, --axis, --calibration */
     int ncmp_files, naxis_files, ncal_files;
+    char **gold_files;                       /* report: --gold, the gold judge's comparisons */
+    int ngold_files;
+    const ComparisonSet *gold_set;           /* report: the --gold records of the dataset drawn (borrowed) */
+    const OoJudge *oo_judge;                 /* report: --judge's penalties, for overopt (borrowed) */
     const char *title, *judge_path;          /* report: --title, --judge */
     const char *findings_path;               /* report: --findings */
     char **curve_dirs;                       /* report: --curves DIR... (policy folders) */

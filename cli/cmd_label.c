@@ -95,7 +95,7 @@ static int label_compare(CliOpts *o, World *w, const WorldConfig *c, const Worke
     gsl_rng *r = rng_alloc(o->seed);
     AtomicFile *af = cli_open_out_file(o);
     size_t pairs = 0, records = 0, gold = 0;
-    size_t *who = xmalloc((size_t)o->labels * sizeof *who);
+    size_t *who = xmalloc(((size_t)o->labels + 1) * sizeof *who);
     Progress pr;
     progress_start(&pr, "labelling pairs", (double)a.n, o->read.progress);
     for (size_t i = 0; i < a.n; i++) {
@@ -224,6 +224,9 @@ int cmd_label(CliOpts *o)
         cli_usage_error(o, "--out FILE is required: where to write the records");
     if (o->gold && !compare)
         cli_usage_error(o, "--gold applies to compare only");
+    if (o->labels == 0 && !o->gold)
+        cli_usage_error(o, "--labels 0 writes no labeler's records: it is for compare --gold (the gold judge's "
+                           "choices alone)");
     World w;
     cli_open_world(o, &w, 1);
     WorldConfig c;

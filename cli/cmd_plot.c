@@ -13,7 +13,9 @@ static int needs_axis(const char *kind)
     return strcmp(kind, "likert") == 0 || strcmp(kind, "transfer") == 0;
 }
 
-/* Builds figure `kind` into f (and the transfer table into table).
+/* Builds figure `kind` into f (and the transfer table into table[0];
+ * overopt's gold drop and fits into table[0] and table[1]: table points to
+ * two tables).
  * Returns 0, or -1 with err explaining why the data cannot support it. */
 int cli_build_figure(CliOpts *o, const char *kind, const ComparisonSet *cs, const AxisSet *as, Figure *f,
                      Table *table, TlError *err)
@@ -28,6 +30,8 @@ int cli_build_figure(CliOpts *o, const char *kind, const ComparisonSet *cs, cons
     fo.fig1 = o->both ? FIG1_BOTH : o->length_controlled ? FIG1_LC : FIG1_RAW;
     fo.rm = o->have_rm ? &o->rm : NULL;
     fo.dataset = o->read.dataset;
+    fo.gold = o->gold_set;
+    fo.judge = o->oo_judge;
     if (needs_axis(kind)) {
         long b = strpool_find(&as->policies, o->baseline);
         fo.baseline = b >= 0 ? (uint32_t)b : UINT32_MAX;
@@ -45,7 +49,7 @@ int cli_build_figure(CliOpts *o, const char *kind, const ComparisonSet *cs, cons
         return fig_fig1(cs, &fo, f, err);
     if (strcmp(kind, "length") == 0)
         return fig_length(cs, &fo, f, err);
-    return fig_overopt(cs, &fo, f, err);
+    return fig_overopt(cs, &fo, f, table, err);
 }
 
 void cli_load_curves(CliOpts *o, char *const *dirs, int n)
@@ -104,12 +108,14 @@ static void plot_one(CliOpts *o, const char *kind, const char *stem, const char 
 {
     Figure f;
     figure_init(&f, stem, 1000, 620);
-    Table table = {0};
+    Table tables[2] = {{0}, {0}}, table = {0};
     TlError err;
     if (!needs_axis(kind) && strcmp(kind, "curves") != 0)
         cli_baseline(o, cs); /* exits 2 with the policies in scope when the baseline is missing */
-    if (cli_build_figure(o, kind, cs, as, &f, &table, &err) != 0)
+    if (cli_build_figure(o, kind, cs, as, &f, tables, &err) != 0)
         cli_usage_error(o, "%s", err.msg);
+    table = tables[0];
+    table_free(&tables[1]);
     if (title_prefix)
         prefix_titles(&f, title_prefix);
     int drawn = cli_write_figure(o, o->out_dir, &f, 0);

@@ -107,11 +107,12 @@ static void add_figure(Report *r, CliOpts *o, const char *kind, const char *stem
     Figure f;
     figure_init(&f, stem, 1000, 620);
     TlError err;
-    Table tmp = {0};
-    if (cli_build_figure(o, kind, cs, as, &f, table ? table : &tmp, &err) != 0) {
+    Table tmp[2] = {{0}, {0}};
+    if (cli_build_figure(o, kind, cs, as, &f, table ? table : tmp, &err) != 0) {
         sb_printf(&r->md, "\nNo %s figure: %s.\n", kind, err.msg);
         figure_free(&f);
-        table_free(&tmp);
+        table_free(&tmp[0]);
+        table_free(&tmp[1]);
         return;
     }
     char *figdir = util_path_join(r->dir, "figures");
@@ -135,7 +136,8 @@ static void add_figure(Report *r, CliOpts *o, const char *kind, const char *stem
     else
         sb_printf(&r->files, "- `figures/%s.csv`, `figures/%s.gp` (not drawn: no gnuplot)\n", stem, stem);
     figure_free(&f);
-    table_free(&tmp);
+    table_free(&tmp[0]);
+    table_free(&tmp[1]);
 }
 
 /* Appends an analysis's Markdown under the report's current heading,
@@ -148,6 +150,84 @@ static void add_output(Report *r, const char *stem, Output *out)
     write_tables(tdir, stem, out, &r->files);
     free(tdir);
     output_free(out);
+}
+
+/* --gold: the gold judge's comparisons of dataset ds (worker gold only),
+ * loaded into s; 0 when there are none in scope. */
+static int load_gold(const Report *r, const char *ds, ComparisonSet *s)
+{
+    CliOpts o = *r->o;
+    if (!o.ngold_files)
+        return 0;
+    o.read.dataset = ds;
+    o.read.workers = "gold";
+    o.files = o.gold_files;
+    o.nfiles = o.ngold_files;
+    o.pairwise = 0;
+    cli_load_comparisons(&o, s);
+    if (s->n)
+        return 1;
+    cmpset_free(s);
+    return 0;
+}
+
+/* The gold judge's win rates against the baseline, from its own choices
+ * (label compare --gold): a table apart from the labelers'. */
+static void gold_winrate(Report *r, const CliOpts *o, const ComparisonSet *g, const char *ds)
+{
+    sb_add(&r->md, "\n### Gold judge's preference against the reference\n\nThe gold judge's own choice between "
+                   "each summary and the reference of the same document (`label compare --gold`, worker `gold`; "
+                   "ties, where it has no preference, are left out). Its records are kept out of the labelers' "
+                   "tables above.\n");
+    CliOpts go = *o;
+    long b = strpool_find(&g->policies, o->baseline);
+    if (b < 0) {
+        sb_printf(&r->md, "\nNo gold comparison in scope names the baseline `%s`.\n", o->baseline);
+        return;
+    }
+    Output out;
+    output_init(&out, "winrate");
+    analysis_winrate(&go, g, &out);
+    char stem[64];
+    snprintf(stem, sizeof stem, "%s_gold_winrate", ds);
+    add_output(r, stem, &out);
+}
+
+/* Overopt's tables beside the figure: the gold drop by penalty and the Gao
+ * fits (t[0] and t[1], handed over and freed here). */
+static void overopt_tables(Report *r, Table t[2], const char *ds)
+{
+    static const char *const STEM[2] = {"overopt_gold_drop", "overopt_fits"};
+    for (int k = 0; k < 2; k++) {
+        if (!t[k].nrows) {
+            if (k == 0)
+                sb_add(&r->md, "\nNo gold drop table: it needs gold comparisons (--gold), the judge's summary "
+                               "(--judge) and a series of three KL values or more.\n");
+            table_free(&t[k]);
+            continue;
+        }
+        Output out;
+        output_init(&out, STEM[k]);
+        Table *tt = output_table(&out, NULL, t[k].cols, t[k].ncols);
+        *tt = t[k]; /* hand the table over */
+        t[k] = (Table){0};
+        if (k == 0)
+            output_md(&out, "\nThe drop in the gold judge's overall score (0-1) from the policy the gold judge "
+                            "prefers most (the gold peak) to the one of highest KL, per series; the columns after "
+                            "the drop are its parts: what the ceiling (coverage and accuracy before penalties) "
+                            "lost, then how much more each penalty took off. They sum to the drop.\n\n");
+        else
+            output_md(&out, "\nGao et al. (2022) fits in d = sqrt(KL): best-of-N R(d) = d(alpha - beta d), "
+                            "PPO R(d) = d(alpha - beta log d), by least squares on the preference minus the "
+                            "supervised policy's of the same size (not its logit), for series of three KL values "
+                            "or more; the fit's peak is where R(d) is largest (NA when it has none within ten times the highest KL "
+                            "measured).\n\n");
+        output_md_table(&out, tt);
+        cJSON_AddItemToObject(out.doc, "rows", table_to_json(tt));
+        char stem[64];
+        snprintf(stem, sizeof stem, "%s_%s", ds, STEM[k]);
+        add_output(r, stem, &out);
+    }
 }
 
 static void comparisons_section(Report *r, Domain d)
@@ -178,10 +258,18 @@ static void comparisons_section(Report *r, Domain d)
     analysis_winrate(&o, &s, &out);
     snprintf(stem, sizeof stem, "%s_winrate", ds);
     add_output(r, stem, &out);
+    ComparisonSet gold;
+    int have_gold = load_gold(r, ds, &gold);
+    o.gold_set = have_gold ? &gold : NULL;
     o.both = 1;
     snprintf(stem, sizeof stem, "fig1-%s", ds);
-    add_figure(r, &o, "fig1", stem, "Fraction preferred to the reference by model size (raw and length-controlled)",
+    add_figure(r, &o, "fig1", stem, have_gold ? "Fraction preferred to the reference by model size (labelers: "
+                                                "raw and length-controlled; the gold judge)"
+                                              : "Fraction preferred to the reference by model size (raw and "
+                                                "length-controlled)",
                &s, NULL, NULL);
+    if (have_gold)
+        gold_winrate(r, &o, &gold, ds);
 
     sb_add(&r->md, "\n### Length-controlled preference\n");
     output_init(&out, "lengthctl");
@@ -194,8 +282,12 @@ static void comparisons_section(Report *r, Domain d)
 
     sb_add(&r->md, "\n### Reward model over-optimization\n");
     snprintf(stem, sizeof stem, "overopt-%s", ds);
-    add_figure(r, &o, "overopt", stem, "Preference against the reference by KL from the supervised policy", &s, NULL,
-               NULL);
+    Table oot[2] = {{0}, {0}};
+    add_figure(r, &o, "overopt", stem, "Preference against the reference by KL from the supervised policy, one "
+               "panel per model size", &s, NULL, oot);
+    overopt_tables(r, oot, ds);
+    if (have_gold)
+        cmpset_free(&gold);
     cmpset_free(&s);
 }
 
@@ -382,10 +474,11 @@ static void inputs_section(Report *r)
 {
     CliOpts *o = r->o;
     sb_add(&r->md, "\n## Inputs\n\n| file | kind | sha256 |\n|:-----|:-----|:-------|\n");
-    static const char *const KIND[4] = {"comparisons", "axis evals", "calibration comparisons", "gold-judge summary"};
-    char **f[4] = {o->cmp_files, o->axis_files, o->cal_files, (char **)&o->judge_path};
-    int n[4] = {o->ncmp_files, o->naxis_files, o->ncal_files, o->judge_path != NULL};
-    for (int k = 0; k < 4; k++)
+    static const char *const KIND[5] = {"comparisons", "axis evals", "calibration comparisons", "gold-judge summary",
+                                        "gold comparisons"};
+    char **f[5] = {o->cmp_files, o->axis_files, o->cal_files, (char **)&o->judge_path, o->gold_files};
+    int n[5] = {o->ncmp_files, o->naxis_files, o->ncal_files, o->judge_path != NULL, o->ngold_files};
+    for (int k = 0; k < 5; k++)
         for (int i = 0; i < n[k]; i++) {
             char sum[80];
             file_sha256(f[k][i], sum, sizeof sum);
@@ -426,6 +519,9 @@ int cmd_report(CliOpts *o)
         if (strcmp(o->cmp_files[i], "-") == 0)
             cli_usage_error(o, "--comparisons -: the report reads its comparisons once per dataset, so it "
                                "cannot take them from standard input; save them to a file");
+    if (o->ngold_files && !o->ncmp_files)
+        cli_usage_error(o, "--gold needs --comparisons: the gold judge's preference is reported beside the "
+                           "labelers'");
     if (!o->ncmp_files && !o->naxis_files && !o->ncal_files && !o->judge_path && !o->ncurve_dirs)
         cli_usage_error(o, "no inputs: give --comparisons FILE... and/or --axis FILE... (or --calibration "
                            "FILE..., --judge FILE, --curves DIR...)");
@@ -434,6 +530,15 @@ int cmd_report(CliOpts *o)
     for (int i = 0; i < o->ncal_files; i++)
         if (strcmp(o->cal_files[i], "-") == 0)
             cli_usage_error(o, "--calibration -: give the calibration comparisons as a file");
+    for (int i = 0; i < o->ngold_files; i++)
+        if (strcmp(o->gold_files[i], "-") == 0)
+            cli_usage_error(o, "--gold -: the report reads the gold comparisons once per dataset; give them as a file");
+    /* The judge's penalties for overopt's gold drop; a file that is not a
+     * judge summary is refused by the Gold judge section, with its message. */
+    OoJudge pen = {0};
+    TlError jerr;
+    if (o->judge_path && oo_judge_load(&pen, o->judge_path, &jerr) == 0)
+        o->oo_judge = &pen;
     Report r = {.o = o, .dir = o->out_dir};
     sb_init(&r.md);
     sb_init(&r.files);
@@ -533,5 +638,7 @@ int cmd_report(CliOpts *o)
     for (size_t i = 0; i < r.ncopied; i++)
         free((char *)r.copied[i].policy);
     free(r.copied);
+    o->oo_judge = NULL;
+    oo_judge_free(&pen);
     return 0;
 }

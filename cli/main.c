@@ -68,20 +68,26 @@ static const Command COMMANDS[] = {
     {"report", "every analysis and figure the inputs support, as report.md and report.html",
      OPT_FILTERS | OPT_META | OPT_OUT | OPT_SEED | OPT_BASELINE | OPT_BOOTSTRAP | OPT_LENUNIT | OPT_LEVEL |
          OPT_RMSCORES | OPT_REPORT | OPT_EXPERT | OPT_PROGRESS,
-     "--out DIR [options] [--comparisons FILE...] [--axis FILE...] [--calibration FILE...] [--curves DIR...]",
+     "--out DIR [options] [--comparisons FILE...] [--axis FILE...] [--calibration FILE...]\n"
+     "       [--gold FILE...] [--curves DIR...]",
      "Runs every analysis and figure the inputs support: for each dataset in the\n"
      "comparisons, win rates (with Figure 1), length-controlled preference (with the\n"
-     "length figure) and the over-optimization curve; labeler agreement; for the axis\n"
-     "evals, Likert tables with length control, their figures and the news transfer\n"
-     "figure and table (the four axes with intervals, length, share copied from\n"
-     "--judge, quality at the reference's length). --calibration adds the labelers'\n"
-     "agreement with an expert (--expert, default gold: label compare --gold) and\n"
-     "--judge the gold judge's scores. --curves adds the training curves of policy\n"
-     "folders (log.csv, meta.json; plot curves) and their final values. Writes\n"
-     "DIR/report.md (a title, contents, then the sections), a self-contained\n"
-     "DIR/report.html (figures embedded), DIR/figures/ (PNG, SVG, CSV, gnuplot\n"
-     "scripts) and DIR/tables/ (CSV and JSON behind each table). --comparisons,\n"
-     "--axis, --calibration and --curves each take the files (folders) after them.",
+     "length figure) and the over-optimization curve, one panel per model size;\n"
+     "labeler agreement; for the axis evals, Likert tables with length control, their\n"
+     "figures and the news transfer figure and table (the four axes with intervals,\n"
+     "length, share copied from --judge, quality at the reference's length).\n"
+     "--calibration adds the labelers' agreement with an expert (--expert, default\n"
+     "gold: label compare --gold) and --judge the gold judge's scores. --gold takes the\n"
+     "gold judge's own comparisons with the reference (label compare --gold --labels 0;\n"
+     "only worker gold is read): its win rates, kept apart from the labelers', a gold\n"
+     "panel in Figure 1 and a gold curve in the over-optimization figure, whose drop\n"
+     "from the gold peak is split by penalty when --judge is given too. --curves adds\n"
+     "the training curves of policy folders (log.csv, meta.json; plot curves) and their\n"
+     "final values. Writes DIR/report.md (a title, contents, then the sections), a\n"
+     "self-contained DIR/report.html (figures embedded), DIR/figures/ (PNG, SVG, CSV,\n"
+     "gnuplot scripts) and DIR/tables/ (CSV and JSON behind each table). --comparisons,\n"
+     "--axis, --calibration, --gold and --curves each take the files (folders) after\n"
+     "them.",
      cmd_report, 0, "where to write the report (required)", NULL},
     {"world", "the in-silico world: generate, stats, judge, lint",
      OPT_WORLD | OPT_LEXICON | OPT_WORLDDIR | OPT_OUT | OPT_SEED | OPT_OUTPUT | OPT_SUMMARY | OPT_PROGRESS,

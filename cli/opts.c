@@ -73,7 +73,7 @@ static const OptSpec SPECS[] = {
      "read the lexicon from DIR/*.json instead of the built-in one"},
     {{"world", required_argument, 0, O_WORLD}, OPT_WORLDDIR, "DIR", "the world (made by tldrlab world generate)"},
     {{"labels", required_argument, 0, O_LABELS}, OPT_LABEL, "K",
-     "distinct workers per item (default 1)"},
+     "distinct workers per item (default 1; compare --gold: 0 for the gold judge's choices alone)"},
     {{"gold", no_argument, 0, O_GOLD}, OPT_LABEL, NULL,
      "compare: also write the gold judge's own choice, as worker \"gold\""},
     {{"batch-name", required_argument, 0, O_BATCHNAME}, OPT_LABEL, "NAME",
@@ -224,22 +224,23 @@ static double parse_real(const CliOpts *o, const char *name, const char *v, doub
 }
 
 /* report: --comparisons FILE..., --axis FILE..., --calibration FILE...
- * and --curves DIR... each take every following argument up to the next
- * option. They are taken out of argv (which is compacted) before getopt
- * sees it; returns the new argc. */
+ * --curves DIR... and --gold FILE... each take every following argument
+ * up to the next option. They are taken out of argv (which is compacted)
+ * before getopt sees it; returns the new argc. */
 static int take_file_lists(CliOpts *o, int argc, char **argv)
 {
-    static const char *const FLAG[4] = {"--comparisons", "--axis", "--calibration", "--curves"};
-    char ***list[4] = {&o->cmp_files, &o->axis_files, &o->cal_files, &o->curve_dirs};
-    int *count[4] = {&o->ncmp_files, &o->naxis_files, &o->ncal_files, &o->ncurve_dirs};
-    for (int k = 0; k < 4; k++)
+    enum { NLISTS = 5 };
+    static const char *const FLAG[NLISTS] = {"--comparisons", "--axis", "--calibration", "--curves", "--gold"};
+    char ***list[NLISTS] = {&o->cmp_files, &o->axis_files, &o->cal_files, &o->curve_dirs, &o->gold_files};
+    int *count[NLISTS] = {&o->ncmp_files, &o->naxis_files, &o->ncal_files, &o->ncurve_dirs, &o->ngold_files};
+    for (int k = 0; k < NLISTS; k++)
         *list[k] = xcalloc((size_t)argc, sizeof **list[k]);
     int out = 1;
     for (int i = 1; i < argc; i++) {
         int k = 0;
-        while (k < 4 && strcmp(argv[i], FLAG[k]) != 0)
+        while (k < NLISTS && strcmp(argv[i], FLAG[k]) != 0)
             k++;
-        if (k == 4) {
+        if (k == NLISTS) {
             argv[out++] = argv[i];
             continue;
         }
@@ -372,7 +373,7 @@ void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
         case O_CONFIG: o->config_path = optarg; break;
         case O_WORLD: o->world_dir = optarg; break;
         case O_LEXICON: o->lexicon_dir = optarg; break;
-        case O_LABELS: o->labels = parse_count(o, "labels", optarg, 1, 1000); break;
+        case O_LABELS: o->labels = parse_count(o, "labels", optarg, 0, 1000); break;
         case O_GOLD: o->gold = 1; break;
         case O_BATCHNAME:
             if (!*optarg)
@@ -483,6 +484,7 @@ void cli_free(CliOpts *o)
     free(o->cal_files);
     free(o->curve_dirs);
     curves_free(&o->curves);
+    free(o->gold_files);
     free(o->command_line);
 }
 

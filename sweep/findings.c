@@ -2,7 +2,8 @@
  * evaluation records and said plainly: reproduced, not reproduced, or not
  * testable here (and why). Numbers are the labelers' win rates against
  * the reference on valid2 TL;DR posts (raw and length-controlled), the
- * gold judge's mean overall score, the reward model's predicted
+ * gold judge's preference against the reference (its own comparisons,
+ * comparisons/gold_eval_*) and mean overall score, the reward model's predicted
  * preference, and the 1-7 ratings; every one of them is in the report. */
 #include "sweep/sweep.h"
 #include "analysis/figures.h"
@@ -27,6 +28,7 @@ typedef struct {
     double win, lo, hi;   /* labelers, raw, against ref; Wilson interval */
     double lc;            /* sigma(theta), NaN when not fitted */
     double gold;          /* the judge's mean overall score, NaN when absent */
+    double gold_win;      /* the judge's win rate against ref (its comparisons), NaN when absent */
     double rm;            /* mean sigma(r_policy - r_ref), NaN without scores */
     double share7;        /* share of 7s on the overall axis (TL;DR), NaN without ratings */
     double news_adj;      /* news: overall adjusted to the reference's length, NaN without */
@@ -148,6 +150,37 @@ static void load_judge(const char *dir, Pols *ps)
     free(path);
 }
 
+/* The gold judge's win rates against the reference, from the sweep's
+ * comparisons/gold_eval_*_tldr.json (label compare --gold: worker gold). */
+static void load_gold_win(const char *dir, Pols *ps, StrBuf *notes)
+{
+    char **files;
+    size_t nf = list_files(dir, "comparisons", "gold_eval_", "_tldr.json", &files);
+    ComparisonSet s;
+    cmpset_init(&s);
+    ReadOptions ro = {0};
+    ro.workers = "gold";
+    TlError err;
+    if (nf && cmpset_load(&s, files, nf, &ro, &err) == 0) {
+        long base = strpool_find(&s.policies, "ref");
+        if (base >= 0) {
+            WinrateOptions wo = {(uint32_t)base, GROUP_POLICY, LEN_WORDS, 0, 0, 0.95, NULL, 0};
+            WinrateResult wr;
+            winrate_compute(&s, &wo, &wr);
+            for (size_t i = 0; i < wr.n; i++) {
+                Pol *p = find(ps, wr.rows[i].label);
+                if (p && wr.rows[i].n)
+                    p->gold_win = wr.rows[i].win_rate;
+            }
+            winrate_free(&wr);
+        }
+    } else if (nf) {
+        sb_printf(notes, "- gold comparisons: not read (%s)\n", err.msg);
+    }
+    cmpset_free(&s);
+    free_list(files, nf);
+}
+
 static void load_rm(const char *dir, Pols *ps)
 {
     char *path = util_path_join(dir, "rm_scores.csv");
@@ -251,13 +284,14 @@ int sweep_findings(const char *dir, TlError *err)
             p->lo = wr.rows[i].wilson_lo;
             p->hi = wr.rows[i].wilson_hi;
             p->lc = have_lc && lr.pol[wr.rows[i].policy].status == LC_FITTED ? lr.pol[wr.rows[i].policy].lc : NAN;
-            p->gold = p->rm = p->share7 = p->news_adj = NAN;
+            p->gold = p->gold_win = p->rm = p->share7 = p->news_adj = NAN;
         }
         if (have_lc)
             lengthctl_free(&lr);
         winrate_free(&wr);
     }
     load_judge(dir, &ps);
+    load_gold_win(dir, &ps, &notes);
     load_rm(dir, &ps);
     load_axis(dir, &ps, &notes);
 
@@ -284,7 +318,8 @@ int sweep_findings(const char *dir, TlError *err)
     sb_init(&o.md);
     sb_add(&o.md, "## Findings\n\nThe paper's claims, checked on this sweep's evaluation: the labelers' win rates "
                   "against the reference on valid2 TL;DR posts (raw, and length-controlled σ(θ)), the gold judge's "
-                  "mean overall score, the reward model's predicted preference (mean σ(r − r_ref)), and the 1–7 "
+                  "preference against the reference (its own comparisons; where the sweep has none, its mean overall "
+                  "score), the reward model's predicted preference (mean σ(r − r_ref)), and the 1–7 "
                   "ratings. \"Best\" is the policy of a method with the highest raw win rate.\n\n"
                   "| # | claim | result | numbers |\n|--:|:--|:--|:--|\n");
     char b[1200], x1[16], x2[16], x3[16];
@@ -363,10 +398,19 @@ int sweep_findings(const char *dir, TlError *err)
                     r[j] = r[j - 1];
                     r[j - 1] = t;
                 }
+            /* Gold: its win rate against the reference when every policy
+             * of the size has one (the sweep's gold comparisons), else its
+             * mean overall score; the numbers say which. */
+            int by_win = 1;
+            for (int i = 0; i < nr; i++)
+                by_win &= !isnan(r[i]->gold_win);
+            double gv[SWEEP_MAX_LIST];
+            for (int i = 0; i < nr; i++)
+                gv[i] = by_win ? r[i]->gold_win : r[i]->gold;
             int pw = 0, pg = 0, rising = 1;
             for (int i = 1; i < nr; i++) {
                 pw = r[i]->win > r[pw]->win ? i : pw;
-                pg = !isnan(r[i]->gold) && (isnan(r[pg]->gold) || r[i]->gold > r[pg]->gold) ? i : pg;
+                pg = !isnan(gv[i]) && (isnan(gv[pg]) || gv[i] > gv[pg]) ? i : pg;
                 rising &= !(r[i]->rm < r[i - 1]->rm);
             }
             tested++;
@@ -374,9 +418,11 @@ int sweep_findings(const char *dir, TlError *err)
             ok &= inter;
             char sz[32];
             policy_size_label(sizes[k], sz, sizeof sz);
-            off += (size_t)snprintf(b + off, sizeof b - off, "%s%s: KL", off ? "; " : "", sz);
+            if (off < sizeof b)
+                off += (size_t)snprintf(b + off, sizeof b - off, "%s%s (gold: %s): KL", off ? "; " : "", sz,
+                                        by_win ? "win rate against the reference" : "mean overall score");
             for (int i = 0; i < nr && off < sizeof b; i++) {
-                fmt(x1, sizeof x1, r[i]->win), fmt(x2, sizeof x2, r[i]->gold), fmt(x3, sizeof x3, r[i]->rm);
+                fmt(x1, sizeof x1, r[i]->win), fmt(x2, sizeof x2, gv[i]), fmt(x3, sizeof x3, r[i]->rm);
                 off += (size_t)snprintf(b + off, sizeof b - off, " %.3g (labelers %s, gold %s, RM %s)", r[i]->m.kl,
                                         x1, x2, x3);
             }

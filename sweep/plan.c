@@ -4,7 +4,8 @@
  *   world_config.json, data/world/       the world and its config
  *   policies/NAME/                       pretrain_S, sup_S, rm_S, ppo_S_bB, bon_S_nN
  *   samples/                             training and evaluation samples
- *   comparisons/, axis_evals/            the labelers' records (released format)
+ *   comparisons/, axis_evals/            the labelers' records (released format);
+ *                                        comparisons/gold_eval_*: the gold judge's
  *   rm_scores.csv, meta.json, judge/     RM scores, merged policy metadata, gold
  *   report/                              the report */
 #include "sweep/sweep.h"
@@ -115,6 +116,24 @@ static void eval_stages(SweepPlan *p, Args *x, const SweepConfig *c, const char 
     evals[(*nevals)++] = add(p, STAGE_CMD, "eval", id, out, x, 0, 1, (int[]){sm, -1});
 }
 
+/* The gold judge's own choices between the samples of stage sm (policy
+ * pname, dataset ds, d = 1 for news) and the references of stage ref, in
+ * the released format (label compare --gold --labels 0: worker "gold"
+ * only; ties are left out). Added to golds, never to evals: the report
+ * reads them with --gold, apart from the labelers' win rates. */
+static void gold_stage(SweepPlan *p, Args *x, const char *pname, const char *ds, int d, const char *samples, int sm,
+                       int ref, int *golds, int *ngolds)
+{
+    char bn[96], id[128], out[160];
+    snprintf(bn, sizeof bn, "gold_eval_%s_%s", pname, ds);
+    snprintf(id, sizeof id, "eval/%s/%s/gold", pname, ds);
+    snprintf(out, sizeof out, "comparisons/%s.json", bn);
+    arg(x, "label"), arg(x, "compare"), arg(x, "--world"), arg(x, "data/world"), arg(x, "--batch-name"), arg(x, "%s", bn),
+        arg(x, "--labels"), arg(x, "0"), arg(x, "--gold"), arg(x, "--seed"), arg(x, "%d", 500 + d), arg(x, "--out"),
+        arg(x, "%s", out), arg(x, "--quiet"), arg(x, "%s", samples), arg(x, "%s", rel(p, ref));
+    golds[(*ngolds)++] = add(p, STAGE_CMD, "eval", id, out, x, 0, 1, (int[]){sm, ref, -1});
+}
+
 /* A stage's work in tokens through a forward and backward pass of its
  * model (sweep_estimate turns it into seconds): training is steps x batch
  * x T; sampling a prompt of up to T tokens and a summary with the KV
@@ -186,6 +205,7 @@ static void plan_seed(const SweepConfig *c, SweepPlan *p, uint64_t seed, int lab
     int metas[128], nmetas = 0;        /* stages whose folder has a meta.json */
     int rmscores[SWEEP_MAX_SIZES], nrms = 0;
     int judged[256], njudged = 0;      /* samples judged by gold */
+    int golds[256], ngolds = 0;        /* the gold judge's comparisons, for the report's --gold */
     /* Summaries without a model, evaluated as the policies are: the first
      * three sentences (lead-3) and the title, on both datasets. */
     static const char *const BASES[] = {"lead3", "title"};
@@ -199,6 +219,7 @@ static void plan_seed(const SweepConfig *c, SweepPlan *p, uint64_t seed, int lab
             int sm = add(p, STAGE_CMD, "baselines", id, out, &x, 0, 1, (int[]){world, -1});
             judged[njudged++] = sm;
             eval_stages(p, &x, c, BASES[b], ds, d, sm, d ? ref_news : ref_tldr, lab, evals, &nevals);
+            gold_stage(p, &x, BASES[b], ds, d, out, sm, d ? ref_news : ref_tldr, golds, &ngolds);
         }
     for (int si = 0; si < c->nsizes; si++) {
         const SweepSize *z = &c->sizes[si];
@@ -312,6 +333,7 @@ static void plan_seed(const SweepConfig *c, SweepPlan *p, uint64_t seed, int lab
                 if (!d)
                     scored[nscored++] = sm;
                 eval_stages(p, &x, c, pname, ds, d, sm, d ? ref_news : ref_tldr, lab, evals, &nevals);
+                gold_stage(p, &x, pname, ds, d, rel(p, sm), sm, d ? ref_news : ref_tldr, golds, &ngolds);
             }
         }
         /* Best-of-N: N samples per valid2 post, the reward model's best kept. */
@@ -337,6 +359,8 @@ static void plan_seed(const SweepConfig *c, SweepPlan *p, uint64_t seed, int lab
                 arg(&x, "--out"), arg(&x, "%s", out), arg(&x, "--quiet"), arg(&x, "%s", bs),
                 arg(&x, "%s", rel(p, ref_tldr));
             evals[nevals++] = add(p, STAGE_CMD, "eval", id, out, &x, 0, 1, (int[]){bon, ref_tldr, -1});
+            snprintf(bn, sizeof bn, "bon_%s_n%ld", S, c->bon_n[k]);
+            gold_stage(p, &x, bn, "tldr", 0, bs, bon, ref_tldr, golds, &ngolds);
         }
         /* The reward model's scores of every evaluated TL;DR summary and its reference. */
         snprintf(id, sizeof id, "eval/rm_scores/%s", S);
@@ -370,9 +394,11 @@ static void plan_seed(const SweepConfig *c, SweepPlan *p, uint64_t seed, int lab
     int rmcat = add(p, STAGE_CONCAT, "report", "report/rm_scores", "rm_scores.csv", NULL, 0, 0, rmscores);
 
     /* The paper's claims, checked on all of it. */
-    int fdeps[260], nf = 0;
+    int fdeps[520], nf = 0;
     for (int k = 0; k < nevals; k++)
         fdeps[nf++] = evals[k];
+    for (int k = 0; k < ngolds; k++)
+        fdeps[nf++] = golds[k];
     fdeps[nf++] = meta;
     fdeps[nf++] = rmcat;
     fdeps[nf++] = judge;
@@ -382,7 +408,7 @@ static void plan_seed(const SweepConfig *c, SweepPlan *p, uint64_t seed, int lab
     arg(&x, "report"), arg(&x, "--out"), arg(&x, "report"), arg(&x, "--title"), arg(&x, "%s", c->title),
         arg(&x, "--meta"), arg(&x, "meta.json"), arg(&x, "--rm-scores"), arg(&x, "rm_scores.csv"), arg(&x, "--judge"),
         arg(&x, "judge/judge.json"), arg(&x, "--findings"), arg(&x, "findings.md"), arg(&x, "--quiet");
-    int rdeps2[512], nr2 = 0;
+    int rdeps2[520], nr2 = 0;
     rdeps2[nr2++] = findings;
     arg(&x, "--comparisons");
     for (int k = 0; k < nevals; k++)
@@ -403,6 +429,11 @@ static void plan_seed(const SweepConfig *c, SweepPlan *p, uint64_t seed, int lab
             arg(&x, "%s", rel(p, metas[k]));
             rdeps2[nr2++] = metas[k];
         }
+    arg(&x, "--gold");
+    for (int k = 0; k < ngolds; k++) {
+        arg(&x, "%s", rel(p, golds[k]));
+        rdeps2[nr2++] = golds[k];
+    }
     rdeps2[nr2++] = meta;
     rdeps2[nr2++] = rmcat;
     rdeps2[nr2++] = judge;

@@ -299,7 +299,8 @@ run $T lengthctl --format csv "$FC" "$tmp/news_v1.json" --dataset news
 check "split note: news valid1 said on stderr with --format csv" grep -q 'note: the split filter (valid2; news: valid2 or test) left out [0-9]* records (news: valid1 [0-9]*); --split all keeps them' "$tmp/err"
 run $T agreement --bootstrap 0 --format json "$FC"
 check "split note: in the JSON header (tldr valid1: $(grep -c '"split": *"valid1"' "$FC") records)" python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["left_out_by_split"] == {"tldr": {"valid1": int(sys.argv[2])}}, d.get("left_out_by_split")' "$tmp/out" "$(grep -c '"split": *"valid1"' "$FC")"
-for spec in fig1:1000x620 length:1000x620 overopt:1000x620 likert:1400x900 transfer:1150x620; do
+# overopt: one panel per model size, four sizes here, so 2 x 2 panels
+for spec in fig1:1000x620 length:1000x620 overopt:1720x1112 likert:1400x900 transfer:1150x620; do
   k=${spec%%:*} size=${spec#*:}
   case $k in likert) inputs=$tmp/fx/axis_evals/tldr.json ;; transfer) inputs=$FA ;; *) inputs=$FC ;; esac
   # shellcheck disable=SC2086
@@ -378,11 +379,12 @@ run $T plot overopt --out "$tmp/figs6" $FC
 # overopt_col FILE COL: the column of every row, one per line
 overopt_col() { python3 -c 'import csv, sys; print("\n".join(r[sys.argv[2]] for r in csv.DictReader(open(sys.argv[1]))))' "$@"; }
 # the sizes and reward models the names give (docs/formats.md, policy names)
-check "plot overopt: one series per size and reward model" test "$(overopt_col "$tmp/figs6/overopt.csv" series)" = "PPO 1.3B, rm4
+check "plot overopt: one series per size and reward model, by size" test "$(overopt_col "$tmp/figs6/overopt.csv" series)" = "PPO 1.3B, rm4
+best-of-N 1.3B, rm4
 PPO 2.7B, rm4_3b
 PPO 6.7B, rm4_6b
-PPO 12.9B, rm4_12b
-best-of-N 1.3B, rm4"
+PPO 12.9B, rm4_12b"
+check "plot overopt: one panel per size (4 sizes: a 2 x 2 multiplot, 4 plots)" test "$(grep -c '^ *set multiplot layout 2,2 ' "$tmp/figs6/overopt.gp") $(grep -c '^ *plot ' "$tmp/figs6/overopt.gp") $(overopt_col "$tmp/figs6/overopt.csv" panel | sort -u | wc -l)" = "1 4 4"
 check "plot overopt: no peak without a curve (expected peak 0 on all five rows)" test "$(overopt_col "$tmp/figs6/overopt.csv" peak | tr '\n' ' ')" = "0 0 0 0 0 "
 check "plot overopt: says why no peak is marked" grep -q "no series has three KL values or more: no curve, so no peak is marked" "$tmp/err"
 check "plot overopt: no peak label, and a legend entry per series (the CSV's)" python3 -c '
@@ -390,8 +392,10 @@ import csv, re, sys
 gp = open(sys.argv[1]).read()
 series = [r["series"] + ", labelers" for r in csv.DictReader(open(sys.argv[2]))]
 labels = [l for l in gp.splitlines() if l.lstrip().startswith("set label")]
+# in a panel of one size and one reward model the legend names the method only
 keys = re.findall(r"with yerrorlines .* title \"([^\"]*)\"", gp)
-assert not labels and keys == series, (labels, keys, series)' "$tmp/figs6/overopt.gp" "$tmp/figs6/overopt.csv"
+want = [s.split(" ")[0] + ", labelers" for s in series]
+assert not labels and keys == want, (labels, keys, want)' "$tmp/figs6/overopt.gp" "$tmp/figs6/overopt.csv"
 printf '{"policies":{"sup4_3b_ppo_rm4_3b_kl11":{"params":1.3e9,"rm":"rm4"},"sup4_6b_ppo_rm4_6b_kl14":{"params":1.3e9,"rm":"rm4"},"sup4_12b_ppo_rm4_12b_kl13":{"params":1.3e9,"rm":"rm4"}}}' > "$tmp/oometa.json"
 run $T plot overopt --meta "$tmp/oometa.json" --out "$tmp/figs7" $FC
 # the peak: the highest win rate of the four-point PPO series (found here), and only it
@@ -400,7 +404,7 @@ import csv, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["series"] == "PPO 1.3B, rm4"]
 print(max(rows, key=lambda r: float(r["win_rate"]))["policy"])' "$tmp/figs7/overopt.csv")
 check "plot overopt: one size, four KLs: exit 0 and one peak, $peak" test "$rc" = 0 -a "$(overopt_col "$tmp/figs7/overopt.csv" policy | paste -d' ' - <(overopt_col "$tmp/figs7/overopt.csv" peak) | grep ' 1$')" = "$peak 1"
-check "plot overopt: a peak in the right half is labelled to its left, inside the frame" grep -q 'set label 2 "PPO peak: [0-9.]* at [0-9.]* nats" at first [0-9.]*, first [0-9.]* offset -1.2,[-0-9.]* right' "$tmp/figs7/overopt.gp"
+check "plot overopt: the peak is ringed and named in the legend (no label on the plot)" test "$(grep -c 'using 6:9 with points pt 6 ps 3 lw 2 lc rgb "#000000" title "PPO labelers peak: [0-9.]* at [0-9.]* nats"' "$tmp/figs7/overopt.gp") $(grep -c 'set label' "$tmp/figs7/overopt.gp")" = "1 0"
 printf 'policy,post_id,rm_policy,rm_ref\nsup4,t3_a,high,0.2\n' > "$tmp/rm2.csv"
 expect_err "bad --rm-scores" 2 "$tmp/rm2.csv:2: rm_policy: expected a finite number, got 'high'" $T plot overopt --rm-scores "$tmp/rm2.csv" --out "$tmp/figs3" $FC
 expect_err "a figure without data explains itself" 2 "tldrlab plot: overopt needs RL or best-of-N policies with a known KL from the supervised policy, compared with 'ref' (KL from --meta, or names like sup4_ppo_rm4_kl14 or sup4_bo16_rm4); none in scope" $T plot overopt --policy sup4,sup4_6b --out "$tmp/figs4" $FC

@@ -28,7 +28,7 @@ bad_cfg "a name that is not a folder name" '1: name: expected letters, digits, '
 check "config errors run nothing" test ! -e "$tmp/never"
 
 # ---- the shipped configs are valid and plan (paper.json's report stage has hundreds of arguments)
-for c in quickstart:70 small:138 paper:766; do
+for c in quickstart:86 small:174 paper:985; do
   run $T sweep "configs/${c%%:*}.json" --out "$tmp/dry_${c%%:*}" --dry-run
   check "configs/${c%%:*}.json: checked and planned, ${c#*:} stages (exit $rc; got $(grep '^| [a-z]' "$tmp/out" | grep -vc '^| stage |'))" \
     test "$rc" = 0 -a "$(grep '^| [a-z]' "$tmp/out" | grep -vc '^| stage |')" = "${c#*:}"
@@ -45,9 +45,9 @@ bad_cfg "repeated seeds" '1: seeds[1]: 2 is in the list twice' '{"seeds": [2, 2]
 
 # ---- the plan
 run $T sweep $CFG --out "$tmp/r1" --dry-run
-check "dry run: every stage in the plan (expected 63 rows)" test "$(grep '^| [a-z]' "$tmp/out" | grep -vc '^| stage |')" = 63
+check "dry run: every stage in the plan (expected 77 rows)" test "$(grep '^| [a-z]' "$tmp/out" | grep -vc '^| stage |')" = 77
 check "dry run: stages in order (world before pretrain before sft before ppo before report)" \
-  test "$(grep -o '^| [a-z/._0-9]* |' "$tmp/out" | tr -d '| ' | grep -v '^stage$' | grep -n -x -e world -e pretrain/xs -e sft/xs -e ppo/xs/b0.05 -e report | cut -d: -f1 | tr '\n' ' ')" = "2 20 21 28 63 "
+  test "$(grep -o '^| [a-z/._0-9]* |' "$tmp/out" | tr -d '| ' | grep -v '^stage$' | grep -n -x -e world -e pretrain/xs -e sft/xs -e ppo/xs/b0.05 -e report | cut -d: -f1 | tr '\n' ' ')" = "2 24 25 32 77 "
 check "dry run: a stage's command as tldrlab runs it" grep -qF '| ppo/xs/b0.2 | run | ' "$tmp/out"
 check "dry run writes nothing" test ! -e "$tmp/r1/manifest.json"
 
@@ -56,7 +56,7 @@ run $TA sweep $CFG --out "$tmp/r1" --quiet
 check "sweep: exit 0 (got $rc)" test "$rc" = 0
 check "sweep: the report" test -s "$tmp/r1/report/report.html" -a -s "$tmp/r1/report/tables/tldr_winrate.csv"
 m=$tmp/r1/manifest.json
-check "manifest: every stage done (expected 63)" test "$(grep -c '"status":[[:space:]]*"done"' "$m")" = 63
+check "manifest: every stage done (expected 77)" test "$(grep -c '"status":[[:space:]]*"done"' "$m")" = 77
 check "manifest: version, commit and the resolved config" python3 -c "import json,sys; m=json.load(open(sys.argv[1])); assert m['tldrlab_version'] and m['commit'] and m['resolved_config']['ppo']['episodes'] == 8 and m['resolved_config']['sft']['lr'] == 0.001" "$m"
 check "manifest: each stage's output checksum, its inputs' checksums and its seed" python3 -c "
 import json, sys
@@ -103,9 +103,19 @@ import csv, sys
 row = [r for r in csv.DictReader(open(sys.argv[1])) if r['policy'] == 'sup_0.03m_ppo_rm_0.03m_b0.2'][0]
 log = list(csv.DictReader(open(sys.argv[2])))
 assert abs(float(row['kl']) - float(log[-1]['kl'])) < 1e-6, (row['kl'], log[-1]['kl'])" "$rr/tables/curves.csv" "$tmp/r1/policies/ppo_xs_b0.2/log.csv"
+# the gold judge's comparisons: one file per evaluated policy and dataset, worker gold only, given to the report with --gold
+gold_files=$(cd "$tmp/r1" && ls comparisons/gold_eval_*.json | tr '\n' ' ')
+eval_files=$(cd "$tmp/r1" && ls comparisons/eval_*.json | sed 's,/eval_,/gold_eval_,' | tr '\n' ' ')
+check "gold comparisons: one per labelers' evaluation file (expected $eval_files, got $gold_files)" test "$gold_files" = "$eval_files"
+check "gold comparisons: every record's worker is gold (got workers: $(cat "$tmp/r1"/comparisons/gold_eval_*.json | grep -o '"worker":"[^"]*"' | sort -u | tr '\n' ' '))" \
+  test "$(cat "$tmp/r1"/comparisons/gold_eval_*.json | grep -o '"worker":"[^"]*"' | sort -u)" = '"worker":"gold"'
+check "gold comparisons: not among the labelers' (no worker gold in the win-rate inputs of the report's --comparisons)" \
+  test -z "$(grep -l '"worker":"gold"' "$tmp/r1"/comparisons/eval_*.json)"
+check "report: the gold win rates, a table of their own" test -s "$tmp/r1/report/tables/tldr_gold_winrate.csv" -a -s "$tmp/r1/report/tables/news_gold_winrate.csv"
+check "report: its command line passes every gold file with --gold" test "$(grep -o -- '--gold [^-]*' "$tmp/r1/report/report.md" | head -1 | wc -w)" = "$(( $(echo $gold_files | wc -w) + 1 ))"
 check "findings: first in the report" sh -c "grep -n '^## ' '$tmp/r1/report/report.md' | head -2 | tail -1 | grep -q ':## Findings$'"
 run $TA sweep $CFG --out "$tmp/r1"
-check "again: nothing to run" grep -q "^sweep tiny: 63 stages, 0 to run" "$tmp/err"
+check "again: nothing to run" grep -q "^sweep tiny: 77 stages, 0 to run" "$tmp/err"
 
 # ---- SIGKILL at a few points, then the same command resumes to the same report
 kill_when() { # PATTERN: start the sweep, SIGKILL it (and its stage) once the manifest matches
@@ -192,7 +202,7 @@ sed 's/"betas": \[0.05, 0.2\]/"betas": [0.05, 0.3]/' $CFG > "$tmp/cfg_b.json"
 run $T sweep "$tmp/cfg_b.json" --out "$tmp/r1" --dry-run
 ran=$(grep -v '| done |' "$tmp/out" | grep -v '^| stage |' | grep -o '^| [a-z][^ ]* |' | tr -d '| ' | tr '\n' ' ')
 check "a new beta: only its PPO stage, its evaluation and the report run (got: $ran)" \
-  test "$ran" = "ppo/xs/b0.3 eval/ppo_xs_b0.3/tldr eval/ppo_xs_b0.3/tldr/compare eval/ppo_xs_b0.3/tldr/rate eval/ppo_xs_b0.3/news eval/ppo_xs_b0.3/news/compare eval/ppo_xs_b0.3/news/rate eval/rm_scores/xs eval/judge report/meta report/rm_scores report/findings report "
+  test "$ran" = "ppo/xs/b0.3 eval/ppo_xs_b0.3/tldr eval/ppo_xs_b0.3/tldr/compare eval/ppo_xs_b0.3/tldr/rate eval/ppo_xs_b0.3/tldr/gold eval/ppo_xs_b0.3/news eval/ppo_xs_b0.3/news/compare eval/ppo_xs_b0.3/news/rate eval/ppo_xs_b0.3/news/gold eval/rm_scores/xs eval/judge report/meta report/rm_scores report/findings report "
 sed 's/"iterations": 2/"iterations": 3/' $CFG > "$tmp/cfg_i.json"
 run $T sweep "$tmp/cfg_i.json" --out "$tmp/r1" --dry-run
 check "more PPO iterations: every PPO stage reruns, training before it does not" \
@@ -201,5 +211,19 @@ run $T sweep $CFG --out "$tmp/r1" --dry-run --only report --force report
 check "--force: a done stage reruns" grep -q '| report | run |' "$tmp/out"
 expect_err "--only: a stage whose input is not done is refused" 2 "tldrlab sweep: --only: stage report/rm_scores needs eval/rm_scores/xs, which is not done; run it first (or without --only)" \
   $T sweep "$tmp/cfg_b.json" --out "$tmp/r1" --only ppo,report --dry-run
+
+# ---- three PPO policies: claim 5 is testable and reads the gold judge's win rates against the reference
+sed 's/"betas": \[0.05, 0.2\]/"betas": [0.05, 0.2, 0.3]/' $CFG > "$tmp/cfg_3.json"
+run $TA sweep "$tmp/cfg_3.json" --out "$tmp/r1" --quiet
+check "three betas: claim 5 tested on the gold win rates (exit $rc)" python3 -c "
+import csv, json, sys
+f = json.load(open(sys.argv[1]))['findings'][4]
+gold = {r['policy']: float(r['win_rate']) for r in csv.DictReader(open(sys.argv[2]))}
+assert f['status'] != 'not testable', f
+assert '(gold: win rate against the reference)' in f['numbers'], f['numbers']
+# the numbers are the gold table's, in KL order: each PPO policy's gold win rate appears
+for p, w in gold.items():
+    if '_ppo_' in p:
+        assert 'gold %.3f' % w in f['numbers'], ('expected gold %.3f for %s in' % (w, p), f['numbers'])" "$tmp/r1/findings.json" "$tmp/r1/report/tables/tldr_gold_winrate.csv"
 
 finish sweep
