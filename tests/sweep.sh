@@ -147,10 +147,12 @@ for i in $(seq 600); do
   sleep 0.1
 done
 sleep 0.3
+child=$(pgrep -P $pid | head -1) # the running stage
 kill -TERM $pid; wait $pid; rc=$?
-left=$(pgrep -f "policies/ppo_xs_b0.05" | head -1)
+left=
+if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then left=$child; fi
 check "SIGTERM: the sweep exits 143 (got $rc)" test "$rc" = 143
-check "SIGTERM: no stage left running (got pid '${left}')" test -z "$left"
+check "SIGTERM: no stage left running (the stage was pid '${child}'; still running: '${left}')" test -n "$child" -a -z "$left"
 check "SIGTERM: the manifest says stopped" python3 -c "
 import json, sys
 m = json.load(open(sys.argv[1]))
