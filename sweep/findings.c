@@ -487,6 +487,57 @@ int sweep_findings(const char *dir, TlError *err)
               o.untestable);
     if (notes.len)
         sb_printf(&o.md, "\n%s", sb_str(&notes));
+
+    /* Did the pipeline work at all? Per size: the supervised policy above
+     * the pretrained one, and PPO raising the reward model's score. */
+    cJSON *checks = cJSON_CreateArray();
+    if (ns)
+        sb_add(&o.md, "\nDid each stage do its job? Per size: supervised fine-tuning above the pretrained model "
+                      "(labelers' win rate against the reference and the gold judge's mean overall score), and "
+                      "PPO raising the reward model's score over the supervised policy (its predicted preference "
+                      "against the reference, mean σ(r − r_ref), of the PPO policy with the highest one).\n\n"
+                      "| size | check | result | numbers |\n|:--|:--|:--|:--|\n");
+    for (int k = 0; k < ns; k++) {
+        const Pol *su = best(&ps, METHOD_SUPERVISED, sizes[k]), *pr = best(&ps, METHOD_PRETRAINED, sizes[k]);
+        const Pol *rl = NULL;
+        for (size_t i = 0; i < ps.n; i++)
+            if (is(&ps.p[i], METHOD_RL) && ps.p[i].m.params == sizes[k] && !isnan(ps.p[i].rm) &&
+                (!rl || ps.p[i].rm > rl->rm))
+                rl = &ps.p[i];
+        char sz[32];
+        policy_size_label(sizes[k], sz, sizeof sz);
+        for (int c = 0; c < 2; c++) {
+            int known, passed;
+            if (c == 0) {
+                known = su && pr;
+                passed = known && su->win > pr->win && !(su->gold < pr->gold);
+                if (known) {
+                    fmt(x1, sizeof x1, su->win), fmt(x2, sizeof x2, pr->win);
+                    char g1[16], g2[16];
+                    fmt(g1, sizeof g1, su->gold), fmt(g2, sizeof g2, pr->gold);
+                    snprintf(b, sizeof b, "win rate %s vs %s; gold overall %s vs %s", x1, x2, g1, g2);
+                } else
+                    snprintf(b, sizeof b, "no %s policy of this size", su ? "pretrained" : "supervised");
+            } else {
+                known = su && rl && !isnan(su->rm);
+                passed = known && rl->rm > su->rm;
+                if (known) {
+                    fmt(x1, sizeof x1, rl->rm), fmt(x2, sizeof x2, su->rm);
+                    snprintf(b, sizeof b, "%s %s vs supervised %s", rl->name, x1, x2);
+                } else
+                    snprintf(b, sizeof b, "no reward-model scores of a PPO and the supervised policy");
+            }
+            const char *what = c ? "PPO raised the reward model's score" : "supervised above pretrained";
+            const char *res = !known ? "not measured" : passed ? "yes" : "**no**";
+            sb_printf(&o.md, "| %s | %s | %s | %s |\n", sz, what, res, b);
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddNumberToObject(e, "params", sizes[k]);
+            cJSON_AddStringToObject(e, "check", what);
+            cJSON_AddStringToObject(e, "result", !known ? "not measured" : passed ? "yes" : "no");
+            cJSON_AddStringToObject(e, "numbers", b);
+            cJSON_AddItemToArray(checks, e);
+        }
+    }
     char *md = util_path_join(dir, "findings.md"), *js = util_path_join(dir, "findings.json");
     atomic_write_string(md, sb_str(&o.md));
     cJSON *root = cJSON_CreateObject();
@@ -494,6 +545,7 @@ int sweep_findings(const char *dir, TlError *err)
     cJSON_AddNumberToObject(root, "reproduced", o.reproduced);
     cJSON_AddNumberToObject(root, "not_reproduced", o.not_reproduced);
     cJSON_AddNumberToObject(root, "not_testable", o.untestable);
+    cJSON_AddItemToObject(root, "checks", checks);
     char *text = cJSON_Print(root);
     atomic_write_string(js, text);
     free(text);

@@ -113,6 +113,12 @@ check "gold comparisons: not among the labelers' (no worker gold in the win-rate
   test -z "$(grep -l '"worker":"gold"' "$tmp/r1"/comparisons/eval_*.json)"
 check "report: the gold win rates, a table of their own" test -s "$tmp/r1/report/tables/tldr_gold_winrate.csv" -a -s "$tmp/r1/report/tables/news_gold_winrate.csv"
 check "report: its command line passes every gold file with --gold" test "$(grep -o -- '--gold [^-]*' "$tmp/r1/report/report.md" | head -1 | wc -w)" = "$(( $(echo $gold_files | wc -w) + 1 ))"
+check "findings: did each stage do its job (supervised above pretrained, PPO raising the RM's score), per size" python3 -c "
+import json, sys
+c = json.load(open(sys.argv[1]))['checks']
+assert [x['check'] for x in c] == ['supervised above pretrained', 'PPO raised the reward model\'s score'], c
+assert all(x['result'] in ('yes', 'no', 'not measured') and x['numbers'] for x in c), c
+assert 'win rate' in c[0]['numbers'] and 'gold overall' in c[0]['numbers'], c[0]" "$tmp/r1/findings.json"
 check "findings: first in the report" sh -c "grep -n '^## ' '$tmp/r1/report/report.md' | head -2 | tail -1 | grep -q ':## Findings$'"
 run $TA sweep $CFG --out "$tmp/r1"
 check "again: nothing to run" grep -q "^sweep tiny: 77 stages, 0 to run" "$tmp/err"
