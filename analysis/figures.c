@@ -278,7 +278,9 @@ int fig_fig1(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *er
         npts++;
     }
     /* One point per method and size: prefer greedy sampling (the paper
-     * evaluates at T = 0), then the most comparisons, then the name. */
+     * evaluates at T = 0), then the highest win rate (a sweep's best β or
+     * N, as the paper chose its policies; the best of several is biased
+     * upwards), then the most comparisons, then the name. */
     for (size_t i = 0; i < npts; i++) {
         int best = 1;
         for (size_t j = 0; j < npts && best; j++) {
@@ -287,7 +289,10 @@ int fig_fig1(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *er
                 continue;
             const WinrateRow *a = pts[i].row, *c = pts[j].row;
             int ga = greedy(&a->meta), gc = greedy(&c->meta);
-            if (gc > ga || (gc == ga && (c->n > a->n || (c->n == a->n && strcmp(c->label, a->label) < 0))))
+            if (gc > ga ||
+                (gc == ga && (c->win_rate > a->win_rate ||
+                              (c->win_rate == a->win_rate &&
+                               (c->n > a->n || (c->n == a->n && strcmp(c->label, a->label) < 0))))))
                 best = 0;
         }
         pts[i].plotted = best;
@@ -385,7 +390,9 @@ int fig_fig1(const ComparisonSet *s, const FigOptions *o, Figure *f, TlError *er
         if (!pts[i].plotted)
             sb_printf(&unknown, "%s%s", unknown.len ? ", " : "", pts[i].row->label);
     if (unknown.len)
-        sb_printf(&f->notes, "not drawn (another policy of the same series and size is): %s\n", sb_str(&unknown));
+        sb_printf(&f->notes, "not drawn (another policy of the same series and size is: greedy first, then the highest "
+                             "win rate, which favours the luckiest of several): %s\n",
+                  sb_str(&unknown));
     if (have_lc)
         for (size_t i = 0; i < npts; i++)
             if (pts[i].plotted && pts[i].lc && pts[i].lc->status != LC_FITTED)
