@@ -597,7 +597,7 @@ int fig_likert(const AxisSet *s, const FigOptions *o, Figure *f, TlError *err)
         sb_printf(&f->notes, "drawing the tldr ratings; the news ones too are in scope (--dataset news)\n");
     LikertResult res;
     likert_compute(s, o->level, &res);
-    size_t P = s->policies.n, nrows = 0;
+    size_t P = s->policies.n, nrows = 0, last_len = 0;
     sb_add(&f->csv, "dataset,policy,n");
     for (int a = 0; a < AXIS_N; a++)
         sb_printf(&f->csv, ",%s_mean,%s_lo,%s_hi", axis_name((Axis)a), axis_name((Axis)a), axis_name((Axis)a));
@@ -614,6 +614,7 @@ int fig_likert(const AxisSet *s, const FigOptions *o, Figure *f, TlError *err)
         csv_str(&f->csv, domain_name((Domain)dset));
         sb_add(&f->csv, ",");
         csv_str(&f->csv, strpool_get(&s->policies, (uint32_t)p));
+        last_len = strlen(strpool_get(&s->policies, (uint32_t)p));
         sb_printf(&f->csv, ",%zu", ax[AXIS_OVERALL]->n);
         for (int a = 0; a < AXIS_N; a++) {
             double v[3] = {NAN, NAN, NAN};
@@ -642,6 +643,9 @@ int fig_likert(const AxisSet *s, const FigOptions *o, Figure *f, TlError *err)
     f->width = nrows > 8 ? 1400 : 1100;
     f->height = 900;
     StrBuf *b = &f->body;
+    /* The last tic label, rotated down to the right, reaches past the
+     * plot by about 0.9 of its length in characters: room for it. */
+    int rmar = (int)(0.9 * (double)last_len) - 2;
     sb_add(b, "set multiplot layout 2,1\n"
               "set style data histograms\n"
               "set style histogram errorbars gap 2 lw 1\n"
@@ -652,8 +656,10 @@ int fig_likert(const AxisSet *s, const FigOptions *o, Figure *f, TlError *err)
     snprintf(f->bars, sizeof f->bars, "%g%% t interval of the mean", 100 * o->level);
     sb_add(b, "set ylabel \"Mean rating (1-7)\"\nset yrange [1:7.6]\nset ytics 1\n"
               "set grid ytics lc rgb \"#e0e0e0\"\nset xtics rotate by -25 nomirror\n"
-              "set key top center horizontal\n"
-              "plot ");
+              "set key top center horizontal\n");
+    if (rmar > 2)
+        sb_printf(b, "set rmargin %d\n", rmar);
+    sb_add(b, "plot ");
     /* A mean without an interval (one rating, or all equal: the CSV has
      * no bounds) is drawn without a bar rather than left out. */
     for (int a = 0; a < AXIS_N; a++) {
@@ -666,8 +672,10 @@ int fig_likert(const AxisSet *s, const FigOptions *o, Figure *f, TlError *err)
               "set style histogram rowstacked\n"
               "set style fill solid 0.9 border rgb \"white\"\n"
               "set ylabel \"Share of ratings\"\nset yrange [0:1]\nset ytics 0.2\n"
-              "set key outside right center vertical title \"score\"\n"
-              "plot ");
+              "set key outside right center vertical title \"score\"\n");
+    if (rmar > 12)
+        sb_printf(b, "set rmargin %d\n", rmar);
+    sb_add(b, "plot ");
     static const char *const RAMP[7] = {"#b2182b", "#d6604d", "#f4a582", "#d9d9d9", "#92c5de", "#4393c3",
                                         "#2166ac"};
     for (int k = 0; k < 7; k++)

@@ -31,6 +31,7 @@ typedef struct {
     double gold_win;      /* the judge's win rate against ref (its comparisons), NaN when absent */
     double rm;            /* mean sigma(r_policy - r_ref), NaN without scores */
     double share7;        /* share of 7s on the overall axis (TL;DR), NaN without ratings */
+    double overall;       /* the labelers' mean 1-7 overall rating (TL;DR), NaN without ratings */
     double news_adj;      /* news: overall adjusted to the reference's length, NaN without */
 } Pol;
 
@@ -216,7 +217,7 @@ static void load_axis(const char *dir, Pols *ps, StrBuf *notes)
             const LikertRow *r = &lr.rows[i];
             Pol *p = find(ps, strpool_get(&s.policies, r->policy));
             if (p && r->dataset == DOMAIN_TLDR && r->axis == AXIS_OVERALL)
-                p->share7 = r->share_7;
+                p->share7 = r->share_7, p->overall = r->mean;
         }
         likert_free(&lr);
         long base = strpool_find(&s.policies, "ref");
@@ -284,7 +285,7 @@ int sweep_findings(const char *dir, TlError *err)
             p->lo = wr.rows[i].wilson_lo;
             p->hi = wr.rows[i].wilson_hi;
             p->lc = have_lc && lr.pol[wr.rows[i].policy].status == LC_FITTED ? lr.pol[wr.rows[i].policy].lc : NAN;
-            p->gold = p->gold_win = p->rm = p->share7 = p->news_adj = NAN;
+            p->gold = p->gold_win = p->rm = p->share7 = p->news_adj = p->overall = NAN;
         }
         if (have_lc)
             lengthctl_free(&lr);
@@ -493,7 +494,9 @@ int sweep_findings(const char *dir, TlError *err)
     cJSON *checks = cJSON_CreateArray();
     if (ns)
         sb_add(&o.md, "\nDid each stage do its job? Per size: supervised fine-tuning above the pretrained model "
-                      "(labelers' win rate against the reference and the gold judge's mean overall score), and "
+                      "by the gold judge's mean overall score and the labelers' mean 1–7 overall rating (the win "
+                      "rate against the reference is shown too, but cannot rank two policies that both lose "
+                      "nearly every comparison: their few wins are the labelers' errors), and "
                       "PPO raising the reward model's score over the supervised policy (its predicted preference "
                       "against the reference, mean σ(r − r_ref), of the PPO policy with the highest one).\n\n"
                       "| size | check | result | numbers |\n|:--|:--|:--|:--|\n");
@@ -509,14 +512,19 @@ int sweep_findings(const char *dir, TlError *err)
         for (int c = 0; c < 2; c++) {
             int known, passed;
             if (c == 0) {
-                known = su && pr;
-                passed = known && su->win > pr->win && !(su->gold < pr->gold);
+                known = su && pr && !isnan(su->gold) && !isnan(pr->gold) && !isnan(su->overall) &&
+                        !isnan(pr->overall);
+                passed = known && su->gold > pr->gold && su->overall > pr->overall;
                 if (known) {
+                    char g1[16], g2[16], o1[16], o2[16];
                     fmt(x1, sizeof x1, su->win), fmt(x2, sizeof x2, pr->win);
-                    char g1[16], g2[16];
                     fmt(g1, sizeof g1, su->gold), fmt(g2, sizeof g2, pr->gold);
-                    snprintf(b, sizeof b, "win rate %s vs %s; gold overall %s vs %s", x1, x2, g1, g2);
-                } else
+                    fmt(o1, sizeof o1, su->overall), fmt(o2, sizeof o2, pr->overall);
+                    snprintf(b, sizeof b, "gold overall %s vs %s; labelers' overall (1-7) %s vs %s; win rate %s vs %s",
+                             g1, g2, o1, o2, x1, x2);
+                } else if (su && pr)
+                    snprintf(b, sizeof b, "no gold scores or no overall ratings of both");
+                else
                     snprintf(b, sizeof b, "no %s policy of this size", su ? "pretrained" : "supervised");
             } else {
                 known = su && rl && !isnan(su->rm);
