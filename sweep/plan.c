@@ -434,6 +434,14 @@ static void plan_seed(const SweepConfig *c, SweepPlan *p, uint64_t seed, int lab
         arg(&x, "%s", rel(p, golds[k]));
         rdeps2[nr2++] = golds[k];
     }
+    /* The labelers against the gold judge on the same pairs: their
+     * evaluation comparisons with the gold judge's (--expert gold). */
+    arg(&x, "--calibration");
+    for (int k = 0; k < nevals; k++)
+        if (strncmp(rel(p, evals[k]), "comparisons/", 12) == 0)
+            arg(&x, "%s", rel(p, evals[k]));
+    for (int k = 0; k < ngolds; k++)
+        arg(&x, "%s", rel(p, golds[k]));
     rdeps2[nr2++] = meta;
     rdeps2[nr2++] = rmcat;
     rdeps2[nr2++] = judge;

@@ -119,6 +119,8 @@ c = json.load(open(sys.argv[1]))['checks']
 assert [x['check'] for x in c] == ['supervised above pretrained', 'PPO raised the reward model\'s score'], c
 assert all(x['result'] in ('yes', 'no', 'not measured') and x['numbers'] for x in c), c
 assert 'gold overall' in c[0]['numbers'] and 'overall (1-7)' in c[0]['numbers'] and 'win rate' in c[0]['numbers'], c[0]" "$tmp/r1/findings.json"
+check "report: the labelers against the gold judge, on the evaluation pairs (--calibration, expert gold)" \
+  sh -c "grep -qx '## Labelers against the gold judge' '$tmp/r1/report/report.md' && grep -q '^agreement with the expert gold: ' '$tmp/r1/report/report.md'"
 check "findings: first in the report" sh -c "grep -n '^## ' '$tmp/r1/report/report.md' | head -2 | tail -1 | grep -q ':## Findings$'"
 run $TA sweep $CFG --out "$tmp/r1"
 check "again: nothing to run" grep -q "^sweep tiny: 77 stages, 0 to run" "$tmp/err"
