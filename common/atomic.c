@@ -39,6 +39,8 @@ static void cleanup_on_signal(int sig)
 {
     if (graceful && !*graceful && sig != SIGHUP) {
         *graceful = sig; /* the first SIGINT or SIGTERM: the program stops at its next safe point */
+        if (child > 0)
+            kill(child, sig); /* and so does its child (a sweep's stage checkpoints) */
         return;
     }
     cleanup_at_exit();

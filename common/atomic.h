@@ -60,7 +60,9 @@ void atomic_graceful_stop(volatile sig_atomic_t *flag);
 void atomic_dir_register(const char *dir);
 void atomic_dir_done(const char *dir);
 
-/* A child process (gnuplot) that those signals stop too; 0 = none. */
+/* A child process (gnuplot, a sweep's stage) that those signals stop
+ * too (with a graceful stop, the first SIGINT or SIGTERM is passed on to
+ * it); 0 = none. */
 void atomic_child(pid_t pid);
 
 /* Writes a whole string to path atomically; dies on failure. */

@@ -272,15 +272,10 @@ static int merge_meta(const SweepPlan *p, const Stage *s, TlError *err)
 
 /* ---- running a command ---- */
 
+/* SIGINT or SIGTERM: set by the atomic writers' handler, which passes it
+ * on to the running stage (a training stage checkpoints and exits
+ * 128+sig); a second one, or SIGHUP, ends the sweep and stops the stage. */
 static volatile sig_atomic_t stop_sig;
-static volatile pid_t running_child;
-
-static void on_signal(int sig)
-{
-    stop_sig = sig;
-    if (running_child > 0)
-        kill(running_child, sig); /* a training stage checkpoints and exits 128+sig */
-}
 
 /* Runs self argv (+ --resume) in the run folder, stdout and stderr to
  * log. Prints a progress line while it runs. Returns the exit status
@@ -339,7 +334,7 @@ static int run_cmd(const SweepPlan *p, const SweepRun *r, const Stage *s, int re
         execv(r->self, argv);
         _exit(127);
     }
-    running_child = pid;
+    atomic_child(pid);
     double t0 = util_now(), last = t0, tdone0 = t0;
     long done0 = -1;
     int status = 0;
@@ -378,7 +373,7 @@ static int run_cmd(const SweepPlan *p, const SweepRun *r, const Stage *s, int re
             last = t;
         }
     }
-    running_child = 0;
+    atomic_child(0);
     if (tty && !r->quiet)
         fprintf(stderr, "\r%*s\r", 100, "");
     if (WIFSIGNALED(status))
@@ -483,16 +478,7 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
     }
     char *logs = run_path(p, "logs");
     util_mkdir_p(logs);
-    /* The atomic writers install their own cleanup handler the first
-     * time they write (which would kill the sweep and leave its child
-     * running): install it now, then put ours over it. */
     atomic_graceful_stop(&stop_sig);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
     int tty = isatty(STDERR_FILENO);
     double started = (double)time(NULL), left = total;
     size_t to_run = 0, done_n = 0;
