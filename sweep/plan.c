@@ -155,8 +155,8 @@ static void set_work(SweepPlan *p, int i, int size, double tokens)
 /* One seed's whole run, from the world to its report, in p->prefix:
  * training seeds from seed, the labelers' and samplers' seeds offset by
  * lab (0 for the first seed, so that a one-seed run's commands do not
- * depend on it). */
-static void plan_seed(const SweepConfig *c, SweepPlan *p, uint64_t seed, int lab)
+ * depend on it). Returns the index of its report stage. */
+static int plan_seed(const SweepConfig *c, SweepPlan *p, uint64_t seed, int lab)
 {
     Args x = {{0}, 0};
     char id[96], out[512];
@@ -446,7 +446,7 @@ static void plan_seed(const SweepConfig *c, SweepPlan *p, uint64_t seed, int lab
     rdeps2[nr2++] = rmcat;
     rdeps2[nr2++] = judge;
     rdeps2[nr2] = -1;
-    add(p, STAGE_CMD, "report", "report", "report", &x, 0, 10, rdeps2);
+    return add(p, STAGE_CMD, "report", "report", "report", &x, 0, 10, rdeps2);
 }
 
 void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
@@ -454,7 +454,7 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
     memset(p, 0, sizeof *p);
     p->dir = xstrdup(dir);
     if (c->nseeds <= 1) {
-        plan_seed(c, p, c->nseeds ? c->seeds[0] : c->seed, 0);
+        (void)plan_seed(c, p, c->nseeds ? c->seeds[0] : c->seed, 0);
         return;
     }
     /* Several seeds: each a whole run in seeds/SEED (the same world,
@@ -464,8 +464,7 @@ void sweep_plan(const SweepConfig *c, const char *dir, SweepPlan *p)
     sb_init(&dirs);
     for (int j = 0; j < c->nseeds; j++) {
         snprintf(p->prefix, sizeof p->prefix, "seeds/%llu/", (unsigned long long)c->seeds[j]);
-        plan_seed(c, p, c->seeds[j], 1000 * j);
-        deps[nd++] = (int)p->n - 1; /* its report, after everything else */
+        deps[nd++] = plan_seed(c, p, c->seeds[j], 1000 * j);
         sb_printf(&dirs, "seeds/%llu\n", (unsigned long long)c->seeds[j]);
     }
     deps[nd] = -1;

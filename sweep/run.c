@@ -89,11 +89,11 @@ static uint64_t path_sum(const char *path)
     return h;
 }
 
-/* The value after --seed in a stage's command, or NULL. */
-static const char *stage_seed(const Stage *s)
+/* The value after flag (--seed, --steps) in a stage's command, or NULL. */
+static const char *stage_arg(const Stage *s, const char *flag)
 {
     for (int k = 0; k + 1 < s->argc; k++)
-        if (strcmp(s->argv[k], "--seed") == 0)
+        if (strcmp(s->argv[k], flag) == 0)
             return s->argv[k + 1];
     return NULL;
 }
@@ -162,8 +162,8 @@ static void write_manifest(const SweepPlan *p, const SweepConfig *c, const Sweep
         cJSON_AddStringToObject(e, "output", s->out);
         if (rec[i].sum[0])
             cJSON_AddStringToObject(e, "checksum", rec[i].sum);
-        if (stage_seed(s))
-            cJSON_AddNumberToObject(e, "seed", atof(stage_seed(s)));
+        if (stage_arg(s, "--seed"))
+            cJSON_AddNumberToObject(e, "seed", atof(stage_arg(s, "--seed")));
         cJSON *dj = cJSON_AddArrayToObject(e, "inputs");
         cJSON *ds = cJSON_AddObjectToObject(e, "input_checksums");
         for (int k = 0; k < s->ndeps; k++) {
@@ -284,10 +284,9 @@ static volatile sig_atomic_t stop_sig;
  * last line of its log.csv, and its --steps; 0 when not known. */
 static int train_step(const SweepPlan *p, const Stage *s, long *done, long *total)
 {
-    *done = *total = 0;
-    for (int k = 0; k + 1 < s->argc; k++)
-        if (strcmp(s->argv[k], "--steps") == 0)
-            *total = atol(s->argv[k + 1]);
+    const char *steps = stage_arg(s, "--steps");
+    *done = 0;
+    *total = steps ? atol(steps) : 0;
     if (!s->resumable || *total <= 0)
         return 0;
     char rel[600];

@@ -8,6 +8,7 @@
  * (length-controlled σ(θ)), judge/judge.json (gold overall), meta.json
  * (KL from the supervised policy) and findings.json. */
 #include "sweep/sweep.h"
+#include "analysis/policy.h"
 #include "analysis/stats.h"
 #include "common/atomic.h"
 #include "common/jsonl.h"
@@ -133,22 +134,20 @@ static int load_seed(const char *dir, int k, Rows *rs, char status[NCLAIMS][24],
     return 0;
 }
 
-static const char *const METHOD_ORDER[] = {"reference", "other", "pretrained", "supervised", "rl", "best-of-n"};
-
-static int method_rank(const char *m)
+/* Rows in the report's order: the reference, baselines (method other),
+ * then pretrained, supervised, rl, best-of-n. */
+static double method_rank(const char *m)
 {
-    for (int k = 0; k < 6; k++)
-        if (strcmp(m, METHOD_ORDER[k]) == 0)
-            return k;
-    return 6;
+    int k = method_parse(m);
+    return k < 0 ? METHOD_N : k == METHOD_OTHER ? 0.5 : k;
 }
 
 static int row_cmp(const void *a, const void *b)
 {
     const Row *x = a, *y = b;
-    int d = method_rank(x->method) - method_rank(y->method);
-    if (d)
-        return d;
+    double d = method_rank(x->method) - method_rank(y->method);
+    if (d != 0)
+        return d < 0 ? -1 : 1;
     double px = isnan(x->params) ? -1 : x->params, py = isnan(y->params) ? -1 : y->params;
     if (px != py)
         return px < py ? -1 : 1;
