@@ -22,6 +22,22 @@ HAVE_DEPS := $(shell pkg-config --exists $(PKGS) 2>/dev/null && test -f /usr/inc
 # Probed optional features: -march=native and OpenMP when the compiler takes them.
 NATIVE := $(shell $(CC) -march=native -x c -c -o /dev/null /dev/null 2>/dev/null && echo -march=native)
 OPENMP := $(shell echo 'int main(void){return 0;}' | $(CC) -fopenmp -x c -o /dev/null - 2>/dev/null && echo -fopenmp)
+# OpenMPI (docs/scale-out.md): on when mpicc is found, or with MPI=1; MPI=0
+# builds without it. Only the release binary links it: the sanitizer builds
+# (debug, unit tests, fuzz replay) stay one process, and common/tlmpi.c
+# gives them a world of one rank.
+MPICC ?= $(shell command -v mpicc 2>/dev/null)
+MPI   ?= $(if $(MPICC),1,0)
+ifeq ($(MPI),1)
+ifeq ($(MPICC),)
+$(error MPI=1 but mpicc is not found: scripts/install-deps.sh --mpi installs OpenMPI)
+endif
+MPI_CFLAGS := -DTLDRLAB_MPI $(shell $(MPICC) --showme:compile)
+MPI_LIBS   := $(shell $(MPICC) --showme:link)
+endif
+# build/mpi.flag changes only when MPI is turned on or off, so only tlmpi.o rebuilds.
+$(shell mkdir -p build && echo '$(MPI)' > build/mpi.flag.new && \
+        (cmp -s build/mpi.flag.new build/mpi.flag || mv build/mpi.flag.new build/mpi.flag); rm -f build/mpi.flag.new)
 GIT_COMMIT := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 # build/commit.h changes only when the commit does, so only main.o rebuilds.
 $(shell mkdir -p build && echo '#define TLDRLAB_COMMIT "$(GIT_COMMIT)"' > build/commit.h.new && \
@@ -92,7 +108,7 @@ deps:
 
 bin/tldrlab: $(REL_OBJ)
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $^ $(DEPLIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(DEPLIBS) $(MPI_LIBS)
 
 bin/tldrlab-debug: $(DBG_OBJ)
 	@mkdir -p bin
@@ -105,12 +121,12 @@ bin/tldrlab-unit: $(UNIT_OBJ)
 # The benchmark harness's C side: lengthctl_fit timed alone (bench/bench_fit.c).
 bin/tldrlab-bench: $(patsubst %.c,build/rel/%.o,$(BENCH_SRC) $(LIB_SRC))
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $^ $(DEPLIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(DEPLIBS) $(MPI_LIBS)
 
 # The GPT engine's speed (bench/gpt/bench_gpt.c).
 bin/tldrlab-gptbench: build/rel/bench/gpt/bench_gpt.o $(patsubst %.c,build/rel/%.o,$(LIB_SRC))
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $^ $(DEPLIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(DEPLIBS) $(MPI_LIBS)
 
 build/fuzz/replay-%: build/dbg/tests/fuzz/fuzz_%.o build/dbg/tests/fuzz/replay.o build/dbg/tests/fuzz/harness.o \
                     $(patsubst %.c,build/dbg/%.o,$(LIB_SRC))
@@ -138,6 +154,9 @@ build/rel/cli/cmd_sweep.o build/dbg/cli/cmd_sweep.o build/fuzzer/cli/cmd_sweep.o
 $(LEX_C): $(LEX_JSON) scripts/embed-lexicon.sh
 	@mkdir -p build
 	scripts/embed-lexicon.sh $@ $(LEX_JSON)
+
+build/rel/common/tlmpi.o: CPPFLAGS += $(MPI_CFLAGS)
+build/rel/common/tlmpi.o: build/mpi.flag
 
 # The GPT kernels need -O3: GCC 12's -O2 vectoriser skips loops that need
 # an epilogue, i.e. all of theirs. (No fast-math: see train/gpt.c.)

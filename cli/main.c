@@ -1,6 +1,7 @@
 /* main.c — `tldrlab`: git-style subcommands. */
 #include "build/commit.h"
 #include "cli/cli.h"
+#include "common/tlmpi.h"
 #include "common/jsonl.h"
 #include "common/util.h"
 
@@ -295,6 +296,7 @@ int main(int argc, char **argv)
 {
     tl_gsl_quiet();
     read_max_line();
+    tlmpi_init(&argc, &argv);
     if (argc < 2) {
         usage(stderr);
         return TL_EXIT_INPUT;
@@ -313,6 +315,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
         printf("tldrlab %s (commit %s)\n", TLDRLAB_VERSION, TLDRLAB_COMMIT);
+        printf("mpi: %s\n", tlmpi_built() ? "yes (mpirun -np K: docs/scale-out.md)" : "no (built without MPI)");
         return 0;
     }
     for (size_t i = 0; i < NCOMMANDS; i++) {
@@ -322,6 +325,7 @@ int main(int argc, char **argv)
         cli_parse(&COMMANDS[i], argc - 1, argv + 1, &o);
         int rc = COMMANDS[i].run(&o);
         cli_free(&o);
+        tlmpi_finalize(rc);
         return rc;
     }
     fprintf(stderr, "tldrlab: unknown command '%s'\n\n", argv[1]);

@@ -37,6 +37,8 @@ void tlerr_set(TlError *err, const char *fmt, ...)
     va_end(ap);
 }
 
+void (*tl_exit_hook)(int code);
+
 void tl_die(int code, const char *fmt, ...)
 {
     va_list ap;
@@ -46,6 +48,8 @@ void tl_die(int code, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+    if (tl_exit_hook)
+        tl_exit_hook(code);
     exit(code);
 }
 

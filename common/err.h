@@ -32,6 +32,10 @@ void tlerr_set(TlError *err, const char *fmt, ...) __attribute__((format(printf,
 
 /* Prints a message prefixed "tldrlab: " to stderr and exits with code. */
 void tl_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+/* Called by tl_die with its code before it exits (may be NULL): under MPI,
+ * common/tlmpi.c aborts the job there rather than leave the other ranks
+ * waiting. */
+extern void (*tl_exit_hook)(int code);
 
 /* Checked plumbing. On failure they print "tldrlab: <src>:<line>: ..." with
  * a hint and exit 1; they never return NULL. */

@@ -10,7 +10,8 @@ AX="tests/data/axis_tldr.jsonl tests/data/axis_news.jsonl"
 
 # ---- help, version, usage errors
 run $T --version
-check "version: tldrlab 0.1.0 and the commit" test "$(sed 's/(commit [^)]*)$/(commit C)/' "$tmp/out")" = "tldrlab 0.1.0 (commit C)"
+check "version: tldrlab 0.1.0 and the commit" test "$(head -1 "$tmp/out" | sed 's/(commit [^)]*)$/(commit C)/')" = "tldrlab 0.1.0 (commit C)"
+check "version: whether it was built with MPI" grep -Eq '^mpi: (yes \(mpirun -np K: docs/scale-out.md\)|no \(built without MPI\))$' "$tmp/out"
 expect_line "help: the usage line and the command list" "usage: tldrlab [--version] [--help] COMMAND [options] [FILE...]
   lengthctl  length-controlled preference: logistic model on policy and log length ratio" $T --help
 for c in winrate lengthctl likert agreement example; do

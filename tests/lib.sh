@@ -155,3 +155,21 @@ finish() {
   echo "$1: $pass passed, $fail failed, $skip skipped"
   [ "$fail" = 0 ]
 }
+
+# MPI (docs/scale-out.md): mpi_ready says whether bin/tldrlab was built with
+# MPI and mpirun is here (else it prints why not, for skip messages); mpirun_np K CMD...
+# runs CMD on K ranks of this machine (--oversubscribe: 2 ranks on fewer
+# cores; --allow-run-as-root when root, as in CI's container).
+mpi_ready() {
+  if ! command -v mpirun >/dev/null 2>&1; then echo "mpirun not found (scripts/install-deps.sh --mpi)"; return 1; fi
+  if ! "$T" --version 2>/dev/null | grep -q '^mpi: yes'; then echo "$T was built without MPI (make MPI=1)"; return 1; fi
+  return 0
+}
+mpirun_np() {
+  local k=$1; shift
+  local root=""
+  [ "$(id -u)" = 0 ] && root=--allow-run-as-root
+  # one thread per rank unless the test says otherwise; no core binding, so
+  # oversubscribed ranks share the cores fairly
+  OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} mpirun $root --oversubscribe --bind-to none -np "$k" "$@"
+}
