@@ -155,8 +155,8 @@ $(LEX_C): $(LEX_JSON) scripts/embed-lexicon.sh
 	@mkdir -p build
 	scripts/embed-lexicon.sh $@ $(LEX_JSON)
 
-build/rel/common/tlmpi.o: CPPFLAGS += $(MPI_CFLAGS)
-build/rel/common/tlmpi.o: build/mpi.flag
+build/rel/common/tlmpi.o build/rel/sweep/exec.o: CPPFLAGS += $(MPI_CFLAGS)
+build/rel/common/tlmpi.o build/rel/sweep/exec.o: build/mpi.flag
 
 # The GPT kernels need -O3: GCC 12's -O2 vectoriser skips loops that need
 # an epilogue, i.e. all of theirs. (No fast-math: see train/gpt.c.)

@@ -106,6 +106,7 @@ typedef struct {
     /* sweep */
     int dry_run, quiet;     /* quiet: --quiet was given */
     const char *only, *force;
+    long ranks;             /* sweep --dry-run --ranks K (0: the job's) */
     /* example generator */
     long posts, comparisons, articles, workers;
     double dup_rate, length_coef;

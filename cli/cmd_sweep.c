@@ -2,6 +2,7 @@
  * config (sweep/sweep.h), resumable. */
 #include "build/commit.h"
 #include "cli/cli.h"
+#include "common/tlmpi.h"
 #include "sweep/sweep.h"
 
 #include <limits.h>
@@ -29,10 +30,18 @@ int cmd_sweep(CliOpts *o)
     if (n <= 0)
         tl_die(TL_EXIT_RUNTIME, "cannot find the tldrlab binary to run the stages with (/proc/self/exe)");
     self[n] = '\0';
+    /* Under mpirun: every rank learns the others' hosts; ranks 1.. then
+     * run what rank 0's scheduler sends them (sweep/exec.c). */
+    if (sweep_ranks() > 1 && tlmpi_rank() > 0) {
+        sweep_config_free(&c);
+        return sweep_worker();
+    }
     SweepPlan p;
     sweep_plan(&c, dir, &p);
-    SweepRun r = {self, o->only, o->force, o->dry_run, o->quiet, o->files[0], TLDRLAB_COMMIT};
+    SweepRun r = {self, o->only, o->force, o->dry_run, o->quiet, o->files[0], TLDRLAB_COMMIT, (int)o->ranks};
     int rc = sweep_run(&p, &c, &r, &err);
+    sweep_remote_quit();
+    tlmpi_independent();
     if (rc != 0)
         fprintf(stderr, "tldrlab sweep: %s\n", err.msg);
     sweep_plan_free(&p);

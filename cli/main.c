@@ -219,7 +219,7 @@ static const Command COMMANDS[] = {
      cmd_bon, 0, "the folder to write (required)", NULL},
     {"sweep", "the whole experiment from one config: world to report, resumable",
      OPT_SWEEP | OPT_OUT | OPT_PROGRESS,
-     "CONFIG [--out DIR] [--dry-run] [--only LIST] [--force LIST]",
+     "CONFIG [--out DIR] [--dry-run [--ranks K]] [--only LIST] [--force LIST]",
      "Runs the experiment CONFIG describes (configs/README.md lists its keys): the world,\n"
      "then per model size pretrain, sft, the labelers' comparisons of the supervised\n"
      "policy's samples, the reward model, PPO for each beta and best-of-N for each N,\n"
@@ -231,7 +231,11 @@ static const Command COMMANDS[] = {
      "finished stages are skipped, a stopped training stage goes on from its\n"
      "checkpoint, and a changed config reruns the stages it changes and those after.\n"
      "With several seeds in the config, each seed is a whole run in DIR/seeds/SEED and\n"
-     "DIR/seeds.md sets them side by side, with intervals over seeds.",
+     "DIR/seeds.md sets them side by side, with intervals over seeds.\n"
+     "Under `mpirun -np K` (docs/scale-out.md) rank 0 schedules and every rank runs\n"
+     "stages whose inputs are ready, each with its own OpenMP threads; a stage the\n"
+     "config gives \"ranks\": R runs data-parallel on R ranks. --dry-run shows the\n"
+     "schedule on K ranks and the critical path.",
      cmd_sweep, 1, "the run folder (default results/NAME, NAME from the config)", NULL},
     {"lm-sample", "print continuations from a model trained by lm-train",
      OPT_SAMPLE | OPT_SEED,

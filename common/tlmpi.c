@@ -17,7 +17,9 @@ void tlmpi_share(size_t n, int r, int size, size_t *lo, size_t *hi)
 #ifdef TLDRLAB_MPI
 #include <mpi.h>
 
-static int active, rank_, size_ = 1;
+static int active, rank_, size_ = 1, independent;
+
+void tlmpi_independent(void) { independent = 1; }
 
 /* Started by mpirun (OpenMPI sets OMPI_COMM_WORLD_SIZE, also in the
  * processes MPI_Comm_spawn starts), or by srun/another launcher (PMIx,
@@ -84,7 +86,7 @@ void tlmpi_finalize(int rc)
         if (rank_ == 0)
             MPI_Send(&all, 1, MPI_INT, 0, 77, parent);
         MPI_Comm_disconnect(&parent);
-    } else if (rc != 0 && size_ > 1) {
+    } else if (rc != 0 && size_ > 1 && !independent) {
         /* a rank that fails alone would leave the others waiting */
         MPI_Abort(MPI_COMM_WORLD, rc);
     }
@@ -154,5 +156,6 @@ void tlmpi_sum_double(double *x, size_t n) { (void)x, (void)n; }
 long tlmpi_max_long(long v) { return v; }
 void tlmpi_bcast(void *buf, size_t bytes, int root) { (void)buf, (void)bytes, (void)root; }
 void tlmpi_barrier(void) {}
+void tlmpi_independent(void) {}
 
 #endif

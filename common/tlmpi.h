@@ -24,6 +24,12 @@
 void tlmpi_init(int *argc, char ***argv);
 void tlmpi_finalize(int rc);
 
+/* The ranks finish on their own (a sweep's workers were told to quit):
+ * tlmpi_finalize then ends normally whatever the exit code. Otherwise a
+ * non-zero code with several ranks aborts the job, as one rank failing
+ * alone would leave the others waiting in a collective. */
+void tlmpi_independent(void);
+
 /* 1 when this build has MPI (whether or not this process runs under it). */
 int tlmpi_built(void);
 int tlmpi_rank(void);

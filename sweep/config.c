@@ -170,11 +170,12 @@ static void get_str(Rd *r, const cJSON *obj, const char *sec, const char *key, c
 static void read_train(Rd *r, const cJSON *root, const char *key, SweepTrain *t, long steps, long batch, double lr)
 {
     const cJSON *s = section(r, root, key);
-    static const char *const K[] = {"steps", "batch", "lr"};
-    known_keys(r, s, key, K, 3);
+    static const char *const K[] = {"steps", "batch", "lr", "ranks"};
+    known_keys(r, s, key, K, 4);
     t->steps = get_int(r, s, key, "steps", 1, 100000000, steps);
     t->batch = get_int(r, s, key, "batch", 1, 100000, batch);
     t->lr = get_num(r, s, key, "lr", 0, 1, 10, lr);
+    t->ranks = get_int(r, s, key, "ranks", 1, 4096, 1);
 }
 
 static void read_sizes(Rd *r, const cJSON *root, SweepConfig *c)
@@ -281,14 +282,15 @@ int sweep_config_read(SweepConfig *c, const char *path, TlError *err)
     get_list(&r, cmp, "comparisons", "temperatures", 0, 1, 10, 0, c->cmp_temps, &c->ncmp_temps, TEMPS, 2);
 
     const cJSON *ppo = section(&r, root, "ppo");
-    static const char *const KP[] = {"betas", "kl_targets", "iterations", "episodes", "lr"};
-    known_keys(&r, ppo, "ppo", KP, 5);
+    static const char *const KP[] = {"betas", "kl_targets", "iterations", "episodes", "lr", "ranks"};
+    known_keys(&r, ppo, "ppo", KP, 6);
     static const double BETAS[] = {0.01, 0.05, 0.2};
     get_list(&r, ppo, "ppo", "betas", 0, 1, 100, 0, c->betas, &c->nbetas, BETAS, 3);
     get_list(&r, ppo, "ppo", "kl_targets", 0, 1, 1000, 0, c->kl_targets, &c->nkl_targets, NULL, 0);
     c->ppo_iterations = get_int(&r, ppo, "ppo", "iterations", 1, 1000000, 20);
     c->ppo_episodes = get_int(&r, ppo, "ppo", "episodes", 1, 100000, 32);
     c->ppo_lr = get_num(&r, ppo, "ppo", "lr", 0, 1, 10, 3e-5);
+    c->ppo_ranks = get_int(&r, ppo, "ppo", "ranks", 1, 4096, 1);
 
     const cJSON *bon = section(&r, root, "bon");
     static const char *const KB[] = {"n"};
@@ -321,6 +323,7 @@ static cJSON *train_json(const SweepTrain *t)
     cJSON_AddNumberToObject(o, "steps", (double)t->steps);
     cJSON_AddNumberToObject(o, "batch", (double)t->batch);
     cJSON_AddNumberToObject(o, "lr", t->lr);
+    cJSON_AddNumberToObject(o, "ranks", (double)t->ranks);
     return o;
 }
 
@@ -360,6 +363,7 @@ cJSON *sweep_config_resolved(const SweepConfig *c)
     cJSON_AddNumberToObject(pp, "iterations", (double)c->ppo_iterations);
     cJSON_AddNumberToObject(pp, "episodes", (double)c->ppo_episodes);
     cJSON_AddNumberToObject(pp, "lr", c->ppo_lr);
+    cJSON_AddNumberToObject(pp, "ranks", (double)c->ppo_ranks);
     cJSON *bn = cJSON_AddObjectToObject(o, "bon");
     cJSON *ns = cJSON_AddArrayToObject(bn, "n");
     for (int k = 0; k < c->nbon; k++)

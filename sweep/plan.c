@@ -56,6 +56,7 @@ static int add(SweepPlan *p, StageKind kind, const char *group, const char *id, 
     s->resumable = resumable;
     s->est_seconds = est;
     s->size = -1;
+    s->ranks = 1;
     if (x) {
         s->argv = xcalloc((size_t)x->n + 1, sizeof *s->argv);
         memcpy(s->argv, x->a, (size_t)x->n * sizeof *s->argv);
@@ -234,6 +235,7 @@ static int plan_seed(const SweepConfig *c, SweepPlan *p, uint64_t seed, int lab)
             arg(&x, "--quiet");
         int pre = add(p, STAGE_CMD, "pretrain", id, out, &x, 1, 1, (int[]){world, -1});
         set_work(p, pre, si, (double)c->pretrain.steps * (double)c->pretrain.batch * (double)T);
+        p->st[pre].ranks = (int)c->pretrain.ranks;
         metas[nmetas++] = pre;
 
         snprintf(id, sizeof id, "sft/%s", S);
@@ -245,6 +247,7 @@ static int plan_seed(const SweepConfig *c, SweepPlan *p, uint64_t seed, int lab)
             arg(&x, "%llu", (unsigned long long)seed + 1), arg(&x, "--quiet");
         int sft = add(p, STAGE_CMD, "sft", id, sup, &x, 1, 1, (int[]){pre, -1});
         set_work(p, sft, si, (double)(c->sft.steps) * (double)(c->sft.batch) * (double)(T));
+        p->st[sft].ranks = (int)c->sft.ranks;
         metas[nmetas++] = sft;
 
         /* The labelers compare the supervised policy's samples at each
@@ -292,6 +295,7 @@ static int plan_seed(const SweepConfig *c, SweepPlan *p, uint64_t seed, int lab)
         rdeps[nr] = -1;
         int rmst = add(p, STAGE_CMD, "rm", id, rm, &x, 1, 1, rdeps);
         set_work(p, rmst, si, (double)(c->rm.steps) * (double)(c->rm.batch * 2) * (double)(T));
+        p->st[rmst].ranks = (int)c->rm.ranks;
         metas[nmetas++] = rmst;
 
         /* The policies to evaluate: pretrained, supervised, PPO per beta. */
@@ -313,6 +317,7 @@ static int plan_seed(const SweepConfig *c, SweepPlan *p, uint64_t seed, int lab)
             /* an iteration: rollouts, four scorings, 4 epochs of policy and value updates */
             pol[npol] = add(p, STAGE_CMD, "ppo", id, out, &x, 1, 1, (int[]){sft, rmst, -1});
             set_work(p, pol[npol], si, PPO_WORK * (double)c->ppo_iterations * (double)c->ppo_episodes * (double)T);
+            p->st[pol[npol]].ranks = (int)c->ppo_ranks;
             metas[nmetas++] = pol[npol++];
         }
         int scored[2 + 3 * SWEEP_MAX_LIST], nscored = 0;

@@ -310,74 +310,29 @@ static int train_step(const SweepPlan *p, const Stage *s, long *done, long *tota
     return 1;
 }
 
-static int run_cmd(const SweepPlan *p, const SweepRun *r, const Stage *s, int resume, const char *log, double left_after,
-                   int tty)
+/* What a running stage has done: "step 900 of 3000, 1m00s, about 1m45s
+ * left" from its log.csv, or "1m00s of about 2m45s"; *left its seconds
+ * left. done0/tdone0 keep where the stage's own pace is measured from (a
+ * resumed one began at done0). */
+static void stage_status(const SweepPlan *p, const Stage *s, double t0, long *done0, double *tdone0, char *out,
+                         size_t cap, double *left)
 {
-    pid_t pid = fork();
-    if (pid < 0)
-        return 126;
-    if (pid == 0) {
-        if (chdir(p->dir) != 0 || (s->cwd[0] && chdir(s->cwd) != 0))
-            _exit(126);
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) {
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-            close(fd);
-        }
-        char **argv = xcalloc((size_t)s->argc + 3, sizeof *argv);
-        argv[0] = (char *)r->self;
-        memcpy(argv + 1, s->argv, (size_t)s->argc * sizeof *argv);
-        if (resume)
-            argv[s->argc + 1] = (char *)"--resume";
-        execv(r->self, argv);
-        _exit(127);
+    double t = util_now();
+    char el[24], est[24], rest[24];
+    long done, total;
+    stage_fmt_secs(t - t0, el, sizeof el);
+    stage_fmt_secs(s->est_seconds, est, sizeof est);
+    *left = fmax(s->est_seconds - (t - t0), 0);
+    if (train_step(p, s, &done, &total)) {
+        if (*done0 < 0)
+            *done0 = done, *tdone0 = t;
+        if (done > *done0 && t > *tdone0)
+            *left = (double)(total - done) * (t - *tdone0) / (double)(done - *done0);
+        stage_fmt_secs(*left, rest, sizeof rest);
+        snprintf(out, cap, "%s: step %ld of %ld, %s, about %s left", s->id, done, total, el, rest);
+    } else {
+        snprintf(out, cap, "%s: %s of about %s", s->id, el, est);
     }
-    atomic_child(pid);
-    double t0 = util_now(), last = t0, tdone0 = t0;
-    long done0 = -1;
-    int status = 0;
-    for (;;) {
-        pid_t w = waitpid(pid, &status, WNOHANG);
-        if (w == pid)
-            break;
-        if (w < 0 && errno != EINTR) {
-            status = 126 << 8;
-            break;
-        }
-        nanosleep(&(struct timespec){0, 200000000L}, NULL);
-        double t = util_now();
-        if (!r->quiet && (tty ? t - last >= 1 : t - last >= 30)) {
-            char el[24], est[24], tot[24], rest[24];
-            long done, total;
-            stage_fmt_secs(t - t0, el, sizeof el);
-            stage_fmt_secs(s->est_seconds, est, sizeof est);
-            if (train_step(p, s, &done, &total)) {
-                /* the stage's own pace since it started here (a resumed one began at done0) */
-                if (done0 < 0)
-                    done0 = done, tdone0 = t;
-                double left = done > done0 && t > tdone0 ? (double)(total - done) * (t - tdone0) / (double)(done - done0)
-                                                         : fmax(s->est_seconds - (t - t0), 0);
-                stage_fmt_secs(left, rest, sizeof rest);
-                stage_fmt_secs(left + left_after, tot, sizeof tot);
-                fprintf(stderr, tty ? "\r  %s: step %ld of %ld, %s, about %s left; sweep: about %s left   "
-                                    : "  %s: step %ld of %ld, %s, about %s left; sweep: about %s left\n",
-                        s->id, done, total, el, rest, tot);
-            } else {
-                stage_fmt_secs(fmax(s->est_seconds - (t - t0), 0) + left_after, tot, sizeof tot);
-                fprintf(stderr, tty ? "\r  %s: %s of about %s; sweep: about %s left   "
-                                    : "  %s: %s of about %s; sweep: about %s left\n",
-                        s->id, el, est, tot);
-            }
-            last = t;
-        }
-    }
-    atomic_child(0);
-    if (tty && !r->quiet)
-        fprintf(stderr, "\r%*s\r", 100, "");
-    if (WIFSIGNALED(status))
-        return 128 + WTERMSIG(status);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 126;
 }
 
 /* ---- selection ---- */
@@ -401,8 +356,426 @@ static int matches(const char *list, const Stage *s)
 enum { ACT_SKIP, ACT_RUN, ACT_RESUME, ACT_RERUN };
 static const char *const ACT_NAME[] = {"done", "run", "resume", "rerun (its inputs changed)"};
 
+/* ---- running the stages, on one rank or several ---- */
+
+typedef struct {
+    SweepPlan *p;
+    const SweepConfig *c;
+    const SweepRun *r;
+    Record *rec;
+    const int *act, *sel;
+    double started;
+    int tty, nranks;
+    double left;            /* one rank: the estimates of the stages not started yet */
+    size_t to_run, started_n, failed_n;
+    char *logs;
+    int *state;             /* 0 waiting, 1 running, 2 ended (or not to run) */
+    int *owner;             /* per rank: the stage running there, or -1 */
+    double *t0, *prio, *tdone0;
+    long *done0;
+    int *lead;              /* per stage: the rank it was started on */
+} Runner;
+
+static double left_now(Runner *u);
+
+/* The next stage to start: its inputs ended, not started. One rank: the
+ * first in plan order (the order a serial run always had); several: the
+ * one with the longest chain after it. -1: none ready. */
+static long next_ready(const Runner *u)
+{
+    long best = -1;
+    for (size_t i = 0; i < u->p->n; i++) {
+        if (u->state[i] != 0)
+            continue;
+        int ready = 1;
+        for (int k = 0; k < u->p->st[i].ndeps && ready; k++)
+            ready = u->state[u->p->st[i].deps[k]] == 2;
+        if (!ready)
+            continue;
+        if (u->nranks == 1)
+            return (long)i;
+        if (best < 0 || u->prio[i] > u->prio[best] + 1e-9)
+            best = (long)i;
+    }
+    return best;
+}
+
+/* The log file of stage s: logs/ID.log with '/' as '_', absolute (the
+ * stage runs elsewhere). */
+static char *stage_log(const Runner *u, const Stage *s)
+{
+    char lname[128];
+    snprintf(lname, sizeof lname, "%s.log", s->id);
+    for (char *q = lname; *q; q++)
+        if (*q == '/')
+            *q = '_';
+    char *lp = util_path_join(u->logs, lname), cwd[4096];
+    char *alp = lp[0] == '/' || !getcwd(cwd, sizeof cwd) ? xstrdup(lp) : util_path_join(cwd, lp);
+    free(lp);
+    return alp;
+}
+
+/* Marks stage i as running in the manifest, after clearing a stale output;
+ * 0, or -1 with err. */
+static int begin_stage(Runner *u, size_t i, int rank, TlError *err)
+{
+    const SweepPlan *p = u->p;
+    const Stage *s = &p->st[i];
+    u->started_n++;
+    u->left -= s->est_seconds;
+    if (!u->r->quiet) {
+        char est[24], where[64] = "";
+        stage_fmt_secs(sweep_stage_seconds(s, u->nranks), est, sizeof est);
+        int w = sweep_stage_width(s, u->nranks);
+        if (u->nranks > 1 && w == 1)
+            snprintf(where, sizeof where, " on rank %d", rank);
+        else if (u->nranks > 1 && w > 1)
+            snprintf(where, sizeof where, " on %d ranks from rank %d", w, rank);
+        fprintf(stderr, "[%zu/%zu] %s: %s%s (about %s)\n", u->started_n, u->to_run, s->id,
+                u->act[i] == ACT_RESUME  ? "resuming from its checkpoint"
+                : u->act[i] == ACT_RERUN ? "rerunning"
+                                         : "running",
+                where, est);
+    }
+    char *outp = run_path(p, s->out);
+    if (u->act[i] != ACT_RESUME && util_remove_tree(outp) != 0) {
+        tlerr_set(err, "%s: cannot remove the stale output: %s", outp, strerror(errno));
+        free(outp);
+        return -1;
+    }
+    free(outp);
+    Record *rc = &u->rec[i];
+    rc->known = 1;
+    rc->key = s->key;
+    rc->seconds = NAN;
+    snprintf(rc->status, sizeof rc->status, "running");
+    rc->sum[0] = '\0';
+    write_manifest(p, u->c, u->r, u->rec, u->started);
+    /* the output's folder (a seed's, samples/eval/...): with several ranks
+     * the stage that made it in a serial run may not have run yet */
+    char *op = run_path(p, s->out), *slash = strrchr(op, '/');
+    if (slash) {
+        *slash = '\0';
+        util_mkdir_p(op);
+    }
+    free(op);
+    if (s->cwd[0]) { /* a seed's folder */
+        char *cw = run_path(p, s->cwd);
+        util_mkdir_p(cw);
+        free(cw);
+    }
+    u->t0[i] = util_now();
+    u->done0[i] = -1;
+    u->state[i] = 1;
+    return 0;
+}
+
+/* Stage i ended with status st: the manifest, the message; returns 0, or
+ * the sweep's exit code when it failed or was stopped (err says why). */
+static int end_stage(Runner *u, size_t i, int st, TlError *err)
+{
+    const SweepPlan *p = u->p;
+    const Stage *s = &p->st[i];
+    Record *rc = &u->rec[i];
+    u->state[i] = 2;
+    for (int q = 0; q < u->nranks; q++)
+        if (u->owner[q] == (int)i)
+            u->owner[q] = -1;
+    rc->seconds = util_now() - u->t0[i];
+    if (stop_sig) {
+        snprintf(rc->status, sizeof rc->status, "stopped");
+        write_manifest(p, u->c, u->r, u->rec, u->started);
+        tlerr_set(err, "stopped by signal %d during %s; run the same command again to resume", (int)stop_sig, s->id);
+        return 128 + stop_sig;
+    }
+    if (st != 0 && s->kind == STAGE_CMD) {
+        char *alp = stage_log(u, s);
+        tlerr_set(err, "stage %s failed (exit %d); its output is in %s", s->id, st, alp);
+        size_t len = 0;
+        char *text = util_read_file(alp, &len);
+        if (text && !u->r->quiet) { /* the last lines say why */
+            const char *t = text + len;
+            for (int nl = 0; t > text && nl < 12; t--)
+                nl += t[-1] == '\n';
+            fprintf(stderr, "%s", t);
+        }
+        free(text);
+        free(alp);
+    }
+    snprintf(rc->status, sizeof rc->status, "%s", st == 0 ? "done" : "failed");
+    rc->sum[0] = '\0';
+    if (st == 0) {
+        char *op = run_path(p, s->out);
+        snprintf(rc->sum, sizeof rc->sum, "%016llx", (unsigned long long)path_sum(op));
+        free(op);
+    }
+    write_manifest(p, u->c, u->r, u->rec, u->started);
+    if (st != 0)
+        return st > 0 && st < 126 ? 1 : st;
+    if (!u->r->quiet) {
+        char took[24], rest[24];
+        stage_fmt_secs(rc->seconds, took, sizeof took);
+        stage_fmt_secs(left_now(u), rest, sizeof rest);
+        fprintf(stderr, "[%zu/%zu] %s: done in %s; sweep: about %s left\n", u->started_n, u->to_run, s->id, took, rest);
+    }
+    return 0;
+}
+
+/* Rank 0's own steps: writing, concatenating, merging, findings. */
+static int run_inline(Runner *u, size_t i, TlError *err)
+{
+    const SweepPlan *p = u->p;
+    const Stage *s = &p->st[i];
+    int st;
+    if (s->kind == STAGE_WRITE) {
+        st = write_text(p, s->out, s->text);
+    } else {
+        TlError e2;
+        char *sd = run_path(p, s->cwd);
+        st = (s->kind == STAGE_CONCAT     ? concat_csv(p, s, &e2)
+              : s->kind == STAGE_FINDINGS ? sweep_findings(sd, &e2)
+              : s->kind == STAGE_SEEDS    ? sweep_seeds(p->dir, s->text, &e2)
+                                          : merge_meta(p, s, &e2)) != 0;
+        free(sd);
+        if (st)
+            *err = e2;
+    }
+    return end_stage(u, i, st, err);
+}
+
+/* Starts stage i (a command) on the ranks in pick[0..w): here when the
+ * first is rank 0, else on that rank; 0, or the exit code of a stage that
+ * could not start. */
+static int start_cmd(Runner *u, size_t i, const int *pick, int w, SweepJob *local, TlError *err)
+{
+    const SweepPlan *p = u->p;
+    const Stage *s = &p->st[i];
+    char cwd[4096];
+    char *dir = p->dir[0] == '/' || !getcwd(cwd, sizeof cwd) ? xstrdup(p->dir) : util_path_join(cwd, p->dir);
+    char *where = s->cwd[0] ? util_path_join(dir, s->cwd) : xstrdup(dir);
+    char *log = stage_log(u, s);
+    char **argv = xcalloc((size_t)s->argc + 3, sizeof *argv);
+    argv[0] = (char *)u->r->self;
+    memcpy(argv + 1, s->argv, (size_t)s->argc * sizeof *argv);
+    int argc = s->argc + 1;
+    if (u->act[i] == ACT_RESUME)
+        argv[argc++] = (char *)"--resume";
+    SweepTask t = {where, log, argv, argc, w, ""};
+    sweep_task_hosts(&t, pick, w);
+    int rc = 0;
+    for (int k = 0; k < w; k++)
+        u->owner[pick[k]] = (int)i;
+    u->lead[i] = pick[0];
+    if (pick[0] == 0) {
+        if (sweep_job_start(local, &t) != 0)
+            rc = end_stage(u, i, 126, err);
+    } else {
+        sweep_remote_start(pick[0], &t);
+    }
+    free(argv), free(log), free(where), free(dir);
+    return rc;
+}
+
+/* Seconds until the sweep ends, by the estimates: one rank, the stages not
+ * started plus what the running one has left; several, the schedule of
+ * what is left on all ranks. */
+static double left_now(Runner *u)
+{
+    double run_left = 0;
+    size_t n = u->p->n;
+    if (u->nranks == 1) {
+        for (size_t i = 0; i < n; i++)
+            if (u->state[i] == 1) {
+                char line[256];
+                stage_status(u->p, &u->p->st[i], u->t0[i], &u->done0[i], &u->tdone0[i], line, sizeof line, &run_left);
+            }
+        return u->left + run_left;
+    }
+    int *todo = xmalloc(n * sizeof *todo);
+    double *dur = xmalloc(n * sizeof *dur);
+    for (size_t i = 0; i < n; i++) {
+        todo[i] = u->state[i] != 2;
+        dur[i] = sweep_stage_seconds(&u->p->st[i], u->nranks);
+        if (u->state[i] == 1) {
+            char line[256];
+            stage_status(u->p, &u->p->st[i], u->t0[i], &u->done0[i], &u->tdone0[i], line, sizeof line, &dur[i]);
+        }
+    }
+    double m = sweep_schedule(u->p, todo, dur, u->nranks, NULL, NULL, NULL, NULL);
+    free(todo), free(dur);
+    return m;
+}
+
+static void progress(Runner *u, double *last)
+{
+    double t = util_now();
+    if (u->r->quiet || (u->tty ? t - *last < 1 : t - *last < 30))
+        return;
+    *last = t;
+    StrBuf b;
+    sb_init(&b);
+    int nrun = 0;
+    for (size_t i = 0; i < u->p->n; i++)
+        if (u->state[i] == 1) {
+            char line[256];
+            double l;
+            stage_status(u->p, &u->p->st[i], u->t0[i], &u->done0[i], &u->tdone0[i], line, sizeof line, &l);
+            sb_printf(&b, "%s%s", nrun++ ? "; " : "", line);
+        }
+    if (!nrun) {
+        sb_free(&b);
+        return;
+    }
+    char tot[24];
+    stage_fmt_secs(left_now(u), tot, sizeof tot);
+    fprintf(stderr, u->tty ? "\r  %s; sweep: about %s left   " : "  %s; sweep: about %s left\n", sb_str(&b), tot);
+    sb_free(&b);
+}
+
+static int run_stages(Runner *u, TlError *err)
+{
+    const SweepPlan *p = u->p;
+    size_t n = p->n;
+    int K = u->nranks;
+    u->state = xcalloc(n, sizeof *u->state);
+    u->owner = xmalloc((size_t)K * sizeof *u->owner);
+    u->t0 = xcalloc(n, sizeof *u->t0);
+    u->prio = xcalloc(n, sizeof *u->prio);
+    u->done0 = xcalloc(n, sizeof *u->done0);
+    u->tdone0 = xcalloc(n, sizeof *u->tdone0);
+    u->lead = xcalloc(n, sizeof *u->lead);
+    int *todo = xmalloc(n * sizeof *todo);
+    for (size_t i = 0; i < n; i++) {
+        todo[i] = u->act[i] > ACT_SKIP && u->sel[i];
+        u->state[i] = todo[i] ? 0 : 2;
+    }
+    for (int q = 0; q < K; q++)
+        u->owner[q] = -1;
+    sweep_priorities(p, todo, NULL, u->prio);
+    SweepJob local = {-1, NULL, 0};
+    long local_stage = -1;
+    int rc = 0, stop_sent = 0, *pick = xmalloc((size_t)K * sizeof *pick);
+    double last = util_now();
+    for (;;) {
+        /* start what is ready, while ranks are free */
+        while (rc == 0 && !stop_sig) {
+            long i = next_ready(u);
+            if (i < 0)
+                break;
+            const Stage *s = &p->st[i];
+            int w = sweep_stage_width(s, K), nfree = 0;
+            for (int q = 0; q < K && nfree < w; q++)
+                if (u->owner[q] < 0)
+                    pick[nfree++] = q;
+            if (nfree < w)
+                break; /* it waits for ranks; nothing of lower priority goes first */
+            if (begin_stage(u, (size_t)i, w ? pick[0] : 0, err) != 0) {
+                rc = 1;
+                break;
+            }
+            if (s->kind != STAGE_CMD)
+                rc = run_inline(u, (size_t)i, err);
+            else {
+                if (pick[0] == 0)
+                    local_stage = i;
+                rc = start_cmd(u, (size_t)i, pick, w, &local, err);
+                if (u->state[i] == 2)
+                    local_stage = -1;
+            }
+        }
+        int running = 0;
+        for (size_t i = 0; i < n; i++)
+            running += u->state[i] == 1;
+        if (!running)
+            break;
+        /* hear what ended */
+        int heard = 0, st, rk;
+        if (local_stage >= 0 && sweep_job_poll(&local, &st)) {
+            int e = end_stage(u, (size_t)local_stage, st, err);
+            rc = rc ? rc : e;
+            local_stage = -1, heard = 1;
+        }
+        while (sweep_remote_poll(&rk, &st)) {
+            int e = end_stage(u, (size_t)u->owner[rk], st, err);
+            rc = rc ? rc : e;
+            heard = 1;
+        }
+        if (stop_sig && !stop_sent) { /* the stages on other ranks stop too */
+            for (size_t i = 0; i < n; i++)
+                if (u->state[i] == 1 && u->lead[i] > 0)
+                    sweep_remote_signal(u->lead[i], (int)stop_sig);
+            stop_sent = 1;
+        }
+        if (!heard) {
+            progress(u, &last);
+            nanosleep(&(struct timespec){0, 100000000L}, NULL);
+        }
+    }
+    if (u->tty && !u->r->quiet)
+        fprintf(stderr, "\r%*s\r", 100, "");
+    free(pick), free(todo);
+    free(u->state), free(u->owner), free(u->t0), free(u->prio), free(u->done0), free(u->tdone0), free(u->lead);
+    return rc;
+}
+
+/* --dry-run: the schedule on nranks ranks and the critical path. */
+static void print_schedule(const SweepPlan *p, const int *act, const int *sel, int nranks)
+{
+    size_t n = p->n;
+    int *todo = xmalloc(n * sizeof *todo), *rank = xmalloc(n * sizeof *rank), *crit = xmalloc(n * sizeof *crit);
+    double *start = xmalloc(n * sizeof *start), *prio = xmalloc(n * sizeof *prio), serial = 0;
+    for (size_t i = 0; i < n; i++) {
+        todo[i] = act[i] > ACT_SKIP && sel[i];
+        serial += todo[i] ? p->st[i].est_seconds : 0;
+    }
+    int ncrit = 0;
+    double wall = sweep_schedule(p, todo, NULL, nranks, start, rank, crit, &ncrit);
+    sweep_priorities(p, todo, NULL, prio);
+    char w[24], s1[24], cl[24];
+    stage_fmt_secs(wall, w, sizeof w);
+    stage_fmt_secs(serial, s1, sizeof s1);
+    double cp = 0;
+    for (int k = 0; k < ncrit; k++)
+        cp += sweep_stage_seconds(&p->st[crit[k]], nranks);
+    stage_fmt_secs(cp, cl, sizeof cl);
+    printf("\nOn %d rank%s: about %s of wall time for %s of stage time (%.2fx); the critical path, %d stages, "
+           "takes %s:", nranks, nranks > 1 ? "s" : "", w, s1, wall > 0 ? serial / wall : 1.0, ncrit, cl);
+    for (int k = 0; k < ncrit; k++)
+        printf("%s%s", k ? " -> " : " ", p->st[crit[k]].id);
+    printf("\n");
+    if (nranks > 1) {
+        printf("\n| start | end | ranks | stage |\n|--:|--:|:--|:--|\n");
+        size_t *ord = xmalloc(n * sizeof *ord), m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (todo[i])
+                ord[m++] = i;
+        for (size_t a = 1; a < m; a++) /* by start time, then plan order */
+            for (size_t b = a; b > 0 && start[ord[b]] < start[ord[b - 1]]; b--) {
+                size_t t = ord[b];
+                ord[b] = ord[b - 1], ord[b - 1] = t;
+            }
+        for (size_t k = 0; k < m; k++) {
+            const Stage *s = &p->st[ord[k]];
+            char a[24], e[24], rk[32];
+            int wd = sweep_stage_width(s, nranks);
+            stage_fmt_secs(start[ord[k]], a, sizeof a);
+            stage_fmt_secs(start[ord[k]] + sweep_stage_seconds(s, nranks), e, sizeof e);
+            if (wd == 0)
+                snprintf(rk, sizeof rk, "0 (itself)");
+            else if (wd == 1)
+                snprintf(rk, sizeof rk, "%d", rank[ord[k]]);
+            else
+                snprintf(rk, sizeof rk, "%d from %d", wd, rank[ord[k]]);
+            printf("| %s | %s | %s | %s |\n", a, e, rk, s->id);
+        }
+        free(ord);
+    }
+    free(todo), free(rank), free(crit), free(start), free(prio);
+}
+
 int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *err)
 {
+    int nranks = sweep_ranks();
     compute_keys(p);
     double spt[SWEEP_MAX_SIZES];
     sweep_estimate(p, c, spt);
@@ -470,6 +843,7 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
         printf("\nEstimated time of what is left: %s, from the speed measured just now of a training step "
                "(forward and backward) per size: %s; sampling, PPO and best-of-N are counted in such steps "
                "(sweep/plan.c), each command adds about a second.\n", tot, speeds);
+        print_schedule(p, act, sel, r->ranks > 0 ? r->ranks : nranks);
         free(rec);
         free(act);
         free(sel);
@@ -479,113 +853,14 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
     util_mkdir_p(logs);
     atomic_graceful_stop(&stop_sig);
     int tty = isatty(STDERR_FILENO);
-    double started = (double)time(NULL), left = total;
-    size_t to_run = 0, done_n = 0;
+    double started = (double)time(NULL);
+    Runner u = {p, c, r, rec, act, sel, started, tty, nranks, total, 0, 0, 0, logs, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     for (size_t i = 0; i < p->n; i++)
-        to_run += act[i] > ACT_SKIP && sel[i];
+        u.to_run += act[i] > ACT_SKIP && sel[i];
     if (!r->quiet)
-        fprintf(stderr, "sweep %s: %zu stages, %zu to run (about %s at %s), in %s\n", c->name, p->n, to_run, tot, speeds,
-                p->dir);
-    int rc = 0;
-    for (size_t i = 0; i < p->n && rc == 0; i++) {
-        Stage *s = &p->st[i];
-        if (act[i] <= ACT_SKIP || !sel[i])
-            continue;
-        done_n++;
-        left -= s->est_seconds;
-        if (!r->quiet) {
-            char est[24];
-            stage_fmt_secs(s->est_seconds, est, sizeof est);
-            fprintf(stderr, "[%zu/%zu] %s: %s (about %s)\n", done_n, to_run, s->id,
-                    act[i] == ACT_RESUME ? "resuming from its checkpoint" : act[i] == ACT_RERUN ? "rerunning" : "running",
-                    est);
-        }
-        char *outp = run_path(p, s->out);
-        if (act[i] != ACT_RESUME && util_remove_tree(outp) != 0) {
-            tlerr_set(err, "%s: cannot remove the stale output: %s", outp, strerror(errno));
-            free(outp);
-            rc = 1;
-            break;
-        }
-        free(outp);
-        rec[i].known = 1;
-        rec[i].key = s->key;
-        rec[i].seconds = NAN;
-        snprintf(rec[i].status, sizeof rec[i].status, "running");
-        rec[i].sum[0] = '\0';
-        write_manifest(p, c, r, rec, started);
-        double t0 = util_now();
-        int st = 0;
-        if (s->cwd[0]) { /* a seed's folder */
-            char *cw = run_path(p, s->cwd);
-            util_mkdir_p(cw);
-            free(cw);
-        }
-        if (s->kind == STAGE_CMD) {
-            char lname[128], *lp;
-            snprintf(lname, sizeof lname, "%s.log", s->id);
-            for (char *q = lname; *q; q++)
-                if (*q == '/')
-                    *q = '_';
-            lp = util_path_join(logs, lname);
-            /* the child runs in the run folder: give it the log's absolute path */
-            char cwd[4096];
-            char *alp = lp[0] == '/' || !getcwd(cwd, sizeof cwd) ? xstrdup(lp) : util_path_join(cwd, lp);
-            st = run_cmd(p, r, s, act[i] == ACT_RESUME, alp, left, tty);
-            if (st != 0 && !stop_sig) {
-                tlerr_set(err, "stage %s failed (exit %d); its output is in %s", s->id, st, lp);
-                size_t len = 0;
-                char *text = util_read_file(alp, &len);
-                if (text && !r->quiet) { /* the last lines say why */
-                    const char *t = text + len;
-                    for (int nl = 0; t > text && nl < 12; t--)
-                        nl += t[-1] == '\n';
-                    fprintf(stderr, "%s", t);
-                }
-                free(text);
-            }
-            free(alp);
-            free(lp);
-        } else if (s->kind == STAGE_WRITE) {
-            st = write_text(p, s->out, s->text);
-        } else {
-            TlError e2;
-            char *sd = run_path(p, s->cwd);
-            st = (s->kind == STAGE_CONCAT     ? concat_csv(p, s, &e2)
-                  : s->kind == STAGE_FINDINGS ? sweep_findings(sd, &e2)
-                  : s->kind == STAGE_SEEDS    ? sweep_seeds(p->dir, s->text, &e2)
-                                              : merge_meta(p, s, &e2)) != 0;
-            free(sd);
-            if (st)
-                *err = e2;
-        }
-        rec[i].seconds = util_now() - t0;
-        if (stop_sig) {
-            snprintf(rec[i].status, sizeof rec[i].status, "stopped");
-            write_manifest(p, c, r, rec, started);
-            tlerr_set(err, "stopped by signal %d during %s; run the same command again to resume", (int)stop_sig, s->id);
-            rc = 128 + stop_sig;
-            break;
-        }
-        snprintf(rec[i].status, sizeof rec[i].status, "%s", st == 0 ? "done" : "failed");
-        rec[i].sum[0] = '\0';
-        if (st == 0) {
-            char *op = run_path(p, s->out);
-            snprintf(rec[i].sum, sizeof rec[i].sum, "%016llx", (unsigned long long)path_sum(op));
-            free(op);
-        }
-        write_manifest(p, c, r, rec, started);
-        if (st != 0) {
-            rc = st > 0 && st < 126 ? 1 : st;
-            break;
-        }
-        if (!r->quiet) {
-            char took[24], rest[24];
-            stage_fmt_secs(rec[i].seconds, took, sizeof took);
-            stage_fmt_secs(left, rest, sizeof rest);
-            fprintf(stderr, "[%zu/%zu] %s: done in %s; sweep: about %s left\n", done_n, to_run, s->id, took, rest);
-        }
-    }
+        fprintf(stderr, "sweep %s: %zu stages, %zu to run (about %s at %s), in %s%s\n", c->name, p->n, u.to_run, tot,
+                speeds, p->dir, nranks > 1 ? "" : "");
+    int rc = run_stages(&u, err);
     if (rc == 0 && !r->quiet) {
         if (c->nseeds > 1)
             fprintf(stderr, "sweep %s: finished; the seeds side by side are in %s/seeds.md, each seed's report in "

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <cjson/cJSON.h>
 
 #include "common/err.h"
@@ -32,6 +33,7 @@ typedef struct {
 typedef struct {
     long steps, batch;
     double lr;
+    long ranks;            /* the ranks the stage may use (data-parallel under mpirun) */
 } SweepTrain;
 
 typedef struct {
@@ -55,6 +57,7 @@ typedef struct {
     int nkl_targets;
     long ppo_iterations, ppo_episodes;
     double ppo_lr;
+    long ppo_ranks;
     long bon_n[SWEEP_MAX_LIST];
     int nbon;
     long eval_posts, eval_articles, eval_labels, eval_ratings;
@@ -95,6 +98,7 @@ typedef struct {
     double est_seconds;    /* the estimate: fixed seconds, plus work at the measured speed (sweep_estimate) */
     int size;              /* the model size (index in the config) the work runs on; -1: none */
     double work;           /* tokens through a forward and backward pass of that size's model */
+    int ranks;             /* the ranks it may use: data-parallel when > 1 (config's "ranks"); 1 else */
     uint64_t key;
 } Stage;
 
@@ -137,11 +141,70 @@ typedef struct {
     int dry_run, quiet;
     const char *config_path;
     const char *commit;    /* git describe of the build, for the manifest */
+    int ranks;             /* --dry-run: plan the schedule on this many ranks (0: the job's) */
 } SweepRun;
 
 /* Runs (or with dry_run, prints) the plan, keeping DIR/manifest.json.
  * Returns 0, or the exit code of the first stage that failed (the
  * manifest says which; rerunning the same command resumes). */
 int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *err);
+
+/* ---- Ranks (sweep/exec.c; docs/scale-out.md) ----
+ * Under `mpirun -np K tldrlab sweep`, rank 0 runs the scheduler (sweep_run)
+ * and ranks 1.. a worker loop (sweep_worker). A ready stage goes to a free
+ * rank, which runs it as a child process with its own OpenMP threads; a
+ * stage the config gives r > 1 ranks waits for r free ranks, the first of
+ * which starts r processes of it with MPI_Comm_spawn on those ranks' hosts
+ * (data-parallel), the others waiting idle. Without MPI: one rank. */
+typedef struct {
+    const char *cwd, *log; /* absolute: where it runs, where its output goes */
+    char **argv;           /* argv[0] the binary; NULL-terminated */
+    int argc, ranks;
+    char hosts[1024];      /* ranks > 1: the hosts to spawn on, comma-separated ("": any) */
+} SweepTask;
+
+typedef struct {
+    pid_t pid;             /* a forked stage, or -1 */
+    void *inter;           /* a spawned one's MPI intercommunicator */
+    double t0;
+} SweepJob;
+
+/* The job's ranks (1 without MPI); the first call gathers their hosts. */
+int sweep_ranks(void);
+/* t->hosts from the ranks the scheduler chose. */
+void sweep_task_hosts(SweepTask *t, const int *ranks, int n);
+/* Starts t here (fork and exec, or spawn when t->ranks > 1); 0 or -1. */
+int sweep_job_start(SweepJob *j, const SweepTask *t);
+/* 1 when the job has ended, with *status its exit code (128 + signal). */
+int sweep_job_poll(SweepJob *j, int *status);
+void sweep_job_signal(SweepJob *j, int sig);
+/* Rank 0's side of the workers: start a task on rank, hear of one that
+ * ended (1, with the rank and status), pass a stop signal on, and let
+ * every worker go. */
+void sweep_remote_start(int rank, const SweepTask *t);
+int sweep_remote_poll(int *rank, int *status);
+void sweep_remote_signal(int rank, int sig);
+void sweep_remote_quit(void);
+/* Ranks 1..: runs what rank 0 sends until it says quit; returns 0. */
+int sweep_worker(void);
+
+/* The seconds stage i takes on nranks ranks: its estimate, divided by the
+ * ranks it gets (min(ranks, nranks); ideal data-parallel scaling). */
+double sweep_stage_seconds(const Stage *s, int nranks);
+/* The ranks a stage takes: 0 for the steps rank 0 does itself (writing,
+ * merging, findings), else min(ranks, nranks). */
+int sweep_stage_width(const Stage *s, int nranks);
+/* Each stage's priority: its duration plus the longest chain of stages
+ * after it (todo[i] 0: takes no time). prio has p->n entries. */
+void sweep_priorities(const SweepPlan *p, const int *todo, const double *dur, double *prio);
+/* The schedule of the stages still to run (todo[i] 1) on nranks ranks,
+ * with durations dur (NULL: sweep_stage_seconds): list scheduling, the
+ * ready stage of highest priority first, waiting for ranks when it needs
+ * more than are free. Fills start[i] and rank[i] (its first rank, -1 for
+ * rank 0's own steps and for stages not run; both may be NULL), returns
+ * the makespan. crit (may be NULL) gets the critical path's stages in
+ * order, *ncrit their count; its length is prio of its first stage. */
+double sweep_schedule(const SweepPlan *p, const int *todo, const double *dur, int nranks, double *start, int *rank,
+                      int *crit, int *ncrit);
 
 #endif
