@@ -7,6 +7,7 @@
 #   scripts/install-deps.sh --browser    also Chromium, for the test that opens report.html
 #   scripts/install-deps.sh --fuzz       also clang and libFuzzer, for make fuzz
 #   scripts/install-deps.sh --torch      also python3-torch, for make test's cross-check of the GPT (tests/gpt_torch.sh)
+#   scripts/install-deps.sh --mpi        also OpenMPI, for sweeps across ranks and data-parallel training (docs/scale-out.md)
 #   --if-missing                         quiet when nothing is missing (used by make)
 set -eu
 
@@ -21,8 +22,9 @@ for arg in "$@"; do
     --browser) extra="$extra chromium" ;;
     --fuzz) extra="$extra clang libclang-rt-dev" ;;
     --torch) extra="$extra python3 python3-numpy python3-torch" ;;
+    --mpi) extra="$extra openmpi-bin libopenmpi-dev" ;;
     --if-missing) quiet=1 ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done

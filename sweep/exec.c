@@ -2,6 +2,7 @@
  * of this rank (fork and exec), a data-parallel stage's ranks started with
  * MPI_Comm_spawn, or another rank of an `mpirun` job, which a worker loop
  * there runs the same way. Without MPI (or one rank) only the first. */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "sweep/sweep.h"
 #include "common/atomic.h"
 #include "common/util.h"
@@ -17,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #ifdef __linux__
+#include <sched.h>
 #include <sys/prctl.h>
 #endif
 
@@ -25,6 +27,29 @@
 #endif
 
 /* ---- a stage on this rank: fork and exec ---- */
+
+/* The OpenMP threads of a stage when OMP_NUM_THREADS does not say: the
+ * cores this rank is bound to when mpirun bound it to fewer than the
+ * machine has, else the machine's cores shared among the job's ranks on
+ * it (OMPI_COMM_WORLD_LOCAL_SIZE). 0: leave OpenMP's default (one rank). */
+static int stage_threads(void)
+{
+    if (getenv("OMP_NUM_THREADS") || sweep_ranks() <= 1)
+        return 0;
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    int bound = 0;
+#ifdef __linux__
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        bound = CPU_COUNT(&set);
+#endif
+    if (bound > 0 && bound < online)
+        return bound;
+    const char *ls = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    long local = ls ? atol(ls) : 1;
+    long t = online / (local > 0 ? local : 1);
+    return t > 0 ? (int)t : 1;
+}
 
 static int fork_task(SweepJob *j, const SweepTask *t)
 {
@@ -47,6 +72,11 @@ static int fork_task(SweepJob *j, const SweepTask *t)
         }
         /* the stage is a process of its own, not a rank of this job */
         setenv("TLDRLAB_MPI", "0", 1);
+        if (t->threads > 0) {
+            char n[16];
+            snprintf(n, sizeof n, "%d", t->threads);
+            setenv("OMP_NUM_THREADS", n, 1);
+        }
         execv(t->argv[0], t->argv);
         _exit(127);
     }
@@ -85,7 +115,10 @@ static int spawn_task(SweepJob *j, const SweepTask *t)
     sb_init(&cmd);
     sb_add(&cmd, "cd ");
     sh_quote(&cmd, t->cwd);
-    sb_add(&cmd, " && exec");
+    sb_add(&cmd, " && ");
+    if (t->threads > 0)
+        sb_printf(&cmd, "OMP_NUM_THREADS=%d ", t->threads);
+    sb_add(&cmd, "exec");
     for (int k = 0; k < t->argc; k++) {
         sb_add(&cmd, " ");
         sh_quote(&cmd, t->argv[k]);
@@ -119,8 +152,10 @@ static int spawn_task(SweepJob *j, const SweepTask *t)
 }
 #endif
 
-int sweep_job_start(SweepJob *j, const SweepTask *t)
+int sweep_job_start(SweepJob *j, const SweepTask *tk)
 {
+    SweepTask tt = *tk, *t = &tt;
+    t->threads = stage_threads();
     memset(j, 0, sizeof *j);
     j->pid = -1;
     j->t0 = util_now();

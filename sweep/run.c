@@ -560,7 +560,7 @@ static int start_cmd(Runner *u, size_t i, const int *pick, int w, SweepJob *loca
     int argc = s->argc + 1;
     if (u->act[i] == ACT_RESUME)
         argv[argc++] = (char *)"--resume";
-    SweepTask t = {where, log, argv, argc, w, ""};
+    SweepTask t = {where, log, argv, argc, w, "", 0};
     sweep_task_hosts(&t, pick, w);
     int rc = 0;
     for (int k = 0; k < w; k++)

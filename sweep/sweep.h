@@ -161,6 +161,7 @@ typedef struct {
     char **argv;           /* argv[0] the binary; NULL-terminated */
     int argc, ranks;
     char hosts[1024];      /* ranks > 1: the hosts to spawn on, comma-separated ("": any) */
+    int threads;           /* OMP_NUM_THREADS of the stage (0: as inherited); set where it runs */
 } SweepTask;
 
 typedef struct {
