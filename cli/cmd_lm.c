@@ -501,7 +501,7 @@ static int lm_train(CliOpts *o, int pretrain)
                 tl_die(TL_EXIT_RUNTIME, "%s", err.msg);
             write_log(o->out_dir, rows, nrows);
             if (stage_stop && s + 1 < last)
-                rc = stage_stopped(pretrain ? "pretrain" : "lm-train", "step", s + 1, o->out_dir);
+                rc = stage_stopped(stage_stop, pretrain ? "pretrain" : "lm-train", "step", s + 1, o->out_dir);
         }
     }
     if (tty && rc == 0)

@@ -304,7 +304,8 @@ int rm_train_run(const StageOpts *o, char *const *files, int nfiles)
         stage_progress(o->progress, "rm train step", s + 1 - first, last - first, t0, ex);
         /* the last step's checkpoint comes after the bias, below */
         if (((s + 1) % ckpt_every == 0 || s + 1 == last || stage_stop) && s + 1 < steps)
-            rc = stage_checkpoint(o->out_dir, &m.g, &m.tok, r, extra, &log, "rm train", "step", s + 1, last);
+            rc = stage_checkpoint(o->out_dir, &m.g, &m.tok, r, extra, &log, "rm train", "step", s + 1, last,
+                                  stage_stop);
     }
     if (rc != 0) {
         /* stopped: the message is out, the checkpoint (if any) kept */

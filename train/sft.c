@@ -210,7 +210,7 @@ int sft_run(const StageOpts *o)
         snprintf(extra_s, sizeof extra_s, "loss %.4f", loss);
         stage_progress(o->progress, "sft step", s + 1 - first, last - first, t0, extra_s);
         if ((s + 1) % ckpt_every == 0 || s + 1 == last || stage_stop)
-            rc = stage_checkpoint(o->out_dir, &m.g, &m.tok, r, extra, &log, "sft", "step", s + 1, last);
+            rc = stage_checkpoint(o->out_dir, &m.g, &m.tok, r, extra, &log, "sft", "step", s + 1, last, stage_stop);
     }
     if (rc != 0) {
         /* stopped: the message is out, the checkpoint (if any) kept */
