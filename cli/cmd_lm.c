@@ -4,6 +4,7 @@
 #include "common/atomic.h"
 #include "common/jsonl.h"
 #include "common/rng.h"
+#include "common/tlmpi.h"
 #include "common/util.h"
 #include "train/gpt.h"
 #include "train/stage.h"
@@ -177,6 +178,59 @@ static void fill_batch(gsl_rng *r, const int32_t *ids, size_t lo, size_t hi, int
         memcpy(in + (size_t)b * T, ids + s, (size_t)T * sizeof *in);
         memcpy(tg + (size_t)b * T, ids + s + 1, (size_t)T * sizeof *tg);
     }
+}
+
+/* This rank's part of the mean loss over the rows rows of in and tg
+ * (rows,T): the mean over its share of the rows (tlmpi.h) weighted by the
+ * share's size, *w; the parts sum across ranks to the mean over all rows
+ * (one rank: w = 1, the mean itself). The forward is kept for
+ * gpt_backward. */
+static double lm_share_loss(Gpt *g, const int32_t *in, const int32_t *tg, int rows, int T, double *w)
+{
+    size_t lo, hi;
+    stage_share((size_t)rows, &lo, &hi);
+    *w = (double)(hi - lo) / rows;
+    if (hi == lo)
+        return 0;
+    return gpt_forward(g, in + lo * (size_t)T, tg + lo * (size_t)T, NULL, NULL, (int)(hi - lo), T) * *w;
+}
+
+/* One training step's mean loss over the batch in, tg (B,T) (*loss) and
+ * its gradient, each rank's share summed across ranks (stage_sync_step).
+ * Returns the stop the ranks agree on. */
+static long lm_step(Gpt *g, const int32_t *in, const int32_t *tg, int B, int T, double *loss)
+{
+    double w;
+    gpt_zero_grad(g);
+    *loss = lm_share_loss(g, in, tg, B, T, &w);
+    if (w > 0)
+        gpt_backward(g, NULL); /* of the mean over the share: weighted as the loss is */
+    if (w > 0 && w != 1) {
+        float wf = (float)w;
+        for (size_t i = 0; i < g->net.nparams; i++)
+            g->net.grads_mem[i] *= wf;
+    }
+    return stage_sync_step(g, loss, 1);
+}
+
+/* The mean loss over the held-out rows vin, vtg (VB,T), the ranks sharing them. */
+static double lm_heldout(Gpt *g, const int32_t *vin, const int32_t *vtg, int VB, int T)
+{
+    double w, loss = lm_share_loss(g, vin, vtg, VB, T, &w);
+    tlmpi_sum_double(&loss, 1);
+    return loss;
+}
+
+/* Every rank trains the tokenizer from the same text (tok_train is
+ * deterministic) rather than wait for rank 0's file; exits when one's
+ * differs from rank 0's (a --data that is not the same file everywhere). */
+static void lm_same_tokenizer(const Tokenizer *tok)
+{
+    uint64_t h = tok_hash(tok), h0 = h;
+    tlmpi_bcast(&h0, sizeof h0, 0);
+    if (h != h0)
+        tl_die(TL_EXIT_INPUT, "rank %d's tokenizer (%016llx) differs from rank 0's (%016llx): every rank must read the "
+                              "same training text", tlmpi_rank(), (unsigned long long)h, (unsigned long long)h0);
 }
 
 /* The model's shape from the flags (and what --config set), with the
@@ -412,6 +466,7 @@ static int lm_train(CliOpts *o, int pretrain)
             cli_input_error(&err);
         c.V = tok.vocab_size;
     }
+    lm_same_tokenizer(&tok);
     size_t ntok;
     int32_t *ids = encode_corpus(&tok, &text, &ntok);
     sb_free(&text);
@@ -422,10 +477,11 @@ static int lm_train(CliOpts *o, int pretrain)
     if (ntok < hold + (size_t)c.T + 2)
         cli_usage_error(o, "%s is too short: %zu tokens for a context of %d (and a held-out part)", data_name,
                         ntok, c.T);
+    int lead = tlmpi_rank() == 0; /* the rank that prints and writes */
     if (!o->resume) {
-        if (util_mkdir_p(o->out_dir) != 0)
+        if (lead && util_mkdir_p(o->out_dir) != 0)
             tl_die(TL_EXIT_RUNTIME, "%s: cannot create the directory: %s", o->out_dir, strerror(errno));
-        if (tok_save(&tok, tokp, &err) != 0)
+        if (lead && tok_save(&tok, tokp, &err) != 0)
             tl_die(TL_EXIT_RUNTIME, "%s", err.msg);
         gpt_init(&g, &c, rng_derive_seed(o->seed, 1));
         rng_free(r);
@@ -433,9 +489,10 @@ static int lm_train(CliOpts *o, int pretrain)
     }
     cJSON_Delete(saved);
     size_t train_end = ntok - hold;
-    fprintf(stderr, "lm-train: %zu documents, %zu tokens (%zu held out), vocabulary %d; model L=%d C=%d NH=%d T=%d, "
-                    "%zu parameters; %ld steps of %d x %d tokens\n",
-            docs, ntok, hold, c.V, c.L, c.C, c.NH, c.T, g.net.nparams, steps, B, c.T);
+    if (lead)
+        fprintf(stderr, "lm-train: %zu documents, %zu tokens (%zu held out), vocabulary %d; model L=%d C=%d NH=%d "
+                        "T=%d, %zu parameters; %ld steps of %d x %d tokens\n",
+                docs, ntok, hold, c.V, c.L, c.C, c.NH, c.T, g.net.nparams, steps, B, c.T);
     int32_t *in = xmalloc((size_t)B * c.T * sizeof *in), *tg = xmalloc((size_t)B * c.T * sizeof *tg);
     /* a fixed validation batch from the held-out tail */
     int VB = 8;
@@ -460,7 +517,7 @@ static int lm_train(CliOpts *o, int pretrain)
     cJSON_AddNumberToObject(tr, "warmup", (double)warmup);
     cJSON_AddNumberToObject(tr, "weight_decay", opt.weight_decay);
     cJSON_AddNumberToObject(tr, "clip", clip);
-    int tty = o->read.progress;
+    int tty = o->read.progress && lead;
     double t0 = util_now(), secs0 = nrows ? rows[nrows - 1].secs : 0;
     long first = g.step, last = o->until > 0 && o->until < steps ? o->until : steps;
     /* periodic checkpoints (and the log with them) by default: an interrupted run keeps its work */
@@ -468,23 +525,24 @@ static int lm_train(CliOpts *o, int pretrain)
     int rc = 0;
     for (long s = g.step; s < last && rc == 0; s++) {
         double ts = util_now();
-        fill_batch(r, ids, 0, train_end, B, c.T, in, tg);
-        double loss = gpt_forward(&g, in, tg, NULL, NULL, B, c.T);
+        fill_batch(r, ids, 0, train_end, B, c.T, in, tg); /* the whole batch on every rank: one random state */
+        double loss;
+        long stop = lm_step(&g, in, tg, B, c.T, &loss);
         if (!isfinite(loss)) {
-            fprintf(stderr, "\nlm-train: the loss is %g at step %ld; stopping (the last checkpoint, if any, is kept)\n",
-                    loss, s + 1);
+            if (lead)
+                fprintf(stderr,
+                        "\nlm-train: the loss is %g at step %ld; stopping (the last checkpoint, if any, is kept)\n",
+                        loss, s + 1);
             rc = TL_EXIT_RUNTIME;
             break;
         }
-        gpt_zero_grad(&g);
-        gpt_backward(&g, NULL);
         double norm = gpt_clip_grad_norm(&g, clip);
         float rate = gpt_lr(s, warmup, steps, lr, lr / 10);
         gpt_adamw_step(&g, &opt, rate);
         double dt = util_now() - ts, tps = (double)B * c.T / dt;
         LogRow row = {s + 1, loss, NAN, rate, norm, tps, secs0 + util_now() - t0};
         if ((s + 1) % eval_every == 0 || s + 1 == last)
-            row.val = gpt_forward(&g, vin, vtg, NULL, NULL, VB, c.T);
+            row.val = lm_heldout(&g, vin, vtg, VB, c.T);
         GROW(rows, rcap, nrows + 1);
         rows[nrows++] = row;
         if (tty) {
@@ -496,17 +554,18 @@ static int lm_train(CliOpts *o, int pretrain)
                 snprintf(v, sizeof v, "  held-out %.4f", row.val);
             fprintf(stderr, "\rstep %ld/%ld  loss %.4f%s  %.0f tok/s  ETA %s   ", s + 1, steps, loss, v, tps, e);
         }
-        if ((s + 1) % ckpt_every == 0 || s + 1 == last || stage_stop) {
-            if (gpt_save(&g, ckpt, 1, r, extra, &err) != 0)
+        if ((s + 1) % ckpt_every == 0 || s + 1 == last || stop) {
+            if (lead && gpt_save(&g, ckpt, 1, r, extra, &err) != 0)
                 tl_die(TL_EXIT_RUNTIME, "%s", err.msg);
-            write_log(o->out_dir, rows, nrows);
-            if (stage_stop && s + 1 < last)
-                rc = stage_stopped(pretrain ? "pretrain" : "lm-train", "step", s + 1, o->out_dir);
+            if (lead)
+                write_log(o->out_dir, rows, nrows);
+            if (stop && s + 1 < last)
+                rc = stage_stopped(stop, pretrain ? "pretrain" : "lm-train", "step", s + 1, o->out_dir);
         }
     }
     if (tty && rc == 0)
         fprintf(stderr, "\n");
-    if (rc == 0 && pretrain && last == steps) {
+    if (rc == 0 && pretrain && last == steps && lead) {
         char size[32], name[64];
         stage_size_token(g.net.nparams, size, sizeof size);
         snprintf(name, sizeof name, "pretrain_%s", size);
@@ -516,8 +575,8 @@ static int lm_train(CliOpts *o, int pretrain)
         cJSON_AddNumberToObject(m, "held_out_loss", rows[nrows - 1].val);
         stage_write_meta(o->out_dir, name, m);
     }
-    if (rc != 0)
-        ; /* stopped: the message is out */
+    if (rc != 0 || !lead)
+        ; /* stopped (the message is out), or not the rank that prints */
     else if (first >= last)
         fprintf(stderr, "lm-train: %s is already at step %ld of %ld\n", ckpt, first, last);
     else

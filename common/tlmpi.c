@@ -18,6 +18,7 @@ void tlmpi_share(size_t n, int r, int size, size_t *lo, size_t *hi)
 #include <mpi.h>
 
 static int active, rank_, size_ = 1, independent;
+static int agreed_rc; /* tlmpi_agree_exit's: an exit code every rank returns */
 
 void tlmpi_independent(void) { independent = 1; }
 
@@ -86,13 +87,14 @@ void tlmpi_finalize(int rc)
         if (rank_ == 0)
             MPI_Send(&all, 1, MPI_INT, 0, 77, parent);
         MPI_Comm_disconnect(&parent);
-    } else if (rc != 0 && size_ > 1 && !independent) {
+    } else if (rc != 0 && size_ > 1 && !independent && rc != agreed_rc) {
         /* a rank that fails alone would leave the others waiting */
         MPI_Abort(MPI_COMM_WORLD, rc);
     }
     MPI_Finalize();
 }
 
+void tlmpi_agree_exit(int rc) { agreed_rc = rc; }
 int tlmpi_built(void) { return 1; }
 int tlmpi_rank(void) { return rank_; }
 int tlmpi_size(void) { return size_; }
@@ -148,6 +150,7 @@ void tlmpi_barrier(void)
 
 void tlmpi_init(int *argc, char ***argv) { (void)argc, (void)argv; }
 void tlmpi_finalize(int rc) { (void)rc; }
+void tlmpi_agree_exit(int rc) { (void)rc; }
 int tlmpi_built(void) { return 0; }
 int tlmpi_rank(void) { return 0; }
 int tlmpi_size(void) { return 1; }

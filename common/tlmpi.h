@@ -30,6 +30,12 @@ void tlmpi_finalize(int rc);
  * alone would leave the others waiting in a collective. */
 void tlmpi_independent(void);
 
+/* Every rank will return rc, having decided so together (a graceful stop
+ * at the same step, after rank 0's checkpoint and a barrier):
+ * tlmpi_finalize(rc) then finalises MPI as after success instead of
+ * aborting the job, and mpirun exits with rc. */
+void tlmpi_agree_exit(int rc);
+
 /* 1 when this build has MPI (whether or not this process runs under it). */
 int tlmpi_built(void);
 int tlmpi_rank(void);

@@ -156,6 +156,15 @@ finish() {
   [ "$fail" = 0 ]
 }
 
+# train_world DIR: the small world the training suites (train, mpi_train)
+# share: 240 training posts, 40 valid1, 24 valid2, news 16 + 8; and
+# TINY_MODEL, their model's flags
+train_world() {
+  printf '%s\n' '{"world": {"splits": {"tldr": {"train": 240, "valid1": 40, "valid2": 24, "test": 0}, "news": {"train": 16, "test": 8}}}}' >"$tmp/train_world.json"
+  $T world generate --config "$tmp/train_world.json" --out "$1" --quiet >/dev/null
+}
+TINY_MODEL="--layers 1 --channels 32 --heads 2 --context 128 --vocab 400"
+
 # MPI (docs/scale-out.md): mpi_ready says whether bin/tldrlab was built with
 # MPI and mpirun is here (else it prints why not, for skip messages); mpirun_np K CMD...
 # runs CMD on K ranks of this machine (--oversubscribe: 2 ranks on fewer

@@ -8,12 +8,9 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-cat >"$tmp/cfg.json" <<'JSON'
-{"world": {"splits": {"tldr": {"train": 240, "valid1": 40, "valid2": 24, "test": 0}, "news": {"train": 16, "test": 8}}}}
-JSON
-$T world generate --config "$tmp/cfg.json" --out "$tmp/w" --quiet >/dev/null
+train_world "$tmp/w"
 W="$tmp/w"
-model="--layers 1 --channels 32 --heads 2 --context 128 --vocab 400"
+model=$TINY_MODEL
 cfg='{"L":1,"C":32,"NH":2,"T":128,"V":400'
 # the model's size, counted here (GPT-2's table, as llm.c's), and the name token it gives: 0.03m
 P=$(recount gpt-params 1 32 128 400) PR=$(recount gpt-params 1 32 128 400 scalar)

@@ -438,7 +438,8 @@ int ppo_run(const PpoOpts *po)
             cJSON_AddNumberToObject(extra, "episodes_per_iteration", E);
             /* the value model first: a crash between the two leaves the policy behind, which resume detects */
             stage_save(valdir, &val.g, &val.tok, 1, NULL, extra);
-            rc = stage_checkpoint(o->out_dir, &pol.g, &pol.tok, r, extra, &log, "ppo", "iteration", it + 1, last);
+            rc = stage_checkpoint(o->out_dir, &pol.g, &pol.tok, r, extra, &log, "ppo", "iteration", it + 1, last,
+                                  stage_stop);
             cJSON_Delete(extra);
         }
     }

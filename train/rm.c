@@ -8,6 +8,7 @@
 #include "analysis/records.h"
 #include "common/jsonl.h"
 #include "common/rng.h"
+#include "common/tlmpi.h"
 #include "common/util.h"
 #include "eval/generate.h"
 #include "world/judge.h"
@@ -105,11 +106,12 @@ static void pack_pairs(const StageModel *m, const Prompts *pr, const Pairs *ps, 
         }
 }
 
-/* Loss -log sigma(r_chosen - r_other) of the pairs; with grad, its mean's
- * gradient is accumulated. *acc: pairs where the chosen scores higher;
- * r (2n, may be NULL) gets the scores. */
-static double pair_loss(StageModel *m, const Prompts *pr, const Pairs *ps, const size_t *idx, int n, int grad,
-                        double *acc, float *r)
+/* Loss -log sigma(r_chosen - r_other) of the pairs idx[0..n), summed and
+ * divided by per (the batch's pairs: n, or more when these are a rank's
+ * share of it); with grad, its gradient is accumulated. *acc: pairs where
+ * the chosen scores higher; r (2n, may be NULL) gets the scores. */
+static double pair_loss(StageModel *m, const Prompts *pr, const Pairs *ps, const size_t *idx, int n, double per,
+                        int grad, double *acc, float *r)
 {
     Episodes e;
     pack_pairs(m, pr, ps, idx, n, &e);
@@ -130,8 +132,8 @@ static double pair_loss(StageModel *m, const Prompts *pr, const Pairs *ps, const
             r[2 * i + 1 - c] = v[il];
         }
         if (d) {
-            d[iw] = (float)(dw / n);
-            d[il] = (float)(dl / n);
+            d[iw] = (float)(dw / per);
+            d[il] = (float)(dl / per);
         }
     }
     if (d) {
@@ -139,7 +141,7 @@ static double pair_loss(StageModel *m, const Prompts *pr, const Pairs *ps, const
         free(d);
     }
     episodes_free(&e);
-    return loss / n;
+    return loss / per;
 }
 
 double rm_pair_loss(double r_chosen, double r_other, double *d_chosen, double *d_other)
@@ -151,34 +153,77 @@ double rm_pair_loss(double r_chosen, double r_other, double *d_chosen, double *d
     return x > 0 ? log1p(exp(-x)) : -x + log1p(exp(x));
 }
 
-/* Held-out loss and accuracy against the labelers and against gold. */
+/* Held-out loss and accuracy against the labelers and against gold; each
+ * rank scores its share of the pairs and the sums are shared. */
 static void evaluate(StageModel *m, const Prompts *pr, const Pairs *va, double *loss, double *acc, double *gold_acc,
                      size_t *gold_n)
 {
-    size_t *idx = xmalloc(32 * sizeof *idx);
+    size_t *idx = xmalloc(32 * sizeof *idx), lo, hi;
     float r[64];
-    double L = 0, A = 0, G = 0;
-    size_t gn = 0;
-    for (size_t b0 = 0; b0 < va->n; b0 += 32) {
-        int n = va->n - b0 < 32 ? (int)(va->n - b0) : 32;
+    double sum[4] = {0}; /* loss, agreement with the labelers, with gold, pairs with a gold preference */
+    stage_share(va->n, &lo, &hi);
+    for (size_t b0 = lo; b0 < hi; b0 += 32) {
+        int n = hi - b0 < 32 ? (int)(hi - b0) : 32;
         for (int i = 0; i < n; i++)
             idx[i] = b0 + (size_t)i;
         double a;
-        L += pair_loss(m, pr, va, idx, n, 0, &a, r) * n;
-        A += a;
+        sum[0] += pair_loss(m, pr, va, idx, n, n, 0, &a, r) * n;
+        sum[1] += a;
         for (int i = 0; i < n; i++) {
             int g = va->p[b0 + (size_t)i].gold;
             if (g < 0)
                 continue;
-            gn++;
-            G += (r[2 * i + g] > r[2 * i + 1 - g]);
+            sum[3]++;
+            sum[2] += (r[2 * i + g] > r[2 * i + 1 - g]);
         }
     }
-    *loss = va->n ? L / (double)va->n : NAN;
-    *acc = va->n ? A / (double)va->n : NAN;
-    *gold_acc = gn ? G / (double)gn : NAN;
+    tlmpi_sum_double(sum, 4);
+    size_t gn = (size_t)sum[3];
+    *loss = va->n ? sum[0] / (double)va->n : NAN;
+    *acc = va->n ? sum[1] / (double)va->n : NAN;
+    *gold_acc = gn ? sum[2] / (double)gn : NAN;
     *gold_n = gn;
     free(idx);
+}
+
+/* One step on this rank's share of the batch's pairs idx[0..nb): *loss
+ * the batch's mean loss, *acc how many of its pairs the model orders as
+ * the labelers did, both summed across ranks with the gradients
+ * (stage_sync_step). Returns the agreed stop. */
+static long rm_step(StageModel *m, const Prompts *pr, const Pairs *tr, const size_t *idx, int nb, double *loss,
+                    double *acc)
+{
+    size_t lo, hi;
+    stage_share((size_t)nb, &lo, &hi);
+    double sum[2] = {0, 0};
+    gpt_zero_grad(&m->g);
+    if (hi > lo)
+        sum[0] = pair_loss(m, pr, tr, idx + lo, (int)(hi - lo), nb, 1, &sum[1], NULL);
+    long stop = stage_sync_step(&m->g, sum, 2);
+    *loss = sum[0];
+    *acc = sum[1];
+    return stop;
+}
+
+/* The mean score of the references of (up to 2048) training posts: the
+ * bias takes it off so that they score mean 0. Each rank scores its share;
+ * *n gets how many in all. */
+static double reference_mean(StageModel *m, const World *w, size_t *n)
+{
+    size_t *docs, nd = stage_docs_or_die(w, "tldr", "train", 2048, &docs), lo, hi;
+    stage_share(nd, &lo, &hi);
+    const char **texts = xmalloc((hi - lo + 1) * sizeof *texts);
+    float *sc = xmalloc((hi - lo + 1) * sizeof *sc);
+    for (size_t i = lo; i < hi; i++)
+        texts[i - lo] = w->ref[docs[i]];
+    rm_score_texts(m, w, docs + lo, texts, hi - lo, 32, sc, NULL);
+    double sum = 0;
+    for (size_t i = 0; i < hi - lo; i++)
+        sum += sc[i];
+    tlmpi_sum_double(&sum, 1);
+    free(docs), free(texts), free(sc);
+    *n = nd;
+    return sum / (double)nd;
 }
 
 static const char *const RM_COLS[] = {"step", "loss", "accuracy", "val_loss", "val_accuracy", "lr", "grad_norm",
@@ -251,9 +296,11 @@ int rm_train_run(const StageOpts *o, char *const *files, int nfiles)
     double clip = isnan(o->clip) ? 1.0 : o->clip;
     long eval_every = o->eval_every > 0 ? o->eval_every : (steps / 5 > 0 ? steps / 5 : 1);
     long last = o->until > 0 && o->until < steps ? o->until : steps;
-    fprintf(stderr, "rm train: %zu training comparisons, %zu held out (%zu with a gold preference), %zu summaries cut "
-                    "at %d tokens; %ld steps of %d pairs (%.2f epochs), lr %g\n",
-            tr.n, va.n, gold_n, cut, STAGE_MAX_SUMMARY, steps, B, (double)steps * B / (double)tr.n, lr);
+    int lead = tlmpi_rank() == 0; /* the rank that prints and writes */
+    if (lead)
+        fprintf(stderr, "rm train: %zu training comparisons, %zu held out (%zu with a gold preference), %zu summaries "
+                        "cut at %d tokens; %ld steps of %d pairs (%.2f epochs), lr %g\n",
+                tr.n, va.n, gold_n, cut, STAGE_MAX_SUMMARY, steps, B, (double)steps * B / (double)tr.n, lr);
     size_t *perm = xmalloc(tr.n * sizeof *perm), *idx = xmalloc((size_t)B * sizeof *idx);
     long cur_epoch = -1;
     StageLog log;
@@ -280,11 +327,13 @@ int rm_train_run(const StageOpts *o, char *const *files, int nfiles)
         int nb = 0;
         for (; nb < B && (size_t)(off + nb) < tr.n; nb++)
             idx[nb] = perm[off + nb];
-        gpt_zero_grad(&m.g);
-        double acc, loss = pair_loss(&m, &tpr, &tr, idx, nb, 1, &acc, NULL);
+        double loss, acc;
+        long stop = rm_step(&m, &tpr, &tr, idx, nb, &loss, &acc);
         if (!isfinite(loss)) {
-            fprintf(stderr, "\nrm train: the loss is %g at step %ld; stopping (the last checkpoint, if any, is kept)\n",
-                    loss, s + 1);
+            if (lead)
+                fprintf(stderr,
+                        "\nrm train: the loss is %g at step %ld; stopping (the last checkpoint, if any, is kept)\n",
+                        loss, s + 1);
             rc = TL_EXIT_RUNTIME;
             break;
         }
@@ -301,56 +350,50 @@ int rm_train_run(const StageOpts *o, char *const *files, int nfiles)
         stagelog_add(&log, row);
         char ex[96];
         snprintf(ex, sizeof ex, "loss %.4f", loss);
-        stage_progress(o->progress, "rm train step", s + 1 - first, last - first, t0, ex);
+        stage_progress(o->progress && lead, "rm train step", s + 1 - first, last - first, t0, ex);
         /* the last step's checkpoint comes after the bias, below */
-        if (((s + 1) % ckpt_every == 0 || s + 1 == last || stage_stop) && s + 1 < steps)
-            rc = stage_checkpoint(o->out_dir, &m.g, &m.tok, r, extra, &log, "rm train", "step", s + 1, last);
+        if (((s + 1) % ckpt_every == 0 || s + 1 == last || stop) && s + 1 < steps)
+            rc = stage_checkpoint(o->out_dir, &m.g, &m.tok, r, extra, &log, "rm train", "step", s + 1, last, stop);
     }
     if (rc != 0) {
         /* stopped: the message is out, the checkpoint (if any) kept */
     } else if (first >= last) {
-        fprintf(stderr, "rm train: %s is already at step %ld of %ld\n", o->out_dir, first, last);
+        if (lead)
+            fprintf(stderr, "rm train: %s is already at step %ld of %ld\n", o->out_dir, first, last);
     } else if (last < steps) {
-        printf("rm train: steps %ld-%ld of %ld in %.1f s; wrote %s (--resume goes on)\n", first + 1, last, steps,
-               util_now() - t0, o->out_dir);
+        if (lead)
+            printf("rm train: steps %ld-%ld of %ld in %.1f s; wrote %s (--resume goes on)\n", first + 1, last, steps,
+                   util_now() - t0, o->out_dir);
     } else {
-        /* the bias: the references of (up to 2048) training posts score mean 0 */
-        size_t *docs, nd = stage_docs_or_die(&w, "tldr", "train", 2048, &docs);
-        const char **texts = xmalloc(nd * sizeof *texts);
-        for (size_t i = 0; i < nd; i++)
-            texts[i] = w.ref[docs[i]];
-        float *sc = xmalloc(nd * sizeof *sc);
-        rm_score_texts(&m, &w, docs, texts, nd, 32, sc, NULL);
-        double mean = 0;
-        for (size_t i = 0; i < nd; i++)
-            mean += sc[i];
-        mean /= (double)nd;
+        size_t nd;
+        double mean = reference_mean(&m, &w, &nd);
         m.g.net.p.headb[0] -= (float)mean;
         double vl, vacc, gacc;
         size_t gn;
         evaluate(&m, &vpr, &va, &vl, &vacc, &gacc, &gn);
-        cJSON_AddNumberToObject(extra, "bias", -mean);
-        stage_save(o->out_dir, &m.g, &m.tok, 1, r, extra);
-        stagelog_write(&log, o->out_dir);
-        char size[32], name[64];
-        stage_size_token(m.g.net.nparams, size, sizeof size);
-        snprintf(name, sizeof name, "rm_%s", size);
-        cJSON *mj = cJSON_CreateObject();
-        cJSON_AddStringToObject(mj, "method", "other");
-        cJSON_AddStringToObject(mj, "kind", "reward model");
-        cJSON_AddNumberToObject(mj, "params", (double)m.g.net.nparams);
-        cJSON_AddNumberToObject(mj, "train_comparisons", (double)tr.n);
-        cJSON_AddNumberToObject(mj, "heldout_comparisons", (double)va.n);
-        cJSON_AddNumberToObject(mj, "heldout_accuracy_labelers", vacc);
-        cJSON_AddNumberToObject(mj, "heldout_accuracy_gold", gacc);
-        cJSON_AddNumberToObject(mj, "heldout_gold_pairs", (double)gn);
-        cJSON_AddNumberToObject(mj, "heldout_loss", vl);
-        cJSON_AddNumberToObject(mj, "reference_bias", -mean);
-        stage_write_meta(o->out_dir, name, mj);
-        printf("rm train: %ld steps in %.1f s; held-out accuracy %.1f%% against the labelers (%zu comparisons), "
-               "%.1f%% against gold (%zu without a tie); bias %+.4f so that %zu references score mean 0; wrote %s\n",
-               last - first, util_now() - t0, 100 * vacc, va.n, 100 * gacc, gn, -mean, nd, o->out_dir);
-        free(docs), free(texts), free(sc);
+        if (lead) {
+            cJSON_AddNumberToObject(extra, "bias", -mean);
+            stage_save(o->out_dir, &m.g, &m.tok, 1, r, extra);
+            stagelog_write(&log, o->out_dir);
+            char size[32], name[64];
+            stage_size_token(m.g.net.nparams, size, sizeof size);
+            snprintf(name, sizeof name, "rm_%s", size);
+            cJSON *mj = cJSON_CreateObject();
+            cJSON_AddStringToObject(mj, "method", "other");
+            cJSON_AddStringToObject(mj, "kind", "reward model");
+            cJSON_AddNumberToObject(mj, "params", (double)m.g.net.nparams);
+            cJSON_AddNumberToObject(mj, "train_comparisons", (double)tr.n);
+            cJSON_AddNumberToObject(mj, "heldout_comparisons", (double)va.n);
+            cJSON_AddNumberToObject(mj, "heldout_accuracy_labelers", vacc);
+            cJSON_AddNumberToObject(mj, "heldout_accuracy_gold", gacc);
+            cJSON_AddNumberToObject(mj, "heldout_gold_pairs", (double)gn);
+            cJSON_AddNumberToObject(mj, "heldout_loss", vl);
+            cJSON_AddNumberToObject(mj, "reference_bias", -mean);
+            stage_write_meta(o->out_dir, name, mj);
+            printf("rm train: %ld steps in %.1f s; held-out accuracy %.1f%% against the labelers (%zu comparisons), "
+                   "%.1f%% against gold (%zu without a tie); bias %+.4f so that %zu references score mean 0; wrote %s\n",
+                   last - first, util_now() - t0, 100 * vacc, va.n, 100 * gacc, gn, -mean, nd, o->out_dir);
+        }
     }
     cJSON_Delete(extra);
     stagelog_free(&log);

@@ -4,6 +4,7 @@
 #include "train/stages.h"
 #include "train/stage.h"
 #include "common/rng.h"
+#include "common/tlmpi.h"
 #include "common/util.h"
 
 #include <math.h>
@@ -76,16 +77,28 @@ static void pack(const StageModel *m, const Example *ex, const size_t *idx, int 
     }
 }
 
-/* Mean loss per summary token of the episodes; with grad, the gradient
- * of it is accumulated. */
-static double sft_loss(Gpt *g, const Episodes *e, int grad)
+/* The summary tokens of the episodes (EOS included): what the loss is a
+ * mean over. */
+static double sft_tokens(const Episodes *e)
 {
+    double n = 0;
+    for (int b = 0; b < e->B; b++)
+        n += e->rlen[b];
+    return n;
+}
+
+/* The loss of the episodes' summary tokens divided by ntok, the batch's
+ * summary tokens: the mean per summary token when the episodes are the
+ * whole batch, this rank's part of it when they are its share (the parts
+ * sum to the mean). With grad, its gradient is accumulated. */
+static double sft_loss(Gpt *g, const Episodes *e, double ntok, int grad)
+{
+    double sum = 0;
+    if (e->B == 0) /* a rank without rows this step */
+        return sum / ntok;
     size_t BW = (size_t)e->B * e->W;
     float *lp = xmalloc(BW * sizeof *lp), *d = xcalloc(BW, sizeof *d);
     gpt_logprobs(g, e->tok, e->tg, e->start, e->B, e->W, e->P - 1, 1.0f, lp);
-    double ntok = 0, sum = 0;
-    for (int b = 0; b < e->B; b++)
-        ntok += e->rlen[b];
     for (int b = 0; b < e->B; b++)
         for (int k = 0; k < e->rlen[b]; k++) {
             size_t i = (size_t)b * e->W + e->P - 1 + k;
@@ -97,6 +110,33 @@ static double sft_loss(Gpt *g, const Episodes *e, int grad)
     free(lp);
     free(d);
     return sum / ntok;
+}
+
+/* The held-out loss per summary token: ve is this rank's share of the
+ * held-out batch, vtok the batch's summary tokens. */
+static double sft_heldout(Gpt *g, const Episodes *ve, double vtok)
+{
+    double loss = sft_loss(g, ve, vtok, 0);
+    tlmpi_sum_double(&loss, 1);
+    return loss;
+}
+
+/* One step's loss and gradient on this rank's share of the batch's
+ * examples idx[0..nb), summed across ranks (stage_sync_step); *tokens gets
+ * the batch's tokens, padding included. Returns the agreed stop. */
+static long sft_step(StageModel *m, const Example *ex, const size_t *idx, int nb, double *loss, double *tokens)
+{
+    size_t lo, hi;
+    stage_share((size_t)nb, &lo, &hi);
+    Episodes e;
+    pack(m, ex, idx + lo, (int)(hi - lo), &e);
+    double count[2] = {sft_tokens(&e), (double)e.B * e.W};
+    tlmpi_sum_double(count, 2);
+    gpt_zero_grad(&m->g);
+    *loss = sft_loss(&m->g, &e, count[0], 1);
+    *tokens = count[1];
+    episodes_free(&e);
+    return stage_sync_step(&m->g, loss, 1);
 }
 
 static const char *const SFT_COLS[] = {"step", "loss", "val_loss", "lr", "grad_norm", "tokens_per_s", "elapsed_s"};
@@ -138,15 +178,20 @@ int sft_run(const StageOpts *o)
     double clip = isnan(o->clip) ? 1.0 : o->clip;
     long eval_every = o->eval_every > 0 ? o->eval_every : (steps / 10 > 0 ? steps / 10 : 1);
     long last = o->until > 0 && o->until < steps ? o->until : steps;
-    fprintf(stderr, "sft: %zu training examples (%zu references longer than %d tokens left out, %zu posts cut at a "
-                    "newline), %zu held out (valid1); %ld steps of %d (%.2f epochs) from %s\n",
-            n, toolong, STAGE_MAX_SUMMARY, cut, nv, steps, B, (double)steps * B / (double)n, src);
-    /* a fixed held-out batch */
-    size_t nvb = nv < 64 ? nv : 64, *vidx = xmalloc((nvb + 1) * sizeof *vidx);
-    for (size_t i = 0; i < nvb; i++)
-        vidx[i] = i;
+    int lead = tlmpi_rank() == 0; /* the rank that prints and writes */
+    if (lead)
+        fprintf(stderr, "sft: %zu training examples (%zu references longer than %d tokens left out, %zu posts cut at "
+                        "a newline), %zu held out (valid1); %ld steps of %d (%.2f epochs) from %s\n",
+                n, toolong, STAGE_MAX_SUMMARY, cut, nv, steps, B, (double)steps * B / (double)n, src);
+    /* a fixed held-out batch (this rank's share of it) */
+    size_t nvb = nv < 64 ? nv : 64, vlo, vhi, *vidx = xmalloc((nvb + 1) * sizeof *vidx);
+    stage_share(nvb, &vlo, &vhi);
+    for (size_t i = vlo; i < vhi; i++)
+        vidx[i - vlo] = i;
     Episodes ve;
-    pack(&m, vex, vidx, (int)nvb, &ve);
+    pack(&m, vex, vidx, (int)(vhi - vlo), &ve);
+    double vtok = sft_tokens(&ve);
+    tlmpi_sum_double(&vtok, 1);
     size_t *perm = xmalloc(n * sizeof *perm);
     long cur_epoch = -1;
     StageLog log;
@@ -186,34 +231,30 @@ int sft_run(const StageOpts *o)
         int nb = 0;
         for (; nb < B && (size_t)(off + nb) < n; nb++)
             idx[nb] = perm[off + nb];
-        Episodes e;
-        pack(&m, ex, idx, nb, &e);
-        gpt_zero_grad(&m.g);
-        double loss = sft_loss(&m.g, &e, 1);
+        double loss, tokens;
+        long stop = sft_step(&m, ex, idx, nb, &loss, &tokens);
         if (!isfinite(loss)) {
-            fprintf(stderr, "\nsft: the loss is %g at step %ld; stopping (the last checkpoint, if any, is kept)\n",
-                    loss, s + 1);
-            episodes_free(&e);
+            if (lead)
+                fprintf(stderr, "\nsft: the loss is %g at step %ld; stopping (the last checkpoint, if any, is kept)\n",
+                        loss, s + 1);
             rc = TL_EXIT_RUNTIME;
             break;
         }
         double norm = gpt_clip_grad_norm(&m.g, clip);
         float rate = gpt_lr(s, warmup, steps, lr, lr / 10);
         gpt_adamw_step(&m.g, &opt, rate);
-        double row[7] = {(double)(s + 1), loss, NAN, rate, norm, (double)e.B * e.W / (util_now() - ts),
-                         secs0 + util_now() - t0};
-        episodes_free(&e);
+        double row[7] = {(double)(s + 1), loss, NAN, rate, norm, tokens / (util_now() - ts), secs0 + util_now() - t0};
         if ((s + 1) % eval_every == 0 || s + 1 == last)
-            row[2] = sft_loss(&m.g, &ve, 0);
+            row[2] = sft_heldout(&m.g, &ve, vtok);
         stagelog_add(&log, row);
         char extra_s[96];
         snprintf(extra_s, sizeof extra_s, "loss %.4f", loss);
-        stage_progress(o->progress, "sft step", s + 1 - first, last - first, t0, extra_s);
-        if ((s + 1) % ckpt_every == 0 || s + 1 == last || stage_stop)
-            rc = stage_checkpoint(o->out_dir, &m.g, &m.tok, r, extra, &log, "sft", "step", s + 1, last);
+        stage_progress(o->progress && lead, "sft step", s + 1 - first, last - first, t0, extra_s);
+        if ((s + 1) % ckpt_every == 0 || s + 1 == last || stop)
+            rc = stage_checkpoint(o->out_dir, &m.g, &m.tok, r, extra, &log, "sft", "step", s + 1, last, stop);
     }
-    if (rc != 0) {
-        /* stopped: the message is out, the checkpoint (if any) kept */
+    if (rc != 0 || !lead) {
+        /* stopped (the message is out, the checkpoint if any kept), or not the rank that writes */
     } else if (first >= last) {
         fprintf(stderr, "sft: %s is already at step %ld of %ld\n", o->out_dir, first, last);
     } else {

@@ -3,6 +3,7 @@
 #include "common/atomic.h"
 #include "common/jsonl.h"
 #include "common/rng.h"
+#include "common/tlmpi.h"
 #include "common/util.h"
 
 #include <assert.h>
@@ -406,19 +407,41 @@ void stage_catch_signals(void)
     atomic_graceful_stop(&stage_stop);
 }
 
-int stage_stopped(const char *what, const char *unit, long step, const char *dir)
+int stage_stopped(long stop, const char *what, const char *unit, long step, const char *dir)
 {
-    fprintf(stderr, "\n%s: stopped by signal %d after %s %ld; the checkpoint is %s/model.ckpt (--resume goes on)\n",
-            what, (int)stage_stop, unit, step, dir);
-    return 128 + (int)stage_stop;
+    if (tlmpi_rank() == 0)
+        fprintf(stderr,
+                "\n%s: stopped by signal %ld after %s %ld; the checkpoint is %s/model.ckpt (--resume goes on)\n", what,
+                stop, unit, step, dir);
+    /* no rank leaves before rank 0's checkpoint is whole: one that exits
+     * with this code first would have mpirun end the job */
+    tlmpi_barrier();
+    tlmpi_agree_exit(128 + (int)stop);
+    return 128 + (int)stop;
 }
 
 int stage_checkpoint(const char *dir, const Gpt *g, const Tokenizer *tok, const gsl_rng *rng, const cJSON *extra,
-                     const StageLog *log, const char *what, const char *unit, long step, long last)
+                     const StageLog *log, const char *what, const char *unit, long step, long last, long stop)
 {
-    stage_save(dir, g, tok, 1, rng, extra);
-    stagelog_write(log, dir);
-    return stage_stop && step < last ? stage_stopped(what, unit, step, dir) : 0;
+    if (tlmpi_rank() == 0) {
+        stage_save(dir, g, tok, 1, rng, extra);
+        stagelog_write(log, dir);
+    }
+    return stop && step < last ? stage_stopped(stop, what, unit, step, dir) : 0;
+}
+
+/* ---- data parallelism ---- */
+
+void stage_share(size_t n, size_t *lo, size_t *hi)
+{
+    tlmpi_share(n, tlmpi_rank(), tlmpi_size(), lo, hi);
+}
+
+long stage_sync_step(Gpt *g, double *sums, int n)
+{
+    tlmpi_sum_float(g->net.grads_mem, g->net.nparams);
+    tlmpi_sum_double(sums, (size_t)n);
+    return tlmpi_max_long((long)stage_stop);
 }
 
 void stage_fmt_secs(double s, char *buf, size_t cap)

@@ -120,19 +120,38 @@ void stage_meta_lineage(cJSON *fields, const char *size, const char *rsize);
 char *stage_read_name(const char *dir, TlError *err);
 
 /* Set to the signal's number by the first SIGINT or SIGTERM once
- * stage_catch_signals has run: training loops check it after each step,
+ * stage_catch_signals has run: training loops check it after each step
+ * (under several ranks through stage_sync_step, so that they all agree),
  * write their checkpoint and stop (stage_stopped says so). */
 extern volatile sig_atomic_t stage_stop;
 void stage_catch_signals(void);
-/* Prints where the run stopped and how to go on; returns the exit code
- * (128 + the signal's number). */
-int stage_stopped(const char *what, const char *unit, long step, const char *dir);
+/* Rank 0 prints where the run stopped (by signal stop) and how to go on;
+ * every rank waits there for the others (rank 0's checkpoint is written by
+ * then) and returns the exit code, 128 + stop (tlmpi_agree_exit). */
+int stage_stopped(long stop, const char *what, const char *unit, long step, const char *dir);
 
 /* A checkpoint of a training stage: DIR/model.ckpt (with the optimiser and
- * rng) and DIR/log.csv; when a signal asked to stop before step last, says
- * so (stage_stopped) and returns its exit code, else 0. */
+ * rng) and DIR/log.csv, written by rank 0 alone (tlmpi.h); when stop (the
+ * signal that asked this step to stop: stage_sync_step's, or stage_stop)
+ * is set before step last, says so (stage_stopped) and returns its exit
+ * code, else 0. */
 int stage_checkpoint(const char *dir, const Gpt *g, const Tokenizer *tok, const gsl_rng *rng, const cJSON *extra,
-                     const StageLog *log, const char *what, const char *unit, long step, long last);
+                     const StageLog *log, const char *what, const char *unit, long step, long last, long stop);
+
+/* Data-parallel training (tlmpi.h): every rank draws the whole batch,
+ * works on its share of the rows and weights its loss and gradient by the
+ * whole batch's count (of rows, tokens or pairs), so that the sums across
+ * ranks are the one-rank numbers; every rank then clips and steps alike.
+ * One rank: the share is everything and the sums cost nothing.
+ *
+ * stage_share: this rank's share [*lo, *hi) of n rows (tlmpi_share). */
+void stage_share(size_t n, size_t *lo, size_t *hi);
+/* After every rank's backward, at the same point of each step: sums g's
+ * gradients and sums[0..n) (the step's loss terms) across ranks, and
+ * returns the stop the ranks agree on: the largest stage_stop (0: go on).
+ * The loop uses it, not stage_stop, for the rest of the step: a signal
+ * that comes later reaches one rank only and counts at the next step. */
+long stage_sync_step(Gpt *g, double *sums, int n);
 
 /* A progress line on stderr when enabled: "what done/total  extra  ETA". */
 void stage_progress(int enabled, const char *what, long done, long total, double t0, const char *extra);
