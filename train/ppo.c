@@ -74,7 +74,7 @@ int ppo_iteration(PpoCtx *c, const Prompts *pr, const size_t *idx, int n, const 
     double t0 = util_now();
     GptSampler s = {(float)c->temperature, 1.0f, 0, c->eos, c->pad, 1};
     Episodes e;
-    if (generate_batch(c->pol, tok, pr, idx, n, &s, rng, &e, NULL, &err) != 0) {
+    if (generate_batch(c->pol, tok, pr, idx, n, &s, rng, NULL, &e, NULL, &err) != 0) {
         snprintf(st->bad, sizeof st->bad, "the rollout failed (%.120s)", err.msg);
         return -1;
     }
@@ -464,7 +464,7 @@ int ppo_run(const PpoOpts *po)
             for (int i = 0; i < nb; i++)
                 bi[i] = b0 + (size_t)i;
             Episodes e;
-            if (generate_batch(&pol.g, &pol.tok, &vp, bi, nb, &s1, kr, &e, NULL, &err) != 0)
+            if (generate_batch(&pol.g, &pol.tok, &vp, bi, nb, &s1, kr, NULL, &e, NULL, &err) != 0)
                 tl_die(TL_EXIT_RUNTIME, "%s", err.msg);
             float *a = xmalloc((size_t)nb * e.R * sizeof *a), *b = xmalloc((size_t)nb * e.R * sizeof *b);
             float *sc = xmalloc((size_t)nb * sizeof *sc);
