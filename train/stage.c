@@ -3,6 +3,7 @@
 #include "common/atomic.h"
 #include "common/jsonl.h"
 #include "common/rng.h"
+#include "common/tlmpi.h"
 #include "common/util.h"
 
 #include <assert.h>
@@ -411,6 +412,19 @@ int stage_stopped(const char *what, const char *unit, long step, const char *dir
     fprintf(stderr, "\n%s: stopped by signal %d after %s %ld; the checkpoint is %s/model.ckpt (--resume goes on)\n",
             what, (int)stage_stop, unit, step, dir);
     return 128 + (int)stage_stop;
+}
+
+int stage_stop_all(void)
+{
+    long s = tlmpi_max_long((long)stage_stop);
+    if (s)
+        stage_stop = (sig_atomic_t)s;
+    return (int)s;
+}
+
+void stage_sum_grads(Gpt *g)
+{
+    tlmpi_sum_float(g->net.grads_mem, g->net.nparams);
 }
 
 int stage_checkpoint(const char *dir, const Gpt *g, const Tokenizer *tok, const gsl_rng *rng, const cJSON *extra,
