@@ -40,7 +40,7 @@ void prompts_free(Prompts *pr)
 }
 
 int generate_batch(Gpt *g, const Tokenizer *tok, const Prompts *pr, const size_t *idx, int n, const GptSampler *s,
-                   gsl_rng *rng, Episodes *e, float *lp, TlError *err)
+                   gsl_rng *rng, gsl_rng *const *rows, Episodes *e, float *lp, TlError *err)
 {
     int P = 1, R = STAGE_MAX_SUMMARY;
     for (int i = 0; i < n; i++)
@@ -53,7 +53,8 @@ int generate_batch(Gpt *g, const Tokenizer *tok, const Prompts *pr, const size_t
     int *len = xmalloc((size_t)n * sizeof *len);
     for (int i = 0; i < n; i++)
         memcpy(prompts + (size_t)i * P, e->tok + (size_t)i * e->W, (size_t)P * sizeof *prompts);
-    int rc = gpt_sample_ragged(g, prompts, e->start, n, P, R, s, rng, out, lpb, len, err);
+    int rc = rows ? gpt_sample_rows(g, prompts, e->start, n, P, R, s, rows, out, lpb, len, err)
+                  : gpt_sample_ragged(g, prompts, e->start, n, P, R, s, rng, out, lpb, len, err);
     if (rc == 0)
         for (int i = 0; i < n; i++)
             episodes_response(e, i, out + (size_t)i * R, len[i]);
@@ -126,7 +127,7 @@ int eval_sample(const SampleOpts *o)
         for (int i = 0; i < nb; i++)
             idx[i] = b0 + (size_t)i;
         Episodes e;
-        if (generate_batch(&m.g, &m.tok, &pr, idx, nb, &s, r, &e, NULL, &err) != 0)
+        if (generate_batch(&m.g, &m.tok, &pr, idx, nb, &s, r, NULL, &e, NULL, &err) != 0)
             tl_die(TL_EXIT_RUNTIME, "%s", err.msg);
         for (int i = 0; i < nb; i++) {
             sb_clear(&sb);

@@ -27,10 +27,12 @@ void prompts_build(Prompts *pr, const StageModel *m, const World *w, const size_
 void prompts_free(Prompts *pr);
 
 /* Fills e (episodes_init'ed here) with the prompts of items idx[0..n) and
- * responses sampled by g with s (max STAGE_MAX_SUMMARY new tokens); lp
- * (n, STAGE_MAX_SUMMARY) may be NULL, else gets the sampler's log-probs. */
+ * responses sampled by g with s (max STAGE_MAX_SUMMARY new tokens) from
+ * rng, or, when rows (n) is not NULL, item i from rows[i] alone
+ * (gpt_sample_rows); lp (n, STAGE_MAX_SUMMARY) may be NULL, else gets the
+ * sampler's log-probs. */
 int generate_batch(Gpt *g, const Tokenizer *tok, const Prompts *pr, const size_t *idx, int n, const GptSampler *s,
-                   gsl_rng *rng, Episodes *e, float *lp, TlError *err);
+                   gsl_rng *rng, gsl_rng *const *rows, Episodes *e, float *lp, TlError *err);
 
 /* Reward-model scores of (doc, summary text) pairs: prompt + " " + text +
  * EOS, the value at EOS. A summary longer than STAGE_MAX_SUMMARY tokens is

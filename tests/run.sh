@@ -33,7 +33,8 @@ suite gpt_torch tests/gpt_torch.sh
 suite sweep tests/sweep.sh
 suite gold tests/gold.sh
 suite mpi tests/mpi.sh
-sum() { awk -v k="$1" '/^(unit|fuzz|cli|world|lm|train|mpi_train|tour|gpt_torch|sweep|gold|mpi): /{for(i=1;i<=NF;i++) if($(i+1) ~ "^"k) s+=$i} END{print s+0}' "$log"; }
+suite mpi_ppo tests/mpi_ppo.sh
+sum() { awk -v k="$1" '/^(unit|fuzz|cli|world|lm|train|mpi_train|tour|gpt_torch|sweep|gold|mpi|mpi_ppo): /{for(i=1;i<=NF;i++) if($(i+1) ~ "^"k) s+=$i} END{print s+0}' "$log"; }
 p=$(sum passed) f=$(( $(sum failed) + missing )) s=$(sum skipped)
 if [ "$status" != 0 ] && [ "$f" = 0 ]; then f=1; echo "a test program failed without reporting a count"; fi
 echo "$s skipped"

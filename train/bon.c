@@ -58,7 +58,7 @@ int bon_run(const BonOpts *o)
             for (int j = 0; j < N; j++)
                 idx[i * N + j] = d0 + (size_t)i;
         Episodes e;
-        if (generate_batch(&pol.g, &pol.tok, &pr, idx, nk * N, &s, r, &e, NULL, &err) != 0)
+        if (generate_batch(&pol.g, &pol.tok, &pr, idx, nk * N, &s, r, NULL, &e, NULL, &err) != 0)
             tl_die(TL_EXIT_RUNTIME, "%s", err.msg);
         episodes_values(&rm.g, &e, 16, NULL, sc);
         for (int i = 0; i < nk; i++) {

@@ -718,14 +718,10 @@ static float log_softmax_at(const float *logits, int V, int tok, float inv_t, fl
     return (float)((double)((logits[tok] - mx) * inv_t) - log(sum));
 }
 
-int gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const GptSampler *s, gsl_rng *rng,
-               int32_t *out, float *logprobs, int *len, TlError *err)
-{
-    return gpt_sample_ragged(g, prompts, NULL, B, P, max_new, s, rng, out, logprobs, len, err);
-}
-
-int gpt_sample_ragged(Gpt *g, const int32_t *prompts, const int32_t *start, int B, int P, int max_new,
-                      const GptSampler *s, gsl_rng *rng, int32_t *out, float *logprobs, int *len, TlError *err)
+/* The sampler: row b's uniforms come from rows[b] when rows is given, else
+ * from rng's one stream in row order. */
+static int sample(Gpt *g, const int32_t *prompts, const int32_t *start, int B, int P, int max_new, const GptSampler *s,
+                  gsl_rng *rng, gsl_rng *const *rows, int32_t *out, float *logprobs, int *len, TlError *err)
 {
     Net_f *n = &g->net;
     const GptConfig *c = &n->c;
@@ -808,7 +804,7 @@ int gpt_sample_ragged(Gpt *g, const int32_t *prompts, const int32_t *start, int 
             /* the uniforms in sequence order (the same draws at any thread count),
              * then every row's pick in parallel */
             for (int b = 0; b < B; b++)
-                u[b] = done[b] || s->greedy || !(s->temperature > 1e-6f) ? 0 : gsl_rng_uniform(rng);
+                u[b] = done[b] || s->greedy || !(s->temperature > 1e-6f) ? 0 : gsl_rng_uniform(rows ? rows[b] : rng);
 #pragma omp parallel for schedule(static)
             for (int b = 0; b < B; b++) {
                 const float *lg = logits + (size_t)b * V;
@@ -928,4 +924,22 @@ int gpt_sample_ragged(Gpt *g, const int32_t *prompts, const int32_t *start, int 
     free(tok);
     free(done);
     return 0;
+}
+
+int gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const GptSampler *s, gsl_rng *rng,
+               int32_t *out, float *logprobs, int *len, TlError *err)
+{
+    return gpt_sample_ragged(g, prompts, NULL, B, P, max_new, s, rng, out, logprobs, len, err);
+}
+
+int gpt_sample_ragged(Gpt *g, const int32_t *prompts, const int32_t *start, int B, int P, int max_new,
+                      const GptSampler *s, gsl_rng *rng, int32_t *out, float *logprobs, int *len, TlError *err)
+{
+    return sample(g, prompts, start, B, P, max_new, s, rng, NULL, out, logprobs, len, err);
+}
+
+int gpt_sample_rows(Gpt *g, const int32_t *prompts, const int32_t *start, int B, int P, int max_new,
+                    const GptSampler *s, gsl_rng *const *rows, int32_t *out, float *logprobs, int *len, TlError *err)
+{
+    return sample(g, prompts, start, B, P, max_new, s, NULL, rows, out, logprobs, len, err);
 }

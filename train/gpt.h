@@ -134,7 +134,8 @@ int gpt_load(Gpt *g, const char *path, gsl_rng *rng, struct cJSON **header, TlEr
  * top_p in (0,1]: nucleus sampling. lp_at_temperature: the log-probs of
  * logits / temperature instead (PPO's, as TRL and N+ compute them).
  * Deterministic in rng; a row's tokens do not depend on the other rows'
- * prompts or padding (its draws do: they come from one stream in row order). */
+ * prompts or padding (its draws do: they come from one stream in row order;
+ * gpt_sample_rows gives each row its own). */
 typedef struct {
     float temperature, top_p;
     int greedy, eos, pad;
@@ -144,5 +145,11 @@ int gpt_sample(Gpt *g, const int32_t *prompts, int B, int P, int max_new, const 
                int32_t *out, float *logprobs, int *len, TlError *err);
 int gpt_sample_ragged(Gpt *g, const int32_t *prompts, const int32_t *start, int B, int P, int max_new,
                       const GptSampler *s, gsl_rng *rng, int32_t *out, float *logprobs, int *len, TlError *err);
+/* gpt_sample_ragged with a generator per row: row b draws from rows[b]
+ * alone (rows (B) may be NULL when s is greedy), so its tokens depend on
+ * nothing else in the batch: PPO's rollouts, split across MPI ranks, are
+ * the same on any number of ranks. */
+int gpt_sample_rows(Gpt *g, const int32_t *prompts, const int32_t *start, int B, int P, int max_new,
+                    const GptSampler *s, gsl_rng *const *rows, int32_t *out, float *logprobs, int *len, TlError *err);
 
 #endif

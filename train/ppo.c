@@ -6,10 +6,14 @@
  * separate value network initialised from the reward model; GAE (gamma 1,
  * lambda 0.95); advantages whitened, rewards not; ratio clip 0.2, value
  * clip 0.2; 4 epochs of 4 minibatches; fixed beta or the adaptive
- * controller of Ziegler et al. (2019). */
+ * controller of Ziegler et al. (2019). Data-parallel under mpirun
+ * (common/tlmpi.h): the ranks split each iteration's rollouts and each
+ * minibatch's episodes, share the scores and sum the gradients; rank 0
+ * alone writes and prints (docs/training.md). */
 #include "train/stages.h"
 #include "train/stage.h"
 #include "common/rng.h"
+#include "common/tlmpi.h"
 #include "common/util.h"
 #include "eval/generate.h"
 #include "world/judge.h"
@@ -66,40 +70,186 @@ static int bad(PpoStats *st, const char *what, double v)
     return -1;
 }
 
-int ppo_iteration(PpoCtx *c, const Prompts *pr, const size_t *idx, int n, const Tokenizer *tok, gsl_rng *rng,
-                  PpoStats *st)
+/* 1 on every rank when x, a sum over the ranks, is not finite or beyond
+ * limit on any of them: all ranks stop alike (MPI does not promise every
+ * rank the same bits of a sum). */
+static int bad_anywhere(double x, double limit)
 {
-    memset(st, 0, sizeof *st);
-    TlError err;
-    double t0 = util_now();
+    return (int)tlmpi_max_long(!isfinite(x) || fabs(x) > limit);
+}
+
+/* The largest of every rank's x >= 0: the bits of non-negative doubles
+ * order as the numbers do. */
+static double max_anywhere(double x)
+{
+    _Static_assert(sizeof(long) == sizeof(double), "a long holds a double's bits");
+    long bits;
+    memcpy(&bits, &x, sizeof bits);
+    bits = tlmpi_max_long(bits);
+    memcpy(&x, &bits, sizeof x);
+    return x;
+}
+
+/* Rows of n, each rank's share (tlmpi_share) filled by that rank: sent to
+ * every rank, so all hold them all. */
+static void gather_rows(void *rows, size_t row_bytes, size_t n)
+{
+    for (int r = 0; r < tlmpi_size(); r++) {
+        size_t lo, hi;
+        tlmpi_share(n, r, tlmpi_size(), &lo, &hi);
+        tlmpi_bcast((char *)rows + lo * row_bytes, (hi - lo) * row_bytes, r);
+    }
+}
+
+/* Generators for items lo..lo+k of a batch, item i's seeded from (seed,
+ * i) alone: what it draws does not depend on which rank samples it, nor
+ * with which other items. Free with rows_free(rows, k). */
+static gsl_rng **rows_alloc(uint64_t seed, size_t lo, int k)
+{
+    gsl_rng **rows = xmalloc((size_t)k * sizeof *rows);
+    for (int i = 0; i < k; i++)
+        rows[i] = rng_alloc(rng_derive_seed(seed, lo + (size_t)i));
+    return rows;
+}
+
+static void rows_free(gsl_rng **rows, int k)
+{
+    for (int i = 0; i < k; i++)
+        rng_free(rows[i]);
+    free(rows);
+}
+
+/* The iteration's rollouts of the prompts idx[0..n), the same on every
+ * rank: each rank samples its share, episode i from its generator (seed,
+ * i), and the responses are then shared; e (episodes_init'ed here) holds
+ * them all. Returns 0, or -1 on every rank with err when a rank's sampler
+ * refused. */
+static int ppo_rollout(const PpoCtx *c, const Prompts *pr, const size_t *idx, int n, const Tokenizer *tok,
+                       uint64_t seed, Episodes *e, TlError *err)
+{
     GptSampler s = {(float)c->temperature, 1.0f, 0, c->eos, c->pad, 1};
-    Episodes e;
-    if (generate_batch(c->pol, tok, pr, idx, n, &s, rng, &e, NULL, &err) != 0) {
-        snprintf(st->bad, sizeof st->bad, "the rollout failed (%.120s)", err.msg);
+    int R = STAGE_MAX_SUMMARY, P = 1;
+    size_t lo, hi, row = (size_t)R + 1;
+    tlmpi_share((size_t)n, tlmpi_rank(), tlmpi_size(), &lo, &hi);
+    int k = (int)(hi - lo), failed = 0;
+    int32_t *resp = xcalloc((size_t)n * row, sizeof *resp); /* per episode: its length, then its tokens */
+    gsl_rng **rows = rows_alloc(seed, lo, k);
+    Episodes mine;
+    if (k > 0)
+        failed = generate_batch(c->pol, tok, pr, idx + lo, k, &s, NULL, rows, &mine, NULL, err) != 0;
+    if (k > 0 && !failed) {
+        for (int i = 0; i < k; i++) {
+            resp[(lo + (size_t)i) * row] = mine.rlen[i];
+            memcpy(resp + (lo + (size_t)i) * row + 1, mine.tok + (size_t)i * mine.W + mine.P,
+                   (size_t)mine.rlen[i] * sizeof *resp);
+        }
+        episodes_free(&mine);
+    }
+    rows_free(rows, k);
+    if (tlmpi_max_long(failed)) {
+        if (!failed)
+            tlerr_set(err, "another rank's rollout failed");
+        free(resp);
         return -1;
     }
-    double t1 = util_now();
-    int R = e.R;
-    size_t BR = (size_t)n * R;
-    float *lp_old = xmalloc(BR * sizeof *lp_old), *lp_ref = xmalloc(BR * sizeof *lp_ref);
-    float *ent = xmalloc(BR * sizeof *ent), *v_old = xmalloc(BR * sizeof *v_old), *score = xmalloc((size_t)n * sizeof *score);
-    episodes_logprobs(c->pol, &e, (float)c->temperature, c->chunk, lp_old, ent);
-    episodes_logprobs(c->ref, &e, (float)c->temperature, c->chunk, lp_ref, NULL);
-    episodes_values(c->val, &e, c->chunk, v_old, NULL);
-    episodes_values(c->rm, &e, c->chunk, NULL, score);
-    double t2 = util_now();
-    double *adv = xmalloc(BR * sizeof *adv), *ret = xmalloc(BR * sizeof *ret), *rw = xmalloc((size_t)R * sizeof *rw);
-    double *vv = xmalloc((size_t)R * sizeof *vv), *flat = xmalloc(BR * sizeof *flat);
-    size_t ntok = 0;
+    gather_rows(resp, row * sizeof *resp, (size_t)n);
+    for (int i = 0; i < n; i++)
+        P = pr->n[idx[i]] > P ? pr->n[idx[i]] : P;
+    episodes_init(e, n, P, R, tok);
+    for (int i = 0; i < n; i++) {
+        episodes_prompt(e, i, pr->p[idx[i]], pr->n[idx[i]]);
+        episodes_response(e, i, resp + (size_t)i * row + 1, resp[(size_t)i * row]);
+    }
+    free(resp);
+    return 0;
+}
+
+/* This rank's share of e's episodes, copied into mine (episodes_free it);
+ * returns how many, *lo the first. */
+static int my_episodes(const Episodes *e, Episodes *mine, size_t *lo)
+{
+    size_t hi;
+    tlmpi_share((size_t)e->B, tlmpi_rank(), tlmpi_size(), lo, &hi);
+    int k = (int)(hi - *lo), *rows = xmalloc((size_t)k * sizeof *rows);
+    for (int i = 0; i < k; i++)
+        rows[i] = (int)*lo + i;
+    episodes_select(e, rows, k, mine);
+    free(rows);
+    return k;
+}
+
+/* Scores e's episodes, each rank its share, then shares the scores: the
+ * policy's log-probs lp_old and entropies ent, the reference's lp_ref, the
+ * value model's v_old (B,R) and the reward model's score (B), on every
+ * rank. */
+static void ppo_score(const PpoCtx *c, const Episodes *e, float *lp_old, float *ent, float *lp_ref, float *v_old,
+                      float *score)
+{
+    size_t lo, R = (size_t)e->R;
+    Episodes mine;
+    if (my_episodes(e, &mine, &lo) > 0) {
+        episodes_logprobs(c->pol, &mine, (float)c->temperature, c->chunk, lp_old + lo * R, ent + lo * R);
+        episodes_logprobs(c->ref, &mine, (float)c->temperature, c->chunk, lp_ref + lo * R, NULL);
+        episodes_values(c->val, &mine, c->chunk, v_old + lo * R, NULL);
+        episodes_values(c->rm, &mine, c->chunk, NULL, score + lo);
+    }
+    episodes_free(&mine);
+    float *all[] = {lp_old, ent, lp_ref, v_old};
+    for (int a = 0; a < 4; a++)
+        gather_rows(all[a], R * sizeof *lp_old, (size_t)e->B);
+    gather_rows(score, sizeof *score, (size_t)e->B);
+}
+
+/* The gold judge's mean overall score of e's responses (an evaluation
+ * only), each rank judging its share. */
+static double ppo_gold(const PpoCtx *c, const Tokenizer *tok, const Episodes *e, const size_t *idx)
+{
+    size_t lo, hi;
+    tlmpi_share((size_t)e->B, tlmpi_rank(), tlmpi_size(), &lo, &hi);
+    double gold = 0;
+    StrBuf sb;
+    sb_init(&sb);
+    for (size_t b = lo; b < hi; b++) {
+        JudgeScore js;
+        sb_clear(&sb);
+        stage_decode(tok, e->tok + b * e->W + e->P, e->rlen[b], &sb);
+        judge_score(c->judge, c->docs[idx[b]], sb.s ? sb.s : "", &js, NULL);
+        gold += js.overall;
+    }
+    sb_free(&sb);
+    tlmpi_sum_double(&gold, 1);
+    return gold / e->B;
+}
+
+/* What the updates of an iteration read (the batch's scores, (B,R)) and
+ * what they add up over its minibatches. */
+typedef struct {
+    const float *lp_old, *v_old;
+    const double *adv, *ret;
+    AdamW opt, vopt;
+    double ntok, nclip, sum_pg, sum_vf, sum_akl, count, ratio_max;
+} PpoUpdate;
+
+/* The KL-penalised rewards, GAE and whitened advantages adv, returns ret
+ * (B,R) of the scored batch, and the batch's statistics in st; the same
+ * on every rank (every rank holds every score). Returns 0, or -1 with
+ * st->bad. */
+static int ppo_advantages(const PpoCtx *c, const Episodes *e, const float *lp_old, const float *lp_ref,
+                          const float *ent, const float *v_old, const float *score, double *adv, double *ret,
+                          PpoStats *st)
+{
+    int n = e->B, R = e->R, rc = 0;
+    size_t BR = (size_t)n * R, ntok = 0;
+    double *rw = xmalloc((size_t)R * sizeof *rw), *vv = xmalloc((size_t)R * sizeof *vv);
+    double *flat = xmalloc(BR * sizeof *flat);
     double sum_ret = 0, sum_ret2 = 0, sum_res = 0, sum_res2 = 0;
-    int rc = 0;
     for (int b = 0; b < n; b++) {
-        double sc = e.eos[b] ? score[b] : c->no_eos_penalty, k1 = 0, k3 = 0;
+        double sc = e->eos[b] ? score[b] : c->no_eos_penalty, k1 = 0, k3 = 0;
         if (!isfinite(sc)) {
             rc = bad(st, "the reward model's score", sc);
             goto out;
         }
-        int m = e.rlen[b];
+        int m = e->rlen[b];
         for (int k = 0; k < m; k++) {
             size_t i = (size_t)b * R + k;
             double d = (double)lp_old[i] - (double)lp_ref[i];
@@ -125,22 +275,7 @@ int ppo_iteration(PpoCtx *c, const Prompts *pr, const size_t *idx, int n, const 
         st->kl_k1 += k1;
         st->kl_k3 += k3;
         st->resp_len += m;
-        st->no_eos += !e.eos[b];
-    }
-    if (c->judge) { /* evaluation only: nothing below reads it */
-        StrBuf sb;
-        sb_init(&sb);
-        for (int b = 0; b < n; b++) {
-            JudgeScore js;
-            sb_clear(&sb);
-            stage_decode(tok, e.tok + (size_t)b * e.W + e.P, e.rlen[b], &sb);
-            judge_score(c->judge, c->docs[idx[b]], sb.s ? sb.s : "", &js, NULL);
-            st->gold += js.overall;
-        }
-        sb_free(&sb);
-        st->gold /= n;
-    } else {
-        st->gold = NAN;
+        st->no_eos += !e->eos[b];
     }
     st->rm_score /= n, st->kl_k1 /= n, st->kl_k3 /= n, st->resp_len /= n, st->no_eos /= n;
     st->nonscore = -c->beta * st->kl_k1;
@@ -155,14 +290,115 @@ int ppo_iteration(PpoCtx *c, const Prompts *pr, const size_t *idx, int n, const 
     {
         size_t q = 0;
         for (int b = 0; b < n; b++)
-            for (int k = 0; k < e.rlen[b]; k++)
+            for (int k = 0; k < e->rlen[b]; k++)
                 adv[(size_t)b * R + k] = flat[q++];
     }
-    /* epochs x minibatches of policy and value updates */
-    AdamW opt = {c->lr, 0.9f, 0.999f, 1e-5f, 0};
-    AdamW vopt = {c->vlr, 0.9f, 0.999f, 1e-5f, 0};
-    int *perm = xmalloc((size_t)n * sizeof *perm), W = e.W;
-    double npg = 0, nclip = 0, sum_pg = 0, sum_vf = 0, sum_akl = 0, ncount = 0;
+out:
+    free(rw), free(vv), free(flat);
+    return rc;
+}
+
+/* g's gradients of d after its last forward over this rank's k rows (none
+ * when k is 0), summed over the ranks and clipped to a global norm of clip;
+ * returns the norm before clipping. */
+static double backward_all(Gpt *g, const float *d, int k, double clip)
+{
+    gpt_zero_grad(g);
+    if (k > 0)
+        gpt_backward(g, d);
+    stage_sum_grads(g);
+    return gpt_clip_grad_norm(g, clip);
+}
+
+/* One minibatch's clipped policy update, then the value model's, on
+ * episodes rows[0..mn) of e: each rank takes its share of the rows, the
+ * losses are normalised by the minibatch's tokens on every rank, and the
+ * gradients summed across ranks before clipping. Returns 0, or -1 (on
+ * every rank) with st->bad. */
+static int ppo_minibatch(PpoCtx *c, const Episodes *e, const int *rows, int mn, PpoUpdate *u, PpoStats *st)
+{
+    int R = e->R, W = e->W, rc = -1;
+    size_t mtok = 0, a, b;
+    for (int i = 0; i < mn; i++)
+        mtok += (size_t)e->rlen[rows[i]];
+    if (mtok == 0)
+        return 0;
+    tlmpi_share((size_t)mn, tlmpi_rank(), tlmpi_size(), &a, &b);
+    int k = (int)(b - a);
+    rows += a;
+    Episodes sub;
+    episodes_select(e, rows, k, &sub);
+    float *lpn = xmalloc((size_t)k * W * sizeof *lpn), *d = xcalloc((size_t)k * W, sizeof *d);
+    double part[3] = {0, 0, 0}; /* this rank's policy loss, approximate KL and clipped tokens */
+    if (k > 0)
+        gpt_logprobs(c->pol, sub.tok, sub.tg, sub.start, k, W, sub.P - 1, (float)c->temperature, lpn);
+    for (int i = 0; i < k; i++) {
+        for (int j = 0; j < sub.rlen[i]; j++) {
+            size_t at = (size_t)i * W + sub.P - 1 + j, bi = (size_t)rows[i] * R + j;
+            double dlp, lo = u->lp_old[bi], ln = lpn[at];
+            int clipped;
+            part[0] += ppo_pg_loss(ln, lo, u->adv[bi], c->cliprange, &dlp, &clipped);
+            d[at] = (float)(dlp / (double)mtok);
+            part[2] += clipped;
+            part[1] += 0.5 * (ln - lo) * (ln - lo);
+            double ratio = exp(ln - lo);
+            u->ratio_max = ratio > u->ratio_max ? ratio : u->ratio_max;
+        }
+    }
+    tlmpi_sum_double(part, 3);
+    double pg = part[0] / (double)mtok;
+    if (bad_anywhere(pg, 1e4)) {
+        bad(st, "the policy loss", pg);
+        goto out;
+    }
+    double gn = backward_all(c->pol, d, k, c->clip_grad);
+    if (bad_anywhere(gn, INFINITY)) {
+        bad(st, "the policy's gradient norm", gn);
+        goto out;
+    }
+    st->grad_norm = gn > st->grad_norm ? gn : st->grad_norm;
+    gpt_adamw_step(c->pol, &u->opt, c->lr);
+    /* the value network */
+    memset(d, 0, (size_t)k * W * sizeof *d);
+    double vf = 0;
+    if (k > 0) {
+        gpt_forward(c->val, sub.tok, NULL, NULL, sub.start, k, W);
+        const float *v = gpt_values(c->val);
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < sub.rlen[i]; j++) {
+                size_t at = (size_t)i * W + sub.P - 1 + j, bi = (size_t)rows[i] * R + j;
+                double dv;
+                vf += ppo_value_loss(v[at], u->v_old[bi], u->ret[bi], c->cliprange_value, &dv);
+                d[at] = (float)(dv / (double)mtok);
+            }
+        }
+    }
+    tlmpi_sum_double(&vf, 1);
+    vf /= (double)mtok;
+    if (bad_anywhere(vf, 1e6)) {
+        bad(st, "the value loss", vf);
+        goto out;
+    }
+    backward_all(c->val, d, k, c->clip_grad);
+    gpt_adamw_step(c->val, &u->vopt, c->vlr);
+    u->ntok += (double)mtok;
+    u->nclip += part[2];
+    u->sum_pg += pg;
+    u->sum_vf += vf;
+    u->sum_akl += part[1] / (double)mtok;
+    u->count++;
+    rc = 0;
+out:
+    free(lpn), free(d);
+    episodes_free(&sub);
+    return rc;
+}
+
+/* epochs x minibatches of policy and value updates on the scored batch:
+ * every rank draws the same order of the episodes from rng. */
+static int ppo_update(PpoCtx *c, const Episodes *e, gsl_rng *rng, PpoUpdate *u, PpoStats *st)
+{
+    int n = e->B, *perm = xmalloc((size_t)n * sizeof *perm), mbs = (n + c->minibatches - 1) / c->minibatches;
     for (int ep = 0; ep < c->epochs; ep++) {
         for (int i = 0; i < n; i++)
             perm[i] = i;
@@ -171,99 +407,52 @@ int ppo_iteration(PpoCtx *c, const Prompts *pr, const size_t *idx, int n, const 
             perm[i - 1] = perm[j];
             perm[j] = t;
         }
-        int mbs = (n + c->minibatches - 1) / c->minibatches;
-        for (int m0 = 0; m0 < n; m0 += mbs) {
-            int mn = n - m0 < mbs ? n - m0 : mbs;
-            Episodes sub;
-            episodes_select(&e, perm + m0, mn, &sub);
-            size_t mtok = 0;
-            for (int i = 0; i < mn; i++)
-                mtok += (size_t)sub.rlen[i];
-            if (mtok == 0) {
-                episodes_free(&sub);
-                continue;
+        for (int m0 = 0; m0 < n; m0 += mbs)
+            if (ppo_minibatch(c, e, perm + m0, n - m0 < mbs ? n - m0 : mbs, u, st) != 0) {
+                free(perm);
+                return -1;
             }
-            float *lpn = xmalloc((size_t)mn * W * sizeof *lpn), *d = xcalloc((size_t)mn * W, sizeof *d);
-            gpt_logprobs(c->pol, sub.tok, sub.tg, sub.start, mn, W, sub.P - 1, (float)c->temperature, lpn);
-            double pg = 0, akl = 0;
-            for (int i = 0; i < mn; i++) {
-                int b = perm[m0 + i];
-                for (int k = 0; k < sub.rlen[i]; k++) {
-                    size_t at = (size_t)i * W + sub.P - 1 + k, bi = (size_t)b * R + k;
-                    double dlp, lo = lp_old[bi], ln = lpn[at];
-                    int clipped;
-                    pg += ppo_pg_loss(ln, lo, adv[bi], c->cliprange, &dlp, &clipped);
-                    d[at] = (float)(dlp / (double)mtok);
-                    nclip += clipped;
-                    akl += 0.5 * (ln - lo) * (ln - lo);
-                    double ratio = exp(ln - lo);
-                    st->ratio_max = ratio > st->ratio_max ? ratio : st->ratio_max;
-                }
-            }
-            pg /= (double)mtok;
-            if (!isfinite(pg) || fabs(pg) > 1e4) {
-                free(lpn), free(d);
-                episodes_free(&sub);
-                rc = bad(st, "the policy loss", pg);
-                goto out_perm;
-            }
-            gpt_zero_grad(c->pol);
-            gpt_backward(c->pol, d);
-            double gn = gpt_clip_grad_norm(c->pol, c->clip_grad);
-            if (!isfinite(gn)) {
-                free(lpn), free(d);
-                episodes_free(&sub);
-                rc = bad(st, "the policy's gradient norm", gn);
-                goto out_perm;
-            }
-            st->grad_norm = gn > st->grad_norm ? gn : st->grad_norm;
-            gpt_adamw_step(c->pol, &opt, c->lr);
-            /* the value network */
-            gpt_forward(c->val, sub.tok, NULL, NULL, sub.start, mn, W);
-            const float *v = gpt_values(c->val);
-            memset(d, 0, (size_t)mn * W * sizeof *d);
-            double vf = 0;
-            for (int i = 0; i < mn; i++) {
-                int b = perm[m0 + i];
-                for (int k = 0; k < sub.rlen[i]; k++) {
-                    size_t at = (size_t)i * W + sub.P - 1 + k, bi = (size_t)b * R + k;
-                    double dv;
-                    vf += ppo_value_loss(v[at], v_old[bi], ret[bi], c->cliprange_value, &dv);
-                    d[at] = (float)(dv / (double)mtok);
-                }
-            }
-            vf /= (double)mtok;
-            if (!isfinite(vf) || vf > 1e6) {
-                free(lpn), free(d);
-                episodes_free(&sub);
-                rc = bad(st, "the value loss", vf);
-                goto out_perm;
-            }
-            gpt_zero_grad(c->val);
-            gpt_backward(c->val, d);
-            gpt_clip_grad_norm(c->val, c->clip_grad);
-            gpt_adamw_step(c->val, &vopt, c->vlr);
-            npg += (double)mtok;
-            sum_pg += pg;
-            sum_vf += vf;
-            sum_akl += akl / (double)mtok;
-            ncount++;
-            free(lpn), free(d);
-            episodes_free(&sub);
-        }
     }
-    st->clipfrac = npg > 0 ? nclip / npg : 0;
-    st->pg_loss = ncount ? sum_pg / ncount : 0;
-    st->vf_loss = ncount ? sum_vf / ncount : 0;
-    st->approxkl = ncount ? sum_akl / ncount : 0;
-out_perm:
     free(perm);
-out:
+    st->clipfrac = u->ntok > 0 ? u->nclip / u->ntok : 0;
+    st->pg_loss = u->count ? u->sum_pg / u->count : 0;
+    st->vf_loss = u->count ? u->sum_vf / u->count : 0;
+    st->approxkl = u->count ? u->sum_akl / u->count : 0;
+    st->ratio_max = max_anywhere(u->ratio_max);
+    return 0;
+}
+
+int ppo_iteration(PpoCtx *c, const Prompts *pr, const size_t *idx, int n, const Tokenizer *tok, gsl_rng *rng,
+                  PpoStats *st)
+{
+    memset(st, 0, sizeof *st);
+    TlError err;
+    double t0 = util_now();
+    Episodes e;
+    /* the rollouts' generators: one draw of rng, which every rank holds alike */
+    if (ppo_rollout(c, pr, idx, n, tok, gsl_rng_get(rng), &e, &err) != 0) {
+        snprintf(st->bad, sizeof st->bad, "the rollout failed (%.120s)", err.msg);
+        return -1;
+    }
+    double t1 = util_now();
+    size_t BR = (size_t)n * e.R;
+    float *lp_old = xmalloc(BR * sizeof *lp_old), *lp_ref = xmalloc(BR * sizeof *lp_ref);
+    float *ent = xmalloc(BR * sizeof *ent), *v_old = xmalloc(BR * sizeof *v_old), *score = xmalloc((size_t)n * sizeof *score);
+    ppo_score(c, &e, lp_old, ent, lp_ref, v_old, score);
+    double t2 = util_now();
+    double *adv = xmalloc(BR * sizeof *adv), *ret = xmalloc(BR * sizeof *ret);
+    int rc = ppo_advantages(c, &e, lp_old, lp_ref, ent, v_old, score, adv, ret, st);
+    if (rc == 0) {
+        st->gold = c->judge ? ppo_gold(c, tok, &e, idx) : NAN; /* evaluation only: nothing below reads it */
+        PpoUpdate u = {lp_old, v_old, adv, ret, {c->lr, 0.9f, 0.999f, 1e-5f, 0}, {c->vlr, 0.9f, 0.999f, 1e-5f, 0},
+                       0, 0, 0, 0, 0, 0, 0};
+        rc = ppo_update(c, &e, rng, &u, st);
+    }
     st->rollout_s = t1 - t0;
     st->score_s = t2 - t1;
     st->optimise_s = util_now() - t2;
     free(lp_old), free(lp_ref), free(ent), free(v_old), free(score);
-    free(adv), free(ret), free(rw), free(vv), free(flat);
+    free(adv), free(ret);
     episodes_free(&e);
     return rc;
 }
@@ -310,10 +499,53 @@ static void drop_optimizer(Gpt *g)
     g->step = 0;
 }
 
+/* The measured KL from the supervised policy ref on the prompts vp (all
+ * ranks; each samples and scores its share of them): the policy's own
+ * samples at temperature 1, prompt i's from its generator (seed, i), sum
+ * over tokens of log pi - log pi_sft; the reward model's score of them
+ * (no_eos_penalty for a sample without EOS). out: the KL, the score and
+ * the share without EOS, averaged over the prompts. */
+static void ppo_measure(StageModel *pol, StageModel *ref, StageModel *rm, const Prompts *vp, uint64_t seed,
+                        double no_eos_penalty, double out[3])
+{
+    GptSampler s1 = {1.0f, 1.0f, 0, pol->tok.eos, pol->tok.pad, 0};
+    size_t lo, hi, *bi = xmalloc(64 * sizeof *bi);
+    tlmpi_share(vp->count, tlmpi_rank(), tlmpi_size(), &lo, &hi);
+    out[0] = out[1] = out[2] = 0;
+    for (size_t b0 = lo; b0 < hi; b0 += 64) {
+        int nb = hi - b0 < 64 ? (int)(hi - b0) : 64;
+        for (int i = 0; i < nb; i++)
+            bi[i] = b0 + (size_t)i;
+        gsl_rng **rows = rows_alloc(seed, b0, nb);
+        Episodes e;
+        TlError err;
+        if (generate_batch(&pol->g, &pol->tok, vp, bi, nb, &s1, NULL, rows, &e, NULL, &err) != 0)
+            tl_die(TL_EXIT_RUNTIME, "%s", err.msg);
+        rows_free(rows, nb);
+        float *a = xmalloc((size_t)nb * e.R * sizeof *a), *b = xmalloc((size_t)nb * e.R * sizeof *b);
+        float *sc = xmalloc((size_t)nb * sizeof *sc);
+        episodes_logprobs(&pol->g, &e, 1.0f, 16, a, NULL);
+        episodes_logprobs(&ref->g, &e, 1.0f, 16, b, NULL);
+        episodes_values(&rm->g, &e, 16, NULL, sc);
+        for (int i = 0; i < nb; i++) {
+            for (int k = 0; k < e.rlen[i]; k++)
+                out[0] += (double)a[(size_t)i * e.R + k] - (double)b[(size_t)i * e.R + k];
+            out[1] += e.eos[i] ? sc[i] : no_eos_penalty;
+            out[2] += !e.eos[i];
+        }
+        free(a), free(b), free(sc);
+        episodes_free(&e);
+    }
+    free(bi);
+    tlmpi_sum_double(out, 3);
+    for (int k = 0; k < 3; k++)
+        out[k] /= (double)vp->count;
+}
+
 int ppo_run(const PpoOpts *po)
 {
     const StageOpts *o = &po->s;
-    TlError err;
+    int rank = tlmpi_rank(); /* rank 0 alone writes and prints */
     World w;
     stage_catch_signals();
     stage_open_world(&w, o->world_dir);
@@ -379,10 +611,11 @@ int ppo_run(const PpoOpts *po)
                  po->kl_target);
     else
         snprintf(name, sizeof name, "sup_%s_ppo_rm_%s_b%g", size, rsize, beta);
-    fprintf(stderr, "ppo %s: %zu training prompts (%zu cut at a newline); %ld iterations of %d episodes, %d epochs x %d "
-                    "minibatches; beta %g%s; lr %g; rollouts at T=%g\n",
-            name, nd, pr.cut, iters, E, c.epochs, c.minibatches, beta, po->kl_target > 0 ? " (adaptive)" : "", c.lr,
-            c.temperature);
+    if (rank == 0)
+        fprintf(stderr, "ppo %s: %zu training prompts (%zu cut at a newline); %ld iterations of %d episodes, %d epochs "
+                        "x %d minibatches; beta %g%s; lr %g; rollouts at T=%g\n",
+                name, nd, pr.cut, iters, E, c.epochs, c.minibatches, beta, po->kl_target > 0 ? " (adaptive)" : "",
+                c.lr, c.temperature);
     StageLog log;
     stagelog_init(&log, PPO_COLS, PPO_NCOLS);
     if (o->resume)
@@ -406,9 +639,10 @@ int ppo_run(const PpoOpts *po)
         }
         PpoStats st;
         if (ppo_iteration(&c, &pr, idx, E, &pol.tok, r, &st) != 0) {
-            fprintf(stderr, "\nppo: iteration %ld: %s; stopping. The last good checkpoint (iteration %ld) is kept in "
-                            "%s; the models in memory are not saved\n",
-                    it + 1, st.bad, log.n ? (long)log.v[(log.n - 1) * PPO_NCOLS] : iter0, o->out_dir);
+            if (rank == 0)
+                fprintf(stderr, "\nppo: iteration %ld: %s; stopping. The last good checkpoint (iteration %ld) is kept "
+                                "in %s; the models in memory are not saved\n",
+                        it + 1, st.bad, log.n ? (long)log.v[(log.n - 1) * PPO_NCOLS] : iter0, o->out_dir);
             rc = TL_EXIT_RUNTIME;
             break;
         }
@@ -424,8 +658,9 @@ int ppo_run(const PpoOpts *po)
         }
         char ex[160];
         snprintf(ex, sizeof ex, "rm %.3f  gold %.3f  kl %.2f  len %.1f", st.rm_score, st.gold, st.kl_k1, st.resp_len);
-        stage_progress(o->progress, "ppo iteration", it + 1 - iter0, last - iter0, t0, ex);
-        if ((it + 1) % ckpt_every == 0 || it + 1 == last || stage_stop) {
+        stage_progress(o->progress && rank == 0, "ppo iteration", it + 1 - iter0, last - iter0, t0, ex);
+        int stop = stage_stop_all(); /* every rank, every iteration: all stop at the same one */
+        if ((it + 1) % ckpt_every == 0 || it + 1 == last || stop) {
             cJSON *extra = cJSON_CreateObject();
             cJSON_AddStringToObject(extra, "stage", "ppo");
             cJSON_AddStringToObject(extra, "seed", seed);
@@ -437,52 +672,29 @@ int ppo_run(const PpoOpts *po)
             cJSON_AddNumberToObject(extra, "iterations", (double)iters);
             cJSON_AddNumberToObject(extra, "episodes_per_iteration", E);
             /* the value model first: a crash between the two leaves the policy behind, which resume detects */
-            stage_save(valdir, &val.g, &val.tok, 1, NULL, extra);
-            rc = stage_checkpoint(o->out_dir, &pol.g, &pol.tok, r, extra, &log, "ppo", "iteration", it + 1, last,
-                                  stage_stop);
+            if (rank == 0)
+                stage_save(valdir, &val.g, &val.tok, 1, NULL, extra);
+            /* rank 0 writes; with stop, every rank waits for it and returns 128 + stop */
+            rc = stage_checkpoint(o->out_dir, &pol.g, &pol.tok, r, extra, &log, "ppo", "iteration", it + 1, last, stop);
             cJSON_Delete(extra);
         }
     }
     if (rc != 0) {
         /* stopped: the message is out, the checkpoint (if any) kept */
     } else if (iter0 >= last) {
-        fprintf(stderr, "ppo: %s is already at iteration %ld of %ld\n", o->out_dir, iter0, last);
+        if (rank == 0)
+            fprintf(stderr, "ppo: %s is already at iteration %ld of %ld\n", o->out_dir, iter0, last);
     } else if (last < iters) {
-        printf("ppo: iterations %ld-%ld of %ld in %.1f s; wrote %s (--resume goes on)\n", iter0 + 1, last, iters,
-               util_now() - t0, o->out_dir);
+        if (rank == 0)
+            printf("ppo: iterations %ld-%ld of %ld in %.1f s; wrote %s (--resume goes on)\n", iter0 + 1, last,
+                   iters, util_now() - t0, o->out_dir);
     } else {
-        /* the measured KL from the supervised policy on valid2 prompts: the policy's own samples at temperature 1,
-         * sum over tokens of log pi - log pi_sft, averaged over prompts; and the RM's mean score of them */
         size_t *vd, nv = stage_docs_or_die(&w, "tldr", "valid2", po->kl_samples, &vd);
         Prompts vp;
         prompts_build(&vp, &pol, &w, vd, nv);
-        gsl_rng *kr = rng_alloc(rng_derive_seed(o->seed, 77));
-        GptSampler s1 = {1.0f, 1.0f, 0, pol.tok.eos, pol.tok.pad, 0};
-        double kl = 0, rms = 0, noeos = 0;
-        size_t *bi = xmalloc(64 * sizeof *bi);
-        for (size_t b0 = 0; b0 < nv; b0 += 64) {
-            int nb = nv - b0 < 64 ? (int)(nv - b0) : 64;
-            for (int i = 0; i < nb; i++)
-                bi[i] = b0 + (size_t)i;
-            Episodes e;
-            if (generate_batch(&pol.g, &pol.tok, &vp, bi, nb, &s1, kr, &e, NULL, &err) != 0)
-                tl_die(TL_EXIT_RUNTIME, "%s", err.msg);
-            float *a = xmalloc((size_t)nb * e.R * sizeof *a), *b = xmalloc((size_t)nb * e.R * sizeof *b);
-            float *sc = xmalloc((size_t)nb * sizeof *sc);
-            episodes_logprobs(&pol.g, &e, 1.0f, 16, a, NULL);
-            episodes_logprobs(&ref.g, &e, 1.0f, 16, b, NULL);
-            episodes_values(&rm.g, &e, 16, NULL, sc);
-            for (int i = 0; i < nb; i++) {
-                for (int k = 0; k < e.rlen[i]; k++)
-                    kl += (double)a[(size_t)i * e.R + k] - (double)b[(size_t)i * e.R + k];
-                rms += e.eos[i] ? sc[i] : c.no_eos_penalty;
-                noeos += !e.eos[i];
-            }
-            free(a), free(b), free(sc);
-            episodes_free(&e);
-        }
-        kl /= (double)nv;
-        rms /= (double)nv;
+        double m[3]; /* the KL, RM score and share without EOS of the policy's samples */
+        ppo_measure(&pol, &ref, &rm, &vp, rng_derive_seed(o->seed, 77), c.no_eos_penalty, m);
+        double kl = m[0], rms = m[1];
         cJSON *mj = cJSON_CreateObject();
         cJSON_AddStringToObject(mj, "method", "rl");
         cJSON_AddNumberToObject(mj, "params", (double)pol.g.net.nparams);
@@ -496,17 +708,20 @@ int ppo_run(const PpoOpts *po)
                                 "valid2 prompts: the policy's samples at temperature 1, sum of log pi - log pi_sft");
         cJSON_AddNumberToObject(mj, "kl_prompts", (double)nv);
         cJSON_AddNumberToObject(mj, "rm_score", rms);
-        cJSON_AddNumberToObject(mj, "no_eos_share", noeos / (double)nv);
+        cJSON_AddNumberToObject(mj, "no_eos_share", m[2]);
         stage_meta_lineage(mj, size, rsize);
         cJSON_AddNumberToObject(mj, "iterations", (double)iters);
         cJSON_AddNumberToObject(mj, "episodes", (double)iters * E);
-        stage_write_meta(o->out_dir, name, mj);
-        printf("ppo %s: %ld iterations in %.1f s; last iteration: RM score %.3f, KL %.2f nats; measured on %zu valid2 "
-               "prompts at T=1: KL %.2f nats, RM score %.3f; wrote %s\n",
-               name, last - iter0, util_now() - t0, log.v[(log.n - 1) * PPO_NCOLS + 2],
-               log.v[(log.n - 1) * PPO_NCOLS + 4], nv, kl, rms, o->out_dir);
-        free(bi), free(vd);
-        rng_free(kr);
+        if (rank == 0) {
+            stage_write_meta(o->out_dir, name, mj);
+            printf("ppo %s: %ld iterations in %.1f s; last iteration: RM score %.3f, KL %.2f nats; measured on %zu "
+                   "valid2 prompts at T=1: KL %.2f nats, RM score %.3f; wrote %s\n",
+                   name, last - iter0, util_now() - t0, log.v[(log.n - 1) * PPO_NCOLS + 2],
+                   log.v[(log.n - 1) * PPO_NCOLS + 4], nv, kl, rms, o->out_dir);
+        } else {
+            cJSON_Delete(mj); /* rank 0 writes it */
+        }
+        free(vd);
         prompts_free(&vp);
     }
     stagelog_free(&log);

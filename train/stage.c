@@ -420,6 +420,19 @@ int stage_stopped(long stop, const char *what, const char *unit, long step, cons
     return 128 + (int)stop;
 }
 
+int stage_stop_all(void)
+{
+    long s = tlmpi_max_long((long)stage_stop);
+    if (s)
+        stage_stop = (sig_atomic_t)s;
+    return (int)s;
+}
+
+void stage_sum_grads(Gpt *g)
+{
+    tlmpi_sum_float(g->net.grads_mem, g->net.nparams);
+}
+
 int stage_checkpoint(const char *dir, const Gpt *g, const Tokenizer *tok, const gsl_rng *rng, const cJSON *extra,
                      const StageLog *log, const char *what, const char *unit, long step, long last, long stop)
 {
@@ -439,7 +452,7 @@ void stage_share(size_t n, size_t *lo, size_t *hi)
 
 long stage_sync_step(Gpt *g, double *sums, int n)
 {
-    tlmpi_sum_float(g->net.grads_mem, g->net.nparams);
+    stage_sum_grads(g);
     tlmpi_sum_double(sums, (size_t)n);
     return tlmpi_max_long((long)stage_stop);
 }

@@ -129,6 +129,16 @@ void stage_catch_signals(void);
  * every rank waits there for the others (rank 0's checkpoint is written by
  * then) and returns the exit code, 128 + stop (tlmpi_agree_exit). */
 int stage_stopped(long stop, const char *what, const char *unit, long step, const char *dir);
+/* Whether any MPI rank was asked to stop: a collective call (every rank
+ * makes it once per step, so all checkpoint and stop at the same one).
+ * Returns the largest stage_stop of the ranks (0: none) and sets this
+ * rank's stage_stop to it when not 0. */
+int stage_stop_all(void);
+
+/* Sums g's gradients across the MPI ranks (none to sum in a world of one):
+ * data-parallel training, after each rank's backward over its share of a
+ * batch whose loss is normalised by the whole batch, before clipping. */
+void stage_sum_grads(Gpt *g);
 
 /* A checkpoint of a training stage: DIR/model.ckpt (with the optimiser and
  * rng) and DIR/log.csv, written by rank 0 alone (tlmpi.h); when stop (the

@@ -76,7 +76,11 @@ typedef struct {
  * rewards, GAE and whitened advantages, then runs epochs x minibatches of
  * clipped policy and value updates (AdamW). Returns 0, or -1 with st->bad
  * set when a quantity is not finite or explodes (the models may then hold a
- * partial update: reload the last checkpoint). */
+ * partial update: reload the last checkpoint). Episode i is sampled from
+ * its own generator, seeded from one draw of rng and i. Under MPI every
+ * rank calls it alike (the same models, prompts and rng state): each
+ * samples and scores its share of the episodes, the updates sum the
+ * gradients across ranks, and every rank returns the same code and st. */
 int ppo_iteration(PpoCtx *ctx, const struct Prompts *pr, const size_t *idx, int n, const Tokenizer *tok,
                   gsl_rng *rng, PpoStats *st);
 

@@ -985,21 +985,30 @@ void test_gpt_sampling_distribution(void)
  * forward pass gives the row's log-probs at any temperature; sampled
  * log-probs at the sampling temperature equal the forward's at that
  * temperature. */
-void test_gpt_ragged(void)
+/* The ragged tests' model (V 50, PAD 49) and prompts: B = 4 rows of
+ * P = 9 tokens holding prompts of plen tokens, left-padded by start. */
+enum { RAG_B = 4, RAG_P = 9 };
+static const int RAG_PLEN[RAG_B] = {9, 3, 6, 1};
+static void ragged_setup(Gpt *g, int32_t *prompts, int32_t *start)
 {
     GptConfig c = {2, 32, 4, 40, 50, 0};
+    gpt_init(g, &c, 5);
+    for (int b = 0; b < RAG_B; b++) {
+        start[b] = RAG_P - RAG_PLEN[b];
+        for (int t = 0; t < RAG_P; t++)
+            prompts[b * RAG_P + t] = t < start[b] ? 49 : (b * 7 + t * 3 + 1) % 48;
+    }
+}
+
+void test_gpt_ragged(void)
+{
     Gpt g;
-    gpt_init(&g, &c, 5);
-    enum { B = 4, P = 9, N = 10 };
-    int plen[B] = {9, 3, 6, 1};
+    enum { B = RAG_B, P = RAG_P, N = 10 };
+    const int *plen = RAG_PLEN;
     int32_t prompts[B * P], start[B], out[B * N], out1[N];
     float lp[B * N], lp1[N];
     int len[B], len1[1];
-    for (int b = 0; b < B; b++) {
-        start[b] = P - plen[b];
-        for (int t = 0; t < P; t++)
-            prompts[b * P + t] = t < start[b] ? 49 : (b * 7 + t * 3 + 1) % 48;
-    }
+    ragged_setup(&g, prompts, start);
     TlError terr;
     GptSampler gr = {0, 1, 1, -1, 49, 0};
     CHECK_INT(gpt_sample_ragged(&g, prompts, start, B, P, N, &gr, NULL, out, lp, len, &terr), 0, "ragged greedy");
@@ -1079,6 +1088,56 @@ void test_gpt_ragged(void)
     int32_t badst[B] = {0, 0, 0, P};
     CHECK_INT(gpt_sample_ragged(&g, prompts, badst, B, P, N, &gr, NULL, out, lp, len, &terr), -1,
               "padding that covers a whole prompt is refused");
+    gpt_free(&g);
+}
+
+/* A generator per row (gpt_sample_rows, PPO's rollouts split across MPI
+ * ranks): a row's tokens at temperature 0.7 are the same sampled in a
+ * ragged batch of four or in other batches (rows 0-1, then 2-3 with 3
+ * first), given the same generator; and they come from that generator
+ * alone: reseeding one row's changes no other row's tokens. */
+void test_gpt_sample_rows(void)
+{
+    Gpt g;
+    enum { B = RAG_B, P = RAG_P, N = 10 };
+    const int *plen = RAG_PLEN;
+    int32_t prompts[B * P], start[B], out[B * N], out2[B * N];
+    float lp[B * N];
+    int len[B];
+    ragged_setup(&g, prompts, start);
+    TlError terr;
+    GptSampler s7 = {0.7f, 1, 0, -1, 49, 1};
+    gsl_rng *rows[B];
+    for (int b = 0; b < B; b++)
+        rows[b] = rng_alloc(rng_derive_seed(11, (uint64_t)b));
+    CHECK_INT(gpt_sample_rows(&g, prompts, start, B, P, N, &s7, rows, out, lp, len, &terr), 0, "four rows");
+    /* rows 0-1 as a batch; rows 3 and 2 as another, row 3 first with its padding cut to its prompt's 6 tokens */
+    int32_t p32[2 * 6], st32[2] = {6 - plen[3], 0}, o32[2 * N];
+    for (int b = 0; b < B; b++)
+        rng_free(rows[b]), rows[b] = rng_alloc(rng_derive_seed(11, (uint64_t)b));
+    gpt_sample_rows(&g, prompts, start, 2, P, N, &s7, rows, out2, lp, len, &terr);
+    for (int t = 0; t < 6; t++) {
+        p32[t] = prompts[3 * P + P - 6 + t];
+        p32[6 + t] = prompts[2 * P + P - 6 + t];
+    }
+    gsl_rng *r32[2] = {rows[3], rows[2]};
+    gpt_sample_rows(&g, p32, st32, 2, 6, N, &s7, r32, o32, lp, len, &terr);
+    memcpy(out2 + 3 * N, o32, N * sizeof *o32);
+    memcpy(out2 + 2 * N, o32 + N, N * sizeof *o32);
+    int same = memcmp(out, out2, sizeof out) == 0;
+    CHECK(same, "each row's tokens are the same in a batch of four and in other batches with its generator");
+    /* another generator for row 1: row 1's tokens change, the others' do not */
+    for (int b = 0; b < B; b++)
+        rng_free(rows[b]), rows[b] = rng_alloc(rng_derive_seed(b == 1 ? 12 : 11, (uint64_t)b));
+    gpt_sample_rows(&g, prompts, start, B, P, N, &s7, rows, out2, lp, len, &terr);
+    int others = 1;
+    for (int b = 0; b < B; b++)
+        others &= b == 1 || memcmp(out + b * N, out2 + b * N, N * sizeof *out) == 0;
+    CHECK(others && memcmp(out + N, out2 + N, N * sizeof *out) != 0,
+          "a row's generator changes its own tokens only (others unchanged: %d; row 1 changed: %d)", others,
+          memcmp(out + N, out2 + N, N * sizeof *out) != 0);
+    for (int b = 0; b < B; b++)
+        rng_free(rows[b]);
     gpt_free(&g);
 }
 
