@@ -5,7 +5,7 @@
 #   make test-debug the same with the CLI tests on bin/tldrlab-debug
 #   make fuzz       each reader's libFuzzer target for FUZZ_SECONDS (needs clang: install-deps.sh --fuzz)
 #   make run        install missing packages, build, run the example and the quickstart sweep
-#   make bench      benchmarks against the Python/R/PyTorch peers -> docs/benchmarks.md
+#   make bench      benchmarks against the Python/R/PyTorch peers, and 2 MPI ranks against 2 threads -> docs/benchmarks.md
 #   make debug      bin/tldrlab-debug with AddressSanitizer + UBSan
 #   make install PREFIX=/usr/local
 #
@@ -209,6 +209,7 @@ bench:
 	@bench/run.sh
 	@/usr/bin/python3 bench/judge_bench.py
 	@/usr/bin/python3 bench/gpt_bench.py
+	@bench/scale.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/tldrlab

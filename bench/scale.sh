@@ -110,11 +110,16 @@ $marker
 bench/scale.sh on this machine ($cores cores, $(date -u +%Y-%m-%d)): the same work as one
 process with two OpenMP threads (the peer) and as \`mpirun -np 2 --bind-to core\`
 with one thread per rank. Times are wall seconds; the ratio is the peer's time over
-the two ranks' (above 1: two ranks are faster). Of the sweeps' checkpoints and
-report tables, $nsame of $nfiles are byte-identical${differ:+ (differing:$differ)}: the
-thread counts differ (2 against 1), and OpenBLAS may then sum in another order;
-with the same threads per stage every file is the same (tests/mpi.sh). The last
-log rows of the training pairs differ by at most $(cat "$OUT/ppo.diff") for PPO and
+the two ranks' (above 1: two ranks are faster).
+
+Of the two sweeps' checkpoints and report tables, $nsame of $nfiles are byte-identical
+(differing: $(echo "$differ" | wc -w) files, $(echo "$differ" | tr ' ' '\n' | grep -c ckpt) of them checkpoints). The thread counts differ, 2 against 1,
+and OpenBLAS's threaded products may then sum in another order (tldrlab's own loops
+have no sum across threads); with the same threads per
+stage every file is the same (tests/mpi.sh). Once the supervised model differs in
+its last bits, PPO's sampled rollouts part ways, so everything after it differs as
+two draws of the same experiment do. For the same reason the training pairs' last
+log rows differ by at most $(cat "$OUT/ppo.diff") for PPO (sampled) and
 $(cat "$OUT/sft.diff") for SFT, relative.
 
 | work | 1 rank x 2 threads (s) | 2 ranks x 1 thread (s) | ratio |

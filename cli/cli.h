@@ -107,6 +107,7 @@ typedef struct {
     int dry_run, quiet;     /* quiet: --quiet was given */
     const char *only, *force;
     long ranks;             /* sweep --dry-run --ranks K (0: the job's) */
+    const char *calibrate;  /* sweep --calibrate RUN */
     /* example generator */
     long posts, comparisons, articles, workers;
     double dup_rate, length_coef;

@@ -38,7 +38,7 @@ int cmd_sweep(CliOpts *o)
     }
     SweepPlan p;
     sweep_plan(&c, dir, &p);
-    SweepRun r = {self, o->only, o->force, o->dry_run, o->quiet, o->files[0], TLDRLAB_COMMIT, (int)o->ranks};
+    SweepRun r = {self, o->only, o->force, o->dry_run, o->quiet, o->files[0], TLDRLAB_COMMIT, (int)o->ranks, o->calibrate};
     int rc = sweep_run(&p, &c, &r, &err);
     sweep_remote_quit();
     tlmpi_independent();

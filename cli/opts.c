@@ -22,7 +22,7 @@ enum {
     O_SUMMARY, O_EXPERT, O_TITLE, O_JUDGE, O_FINDINGS, O_DATA, O_MODEL, O_CHECKPOINT, O_LAYERS, O_CHANNELS, O_HEADS, O_CONTEXT, O_VOCAB, O_BATCH_SIZE,
     O_STEPS, O_LR, O_WARMUP, O_WD, O_CLIP, O_RESUME, O_CKPT_EVERY, O_EVAL_EVERY, O_PROMPT, O_MAXNEW, O_TEMP, O_TOPP,
     O_GREEDY, O_NSAMPLES, O_UNTIL, O_FROM, O_RMDIR, O_NAME, O_BETA, O_KLTARGET, O_NOEOS, O_EPOCHS, O_MINIBATCHES,
-    O_BON_N, O_KLSAMPLES, O_LIMIT, O_DRYRUN, O_ONLY, O_FORCE, O_RANKS
+    O_BON_N, O_KLSAMPLES, O_LIMIT, O_DRYRUN, O_ONLY, O_FORCE, O_RANKS, O_CALIBRATE
 };
 
 typedef struct {
@@ -131,6 +131,8 @@ static const OptSpec SPECS[] = {
     {{"only", required_argument, 0, O_ONLY}, OPT_SWEEP, "LIST",
      "run only these stages or groups (comma-separated ids such as ppo/s/b0.05, or world, pretrain, sft, comparisons, rm, ppo, bon, eval, report)"},
     {{"force", required_argument, 0, O_FORCE}, OPT_SWEEP, "LIST", "rerun these stages or groups even when they are done"},
+    {{"calibrate", required_argument, 0, O_CALIBRATE}, OPT_SWEEP, "RUN",
+     "scale each group's estimates (pretrain, sft, rm, ppo, ...) by measured/estimated seconds of the finished run in folder RUN"},
     {{"ranks", required_argument, 0, O_RANKS}, OPT_SWEEP, "K",
      "with --dry-run: the schedule and its wall time on K ranks (default: the ranks of this mpirun job, or 1)"},
     {{"summary", no_argument, 0, O_SUMMARY}, OPT_SUMMARY, NULL,
@@ -422,6 +424,7 @@ void cli_parse(const Command *cmd, int argc, char **argv, CliOpts *o)
         case O_DRYRUN: o->dry_run = 1; break;
         case O_ONLY: o->only = optarg; break;
         case O_FORCE: o->force = optarg; break;
+        case O_CALIBRATE: o->calibrate = optarg; break;
         case O_RANKS: o->ranks = parse_count(o, "ranks", optarg, 1, 1000000); break;
         case O_LIMIT: o->limit = parse_count(o, "limit", optarg, 1, 100000000); break;
         case O_BON_N: o->bon_n = parse_count(o, "n", optarg, 1, 4096); break;

@@ -3,8 +3,12 @@
 #include "common/util.h"
 #include "train/gpt.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+#include "common/jsonl.h"
 
 /* Seconds per token of one training step (forward and backward) of a
  * model of size z, at B sequences of T tokens: the fastest of five after a
@@ -46,4 +50,66 @@ void sweep_estimate(SweepPlan *p, const SweepConfig *c, double *sec_per_token)
     for (size_t i = 0; i < p->n; i++)
         if (p->st[i].size >= 0)
             p->st[i].est_seconds += p->st[i].work * sec_per_token[p->st[i].size];
+}
+
+/* The group of a stage id: its first part after a seed's "seeds/N/". */
+static void group_of(const char *id, char *out, size_t cap)
+{
+    if (strncmp(id, "seeds/", 6) == 0 && strchr(id + 6, '/'))
+        id = strchr(id + 6, '/') + 1;
+    snprintf(out, cap, "%.*s", (int)strcspn(id, "/"), id);
+}
+
+int sweep_calibrate(SweepPlan *p, const char *run_dir, char *note, size_t cap, TlError *err)
+{
+    char *path = util_path_join(run_dir, "manifest.json");
+    JsonFile f;
+    if (json_file_read(&f, path, "sweep manifest", err) != 0) {
+        json_file_free(&f);
+        free(path);
+        return -1;
+    }
+    enum { MAXG = 32 };
+    char names[MAXG][24];
+    double meas[MAXG] = {0}, est[MAXG] = {0};
+    int ng = 0;
+    const cJSON *stages = cJSON_GetObjectItemCaseSensitive(f.json, "stages");
+    for (const cJSON *e = stages ? stages->child : NULL; e; e = e->next) {
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(e, "status");
+        const cJSON *sec = cJSON_GetObjectItemCaseSensitive(e, "seconds");
+        const cJSON *es = cJSON_GetObjectItemCaseSensitive(e, "estimated_seconds");
+        if (!cJSON_IsString(st) || strcmp(st->valuestring, "done") != 0 || !cJSON_IsNumber(sec) || !cJSON_IsNumber(es))
+            continue;
+        char g[24];
+        group_of(e->string, g, sizeof g);
+        int k = 0;
+        while (k < ng && strcmp(names[k], g) != 0)
+            k++;
+        if (k == ng) {
+            if (ng == MAXG)
+                continue;
+            snprintf(names[ng++], sizeof names[0], "%s", g);
+        }
+        meas[k] += sec->valuedouble;
+        est[k] += es->valuedouble;
+    }
+    json_file_free(&f);
+    if (ng == 0) {
+        tlerr_set(err, "%s: no finished stage with its measured and estimated seconds to calibrate with", path);
+        free(path);
+        return -1;
+    }
+    free(path);
+    note[0] = '\0';
+    for (int k = 0; k < ng; k++)
+        if (est[k] > 0)
+            snprintf(note + strlen(note), cap - strlen(note), "%s%s %.2f", k ? ", " : "", names[k], meas[k] / est[k]);
+    for (size_t i = 0; i < p->n; i++) {
+        char g[24];
+        group_of(p->st[i].id, g, sizeof g);
+        for (int k = 0; k < ng; k++)
+            if (strcmp(names[k], g) == 0 && est[k] > 0)
+                p->st[i].est_seconds *= meas[k] / est[k];
+    }
+    return 0;
 }

@@ -482,7 +482,7 @@ static int end_stage(Runner *u, size_t i, int st, TlError *err)
         if (u->owner[q] == (int)i)
             u->owner[q] = -1;
     rc->seconds = util_now() - u->t0[i];
-    if (stop_sig) {
+    if (stop_sig && st != 0) { /* one that finished all the same is done */
         snprintf(rc->status, sizeof rc->status, "stopped");
         write_manifest(p, u->c, u->r, u->rec, u->started);
         tlerr_set(err, "stopped by signal %d during %s; run the same command again to resume", (int)stop_sig, s->id);
@@ -711,6 +711,10 @@ static int run_stages(Runner *u, TlError *err)
             nanosleep(&(struct timespec){0, 100000000L}, NULL);
         }
     }
+    if (stop_sig && rc == 0) { /* the stages running then all finished */
+        tlerr_set(err, "stopped by signal %d; run the same command again to go on", (int)stop_sig);
+        rc = 128 + stop_sig;
+    }
     if (u->tty && !u->r->quiet)
         fprintf(stderr, "\r%*s\r", 100, "");
     free(pick), free(todo);
@@ -779,10 +783,12 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
     compute_keys(p);
     double spt[SWEEP_MAX_SIZES];
     sweep_estimate(p, c, spt);
-    char speeds[400] = "";
+    char speeds[400] = "", calib[600] = "";
     for (int k = 0; k < c->nsizes; k++)
         snprintf(speeds + strlen(speeds), sizeof speeds - strlen(speeds), "%s%s %.3g us/token", k ? ", " : "",
                  c->sizes[k].name, 1e6 * spt[k]);
+    if (r->calibrate && sweep_calibrate(p, r->calibrate, calib, sizeof calib, err) != 0)
+        return 2;
     if (util_mkdir_p(p->dir) != 0) {
         tlerr_set(err, "%s: cannot create the run folder: %s", p->dir, strerror(errno));
         return 1;
@@ -843,6 +849,9 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
         printf("\nEstimated time of what is left: %s, from the speed measured just now of a training step "
                "(forward and backward) per size: %s; sampling, PPO and best-of-N are counted in such steps "
                "(sweep/plan.c), each command adds about a second.\n", tot, speeds);
+        if (calib[0])
+            printf("Calibrated by %s, each group's estimates times its measured/estimated seconds there: %s.\n",
+                   r->calibrate, calib);
         print_schedule(p, act, sel, r->ranks > 0 ? r->ranks : nranks);
         free(rec);
         free(act);

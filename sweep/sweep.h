@@ -142,12 +142,20 @@ typedef struct {
     const char *config_path;
     const char *commit;    /* git describe of the build, for the manifest */
     int ranks;             /* --dry-run: plan the schedule on this many ranks (0: the job's) */
+    const char *calibrate; /* a finished run's folder: its measured/estimated seconds per group scale the estimates */
 } SweepRun;
 
 /* Runs (or with dry_run, prints) the plan, keeping DIR/manifest.json.
  * Returns 0, or the exit code of the first stage that failed (the
  * manifest says which; rerunning the same command resumes). */
 int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *err);
+
+/* Scales the estimate of every stage of p by the ratio of measured to
+ * estimated seconds, summed over the stages of its group (pretrain, sft,
+ * comparisons, rm, ppo, bon, eval, ...) that are done in the finished run
+ * whose folder is run_dir; groups that run has not measured keep theirs.
+ * Prints the ratios into note (cap bytes). Returns 0, or -1 with err. */
+int sweep_calibrate(SweepPlan *p, const char *run_dir, char *note, size_t cap, TlError *err);
 
 /* ---- Ranks (sweep/exec.c; docs/scale-out.md) ----
  * Under `mpirun -np K tldrlab sweep`, rank 0 runs the scheduler (sweep_run)

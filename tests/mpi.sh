@@ -32,6 +32,17 @@ assert {r[0] for r in rows} >= {'0', '1'}, 'stages on ranks 0 and 1 expected, go
 run $T sweep $CFG --out "$tmp/dry" --dry-run
 check "--dry-run on one rank: the critical path, and no schedule table" sh -c "grep -q '^On 1 rank: ' '$tmp/out' && ! grep -q '^| start |' '$tmp/out'"
 
+# --calibrate: a finished run's measured/estimated seconds per group scale the estimates
+mkdir -p "$tmp/cal"
+printf '{"stages": {"ppo/xs/b0.05": {"status": "done", "seconds": 30, "estimated_seconds": 10},
+ "seeds/2/ppo/xs/b0.2": {"status": "done", "seconds": 10, "estimated_seconds": 10},
+ "rm/xs": {"status": "running", "seconds": 1, "estimated_seconds": 100}}}\n' > "$tmp/cal/manifest.json"
+run $T sweep $CFG --out "$tmp/dry" --dry-run --calibrate "$tmp/cal"
+check "--calibrate: PPO's estimates times 2 (40 s measured of 20 s estimated, a seed's stages counted in their group), unfinished stages left out" \
+  grep -qx "Calibrated by $tmp/cal, each group's estimates times its measured/estimated seconds there: ppo 2.00." "$tmp/out"
+expect_err "--calibrate: a folder without a manifest" 2 "tldrlab sweep: $tmp/never/manifest.json: cannot read the sweep manifest: No such file or directory" \
+  $T sweep $CFG --out "$tmp/dry" --dry-run --calibrate "$tmp/never"
+
 why=$(mpi_ready)
 if [ -n "$why" ]; then
   for t in "-np 1 and -np 2: the same checkpoints and report tables" "-np 2: stages on both ranks" \
