@@ -174,6 +174,16 @@ mpi_ready() {
   if ! "$T" --version 2>/dev/null | grep -q '^mpi: yes'; then echo "$T was built without MPI (make MPI=1)"; return 1; fi
   return 0
 }
+# mpi_or_skip SUITE NAME...: without MPI (mpi_ready's reason), every named
+# test is skipped with the reason and the suite ends here
+mpi_or_skip() {
+  local suite=$1 why n
+  shift
+  why=$(mpi_ready) && return 0
+  for n in "$@"; do skipped "$n" "$why"; done
+  finish "$suite"
+  exit
+}
 mpirun_np() {
   local k=$1; shift
   local root=""

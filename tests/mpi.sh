@@ -43,17 +43,10 @@ check "--calibrate: PPO's estimates times 2 (40 s measured of 20 s estimated, a 
 expect_err "--calibrate: a folder without a manifest" 2 "tldrlab sweep: $tmp/never/manifest.json: cannot read the sweep manifest: No such file or directory" \
   $T sweep $CFG --out "$tmp/dry" --dry-run --calibrate "$tmp/never"
 
-why=$(mpi_ready)
-if [ -n "$why" ]; then
-  for t in "-np 1 and -np 2: the same checkpoints and report tables" "-np 2: stages on both ranks" \
-    "-np 2: the same stage checksums as -np 1" "--dry-run under mpirun: the job's ranks" \
-    "a rank killed: mpirun ends the job" "a rank killed: the rerun resumes" "a rank killed: nothing finished is redone" \
-    "a rank killed: the same tables after resuming" "data-parallel stages in a sweep"; do
-    skipped "$t" "$why"
-  done
-  finish mpi
-  exit
-fi
+mpi_or_skip mpi "-np 1 and -np 2: the same checkpoints and report tables" "-np 2: stages on both ranks" \
+  "-np 2: the same stage checksums as -np 1" "--dry-run under mpirun: the job's ranks" \
+  "a rank killed: mpirun ends the job" "a rank killed: the rerun resumes" "a rank killed: nothing finished is redone" \
+  "a rank killed: the same tables after resuming" "data-parallel stages in a sweep"
 
 # the checkpoints and the report's tables (the training logs and the HTML
 # hold timings, which differ from run to run)

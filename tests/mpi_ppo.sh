@@ -15,11 +15,7 @@ NAMES=("ppo on 2 ranks, 8 episodes: the losses and statistics of 1 rank"
   "ppo on 2 ranks: meta.json's measured KL, RM score and share without EOS as 1 rank's"
   "ppo on 2 ranks: rank 1 writes no byte and prints nothing"
   "ppo --until then --resume on 2 ranks = straight through on 2 ranks (log, policy and value byte-identical)")
-if ! why=$(mpi_ready); then
-  for n in "${NAMES[@]}"; do skipped "$n" "$why"; done
-  finish mpi_ppo
-  exit
-fi
+mpi_or_skip mpi_ppo "${NAMES[@]}"
 
 # a tiny pipeline for the inputs, as in tests/train.sh: pretrain, sft, samples, comparisons, reward model
 cat >"$tmp/cfg.json" <<'JSON'

@@ -24,11 +24,7 @@ TESTS=("pretrain: 2 ranks follow 1 rank at batch 4" "pretrain: rank 0 alone prin
   "rm train: 2 ranks follow 1 rank at batch 8" "rm train: the reference bias and held-out numbers of meta.json"
   "rm train: 2 ranks follow 1 rank at batch 7 (4 pairs and 3)"
   "rm train --until 5 then --resume on 2 ranks = straight through")
-if ! why=$(mpi_ready); then
-  for t in "${TESTS[@]}"; do skipped "$t" "$why"; done
-  finish mpi_train
-  exit
-fi
+mpi_or_skip mpi_train "${TESTS[@]}"
 
 train_world "$tmp/w"
 W="$tmp/w"
