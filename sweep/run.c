@@ -367,13 +367,14 @@ typedef struct {
     double started;
     int tty, nranks;
     double left;            /* one rank: the estimates of the stages not started yet */
-    size_t to_run, started_n, failed_n;
+    size_t to_run, started_n;
     char *logs;
     int *state;             /* 0 waiting, 1 running, 2 ended (or not to run) */
     int *owner;             /* per rank: the stage running there, or -1 */
     double *t0, *prio, *tdone0;
     long *done0;
     int *lead;              /* per stage: the rank it was started on */
+    size_t *seq;            /* per stage: its number in the progress lines ([seq/to_run]) */
 } Runner;
 
 static double left_now(Runner *u);
@@ -422,6 +423,7 @@ static int begin_stage(Runner *u, size_t i, int rank, TlError *err)
     const SweepPlan *p = u->p;
     const Stage *s = &p->st[i];
     u->started_n++;
+    u->seq[i] = u->started_n;
     u->left -= s->est_seconds;
     if (!u->r->quiet) {
         char est[24], where[64] = "";
@@ -516,7 +518,7 @@ static int end_stage(Runner *u, size_t i, int st, TlError *err)
         char took[24], rest[24];
         stage_fmt_secs(rc->seconds, took, sizeof took);
         stage_fmt_secs(left_now(u), rest, sizeof rest);
-        fprintf(stderr, "[%zu/%zu] %s: done in %s; sweep: about %s left\n", u->started_n, u->to_run, s->id, took, rest);
+        fprintf(stderr, "[%zu/%zu] %s: done in %s; sweep: about %s left\n", u->seq[i], u->to_run, s->id, took, rest);
     }
     return 0;
 }
@@ -644,6 +646,7 @@ static int run_stages(Runner *u, TlError *err)
     u->done0 = xcalloc(n, sizeof *u->done0);
     u->tdone0 = xcalloc(n, sizeof *u->tdone0);
     u->lead = xcalloc(n, sizeof *u->lead);
+    u->seq = xcalloc(n, sizeof *u->seq);
     int *todo = xmalloc(n * sizeof *todo);
     for (size_t i = 0; i < n; i++) {
         todo[i] = u->act[i] > ACT_SKIP && u->sel[i];
@@ -718,7 +721,7 @@ static int run_stages(Runner *u, TlError *err)
     if (u->tty && !u->r->quiet)
         fprintf(stderr, "\r%*s\r", 100, "");
     free(pick), free(todo);
-    free(u->state), free(u->owner), free(u->t0), free(u->prio), free(u->done0), free(u->tdone0), free(u->lead);
+    free(u->state), free(u->owner), free(u->t0), free(u->prio), free(u->done0), free(u->tdone0), free(u->lead), free(u->seq);
     return rc;
 }
 
@@ -863,12 +866,22 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
     atomic_graceful_stop(&stop_sig);
     int tty = isatty(STDERR_FILENO);
     double started = (double)time(NULL);
-    Runner u = {p, c, r, rec, act, sel, started, tty, nranks, total, 0, 0, 0, logs, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    Runner u = {p, c, r, rec, act, sel, started, tty, nranks, total, 0, 0, logs, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     for (size_t i = 0; i < p->n; i++)
         u.to_run += act[i] > ACT_SKIP && sel[i];
     if (!r->quiet)
-        fprintf(stderr, "sweep %s: %zu stages, %zu to run (about %s at %s), in %s%s\n", c->name, p->n, u.to_run, tot,
-                speeds, p->dir, nranks > 1 ? "" : "");
+        fprintf(stderr, "sweep %s: %zu stages, %zu to run (about %s of stage time at %s), in %s%s\n", c->name, p->n,
+                u.to_run, tot, speeds, p->dir, nranks > 1 ? ", on the job's ranks" : "");
+    if (!r->quiet && nranks > 1) {
+        char wall[24];
+        int *todo = xmalloc(p->n * sizeof *todo);
+        for (size_t i = 0; i < p->n; i++)
+            todo[i] = act[i] > ACT_SKIP && sel[i];
+        stage_fmt_secs(sweep_schedule(p, todo, NULL, nranks, NULL, NULL, NULL, NULL), wall, sizeof wall);
+        fprintf(stderr, "sweep %s: %d ranks, about %s of wall time by the schedule (--dry-run shows it)\n", c->name,
+                nranks, wall);
+        free(todo);
+    }
     int rc = run_stages(&u, err);
     if (rc == 0 && !r->quiet) {
         if (c->nseeds > 1)
