@@ -195,7 +195,7 @@ fuzz:
 
 # make run: the example data set and its analyses (seconds), then the
 # quickstart sweep (configs/quickstart.json: the whole pipeline at toy
-# scale, about 6 minutes on 2 cores; rerun, it resumes where it stopped).
+# scale, about 5 minutes on 2 cores; rerun, it resumes where it stopped).
 run:
 	@scripts/install-deps.sh --if-missing
 	@$(MAKE) --no-print-directory bin/tldrlab
