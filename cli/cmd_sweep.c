@@ -38,10 +38,11 @@ int cmd_sweep(CliOpts *o)
     }
     SweepPlan p;
     sweep_plan(&c, dir, &p);
-    SweepRun r = {self, o->only, o->force, o->dry_run, o->quiet, o->files[0], TLDRLAB_COMMIT, (int)o->ranks, o->calibrate};
+    SweepRun r = {.self = self, .only = o->only, .force = o->force, .dry_run = o->dry_run, .quiet = o->quiet,
+                  .config_path = o->files[0], .commit = TLDRLAB_COMMIT, .ranks = (int)o->ranks, .calibrate = o->calibrate};
     int rc = sweep_run(&p, &c, &r, &err);
-    sweep_remote_quit();
-    tlmpi_independent();
+    sweep_remote_quit(); /* the workers finish: rank 0's code keeps no one waiting */
+    tlmpi_agree_exit(rc);
     if (rc != 0)
         fprintf(stderr, "tldrlab sweep: %s\n", err.msg);
     sweep_plan_free(&p);

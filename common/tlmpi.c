@@ -14,13 +14,21 @@ void tlmpi_share(size_t n, int r, int size, size_t *lo, size_t *hi)
     *hi = *lo + q + (rr < rem);
 }
 
+void tlmpi_share_all(void *rows, size_t row_bytes, size_t n)
+{
+    int size = tlmpi_size();
+    for (int r = 0; size > 1 && r < size; r++) {
+        size_t lo, hi;
+        tlmpi_share(n, r, size, &lo, &hi);
+        tlmpi_bcast((char *)rows + lo * row_bytes, (hi - lo) * row_bytes, r);
+    }
+}
+
 #ifdef TLDRLAB_MPI
 #include <mpi.h>
 
-static int active, rank_, size_ = 1, independent;
-static int agreed_rc; /* tlmpi_agree_exit's: an exit code every rank returns */
-
-void tlmpi_independent(void) { independent = 1; }
+static int active, rank_, size_ = 1;
+static int agreed_rc; /* tlmpi_agree_exit's: an exit code that leaves no rank waiting */
 
 /* Started by mpirun (OpenMPI sets OMPI_COMM_WORLD_SIZE, also in the
  * processes MPI_Comm_spawn starts), or by srun/another launcher (PMIx,
@@ -87,7 +95,7 @@ void tlmpi_finalize(int rc)
         if (rank_ == 0)
             MPI_Send(&all, 1, MPI_INT, 0, 77, parent);
         MPI_Comm_disconnect(&parent);
-    } else if (rc != 0 && size_ > 1 && !independent && rc != agreed_rc) {
+    } else if (rc != 0 && size_ > 1 && rc != agreed_rc) {
         /* a rank that fails alone would leave the others waiting */
         MPI_Abort(MPI_COMM_WORLD, rc);
     }
@@ -124,6 +132,14 @@ long tlmpi_max_long(long v)
     return m;
 }
 
+double tlmpi_max_double(double v)
+{
+    double m = v;
+    if (size_ > 1)
+        MPI_Allreduce(&v, &m, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    return m;
+}
+
 void tlmpi_bcast(void *buf, size_t bytes, int root)
 {
     for (size_t off = 0; size_ > 1 && off < bytes; off += 1u << 30) {
@@ -157,8 +173,8 @@ int tlmpi_size(void) { return 1; }
 void tlmpi_sum_float(float *x, size_t n) { (void)x, (void)n; }
 void tlmpi_sum_double(double *x, size_t n) { (void)x, (void)n; }
 long tlmpi_max_long(long v) { return v; }
+double tlmpi_max_double(double v) { return v; }
 void tlmpi_bcast(void *buf, size_t bytes, int root) { (void)buf, (void)bytes, (void)root; }
 void tlmpi_barrier(void) {}
-void tlmpi_independent(void) {}
 
 #endif

@@ -24,16 +24,12 @@
 void tlmpi_init(int *argc, char ***argv);
 void tlmpi_finalize(int rc);
 
-/* The ranks finish on their own (a sweep's workers were told to quit):
- * tlmpi_finalize then ends normally whatever the exit code. Otherwise a
- * non-zero code with several ranks aborts the job, as one rank failing
- * alone would leave the others waiting in a collective. */
-void tlmpi_independent(void);
-
-/* Every rank will return rc, having decided so together (a graceful stop
- * at the same step, after rank 0's checkpoint and a barrier):
- * tlmpi_finalize(rc) then finalises MPI as after success instead of
- * aborting the job, and mpirun exits with rc. */
+/* This rank will return rc and no rank is left waiting for it: every rank
+ * stops at the same step (a graceful stop, after rank 0's checkpoint and a
+ * barrier), or the others were told to finish (a sweep's workers).
+ * tlmpi_finalize(rc) then finalises MPI as after success, and mpirun exits
+ * with rc. Any other non-zero code with several ranks aborts the job, as
+ * one rank failing alone would leave the others waiting in a collective. */
 void tlmpi_agree_exit(int rc);
 
 /* 1 when this build has MPI (whether or not this process runs under it). */
@@ -50,6 +46,10 @@ void tlmpi_sum_float(float *x, size_t n);
 void tlmpi_sum_double(double *x, size_t n);
 /* The largest of every rank's v. */
 long tlmpi_max_long(long v);
+double tlmpi_max_double(double v);
+/* rows holds n rows of row_bytes, each rank's share (tlmpi_share) filled
+ * by that rank: afterwards every rank holds them all. */
+void tlmpi_share_all(void *rows, size_t row_bytes, size_t n);
 /* Rank root's bytes to every rank. */
 void tlmpi_bcast(void *buf, size_t bytes, int root);
 /* Waits for every rank (sleeping, not spinning, between polls). */

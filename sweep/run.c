@@ -310,31 +310,6 @@ static int train_step(const SweepPlan *p, const Stage *s, long *done, long *tota
     return 1;
 }
 
-/* What a running stage has done: "step 900 of 3000, 1m00s, about 1m45s
- * left" from its log.csv, or "1m00s of about 2m45s"; *left its seconds
- * left. done0/tdone0 keep where the stage's own pace is measured from (a
- * resumed one began at done0). */
-static void stage_status(const SweepPlan *p, const Stage *s, double t0, long *done0, double *tdone0, char *out,
-                         size_t cap, double *left)
-{
-    double t = util_now();
-    char el[24], est[24], rest[24];
-    long done, total;
-    stage_fmt_secs(t - t0, el, sizeof el);
-    stage_fmt_secs(s->est_seconds, est, sizeof est);
-    *left = fmax(s->est_seconds - (t - t0), 0);
-    if (train_step(p, s, &done, &total)) {
-        if (*done0 < 0)
-            *done0 = done, *tdone0 = t;
-        if (done > *done0 && t > *tdone0)
-            *left = (double)(total - done) * (t - *tdone0) / (double)(done - *done0);
-        stage_fmt_secs(*left, rest, sizeof rest);
-        snprintf(out, cap, "%s: step %ld of %ld, %s, about %s left", s->id, done, total, el, rest);
-    } else {
-        snprintf(out, cap, "%s: %s of about %s", s->id, el, est);
-    }
-}
-
 /* ---- selection ---- */
 
 static int matches(const char *list, const Stage *s)
@@ -366,18 +341,44 @@ typedef struct {
     const int *act, *sel;
     double started;
     int tty, nranks;
-    double left;            /* one rank: the estimates of the stages not started yet */
     size_t to_run, started_n;
-    char *logs;
+    char *dir;              /* the run folder, absolute: stages run elsewhere */
+    char *logs;             /* dir/logs */
     int *state;             /* 0 waiting, 1 running, 2 ended (or not to run) */
     int *owner;             /* per rank: the stage running there, or -1 */
     double *t0, *prio, *tdone0;
+    double *left;           /* per running stage: its seconds left, as the last progress line read them */
     long *done0;
     int *lead;              /* per stage: the rank it was started on */
     size_t *seq;            /* per stage: its number in the progress lines ([seq/to_run]) */
 } Runner;
 
-static double left_now(Runner *u);
+static double left_now(const Runner *u);
+
+/* What running stage i has done: "step 900 of 3000, 1m00s, about 1m45s
+ * left" from its log.csv, or "1m00s of about 2m45s"; u->left[i] gets its
+ * seconds left. A training stage's pace is measured from the step it was
+ * at when first seen here (a resumed one does not start at 0). */
+static void stage_status(Runner *u, size_t i, char *out, size_t cap)
+{
+    const Stage *s = &u->p->st[i];
+    double t = util_now(), expect = sweep_stage_seconds(s, u->nranks);
+    char el[24], est[24], rest[24];
+    long done, total;
+    stage_fmt_secs(t - u->t0[i], el, sizeof el);
+    stage_fmt_secs(expect, est, sizeof est);
+    u->left[i] = fmax(expect - (t - u->t0[i]), 0);
+    if (train_step(u->p, s, &done, &total)) {
+        if (u->done0[i] < 0)
+            u->done0[i] = done, u->tdone0[i] = t;
+        if (done > u->done0[i] && t > u->tdone0[i])
+            u->left[i] = (double)(total - done) * (t - u->tdone0[i]) / (double)(done - u->done0[i]);
+        stage_fmt_secs(u->left[i], rest, sizeof rest);
+        snprintf(out, cap, "%s: step %ld of %ld, %s, about %s left", s->id, done, total, el, rest);
+    } else {
+        snprintf(out, cap, "%s: %s of about %s", s->id, el, est);
+    }
+}
 
 /* The next stage to start: its inputs ended, not started. One rank: the
  * first in plan order (the order a serial run always had); several: the
@@ -401,8 +402,7 @@ static long next_ready(const Runner *u)
     return best;
 }
 
-/* The log file of stage s: logs/ID.log with '/' as '_', absolute (the
- * stage runs elsewhere). */
+/* The log file of stage s: logs/ID.log with '/' as '_', absolute. */
 static char *stage_log(const Runner *u, const Stage *s)
 {
     char lname[128];
@@ -410,10 +410,7 @@ static char *stage_log(const Runner *u, const Stage *s)
     for (char *q = lname; *q; q++)
         if (*q == '/')
             *q = '_';
-    char *lp = util_path_join(u->logs, lname), cwd[4096];
-    char *alp = lp[0] == '/' || !getcwd(cwd, sizeof cwd) ? xstrdup(lp) : util_path_join(cwd, lp);
-    free(lp);
-    return alp;
+    return util_path_join(u->logs, lname);
 }
 
 /* Marks stage i as running in the manifest, after clearing a stale output;
@@ -424,7 +421,7 @@ static int begin_stage(Runner *u, size_t i, int rank, TlError *err)
     const Stage *s = &p->st[i];
     u->started_n++;
     u->seq[i] = u->started_n;
-    u->left -= s->est_seconds;
+    u->left[i] = sweep_stage_seconds(s, u->nranks);
     if (!u->r->quiet) {
         char est[24], where[64] = "";
         stage_fmt_secs(sweep_stage_seconds(s, u->nranks), est, sizeof est);
@@ -552,9 +549,7 @@ static int start_cmd(Runner *u, size_t i, const int *pick, int w, SweepJob *loca
 {
     const SweepPlan *p = u->p;
     const Stage *s = &p->st[i];
-    char cwd[4096];
-    char *dir = p->dir[0] == '/' || !getcwd(cwd, sizeof cwd) ? xstrdup(p->dir) : util_path_join(cwd, p->dir);
-    char *where = s->cwd[0] ? util_path_join(dir, s->cwd) : xstrdup(dir);
+    char *where = s->cwd[0] ? util_path_join(u->dir, s->cwd) : xstrdup(u->dir);
     char *log = stage_log(u, s);
     char **argv = xcalloc((size_t)s->argc + 3, sizeof *argv);
     argv[0] = (char *)u->r->self;
@@ -574,37 +569,24 @@ static int start_cmd(Runner *u, size_t i, const int *pick, int w, SweepJob *loca
     } else {
         sweep_remote_start(pick[0], &t);
     }
-    free(argv), free(log), free(where), free(dir);
+    free(argv), free(log), free(where);
     return rc;
 }
 
-/* Seconds until the sweep ends, by the estimates: one rank, the stages not
- * started plus what the running one has left; several, the schedule of
- * what is left on all ranks. */
-static double left_now(Runner *u)
+/* Seconds until the sweep ends: the schedule of what is left on the
+ * job's ranks (on one, the sum), the running stages at what they have
+ * left. */
+static double left_now(const Runner *u)
 {
-    double run_left = 0;
     size_t n = u->p->n;
-    if (u->nranks == 1) {
-        for (size_t i = 0; i < n; i++)
-            if (u->state[i] == 1) {
-                char line[256];
-                stage_status(u->p, &u->p->st[i], u->t0[i], &u->done0[i], &u->tdone0[i], line, sizeof line, &run_left);
-            }
-        return u->left + run_left;
-    }
-    int *todo = xmalloc(n * sizeof *todo);
+    int *pending = xmalloc(n * sizeof *pending);
     double *dur = xmalloc(n * sizeof *dur);
     for (size_t i = 0; i < n; i++) {
-        todo[i] = u->state[i] != 2;
-        dur[i] = sweep_stage_seconds(&u->p->st[i], u->nranks);
-        if (u->state[i] == 1) {
-            char line[256];
-            stage_status(u->p, &u->p->st[i], u->t0[i], &u->done0[i], &u->tdone0[i], line, sizeof line, &dur[i]);
-        }
+        pending[i] = u->state[i] != 2;
+        dur[i] = u->state[i] == 1 ? u->left[i] : sweep_stage_seconds(&u->p->st[i], u->nranks);
     }
-    double m = sweep_schedule(u->p, todo, dur, u->nranks, NULL, NULL, NULL, NULL);
-    free(todo), free(dur);
+    double m = sweep_schedule(u->p, pending, dur, u->nranks, NULL, NULL, NULL, NULL);
+    free(pending), free(dur);
     return m;
 }
 
@@ -620,8 +602,7 @@ static void progress(Runner *u, double *last)
     for (size_t i = 0; i < u->p->n; i++)
         if (u->state[i] == 1) {
             char line[256];
-            double l;
-            stage_status(u->p, &u->p->st[i], u->t0[i], &u->done0[i], &u->tdone0[i], line, sizeof line, &l);
+            stage_status(u, i, line, sizeof line);
             sb_printf(&b, "%s%s", nrun++ ? "; " : "", line);
         }
     if (!nrun) {
@@ -645,16 +626,17 @@ static int run_stages(Runner *u, TlError *err)
     u->prio = xcalloc(n, sizeof *u->prio);
     u->done0 = xcalloc(n, sizeof *u->done0);
     u->tdone0 = xcalloc(n, sizeof *u->tdone0);
+    u->left = xcalloc(n, sizeof *u->left);
     u->lead = xcalloc(n, sizeof *u->lead);
     u->seq = xcalloc(n, sizeof *u->seq);
-    int *todo = xmalloc(n * sizeof *todo);
+    int *pending = xmalloc(n * sizeof *pending);
     for (size_t i = 0; i < n; i++) {
-        todo[i] = u->act[i] > ACT_SKIP && u->sel[i];
-        u->state[i] = todo[i] ? 0 : 2;
+        pending[i] = u->act[i] > ACT_SKIP && u->sel[i];
+        u->state[i] = pending[i] ? 0 : 2;
     }
     for (int q = 0; q < K; q++)
         u->owner[q] = -1;
-    sweep_priorities(p, todo, NULL, u->prio);
+    sweep_priorities(p, pending, NULL, K, u->prio);
     SweepJob local = {-1, NULL, 0};
     long local_stage = -1;
     int rc = 0, stop_sent = 0, *pick = xmalloc((size_t)K * sizeof *pick);
@@ -720,8 +702,8 @@ static int run_stages(Runner *u, TlError *err)
     }
     if (u->tty && !u->r->quiet)
         fprintf(stderr, "\r%*s\r", 100, "");
-    free(pick), free(todo);
-    free(u->state), free(u->owner), free(u->t0), free(u->prio), free(u->done0), free(u->tdone0), free(u->lead), free(u->seq);
+    free(pick), free(pending);
+    free(u->state), free(u->owner), free(u->t0), free(u->prio), free(u->done0), free(u->tdone0), free(u->left), free(u->lead), free(u->seq);
     return rc;
 }
 
@@ -729,15 +711,14 @@ static int run_stages(Runner *u, TlError *err)
 static void print_schedule(const SweepPlan *p, const int *act, const int *sel, int nranks)
 {
     size_t n = p->n;
-    int *todo = xmalloc(n * sizeof *todo), *rank = xmalloc(n * sizeof *rank), *crit = xmalloc(n * sizeof *crit);
-    double *start = xmalloc(n * sizeof *start), *prio = xmalloc(n * sizeof *prio), serial = 0;
+    int *pending = xmalloc(n * sizeof *pending), *rank = xmalloc(n * sizeof *rank), *crit = xmalloc(n * sizeof *crit);
+    double *start = xmalloc(n * sizeof *start), serial = 0;
     for (size_t i = 0; i < n; i++) {
-        todo[i] = act[i] > ACT_SKIP && sel[i];
-        serial += todo[i] ? p->st[i].est_seconds : 0;
+        pending[i] = act[i] > ACT_SKIP && sel[i];
+        serial += pending[i] ? p->st[i].est_seconds : 0;
     }
     int ncrit = 0;
-    double wall = sweep_schedule(p, todo, NULL, nranks, start, rank, crit, &ncrit);
-    sweep_priorities(p, todo, NULL, prio);
+    double wall = sweep_schedule(p, pending, NULL, nranks, start, rank, crit, &ncrit);
     char w[24], s1[24], cl[24];
     stage_fmt_secs(wall, w, sizeof w);
     stage_fmt_secs(serial, s1, sizeof s1);
@@ -754,7 +735,7 @@ static void print_schedule(const SweepPlan *p, const int *act, const int *sel, i
         printf("\n| start | end | ranks | stage |\n|--:|--:|:--|:--|\n");
         size_t *ord = xmalloc(n * sizeof *ord), m = 0;
         for (size_t i = 0; i < n; i++)
-            if (todo[i])
+            if (pending[i])
                 ord[m++] = i;
         for (size_t a = 1; a < m; a++) /* by start time, then plan order */
             for (size_t b = a; b > 0 && start[ord[b]] < start[ord[b - 1]]; b--) {
@@ -777,7 +758,7 @@ static void print_schedule(const SweepPlan *p, const int *act, const int *sel, i
         }
         free(ord);
     }
-    free(todo), free(rank), free(crit), free(start), free(prio);
+    free(pending), free(rank), free(crit), free(start);
 }
 
 int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *err)
@@ -861,12 +842,15 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
         free(sel);
         return 0;
     }
-    char *logs = run_path(p, "logs");
-    util_mkdir_p(logs);
     atomic_graceful_stop(&stop_sig);
     int tty = isatty(STDERR_FILENO);
     double started = (double)time(NULL);
-    Runner u = {p, c, r, rec, act, sel, started, tty, nranks, total, 0, 0, logs, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    char cwd[4096];
+    Runner u = {.p = p, .c = c, .r = r, .rec = rec, .act = act, .sel = sel, .started = started, .tty = tty,
+                .nranks = nranks};
+    u.dir = p->dir[0] == '/' || !getcwd(cwd, sizeof cwd) ? xstrdup(p->dir) : util_path_join(cwd, p->dir);
+    u.logs = util_path_join(u.dir, "logs");
+    util_mkdir_p(u.logs);
     for (size_t i = 0; i < p->n; i++)
         u.to_run += act[i] > ACT_SKIP && sel[i];
     if (!r->quiet)
@@ -874,13 +858,13 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
                 u.to_run, tot, speeds, p->dir, nranks > 1 ? ", on the job's ranks" : "");
     if (!r->quiet && nranks > 1) {
         char wall[24];
-        int *todo = xmalloc(p->n * sizeof *todo);
+        int *pending = xmalloc(p->n * sizeof *pending);
         for (size_t i = 0; i < p->n; i++)
-            todo[i] = act[i] > ACT_SKIP && sel[i];
-        stage_fmt_secs(sweep_schedule(p, todo, NULL, nranks, NULL, NULL, NULL, NULL), wall, sizeof wall);
+            pending[i] = act[i] > ACT_SKIP && sel[i];
+        stage_fmt_secs(sweep_schedule(p, pending, NULL, nranks, NULL, NULL, NULL, NULL), wall, sizeof wall);
         fprintf(stderr, "sweep %s: %d ranks, about %s of wall time by the schedule (--dry-run shows it)\n", c->name,
                 nranks, wall);
-        free(todo);
+        free(pending);
     }
     int rc = run_stages(&u, err);
     if (rc == 0 && !r->quiet) {
@@ -890,7 +874,8 @@ int sweep_run(SweepPlan *p, const SweepConfig *c, const SweepRun *r, TlError *er
         else
             fprintf(stderr, "sweep %s: finished; the report is %s/report/report.html\n", c->name, p->dir);
     }
-    free(logs);
+    free(u.logs);
+    free(u.dir);
     free(rec);
     free(act);
     free(sel);

@@ -22,34 +22,29 @@ double sweep_stage_seconds(const Stage *s, int nranks)
     return s->est_seconds / (w > 1 ? w : 1);
 }
 
-static double dur_of(const SweepPlan *p, const int *todo, const double *dur, int nranks, size_t i)
+static double dur_of(const SweepPlan *p, const int *pending, const double *dur, int nranks, size_t i)
 {
-    if (!todo[i])
+    if (!pending[i])
         return 0;
     return dur ? dur[i] : sweep_stage_seconds(&p->st[i], nranks);
 }
 
 /* The stages are in an order where each comes after its inputs, so one
  * pass from the end gives every stage the longest chain after it. */
-static void prio_ranks(const SweepPlan *p, const int *todo, const double *dur, int nranks, double *prio)
+void sweep_priorities(const SweepPlan *p, const int *pending, const double *dur, int nranks, double *prio)
 {
     for (size_t i = 0; i < p->n; i++)
-        prio[i] = dur_of(p, todo, dur, nranks, i);
+        prio[i] = dur_of(p, pending, dur, nranks, i);
     for (size_t i = p->n; i-- > 0;)
         for (int k = 0; k < p->st[i].ndeps; k++) {
             int d = p->st[i].deps[k];
-            double v = dur_of(p, todo, dur, nranks, (size_t)d) + prio[i];
+            double v = dur_of(p, pending, dur, nranks, (size_t)d) + prio[i];
             if (v > prio[d])
                 prio[d] = v;
         }
 }
 
-void sweep_priorities(const SweepPlan *p, const int *todo, const double *dur, double *prio)
-{
-    prio_ranks(p, todo, dur, 1, prio);
-}
-
-double sweep_schedule(const SweepPlan *p, const int *todo, const double *dur, int nranks, double *start, int *rank,
+double sweep_schedule(const SweepPlan *p, const int *pending, const double *dur, int nranks, double *start, int *rank,
                       int *crit, int *ncrit)
 {
     size_t n = p->n;
@@ -58,7 +53,7 @@ double sweep_schedule(const SweepPlan *p, const int *todo, const double *dur, in
     double *prio = xmalloc((n + 1) * sizeof *prio), *end = xmalloc((n + 1) * sizeof *end);
     int *owner = xmalloc((size_t)nranks * sizeof *owner);
     int *state = xcalloc(n + 1, sizeof *state); /* 0 waiting, 1 running, 2 ended (or not run) */
-    prio_ranks(p, todo, dur, nranks, prio);
+    sweep_priorities(p, pending, dur, nranks, prio);
     for (int q = 0; q < nranks; q++)
         owner[q] = -1;
     for (size_t i = 0; i < n; i++) {
@@ -67,7 +62,7 @@ double sweep_schedule(const SweepPlan *p, const int *todo, const double *dur, in
         if (rank)
             rank[i] = -1;
         end[i] = 0;
-        state[i] = todo[i] ? 0 : 2;
+        state[i] = pending[i] ? 0 : 2;
     }
     /* As the runner does: at time t, the ready stage of highest priority
      * starts on the lowest free ranks, then the next, until one needs more
@@ -99,7 +94,7 @@ double sweep_schedule(const SweepPlan *p, const int *todo, const double *dur, in
                     first = first < 0 ? q : first;
                 }
             state[best] = 1;
-            end[best] = t + dur_of(p, todo, dur, nranks, (size_t)best);
+            end[best] = t + dur_of(p, pending, dur, nranks, (size_t)best);
             if (start)
                 start[best] = t;
             if (rank)
@@ -127,19 +122,19 @@ double sweep_schedule(const SweepPlan *p, const int *todo, const double *dur, in
         *ncrit = 0;
         long cur = -1;
         for (size_t i = 0; i < n; i++)
-            if (todo[i] && (cur < 0 || prio[i] > prio[cur] + 1e-9)) {
+            if (pending[i] && (cur < 0 || prio[i] > prio[cur] + 1e-9)) {
                 int root = 1;
                 for (int k = 0; k < p->st[i].ndeps && root; k++)
-                    root = !todo[p->st[i].deps[k]];
+                    root = !pending[p->st[i].deps[k]];
                 if (root)
                     cur = (long)i;
             }
         while (cur >= 0) {
             crit[(*ncrit)++] = (int)cur;
-            double want = prio[cur] - dur_of(p, todo, dur, nranks, (size_t)cur);
+            double want = prio[cur] - dur_of(p, pending, dur, nranks, (size_t)cur);
             long next = -1;
             for (size_t j = (size_t)cur + 1; j < n && want > 1e-9; j++) {
-                if (!todo[j])
+                if (!pending[j])
                     continue;
                 for (int k = 0; k < p->st[j].ndeps; k++)
                     if (p->st[j].deps[k] == cur && fabs(prio[j] - want) <= 1e-6 * fmax(1, want)) {

@@ -203,17 +203,18 @@ double sweep_stage_seconds(const Stage *s, int nranks);
 /* The ranks a stage takes: 0 for the steps rank 0 does itself (writing,
  * merging, findings), else min(ranks, nranks). */
 int sweep_stage_width(const Stage *s, int nranks);
-/* Each stage's priority: its duration plus the longest chain of stages
- * after it (todo[i] 0: takes no time). prio has p->n entries. */
-void sweep_priorities(const SweepPlan *p, const int *todo, const double *dur, double *prio);
-/* The schedule of the stages still to run (todo[i] 1) on nranks ranks,
+/* Each stage's priority on nranks ranks: its duration (dur, or NULL:
+ * sweep_stage_seconds) plus the longest chain of stages after it
+ * (pending[i] 0: done, takes no time). prio has p->n entries. */
+void sweep_priorities(const SweepPlan *p, const int *pending, const double *dur, int nranks, double *prio);
+/* The schedule of the stages still to run (pending[i] 1) on nranks ranks,
  * with durations dur (NULL: sweep_stage_seconds): list scheduling, the
  * ready stage of highest priority first, waiting for ranks when it needs
  * more than are free. Fills start[i] and rank[i] (its first rank, -1 for
  * rank 0's own steps and for stages not run; both may be NULL), returns
  * the makespan. crit (may be NULL) gets the critical path's stages in
  * order, *ncrit their count; its length is prio of its first stage. */
-double sweep_schedule(const SweepPlan *p, const int *todo, const double *dur, int nranks, double *start, int *rank,
+double sweep_schedule(const SweepPlan *p, const int *pending, const double *dur, int nranks, double *start, int *rank,
                       int *crit, int *ncrit);
 
 #endif

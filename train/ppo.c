@@ -78,29 +78,6 @@ static int bad_anywhere(double x, double limit)
     return (int)tlmpi_max_long(!isfinite(x) || fabs(x) > limit);
 }
 
-/* The largest of every rank's x >= 0: the bits of non-negative doubles
- * order as the numbers do. */
-static double max_anywhere(double x)
-{
-    _Static_assert(sizeof(long) == sizeof(double), "a long holds a double's bits");
-    long bits;
-    memcpy(&bits, &x, sizeof bits);
-    bits = tlmpi_max_long(bits);
-    memcpy(&x, &bits, sizeof x);
-    return x;
-}
-
-/* Rows of n, each rank's share (tlmpi_share) filled by that rank: sent to
- * every rank, so all hold them all. */
-static void gather_rows(void *rows, size_t row_bytes, size_t n)
-{
-    for (int r = 0; r < tlmpi_size(); r++) {
-        size_t lo, hi;
-        tlmpi_share(n, r, tlmpi_size(), &lo, &hi);
-        tlmpi_bcast((char *)rows + lo * row_bytes, (hi - lo) * row_bytes, r);
-    }
-}
-
 /* Generators for items lo..lo+k of a batch, item i's seeded from (seed,
  * i) alone: what it draws does not depend on which rank samples it, nor
  * with which other items. Free with rows_free(rows, k). */
@@ -152,7 +129,7 @@ static int ppo_rollout(const PpoCtx *c, const Prompts *pr, const size_t *idx, in
         free(resp);
         return -1;
     }
-    gather_rows(resp, row * sizeof *resp, (size_t)n);
+    tlmpi_share_all(resp, row * sizeof *resp, (size_t)n);
     for (int i = 0; i < n; i++)
         P = pr->n[idx[i]] > P ? pr->n[idx[i]] : P;
     episodes_init(e, n, P, R, tok);
@@ -196,8 +173,8 @@ static void ppo_score(const PpoCtx *c, const Episodes *e, float *lp_old, float *
     episodes_free(&mine);
     float *all[] = {lp_old, ent, lp_ref, v_old};
     for (int a = 0; a < 4; a++)
-        gather_rows(all[a], R * sizeof *lp_old, (size_t)e->B);
-    gather_rows(score, sizeof *score, (size_t)e->B);
+        tlmpi_share_all(all[a], R * sizeof *lp_old, (size_t)e->B);
+    tlmpi_share_all(score, sizeof *score, (size_t)e->B);
 }
 
 /* The gold judge's mean overall score of e's responses (an evaluation
@@ -418,7 +395,7 @@ static int ppo_update(PpoCtx *c, const Episodes *e, gsl_rng *rng, PpoUpdate *u, 
     st->pg_loss = u->count ? u->sum_pg / u->count : 0;
     st->vf_loss = u->count ? u->sum_vf / u->count : 0;
     st->approxkl = u->count ? u->sum_akl / u->count : 0;
-    st->ratio_max = max_anywhere(u->ratio_max);
+    st->ratio_max = tlmpi_max_double(u->ratio_max);
     return 0;
 }
 

@@ -454,7 +454,7 @@ long stage_sync_step(Gpt *g, double *sums, int n)
 {
     stage_sum_grads(g);
     tlmpi_sum_double(sums, (size_t)n);
-    return tlmpi_max_long((long)stage_stop);
+    return stage_stop_all();
 }
 
 void stage_fmt_secs(double s, char *buf, size_t cap)
